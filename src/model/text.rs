@@ -1,0 +1,105 @@
+//! Making hostile strings safe to show.
+//!
+//! Everything in a mail queue is, in the end, written by spammers: senders, recipients,
+//! delay reasons, subjects and bodies. A raw ESC, C1 control or bidi override that reaches
+//! the terminal can recolour it, move the cursor, set the clipboard (OSC 52) or hide text.
+//! [`sanitize`] turns every such character into a visible escape (`\e`, `\x07`, `\u{202e}`).
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// True for characters that must never reach a terminal raw.
+#[must_use]
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        // C1 controls are covered by is_control(); these are the invisible/bidi formatting
+        // characters a spammer can use to reorder or hide text on screen.
+        || matches!(c,
+            '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}')
+}
+
+/// Replace control, bidi and invisible characters with visible escapes.
+///
+/// Borrows when the string is already clean, which it almost always is.
+#[must_use]
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe_char(c) {
+            push_escape(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Decode bytes leniently (invalid UTF-8 becomes U+FFFD) and sanitize them.
+#[must_use]
+pub fn sanitize_bytes(b: &[u8]) -> String {
+    sanitize(&String::from_utf8_lossy(b)).into_owned()
+}
+
+/// A sanitized prefix of at most `max` characters, with `…` when cut.
+#[must_use]
+pub fn snippet(s: &str, max: usize) -> String {
+    let clean = sanitize(s);
+    let mut out: String = clean.chars().take(max).collect();
+    if clean.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+fn push_escape(out: &mut String, c: char) {
+    match c {
+        '\u{1b}' => out.push_str("\\e"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\0' => out.push_str("\\0"),
+        c if (c as u32) < 0x100 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_strings_are_borrowed() {
+        assert!(matches!(sanitize("alice@example.com"), Cow::Borrowed(_)));
+        assert!(matches!(sanitize("件名 テスト"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn escapes_become_visible() {
+        assert_eq!(sanitize("a\u{1b}[31mred"), "a\\e[31mred");
+        assert_eq!(
+            sanitize("\u{1b}]52;c;SGVsbG8=\u{7}"),
+            "\\e]52;c;SGVsbG8=\\x07"
+        );
+        assert_eq!(sanitize("x\u{9b}2J"), "x\\x9b2J");
+        assert_eq!(sanitize("evil\u{202e}gpj.exe"), "evil\\u{202e}gpj.exe");
+        assert_eq!(sanitize("nul\0"), "nul\\0");
+    }
+
+    #[test]
+    fn snippet_cuts_and_marks() {
+        assert_eq!(snippet("abcdef", 3), "abc…");
+        assert_eq!(snippet("abc", 3), "abc");
+    }
+}

@@ -1,0 +1,193 @@
+//! The Postfix seam: the **only** code that spawns processes.
+//!
+//! [`MailQueue`] is everything mailq-tui needs from Postfix: list the queue, change it in
+//! bulk, read queued messages. Implementations:
+//! - [`command::Postfix`]: the local (or `-c DIR`) instance through `postqueue -j`
+//!   (falling back to `postqueue -p` before Postfix 3.1), `postsuper` and `postcat`;
+//! - [`replay::ReplayQueue`]: a `postqueue -j` file (`--from-file`) or the embedded demo
+//!   storm (`--demo`), in memory, changed by `apply()` so the demo is fully interactive.
+//!
+//! The trait is synchronous: callers in the TUI run it on a blocking thread, the command
+//! line calls it directly. Listing still streams (parsing overlaps with Postfix writing).
+
+pub mod command;
+pub mod parse;
+pub mod postcat;
+pub mod postqueue_text;
+pub mod postsuper;
+pub mod replay;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::model::{QueueFile, QueueId, QueueName, Snapshot};
+
+/// A bulk change `postsuper` can make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueOp {
+    Delete,
+    Hold,
+    Release,
+    Requeue,
+}
+
+impl QueueOp {
+    pub const ALL: [QueueOp; 4] = [
+        QueueOp::Delete,
+        QueueOp::Hold,
+        QueueOp::Release,
+        QueueOp::Requeue,
+    ];
+
+    /// The `postsuper` flag for this operation.
+    #[must_use]
+    pub fn flag(self) -> &'static str {
+        match self {
+            Self::Delete => "-d",
+            Self::Hold => "-h",
+            Self::Release => "-H",
+            Self::Requeue => "-r",
+        }
+    }
+
+    #[must_use]
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Delete => "delete",
+            Self::Hold => "hold",
+            Self::Release => "release",
+            Self::Requeue => "requeue",
+        }
+    }
+
+    /// The queue a message is in after this operation succeeded (None: gone).
+    #[must_use]
+    pub fn result_queue(self) -> Option<QueueName> {
+        match self {
+            Self::Delete => None,
+            Self::Hold => Some(QueueName::Hold),
+            // Released and requeued mail goes back through maildrop/incoming; in a listing
+            // taken a moment later it is usually deferred again.
+            Self::Release | Self::Requeue => Some(QueueName::Deferred),
+        }
+    }
+}
+
+impl fmt::Display for QueueOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.verb())
+    }
+}
+
+/// A message to act on, with the queue it was seen in (the operation is restricted to it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Target {
+    pub queue_id: QueueId,
+    pub queue: QueueName,
+}
+
+/// What `postsuper` reported for one batch, per ID. The exit status alone is not trusted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OpReport {
+    /// IDs postsuper confirmed (`removed`, `placed on hold`, `released from hold`, `requeued`).
+    pub done: Vec<QueueId>,
+    /// Valid IDs that postsuper skipped silently: no longer in the named queue.
+    pub gone: Vec<QueueId>,
+    /// IDs postsuper refused as invalid (`warning: invalid mail queue id`), or that we refused
+    /// to send because they are not well-formed.
+    pub invalid: Vec<QueueId>,
+    /// Other warnings and errors, sanitized.
+    pub errors: Vec<String>,
+    /// postsuper's summary lines (`Deleted: 12 messages`).
+    pub summary: Vec<String>,
+}
+
+impl OpReport {
+    /// Fold another batch's report into this one.
+    pub fn merge(&mut self, other: OpReport) {
+        self.done.extend(other.done);
+        self.gone.extend(other.gone);
+        self.invalid.extend(other.invalid);
+        self.errors.extend(other.errors);
+        self.summary.extend(other.summary);
+    }
+}
+
+/// Which parts of a queue file `read()` returns. The envelope is always read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadParts {
+    pub body: bool,
+}
+
+/// The result of reading many queue files in batches.
+#[derive(Debug, Clone, Default)]
+pub struct ReadReport {
+    pub files: Vec<QueueFile>,
+    /// IDs whose queue file no longer existed.
+    pub vanished: Vec<QueueId>,
+    /// Other problems, sanitized.
+    pub errors: Vec<String>,
+}
+
+/// What can go wrong talking to Postfix. Each case carries a message an admin can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum PostfixError {
+    #[error("{0} not found on PATH or in postconf's command_directory; is Postfix installed?")]
+    NotFound(String),
+    #[error("{program}: permission denied: {detail}")]
+    PermissionDenied { program: String, detail: String },
+    #[error("the mail system is down: {0}")]
+    MailSystemDown(String),
+    #[error("{program} exited with status {code}: {stderr}")]
+    Exit {
+        program: String,
+        code: i32,
+        stderr: String,
+    },
+    #[error("{program} did not answer within {secs} s (killed); try again with r")]
+    Timeout { program: String, secs: u64 },
+    #[error("cannot read {path}: {source}")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{program}: {source}")]
+    Io {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("this queue is read-only: {0}")]
+    ReadOnly(String),
+}
+
+/// Everything mailq-tui needs from a Postfix instance.
+pub trait MailQueue: Send + Sync {
+    /// List the whole queue (`postqueue -j`), streaming; bad lines become parse problems.
+    ///
+    /// # Errors
+    /// When the listing cannot be produced at all (binary missing, Postfix down for a non-root user, …).
+    fn list(&self) -> Result<Snapshot, PostfixError>;
+
+    /// Apply `op` to `targets` with one `postsuper` per queue, IDs on stdin, restricted to
+    /// the queue each target was seen in.
+    ///
+    /// # Errors
+    /// [`PostfixError::PermissionDenied`] when not allowed to change the queue; others when
+    /// postsuper cannot run at all. Per-ID outcomes are in the report.
+    fn apply(&self, op: QueueOp, targets: &[Target]) -> Result<OpReport, PostfixError>;
+
+    /// Read queue files with batched `postcat -q -e…`. Vanished IDs are reported, not fatal.
+    ///
+    /// # Errors
+    /// When postcat cannot run at all.
+    fn read(&self, ids: &[QueueId], parts: ReadParts) -> Result<ReadReport, PostfixError>;
+
+    /// A short description for the header: `postfix /etc/postfix`, `demo`, `file queue.jsonl`.
+    fn describe(&self) -> String;
+
+    /// Why this queue cannot be changed, if it cannot (non-root, replay of a file, …).
+    fn read_only_reason(&self) -> Option<String>;
+}

@@ -1,0 +1,1 @@
+//! `postqueue -p` text fallback (Postfix < 3.1). TODO(adapter helper).

@@ -1,0 +1,1 @@
+//! `postsuper` stderr → `OpReport`. TODO(adapter helper).
