@@ -15,7 +15,7 @@ Examples:
 
 /// A terminal UI for the Postfix mail queue.
 #[derive(Debug, Parser)]
-#[command(name = "mailq-tui", version, about, after_help = EXAMPLES)]
+#[command(name = "mailq-tui", version, about, after_help = EXAMPLES, disable_help_subcommand = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -66,6 +66,8 @@ pub enum Command {
     Release(OpArgs),
     /// Requeue the messages matching a filter
     Requeue(OpArgs),
+    /// Show recent entries of the audit log
+    Log(LogArgs),
     /// Explain a topic: `filter`
     Help {
         /// The topic
@@ -103,6 +105,35 @@ pub struct OpArgs {
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Allow an empty filter, i.e. the entire queue
+    #[arg(long)]
+    pub all: bool,
+    /// Save the selected messages (envelope, headers, body) into DIR before acting
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+    /// IDs per postsuper process
+    #[arg(long, value_name = "N")]
+    pub batch: Option<usize>,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Show the last N entries
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+    /// Print the raw JSON lines
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

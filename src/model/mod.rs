@@ -11,6 +11,7 @@ pub mod group;
 pub mod message;
 pub mod queue_file;
 pub mod text;
+pub mod time;
 
 pub use filter::{Filter, FilterError, Selection};
 pub use group::{Group, GroupKey, Grouping, SortBy};
