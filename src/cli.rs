@@ -66,6 +66,8 @@ pub enum Command {
     Release(OpArgs),
     /// Requeue the messages matching a filter
     Requeue(OpArgs),
+    /// Preview the NDR storm: size, speed, campaigns, accounts, countermeasures
+    Storm(StormArgs),
     /// Show recent entries of the audit log
     Log(LogArgs),
     /// Explain a topic: `filter`
@@ -136,4 +138,17 @@ mod tests {
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StormArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Show at most N rows per section
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Do not read queue files (no campaigns or accounts; faster)
+    #[arg(long)]
+    pub no_index: bool,
 }

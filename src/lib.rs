@@ -9,9 +9,11 @@
 
 pub mod bulk_cli;
 pub mod cli;
+pub mod indexer;
 pub mod model;
 pub mod ops;
 pub mod postfix;
+pub mod storm_cli;
 
 use std::process::ExitCode;
 
@@ -48,6 +50,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
     let queue = open_queue(&cli.global)?;
     match &cli.command {
+        Some(Command::Storm(a)) => storm_cli::run(queue.as_ref(), a),
         Some(Command::Delete(a)) => {
             bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Delete, a)
         }
