@@ -213,7 +213,10 @@ impl MailQueue for Postfix {
         let mut by_queue: BTreeMap<QueueName, Vec<QueueId>> = BTreeMap::new();
         let mut seen: HashSet<(&QueueName, &QueueId)> = HashSet::new();
         for t in targets {
-            if !t.queue_id.is_valid() {
+            // `ALL` is postsuper's wildcard on the command line. Postfix 3.7 reads it
+            // literally from stdin (checked: `echo ALL | postsuper -h - deferred` holds
+            // nothing), but no real queue ID is `ALL`, so it is never worth the risk.
+            if !t.queue_id.is_valid() || t.queue_id.as_str() == "ALL" {
                 report.invalid.push(t.queue_id.clone());
             } else if matches!(t.queue, QueueName::Other(_)) {
                 report.invalid.push(t.queue_id.clone());

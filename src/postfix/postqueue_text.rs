@@ -71,7 +71,9 @@ impl TextListing {
             self.flush();
             return;
         }
-        if trimmed.starts_with("-Queue ID-") || trimmed == "Mail queue is empty" {
+        // The header widens with long queue IDs; match its words, not its dashes.
+        let header = trimmed.starts_with('-') && trimmed.contains("Queue ID");
+        if header || trimmed == "Mail queue is empty" {
             return;
         }
         if let Some(rest) = trimmed.strip_prefix("-- ") {
