@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod model;
 pub mod postfix;
+pub mod synth;
 
 use std::process::ExitCode;
 
