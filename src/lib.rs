@@ -8,6 +8,8 @@
 //! - [`cli`]: the command line.
 
 pub mod cli;
+pub mod config;
+pub mod logging;
 pub mod model;
 pub mod postfix;
 pub mod synth;
