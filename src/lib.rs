@@ -9,11 +9,14 @@
 
 pub mod bulk_cli;
 pub mod cli;
+pub mod config;
 pub mod indexer;
+pub mod logging;
 pub mod model;
 pub mod ops;
 pub mod postfix;
 pub mod storm_cli;
+pub mod synth;
 
 use std::process::ExitCode;
 

@@ -144,14 +144,18 @@ fn write_text(out: &mut impl Write, r: &StormReport, top: usize) -> std::io::Res
     }
     writeln!(out, "\nCountermeasures (shown for review, never applied):")?;
     if let Some(c) = r.campaigns.first() {
-        writeln!(
-            out,
-            "{}",
-            sanitize(&countermeasures::for_campaign(c, r.dsn_seen))
-        )?;
+        write_lines(out, &countermeasures::for_campaign(c, r.dsn_seen))?;
     }
     for a in r.accounts.iter().filter(|a| a.compromised) {
-        writeln!(out, "{}", sanitize(&countermeasures::for_account(a)))?;
+        write_lines(out, &countermeasures::for_account(a))?;
+    }
+    Ok(())
+}
+
+/// Multi-line text, each line sanitized on its own (so newlines stay newlines).
+fn write_lines(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    for line in text.lines() {
+        writeln!(out, "{}", sanitize(line))?;
     }
     Ok(())
 }

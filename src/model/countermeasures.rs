@@ -94,12 +94,24 @@ pub fn for_campaign(c: &CampaignStat, dsn_seen: bool) -> String {
         let _ = writeln!(t, "# 3. The storm used DSN: stop offering it to strangers");
         let _ = writeln!(t, "smtpd_discard_ehlo_keywords = silent-discard, dsn");
     }
+    let term = campaign_filter(c);
     let _ = writeln!(
         t,
-        "# Then purge: mailq-tui hold campaign:{:?}  (inspect)  mailq-tui delete campaign:{:?}",
-        c.label, c.label
+        "# Then purge: mailq-tui hold {term}   (inspect, then)   mailq-tui delete {term}"
     );
     t
+}
+
+/// A filter term selecting the campaign's NDRs, quoted for a POSIX shell.
+#[must_use]
+pub fn campaign_filter(c: &CampaignStat) -> String {
+    let who = c
+        .from_name
+        .as_deref()
+        .or(c.from_address.as_deref())
+        .unwrap_or(&c.label);
+    let term = format!("campaign:\"{}\"", who.replace(['"', '\\'], "."));
+    format!("'{}'", term.replace('\'', r"'\''"))
 }
 
 /// The advice text for a probably compromised account.
@@ -113,7 +125,7 @@ pub fn for_account(a: &AccountStat) -> String {
         a.messages,
         a.recipient_domains,
         a.client_addresses.len(),
-        a.client_addresses.join(", ")
+        shortlist(&a.client_addresses, 8)
     );
     let _ = writeln!(
         t,
@@ -138,6 +150,14 @@ pub fn for_account(a: &AccountStat) -> String {
         a.user
     );
     t
+}
+
+fn shortlist(items: &[String], n: usize) -> String {
+    let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > n {
+        let _ = write!(s, ", … and {} more", items.len() - n);
+    }
+    s
 }
 
 #[cfg(test)]
