@@ -270,7 +270,11 @@ cmd_fill() {
     done
     need_root fill
     need_lab "$dir"
-    local t0=$SECONDS
+    local t0=$SECONDS before
+    settle "$dir"
+    # Every injected message ends up as exactly one queued message (a spam to one local
+    # user becomes one NDR), so the fill is done when this many are deferred or held.
+    before=$(($(queue_files "$dir" deferred) + $(queue_files "$dir" hold)))
     python3 - "$dir" "$messages" "$seed" <<'PY'
 import base64, json, os, random, smtplib, subprocess, sys, threading, time
 
@@ -380,12 +384,11 @@ state.setdefault("injected", {"ndr": 0, "spam_out": 0, "legit": 0})
 state["injected"]["ndr"] += n_ndr
 state["injected"]["spam_out"] += n_out
 state["injected"]["legit"] += n_legit
-state["expected_total"] = state.get("expected_total", 0) + n_ndr + n_out + n_legit
 state["held_per_fill"] = HELD_PER_FILL
 json.dump(state, open(state_path, "w"))
 print("lab: injected %d spam to local users (-> NDRs), %d outbound spam, %d legitimate" % (n_ndr, n_out, n_legit), file=sys.stderr)
 PY
-    settle "$dir"
+    settle "$dir" "$((before + messages))"
     hold_some "$dir"
     write_manifest "$dir"
     echo "lab: fill done in $((SECONDS - t0)) s" >&2
@@ -396,16 +399,21 @@ queue_files() {
     find "$1/spool/$2" -type f 2>/dev/null | wc -l
 }
 
-# Wait until every message is in deferred or hold and the expected total has arrived
-# (NDRs appear only after local delivery of the spam bounced).
+# Wait until every message is in deferred or hold. After a fill, also until the expected
+# total has arrived (NDRs appear only after local delivery of the spam bounced); otherwise
+# (after a requeue, say) until nothing was busy on two checks in a row.
 settle() {
-    local dir=$1 expected deadline busy settled
-    expected=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("expected_total",0))' "$dir/state.json" 2>/dev/null || echo 0)
+    local dir=$1 expected=${2:-0} deadline busy settled quiet=0
     deadline=$((SECONDS + 120 + expected / 50))
     while :; do
         busy=$(($(queue_files "$dir" maildrop) + $(queue_files "$dir" incoming) + $(queue_files "$dir" active)))
         settled=$(($(queue_files "$dir" deferred) + $(queue_files "$dir" hold)))
-        if [[ $busy -eq 0 && $settled -ge $expected ]]; then
+        if [[ $busy -eq 0 ]]; then
+            quiet=$((quiet + 1))
+        else
+            quiet=0
+        fi
+        if [[ $busy -eq 0 && $expected -gt 0 && $settled -ge $expected ]] || [[ $expected -eq 0 && $quiet -ge 2 ]]; then
             return 0
         fi
         if [[ $SECONDS -ge $deadline ]]; then
