@@ -416,6 +416,11 @@ settle() {
         if [[ $busy -eq 0 && $expected -gt 0 && $settled -ge $expected ]] || [[ $expected -eq 0 && $quiet -ge 2 ]]; then
             return 0
         fi
+        # postsuper -r leaves mail in maildrop without waking pickup (it would wait for
+        # its 60 s timer): wake it, as sendmail/postdrop do.
+        if [[ $(queue_files "$dir" maildrop) -gt 0 ]]; then
+            postkick -c "$dir/etc" public pickup W 2>/dev/null || true
+        fi
         if [[ $SECONDS -ge $deadline ]]; then
             die "queue did not settle: $busy busy, $settled of $expected in deferred/hold"
         fi
