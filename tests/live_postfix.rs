@@ -109,6 +109,7 @@ fn main() -> ExitCode {
     let ctx = Ctx { lab: &lab, pf };
     let suite = Instant::now();
     let mut failed = Vec::new();
+    let ran = selected.len();
     for (name, case) in selected {
         let started = Instant::now();
         let outcome = catch_unwind(AssertUnwindSafe(|| case(&ctx)));
@@ -124,15 +125,13 @@ fn main() -> ExitCode {
     drop(ctx);
     drop(lab);
     if failed.is_empty() {
-        println!(
-            "\ntest result: ok. {} passed; 0 failed; cases took {took:.1} s",
-            CASES.len()
-        );
+        println!("\ntest result: ok. {ran} passed; 0 failed; cases took {took:.1} s");
         ExitCode::SUCCESS
     } else {
         println!("\nfailures:\n    {}", failed.join("\n    "));
         println!(
-            "\ntest result: FAILED. {} failed; cases took {took:.1} s",
+            "\ntest result: FAILED. {} passed; {} failed; cases took {took:.1} s",
+            ran - failed.len(),
             failed.len()
         );
         ExitCode::from(101)

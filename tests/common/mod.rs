@@ -118,6 +118,7 @@ impl Lab {
                     .into(),
             );
         }
+        reap_stale_labs();
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
@@ -294,6 +295,30 @@ impl Drop for LabDir {
                 self.0.display(),
                 String::from_utf8_lossy(&out.stderr)
             );
+        }
+    }
+}
+
+/// Stop and remove labs left behind by test processes that died without unwinding (Ctrl-C,
+/// SIGKILL): their directory names carry the owner's PID, and a lab whose owner is gone
+/// would otherwise keep a Postfix master running.
+fn reap_stale_labs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("mailq-tui-lab.")
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let owner_alive = Path::new(&format!("/proc/{pid}")).exists();
+        if !owner_alive && entry.path().join(".mailq-tui-lab").exists() {
+            eprintln!("lab: removing stale lab {}", entry.path().display());
+            let _ = run_script(&["stop", &path_str(&entry.path())]);
         }
     }
 }
