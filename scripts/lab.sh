@@ -18,6 +18,10 @@
 # What the storm contains is deterministic and written to DIR/manifest.json.
 set -euo pipefail
 
+# Every Postfix command below names its instance with -c. An inherited MAIL_CONFIG (say from
+# `eval "$(lab.sh env DIR)"`) would silently redirect the ones meant for the default main.cf.
+unset MAIL_CONFIG
+
 readonly LAB_MARKER=".mailq-tui-lab"
 readonly DEFAULT_MESSAGES=4000
 readonly ALT_LOCK=/run/lock/mailq-tui-lab.lock
