@@ -305,7 +305,7 @@ CAMPAIGNS = [
 ]
 SASL_USER = "partner@example.test"
 CLIENTS = ["186.216.156.42", "177.54.144.3", "91.203.5.146", "103.76.228.9"]
-OUT_DOMAINS = ["mail-a.example", "mail-b.example", "mail-c.example", "mail-d.example"]
+OUT_DOMAINS = ["mail-%s.example" % c for c in "abcdefgh"]  # spam fans out over many domains
 LEGIT_SENDERS = ["alice@lab.test", "bob@lab.test", "carol@lab.test"]
 LEGIT_DOMAINS = ["partner.example", "customer.example"]
 HELD_PER_FILL = 5
@@ -505,7 +505,7 @@ manifest = {
             "campaign_from": ["CANADA PHARMACY", "rakuten-secure.example", "amaz0n-jp.example"]},
     "spam_out": {"count": len(cat["spam_out"]), "sasl_username": SASL_USER,
                  "client_addresses": ["186.216.156.42", "177.54.144.3", "91.203.5.146", "103.76.228.9"],
-                 "recipient_domains": ["mail-a.example", "mail-b.example", "mail-c.example", "mail-d.example"],
+                 "recipient_domains": ["mail-%s.example" % c for c in "abcdefgh"],
                  "senders": [SASL_USER, "sales@canada-pharmacy.example", "no-reply@rakuten-secure.example", "info@amaz0n-jp.example"]},
     "legit": {"count": len(cat["legit"]), "senders": sorted(LEGIT), "held": state["held_ids"]},
     "ids": {k: sorted(v) for k, v in cat.items()},
