@@ -230,6 +230,8 @@ cmd_start() {
     fi
     mkdir -p "$dir"/etc "$dir"/spool "$dir"/data
     touch "$dir/$LAB_MARKER"
+    # shellcheck disable=SC2064 # expand $dir now
+    trap "[[ \$? -eq 0 ]] || echo 'lab: start failed; remove the half-started lab with: $0 stop $dir' >&2" EXIT
     # Readable by everyone: non-root users (tests run as nobody) need main.cf.
     chmod 755 "$dir" "$dir/etc" "$dir/spool"
     chown postfix: "$dir/data"
