@@ -15,9 +15,15 @@ fn assets() -> PathBuf {
 fn generated() -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut man = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut man).expect("render man page");
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut man)
+        .expect("render man page");
     out.push((assets().join("mailq-tui.1"), man));
-    for (shell, name) in [(Shell::Bash, "mailq-tui.bash"), (Shell::Zsh, "_mailq-tui"), (Shell::Fish, "mailq-tui.fish")] {
+    for (shell, name) in [
+        (Shell::Bash, "mailq-tui.bash"),
+        (Shell::Zsh, "_mailq-tui"),
+        (Shell::Fish, "mailq-tui.fish"),
+    ] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut Cli::command(), "mailq-tui", &mut buf);
         out.push((assets().join("completions").join(name), buf));
@@ -37,7 +43,10 @@ fn man_page_and_completions_are_up_to_date() {
             stale.push(path.display().to_string());
         }
     }
-    assert!(stale.is_empty(), "out of date (run MAILQ_TUI_BLESS=1 cargo test --test generated_assets): {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "out of date (run MAILQ_TUI_BLESS=1 cargo test --test generated_assets): {stale:?}"
+    );
 }
 
 #[test]
@@ -45,6 +54,10 @@ fn man_page_documents_every_subcommand() {
     let (_, man) = &generated()[0];
     let man = String::from_utf8_lossy(man);
     for sub in Cli::command().get_subcommands() {
-        assert!(man.contains(sub.get_name()), "man page lacks {}", sub.get_name());
+        assert!(
+            man.contains(sub.get_name()),
+            "man page lacks {}",
+            sub.get_name()
+        );
     }
 }
