@@ -2,6 +2,7 @@
 //!
 //! - [`message`]: `Message`, `Recipient`, `QueueName`, `QueueId`, `Snapshot`.
 //! - [`queue_file`]: what `postcat` tells about one queued message.
+//! - [`reason`]: delay reasons folded into families.
 //! - [`group`]: grouping a selection by sender, domain, reason family, age, …
 //! - [`filter`]: the filter language and selections.
 //! - [`text`]: making hostile strings safe to display.
@@ -10,6 +11,7 @@ pub mod filter;
 pub mod group;
 pub mod message;
 pub mod queue_file;
+pub mod reason;
 pub mod text;
 
 pub use filter::{Filter, FilterError, Selection};
