@@ -6,8 +6,10 @@
 //! - [`postfix`]: the only code that spawns processes (`postqueue`, `postsuper`, `postcat`,
 //!   `postconf`), behind the [`postfix::MailQueue`] trait; plus the in-memory replay queue.
 //! - [`cli`]: the command line.
+//! - [`commands`]: the scriptable subcommands (`summary`, `ids`, `help`).
 
 pub mod cli;
+pub mod commands;
 pub mod model;
 pub mod postfix;
 
@@ -16,7 +18,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
-use crate::cli::{Cli, GlobalOpts};
+use crate::cli::{Cli, Command, GlobalOpts};
 use crate::postfix::command::Postfix;
 use crate::postfix::replay::ReplayQueue;
 use crate::postfix::{MailQueue, PostfixError};
@@ -39,6 +41,18 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// Anything that stops the command; printed as `error: …`.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Some(Command::Help { topic }) => {
+            return Ok(commands::help(
+                topic.as_deref(),
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            ));
+        }
+        Some(Command::Summary(args)) => return commands::summary(&cli.global, args),
+        Some(Command::Ids(args)) => return commands::ids(&cli.global, args),
+        _ => {}
+    }
     let queue = open_queue(&cli.global)?;
     let snap = queue.list()?;
     println!("{}: {} messages", queue.describe(), snap.len());

@@ -622,10 +622,10 @@ impl Filter {
     pub fn content_fields(&self) -> Vec<ContentField> {
         let mut v = Vec::new();
         for t in &self.terms {
-            if let TermKind::Text(TextField::Content(f), _) = t.kind {
-                if !v.contains(&f) {
-                    v.push(f);
-                }
+            if let TermKind::Text(TextField::Content(f), _) = t.kind
+                && !v.contains(&f)
+            {
+                v.push(f);
             }
         }
         v
@@ -671,10 +671,10 @@ struct Memo {
 impl Memo {
     fn get(&mut self, s: &Arc<str>, f: impl FnOnce(&str) -> bool) -> bool {
         let p = ptr_key(s);
-        if let Some((lp, v)) = self.last {
-            if lp == p {
-                return v;
-            }
+        if let Some((lp, v)) = self.last
+            && lp == p
+        {
+            return v;
         }
         let v = *self.map.entry(p).or_insert_with(|| f(s));
         self.last = Some((p, v));
@@ -913,17 +913,17 @@ mod tests {
     }
 
     fn ids(f: &str) -> (Vec<u32>, usize) {
-        let sel = select(&snap(), &Filter::parse(f).unwrap(), NOW);
+        let sel = select(&snap(), &Filter::parse(f).expect("test value"), NOW);
         (sel.indices, sel.partial)
     }
 
     fn err(f: &str) -> FilterError {
-        Filter::parse(f).unwrap_err()
+        Filter::parse(f).expect_err("test error")
     }
 
     #[test]
     fn empty_filter_selects_everything() {
-        let f = Filter::parse("   ").unwrap();
+        let f = Filter::parse("   ").expect("test value");
         assert!(f.is_empty());
         assert_eq!(ids(""), (vec![0, 1, 2, 3, 4], 0));
     }
@@ -932,7 +932,7 @@ mod tests {
     fn the_example_from_the_help() {
         let f = "sender:MAILER-DAEMON reason:/timed out/ rcpt:@victim-a.example age:>2h queue:deferred !rcpt:@gmail.com";
         assert_eq!(ids(f), (vec![0, 1], 1));
-        assert_eq!(Filter::parse(f).unwrap().text(), f);
+        assert_eq!(Filter::parse(f).expect("test value").text(), f);
     }
 
     #[test]
@@ -1097,7 +1097,11 @@ mod tests {
             0,
             Duration::ZERO,
         );
-        let sel = |f: &str| select(&s, &Filter::parse(f).unwrap(), 0).indices.len();
+        let sel = |f: &str| {
+            select(&s, &Filter::parse(f).expect("test value"), 0)
+                .indices
+                .len()
+        };
         assert_eq!(sel(r#"sender:"say \"hi\" \\o/""#), 1);
         assert_eq!(sel(r"sender:/\\o\//"), 1);
         assert_eq!(sel(r#"sender:=say"#), 0);
@@ -1113,10 +1117,10 @@ mod tests {
     #[test]
     fn content_fields_need_an_index() {
         let s = snap();
-        let f = Filter::parse(r#"subject:"canada pharmacy""#).unwrap();
+        let f = Filter::parse(r#"subject:"canada pharmacy""#).expect("test value");
         assert_eq!(f.content_fields(), vec![ContentField::Subject]);
         assert!(select(&s, &f, NOW).indices.is_empty());
-        let neg = Filter::parse(r#"!subject:"canada pharmacy""#).unwrap();
+        let neg = Filter::parse(r#"!subject:"canada pharmacy""#).expect("test value");
         assert!(
             select(&s, &neg, NOW).indices.is_empty(),
             "unknown content never matches"
@@ -1136,7 +1140,7 @@ mod tests {
         };
         assert_eq!(select_with(&s, &f, &ctx).indices, vec![0]);
         assert_eq!(select_with(&s, &neg, &ctx).indices, vec![1]);
-        let sasl = Filter::parse("sasl:=victim@example.com null").unwrap();
+        let sasl = Filter::parse("sasl:=victim@example.com null").expect("test value");
         assert_eq!(select_with(&s, &sasl, &ctx).indices, vec![1]);
         for f in ContentField::ALL {
             assert!(Filter::parse(&format!("{}:x", f.name())).is_ok());
@@ -1146,12 +1150,16 @@ mod tests {
     #[test]
     fn single_message_api_agrees_with_select() {
         let s = snap();
-        let f = Filter::parse("rcpt:@victim-a.example").unwrap();
+        let f = Filter::parse("rcpt:@victim-a.example").expect("test value");
         assert_eq!(f.matches(&s.messages[0], NOW), Match::Whole);
         assert_eq!(f.matches(&s.messages[1], NOW), Match::Partial);
         assert_eq!(f.matches(&s.messages[2], NOW), Match::No);
         assert!(f.has_recipient_terms());
-        assert!(!Filter::parse("null age:>1h").unwrap().has_recipient_terms());
+        assert!(
+            !Filter::parse("null age:>1h")
+                .expect("test value")
+                .has_recipient_terms()
+        );
         let m = &s.messages[1];
         assert!(f.recipient_matches(m, &m.recipients[0]));
         assert!(!f.recipient_matches(m, &m.recipients[1]));

@@ -411,10 +411,10 @@ impl Labeler {
     /// Label of `s` through `f`, cached by the pointer of `s`.
     fn ptr_label(&mut self, s: &Arc<str>, f: fn(&str) -> String) -> u32 {
         let p = ptr_key(s);
-        if let Some((lp, l)) = self.last {
-            if lp == p {
-                return l;
-            }
+        if let Some((lp, l)) = self.last
+            && lp == p
+        {
+            return l;
         }
         let l = if let Some(&l) = self.by_ptr.get(&p) {
             l
@@ -587,7 +587,6 @@ fn group_by(
             }
         }
     }
-    drop(place);
 
     let mut groups: Vec<Group> = top.into_iter().map(|a| a.group).collect();
     for s in subs {
@@ -670,7 +669,7 @@ mod tests {
     }
 
     fn all(s: &Snapshot) -> Vec<u32> {
-        (0..u32::try_from(s.len()).unwrap()).collect()
+        (0..u32::try_from(s.len()).expect("test value")).collect()
     }
 
     const TIMEOUT_A: &str = "connect to mx.a.example[192.0.2.1]:25: Connection timed out";
@@ -746,11 +745,19 @@ mod tests {
     fn recipient_level_counts_messages_once_per_group_and_never_double_counts_totals() {
         let s = storm();
         let g = group(&s, &all(&s), GroupKey::RecipientDomain, 10_000);
-        let a = g.groups.iter().find(|g| &*g.label == "a.example").unwrap();
+        let a = g
+            .groups
+            .iter()
+            .find(|g| &*g.label == "a.example")
+            .expect("test value");
         // A2 has two a.example recipients (one upper-case): one message, two recipients.
         assert_eq!((a.messages, a.recipients), (2, 3));
         assert_eq!(a.size, 300);
-        let c = g.groups.iter().find(|g| &*g.label == "c.example").unwrap();
+        let c = g
+            .groups
+            .iter()
+            .find(|g| &*g.label == "c.example")
+            .expect("test value");
         assert_eq!((c.messages, c.recipients), (2, 2));
         // A3 is in b.example and c.example: per-group sums exceed the total, totals do not.
         let sum: usize = g.groups.iter().map(|g| g.messages).sum();
@@ -800,7 +807,7 @@ mod tests {
             .groups
             .iter()
             .find(|g| g.label.contains("User unknown"))
-            .unwrap();
+            .expect("test value");
         assert_eq!(unknown.children.len(), 1);
         assert_eq!(&*unknown.children[0].label, "c.example");
 
@@ -968,7 +975,7 @@ mod tests {
             .groups
             .iter()
             .find(|g| &*g.label == "v<n>@a.example")
-            .unwrap();
+            .expect("test value");
         assert_eq!((v.messages, v.recipients), (2, 3));
     }
 

@@ -14,10 +14,14 @@ pub mod queue_file;
 pub mod reason;
 pub mod text;
 
-pub use filter::{Filter, FilterError, Selection};
-pub use group::{Group, GroupKey, Grouping, SortBy};
+pub use filter::{
+    ContentField, ContentLookup, FILTER_HELP, Filter, FilterError, Match, MatchContext, Selection,
+    select, select_with,
+};
+pub use group::{Group, GroupKey, Grouping, SortBy, group, group2, recipient_pattern};
 pub use message::{
     Interner, Message, MessageKey, ParseProblem, QueueCount, QueueId, QueueName, Recipient,
     Snapshot, split_address,
 };
 pub use queue_file::QueueFile;
+pub use reason::{FamilyCache, family};

@@ -30,10 +30,7 @@ pub const NO_REASON: &str = "(no reason)";
 pub fn family(reason: &str) -> String {
     let mut s = reason.trim();
     // "delivery temporarily suspended: " can in theory nest (it never should); strip all.
-    loop {
-        let Some(rest) = strip_prefix_ci(s, "delivery temporarily suspended:") else {
-            break;
-        };
+    while let Some(rest) = strip_prefix_ci(s, "delivery temporarily suspended:") {
         s = rest.trim_start();
     }
     let mut out = String::with_capacity(s.len());
@@ -137,28 +134,28 @@ fn push_token(out: &mut String, tok: &str) {
     let core_start = tok.len() - tok.trim_start_matches(OPENERS).len();
     let (prefix, rest) = tok.split_at(core_start);
     // `name[ip]:port:` and `[ip]:port` as Postfix prints peers: one <host>.
-    if let Some(open) = rest.find('[') {
-        if let Some(close_rel) = rest[open..].find(']') {
-            let close = open + close_rel;
-            let name = &rest[..open];
-            let inside = &rest[open + 1..close];
-            let mut after = &rest[close + 1..];
-            if is_ip(inside) && (name.is_empty() || is_host(name) || is_ip(name)) {
-                // Drop a ":port" right after the bracket.
-                if let Some(p) = after.strip_prefix(':') {
-                    let digits = p.len() - p.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-                    if digits > 0 {
-                        after = &p[digits..];
-                    }
+    if let Some(open) = rest.find('[')
+        && let Some(close_rel) = rest[open..].find(']')
+    {
+        let close = open + close_rel;
+        let name = &rest[..open];
+        let inside = &rest[open + 1..close];
+        let mut after = &rest[close + 1..];
+        if is_ip(inside) && (name.is_empty() || is_host(name) || is_ip(name)) {
+            // Drop a ":port" right after the bracket.
+            if let Some(p) = after.strip_prefix(':') {
+                let digits = p.len() - p.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                if digits > 0 {
+                    after = &p[digits..];
                 }
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(prefix);
-                out.push_str(if name.is_empty() { "[<ip>]" } else { "<host>" });
-                out.push_str(after);
-                return;
             }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(prefix);
+            out.push_str(if name.is_empty() { "[<ip>]" } else { "<host>" });
+            out.push_str(after);
+            return;
         }
     }
     let core_end = rest.trim_end_matches(CLOSERS).len();
@@ -171,19 +168,20 @@ fn push_token(out: &mut String, tok: &str) {
         return;
     }
     // key=value: classify the value ("name=mx.example", "id=4B2F41C0A8").
-    if let Some(eq) = core.find('=') {
-        if eq > 0 && !core.contains("://") {
-            let (k, v) = (&core[..eq], &core[eq + 1..]);
-            if k.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                out.push_str(prefix);
-                out.push_str(k);
-                out.push('=');
-                out.push_str(classify(v).map_or(v, |p| p.as_str()));
-                out.push_str(suffix);
-                return;
-            }
+    if let Some(eq) = core.find('=')
+        && eq > 0
+        && !core.contains("://")
+    {
+        let (k, v) = (&core[..eq], &core[eq + 1..]);
+        if k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            out.push_str(prefix);
+            out.push_str(k);
+            out.push('=');
+            out.push_str(classify(v).map_or(v, |p| p.as_str()));
+            out.push_str(suffix);
+            return;
         }
     }
     match classify(core) {
