@@ -10,8 +10,11 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod logging;
 pub mod model;
 pub mod postfix;
+pub mod synth;
 
 use std::process::ExitCode;
 
