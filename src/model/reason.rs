@@ -37,6 +37,7 @@ pub fn family(reason: &str) -> String {
     let mut first_code: Option<&str> = None;
     let mut first_esc: Option<&str> = None;
     let mut prev_was_said = false;
+    let mut in_bracket = false;
     let mut tokens = s.split_whitespace().peekable();
     let mut index = 0usize;
     while let Some(tok) = tokens.next() {
@@ -64,7 +65,25 @@ pub fn family(reason: &str) -> String {
             continue;
         }
         prev_was_said = tok.eq_ignore_ascii_case("said:");
-        push_token(&mut out, tok);
+        // Inside `[…]` after a placeholder, a plain word is a server's tracking tag
+        // (`[<host> abhsqclf]`): it varies per message even without digits.
+        let word = tok.trim_end_matches(']');
+        if in_bracket
+            && tok.ends_with(']')
+            && out.ends_with('>')
+            && word.len() >= 4
+            && word.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            out.push_str(" <id>");
+            out.push_str(&tok[word.len()..]);
+        } else {
+            push_token(&mut out, tok);
+        }
+        if tok.starts_with('[') && !tok.contains(']') {
+            in_bracket = true;
+        } else if tok.contains(']') {
+            in_bracket = false;
+        }
         index += 1;
     }
     out
@@ -237,7 +256,13 @@ fn classify(core: &str) -> Option<Placeholder> {
         return Some(Placeholder::Ip);
     }
     if core.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(Placeholder::Num);
+        // Long digit strings are serials and tracking numbers, not quantities: one family
+        // with the hex tags the same server prints (`[FC8ED207]`, `[20481234]`).
+        return Some(if core.len() >= 8 {
+            Placeholder::Id
+        } else {
+            Placeholder::Num
+        });
     }
     if is_host(core) {
         return Some(Placeholder::Host);
@@ -527,6 +552,32 @@ mod tests {
         );
         let q = fam("host mx.a.example[192.0.2.1] said: 250 2.0.0 Ok: queued as 4B2F41C0A8");
         assert_eq!(q, "host <host> said: 250 2.0.0 Ok: queued as <id>");
+    }
+
+    #[test]
+    fn bracketed_tracking_tags() {
+        let a = fam(
+            "host mx.o.example[192.0.2.1] said: 451 4.7.500 Server busy. (S77714) [1CO4XSU4.prod.protection.outlook.example 1co4xsu4] (in reply to RCPT TO command)",
+        );
+        let b = fam(
+            "host mx.o.example[192.0.2.1] said: 451 4.7.500 Server busy. (S77714) [OWYVOVAX.prod.protection.outlook.example abhsqclf] (in reply to RCPT TO command)",
+        );
+        assert_eq!(a, b);
+        assert!(
+            a.ends_with("(S77714) [<host> <id>] (in reply to RCPT TO command)"),
+            "{a}"
+        );
+        let c = fam(
+            "host mx.g.example[192.0.2.1] said: 451 4.7.1 Please try again later (greylisted) [FC8ED207] (in reply to RCPT TO command)",
+        );
+        let d = fam(
+            "host mx.g.example[192.0.2.1] said: 451 4.7.1 Please try again later (greylisted) [20481234] (in reply to RCPT TO command)",
+        );
+        assert_eq!(c, d);
+        // A constant code in brackets is part of the text.
+        assert!(
+            fam("said: 421 4.7.0 [TSS04] Messages from 192.0.2.1 deferred").contains("[TSS04]")
+        );
     }
 
     #[test]
