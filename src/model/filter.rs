@@ -669,7 +669,7 @@ struct Memo {
 }
 
 impl Memo {
-    fn get(&mut self, s: &Arc<str>, f: impl FnOnce(&str) -> bool) -> bool {
+    fn get(&mut self, s: &Arc<str>, f: impl FnOnce(&Arc<str>) -> bool) -> bool {
         let p = ptr_key(s);
         if let Some((lp, v)) = self.last
             && lp == p
@@ -767,7 +767,7 @@ impl<'f> Eval<'f> {
             return false;
         };
         let reason_hit = |memo: &mut Memo| match &r.delay_reason {
-            Some(reason) => memo.get(reason, |s| p.test(s) || p.test(&reason::family(s))),
+            Some(reason) => memo.get(reason, |s| p.test(s) || p.test(&reason::family_shared(s))),
             None => p.test(reason::NO_REASON),
         };
         let hit = match field {

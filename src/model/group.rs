@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::reason::{PtrMap, family, ptr_key};
+use super::reason::{PtrMap, TextMap, family_shared, ptr_key};
 use super::{Message, QueueName, Recipient, Snapshot, split_address};
 
 /// What to group by.
@@ -366,7 +366,7 @@ struct Labeler {
     key: GroupKey,
     now: i64,
     by_ptr: PtrMap<u32>,
-    by_text: HashMap<Arc<str>, u32>,
+    by_text: TextMap<u32>,
     labels: Vec<Arc<str>>,
     /// Small fixed keys (age, size, queue, "no reason"): slot → label number.
     fixed: [u32; 16],
@@ -377,25 +377,38 @@ const UNSET: u32 = u32::MAX;
 const SLOT_NO_REASON: usize = 15;
 const SLOT_NO_RECIPIENTS: usize = 14;
 
+/// The domain part of an address as a label, lower-cased only when it has to be.
+fn domain_label(addr: &str) -> std::borrow::Cow<'_, str> {
+    let (_, d) = split_address(addr);
+    if d.is_empty() {
+        std::borrow::Cow::Borrowed("(local)")
+    } else if d.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(d.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(d)
+    }
+}
+
 impl Labeler {
     fn new(key: GroupKey, now: i64) -> Self {
         Self {
             key,
             now,
             by_ptr: PtrMap::default(),
-            by_text: HashMap::new(),
+            by_text: TextMap::default(),
             labels: Vec::new(),
             fixed: [UNSET; 16],
             last: None,
         }
     }
 
-    fn text_label(&mut self, text: &str) -> u32 {
+    /// The label number of `text`; `owned` is reused as the label when it is new.
+    fn text_label(&mut self, text: &str, owned: Option<&Arc<str>>) -> u32 {
         if let Some(&l) = self.by_text.get(text) {
             return l;
         }
         let l = u32::try_from(self.labels.len()).unwrap_or(UNSET);
-        let a: Arc<str> = Arc::from(text);
+        let a: Arc<str> = owned.cloned().unwrap_or_else(|| Arc::from(text));
         self.labels.push(a.clone());
         self.by_text.insert(a, l);
         l
@@ -403,13 +416,13 @@ impl Labeler {
 
     fn fixed_label(&mut self, slot: usize, text: &str) -> u32 {
         if self.fixed[slot] == UNSET {
-            self.fixed[slot] = self.text_label(text);
+            self.fixed[slot] = self.text_label(text, None);
         }
         self.fixed[slot]
     }
 
     /// Label of `s` through `f`, cached by the pointer of `s`.
-    fn ptr_label(&mut self, s: &Arc<str>, f: fn(&str) -> String) -> u32 {
+    fn ptr_label(&mut self, s: &Arc<str>, f: fn(&mut Self, &Arc<str>) -> u32) -> u32 {
         let p = ptr_key(s);
         if let Some((lp, l)) = self.last
             && lp == p
@@ -419,7 +432,7 @@ impl Labeler {
         let l = if let Some(&l) = self.by_ptr.get(&p) {
             l
         } else {
-            let l = self.text_label(&f(s));
+            let l = f(self, s);
             self.by_ptr.insert(p, l);
             l
         };
@@ -430,10 +443,12 @@ impl Labeler {
     /// The label of `m` (message-level keys) or of recipient `r` of `m`.
     fn label(&mut self, m: &Message, r: Option<&Recipient>) -> u32 {
         match self.key {
-            GroupKey::Sender => self.ptr_label(&m.sender, str::to_owned),
-            GroupKey::SenderDomain => self.ptr_label(&m.sender, domain_of),
+            GroupKey::Sender => self.ptr_label(&m.sender, |l, s| l.text_label(s, Some(s))),
+            GroupKey::SenderDomain => {
+                self.ptr_label(&m.sender, |l, s| l.text_label(&domain_label(s), None))
+            }
             GroupKey::Queue => match &m.queue {
-                QueueName::Other(name) => self.text_label(name),
+                QueueName::Other(name) => self.text_label(name, Some(name)),
                 q => self.fixed_label(q.index(), q.as_str()),
             },
             GroupKey::Age => {
@@ -452,11 +467,20 @@ impl Labeler {
                     return self.fixed_label(SLOT_NO_RECIPIENTS, NO_RECIPIENTS);
                 };
                 match self.key {
-                    GroupKey::Recipient => self.ptr_label(&r.address, str::to_owned),
-                    GroupKey::RecipientDomain => self.ptr_label(&r.address, domain_of),
-                    GroupKey::RecipientPattern => self.ptr_label(&r.address, recipient_pattern),
+                    GroupKey::Recipient => {
+                        self.ptr_label(&r.address, |l, s| l.text_label(s, Some(s)))
+                    }
+                    GroupKey::RecipientDomain => {
+                        self.ptr_label(&r.address, |l, s| l.text_label(&domain_label(s), None))
+                    }
+                    GroupKey::RecipientPattern => self.ptr_label(&r.address, |l, s| {
+                        l.text_label(&recipient_pattern(s), None)
+                    }),
                     _ => match &r.delay_reason {
-                        Some(reason) => self.ptr_label(reason, family),
+                        Some(reason) => self.ptr_label(reason, |l, s| {
+                            let fam = family_shared(s);
+                            l.text_label(&fam, Some(&fam))
+                        }),
                         None => self.fixed_label(SLOT_NO_REASON, super::reason::NO_REASON),
                     },
                 }

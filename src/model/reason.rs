@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// The label used for recipients that carry no delay reason (active, incoming, hold).
 pub const NO_REASON: &str = "(no reason)";
@@ -150,6 +150,21 @@ const CLOSERS: &[char] = &['>', ')', ']', '}', '"', '\'', '.', ',', ';', ':', '!
 
 /// Classify one whitespace-separated token and append its normalised form.
 fn push_token(out: &mut String, tok: &str) {
+    // Fast path: most tokens are plain words ("connect", "(in", "command)", "greylisted,").
+    let word = tok
+        .trim_start_matches('(')
+        .trim_end_matches([')', '.', ',', ';', ':', '!', '?']);
+    if !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b'\'')
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(tok);
+        return;
+    }
     let core_start = tok.len() - tok.trim_start_matches(OPENERS).len();
     let (prefix, rest) = tok.split_at(core_start);
     // `name[ip]:port:` and `[ip]:port` as Postfix prints peers: one <host>.
@@ -318,28 +333,47 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     .then(|| &s[prefix.len()..])
 }
 
-/// Hashes a pointer address. Pointers are 8/16-aligned, so the low bits carry nothing and
-/// the default SipHash is wasted work: a multiply spreads the useful bits cheaply.
+/// A small, fast hasher for our in-memory maps: pointer keys (8/16-aligned, so the low
+/// bits carry nothing and a multiply spreads the useful ones) and short strings, read eight
+/// bytes at a time. Not DoS-resistant; the keys come from one Postfix listing, and the worst
+/// a crafted queue can do is slow grouping down, never change its result.
 #[derive(Default, Clone, Copy)]
-pub struct PtrHasher(u64);
+pub struct FastHasher(u64);
 
-impl Hasher for PtrHasher {
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl Hasher for FastHasher {
     fn finish(&self) -> u64 {
-        self.0
+        self.0 ^ (self.0 >> 29)
     }
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
         }
+        let mut w = [0u8; 8];
+        let rest = chunks.remainder();
+        w[..rest.len()].copy_from_slice(rest);
+        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w) ^ rest.len() as u64).wrapping_mul(K);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(K);
     }
     fn write_usize(&mut self, n: usize) {
-        let h = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = h ^ (h >> 29);
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(K);
     }
 }
 
+/// Kept for callers that named it: the pointer hasher is the fast hasher.
+pub type PtrHasher = FastHasher;
+
 /// A map keyed by the address of an interned string.
-pub type PtrMap<V> = HashMap<usize, V, BuildHasherDefault<PtrHasher>>;
+pub type PtrMap<V> = HashMap<usize, V, BuildHasherDefault<FastHasher>>;
+
+/// A map keyed by string content, with the fast hasher.
+pub type TextMap<V> = HashMap<Arc<str>, V, BuildHasherDefault<FastHasher>>;
 
 /// The address of an interned string: equal strings from one [`super::Interner`] share it.
 /// Only valid while the string is alive, so a [`PtrMap`] must not outlive the snapshot it
@@ -349,14 +383,66 @@ pub fn ptr_key(s: &Arc<str>) -> usize {
     Arc::as_ptr(s).cast::<u8>() as usize
 }
 
+/// Families already computed, shared by every grouping and filter in the process.
+///
+/// Every refresh builds a new snapshot with new `Arc`s, so pointer caches start empty;
+/// this content-keyed cache makes the second and later refreshes of the same storm skip
+/// [`family`] entirely. It holds one `Arc` per distinct reason text ever seen and is
+/// cleared when it reaches [`SHARED_FAMILIES_CAP`] entries, which bounds its memory.
+struct SharedFamilies {
+    by_reason: TextMap<Arc<str>>,
+    /// Family texts, so that equal families share one `Arc` (groupings key on it).
+    families: TextMap<()>,
+}
+
+/// When the shared family cache is cleared.
+pub const SHARED_FAMILIES_CAP: usize = 1 << 20;
+
+static SHARED: LazyLock<Mutex<SharedFamilies>> = LazyLock::new(|| {
+    Mutex::new(SharedFamilies {
+        by_reason: TextMap::default(),
+        families: TextMap::default(),
+    })
+});
+
+fn shared() -> std::sync::MutexGuard<'static, SharedFamilies> {
+    // The cache holds plain data; a panic elsewhere while it was locked leaves it usable.
+    SHARED.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The family of `reason`, from the process-wide cache or computed (outside the lock) and
+/// remembered. Equal families come back as the same `Arc`.
+#[must_use]
+pub fn family_shared(reason: &Arc<str>) -> Arc<str> {
+    if let Some(f) = shared().by_reason.get(&**reason) {
+        return f.clone();
+    }
+    let fam = family(reason);
+    let mut g = shared();
+    if g.by_reason.len() >= SHARED_FAMILIES_CAP {
+        g.by_reason.clear();
+        g.families.clear();
+    }
+    let fam: Arc<str> = match g.families.get_key_value(fam.as_str()) {
+        Some((f, ())) => f.clone(),
+        None => {
+            let f: Arc<str> = Arc::from(fam);
+            g.families.insert(f.clone(), ());
+            f
+        }
+    };
+    g.by_reason.insert(reason.clone(), fam.clone());
+    fam
+}
+
 /// Families of the reasons of one snapshot, computed once per distinct string.
 ///
-/// Keyed by pointer first (a hash of one word), then by content, so two `Arc`s with the
-/// same text (from different listings) share one family `Arc`.
+/// Keyed by pointer first (a hash of one word), then by the process-wide content cache,
+/// so two `Arc`s with the same text (from different listings) share one family `Arc`.
 #[derive(Debug, Default)]
 pub struct FamilyCache {
     by_ptr: PtrMap<Arc<str>>,
-    by_text: HashMap<Arc<str>, Arc<str>>,
+    no_reason: Option<Arc<str>>,
 }
 
 impl FamilyCache {
@@ -368,24 +454,15 @@ impl FamilyCache {
     /// The family of `reason` (or of "no reason").
     pub fn get(&mut self, reason: Option<&Arc<str>>) -> Arc<str> {
         let Some(reason) = reason else {
-            return self.text(NO_REASON);
+            return self
+                .no_reason
+                .get_or_insert_with(|| Arc::from(NO_REASON))
+                .clone();
         };
-        let key = ptr_key(reason);
-        if let Some(f) = self.by_ptr.get(&key) {
-            return f.clone();
-        }
-        let f = self.text(&family(reason));
-        self.by_ptr.insert(key, f.clone());
-        f
-    }
-
-    fn text(&mut self, fam: &str) -> Arc<str> {
-        if let Some(f) = self.by_text.get(fam) {
-            return f.clone();
-        }
-        let f: Arc<str> = Arc::from(fam);
-        self.by_text.insert(f.clone(), f.clone());
-        f
+        self.by_ptr
+            .entry(ptr_key(reason))
+            .or_insert_with(|| family_shared(reason))
+            .clone()
     }
 }
 
