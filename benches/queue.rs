@@ -78,6 +78,24 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    // Memory first, in a fresh process: later runs free and reuse memory, which would hide
+    // the snapshot's own footprint.
+    let n = max.min(1_000_000);
+    let spec = StormSpec::new(n);
+    let mut json = Vec::new();
+    write_jsonl(&spec, &mut json).expect("generate");
+    let rss_before = status_kib("VmRSS:");
+    let snap = parse_stream(json.as_slice(), "MAILER-DAEMON").expect("parse");
+    let rss_after = status_kib("VmRSS:");
+    let hwm = status_kib("VmHWM:");
+    println!(
+        "memory at {n} messages: JSON {:.1} MB; snapshot adds {:.1} MB RSS; peak RSS (VmHWM) {:.1} MB (JSON buffer included)",
+        json.len() as f64 / 1e6,
+        (rss_after.saturating_sub(rss_before)) as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
+    drop(json);
+    println!();
     println!("queue benchmarks (median of N runs)");
     println!(
         "{:>9}  {:>9}  {:>13}  {:>13}  {:>6}  {:>3}",
@@ -118,14 +136,6 @@ fn main() {
         );
     }
 
-    let n = max.min(1_000_000);
-    let spec = StormSpec::new(n);
-    let mut json = Vec::new();
-    write_jsonl(&spec, &mut json).expect("generate");
-    let rss_before = status_kib("VmRSS:");
-    let snap = parse_stream(json.as_slice(), "MAILER-DAEMON").expect("parse");
-    let rss_after = status_kib("VmRSS:");
-    let hwm = status_kib("VmHWM:");
     let all: Vec<u32> = (0..u32::try_from(snap.len()).expect("fits")).collect();
     let now = spec.now;
     println!();
@@ -185,13 +195,6 @@ fn main() {
     println!(
         "  filter + regroup (null !rcpt:@gmail.example, by reason)         {:>8.1} ms",
         ms(d)
-    );
-    println!();
-    println!(
-        "memory: JSON {:.1} MB; snapshot adds {:.1} MB RSS; peak RSS (VmHWM) {:.1} MB",
-        json.len() as f64 / 1e6,
-        (rss_after.saturating_sub(rss_before)) as f64 / 1024.0,
-        hwm as f64 / 1024.0
     );
     black_box(&snap);
 }

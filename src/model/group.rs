@@ -473,9 +473,9 @@ impl Labeler {
                     GroupKey::RecipientDomain => {
                         self.ptr_label(&r.address, |l, s| l.text_label(&domain_label(s), None))
                     }
-                    GroupKey::RecipientPattern => self.ptr_label(&r.address, |l, s| {
-                        l.text_label(&recipient_pattern(s), None)
-                    }),
+                    GroupKey::RecipientPattern => {
+                        self.ptr_label(&r.address, |l, s| l.text_label(&recipient_pattern(s), None))
+                    }
                     _ => match &r.delay_reason {
                         Some(reason) => self.ptr_label(reason, |l, s| {
                             let fam = family_shared(s);

@@ -356,7 +356,8 @@ impl Hasher for FastHasher {
         let mut w = [0u8; 8];
         let rest = chunks.remainder();
         w[..rest.len()].copy_from_slice(rest);
-        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w) ^ rest.len() as u64).wrapping_mul(K);
+        self.0 =
+            (self.0.rotate_left(5) ^ u64::from_le_bytes(w) ^ rest.len() as u64).wrapping_mul(K);
     }
     fn write_u8(&mut self, n: u8) {
         self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(K);
@@ -407,7 +408,9 @@ static SHARED: LazyLock<Mutex<SharedFamilies>> = LazyLock::new(|| {
 
 fn shared() -> std::sync::MutexGuard<'static, SharedFamilies> {
     // The cache holds plain data; a panic elsewhere while it was locked leaves it usable.
-    SHARED.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    SHARED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The family of `reason`, from the process-wide cache or computed (outside the lock) and
