@@ -57,6 +57,9 @@ pub struct GlobalOpts {
     /// Audit log file (default: in the XDG state directory)
     #[arg(long, global = true, value_name = "PATH")]
     pub audit_log: Option<PathBuf>,
+    /// Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log_level: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +76,12 @@ pub enum Command {
     Release(OpArgs),
     /// Requeue the messages matching a filter
     Requeue(OpArgs),
+    /// Preview the NDR storm: size, speed, campaigns, accounts, countermeasures
+    Storm(StormArgs),
+    /// Show the configuration: `--print-default` prints the sample file, `--path` where it is read from
+    Config(ConfigArgs),
+    /// Show recent entries of the audit log
+    Log(LogArgs),
     /// Explain a topic: `filter`
     Help {
         /// The topic
@@ -114,8 +123,27 @@ pub struct OpArgs {
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Allow an empty filter, i.e. the entire queue
+    #[arg(long)]
+    pub all: bool,
+    /// Save the selected messages (envelope, headers, body) into DIR before acting
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+    /// IDs per postsuper process
+    #[arg(long, value_name = "N")]
+    pub batch: Option<usize>,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Show the last N entries
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+    /// Print the raw JSON lines
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[cfg(test)]
@@ -149,4 +177,27 @@ mod tests {
         let cli = Cli::try_parse_from(["mailq-tui", "help", "filter"]).expect("test value");
         assert!(matches!(cli.command, Some(Command::Help { topic: Some(t) }) if t == "filter"));
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StormArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Show at most N rows per section
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Do not read queue files (no campaigns or accounts; faster)
+    #[arg(long)]
+    pub no_index: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Print the default configuration (a commented sample file)
+    #[arg(long)]
+    pub print_default: bool,
+    /// Print the path the configuration is read from
+    #[arg(long)]
+    pub path: bool,
 }

@@ -8,12 +8,16 @@
 //! - [`cli`]: the command line.
 //! - [`commands`]: the scriptable subcommands (`summary`, `ids`, `help`).
 
+pub mod bulk_cli;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod indexer;
 pub mod logging;
 pub mod model;
+pub mod ops;
 pub mod postfix;
+pub mod storm_cli;
 pub mod synth;
 
 use std::process::ExitCode;
@@ -43,23 +47,114 @@ pub fn main() -> ExitCode {
 ///
 /// # Errors
 /// Anything that stops the command; printed as `error: …`.
-pub fn run(cli: Cli) -> Result<ExitCode> {
-    match &cli.command {
-        Some(Command::Help { topic }) => {
-            return Ok(commands::help(
-                topic.as_deref(),
-                &mut std::io::stdout().lock(),
-                &mut std::io::stderr().lock(),
-            ));
+pub fn run(mut cli: Cli) -> Result<ExitCode> {
+    use crate::postfix::QueueOp;
+    // Help needs neither the configuration nor a queue.
+    if let Some(Command::Help { topic }) = &cli.command {
+        return Ok(commands::help(
+            topic.as_deref(),
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        ));
+    }
+    if let Some(Command::Config(args)) = &cli.command {
+        return run_config(&cli.global, args);
+    }
+    // Configuration errors are reported here, before anything takes over the terminal.
+    let loaded = config::load(cli.global.config.as_deref())?;
+    apply_config(&mut cli.global, &loaded.config);
+    // Logging goes to a file, never to the terminal; failing to set it up is not fatal.
+    let _log_guard = match logging::init(cli.global.log_level.as_deref()) {
+        Ok((guard, _path)) => Some(guard),
+        Err(e) => {
+            eprintln!("warning: logging disabled: {e:#}");
+            None
         }
+    };
+    if let Some(Command::Log(args)) = &cli.command {
+        return bulk_cli::run_log(&cli.global, args);
+    }
+    match &cli.command {
         Some(Command::Summary(args)) => return commands::summary(&cli.global, args),
         Some(Command::Ids(args)) => return commands::ids(&cli.global, args),
         _ => {}
     }
     let queue = open_queue(&cli.global)?;
-    let snap = queue.list()?;
-    println!("{}: {} messages", queue.describe(), snap.len());
+    match &cli.command {
+        Some(Command::Storm(a)) => storm_cli::run(queue.as_ref(), a),
+        Some(Command::Delete(a)) => {
+            bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Delete, a)
+        }
+        Some(Command::Hold(a)) => bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Hold, a),
+        Some(Command::Release(a)) => {
+            bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Release, a)
+        }
+        Some(Command::Requeue(a)) => {
+            bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Requeue, a)
+        }
+        _ => {
+            let snap = queue.list()?;
+            warn_problems(&snap);
+            println!("{}: {} messages", queue.describe(), snap.len());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Command line over config file over built-in default.
+fn apply_config(global: &mut GlobalOpts, file: &config::Config) {
+    global.config_dir = global.config_dir.take().or_else(|| file.config_dir.clone());
+    global.audit_log = global.audit_log.take().or_else(|| file.audit_log.clone());
+    global.refresh = Some(config::layer(
+        global.refresh,
+        Some(file.refresh),
+        config::Config::default().refresh,
+    ));
+    global.alert_at = global.alert_at.or(file.alert_at);
+}
+
+fn run_config(global: &GlobalOpts, args: &cli::ConfigArgs) -> Result<ExitCode> {
+    if args.print_default {
+        print!("{}", config::SAMPLE);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let env = std::env::var(config::CONFIG_ENV).ok();
+    match config::resolve(
+        global.config.as_deref(),
+        env.as_deref(),
+        config::default_path(),
+    ) {
+        Some((path, _)) if args.path => println!("{}", path.display()),
+        Some((path, _)) => {
+            let loaded = config::load(global.config.as_deref())?;
+            println!(
+                "# {} ({})",
+                path.display(),
+                if path.exists() {
+                    "read"
+                } else {
+                    "absent: defaults"
+                }
+            );
+            print!("{}", toml::to_string_pretty(&loaded.config)?);
+        }
+        None => println!("# no configuration directory; built-in defaults"),
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Tell the user about unparsable listing lines on stderr: counted, never silent.
+pub fn warn_problems(snap: &model::Snapshot) {
+    if snap.problems.is_empty() {
+        return;
+    }
+    eprintln!(
+        "warning: {} listing line(s) could not be parsed:",
+        snap.problems.len()
+    );
+    for p in snap.problems.iter().take(5) {
+        eprintln!("  line {}: {} ({})", p.line, p.snippet, p.error);
+    }
 }
 
 /// Open the queue the global options name: `--demo`, `--from-file`, or Postfix (`-c DIR`).

@@ -1490,6 +1490,30 @@ mod tests {
     }
 
     #[test]
+    fn full_postcat_parses_with_the_adapter_parser() {
+        let spec = StormSpec::new(300);
+        let listing = parse_stream(jsonl(&spec).as_bytes(), "MAILER-DAEMON").expect("read");
+        let parsed = crate::postfix::postcat::parse_output(postcat(&spec).as_bytes());
+        assert_eq!(parsed.files.len(), 300);
+        for (m, f) in listing.messages.iter().zip(&parsed.files) {
+            assert_eq!(f.queue_id, m.queue_id);
+            assert_eq!(f.queue.as_ref(), Some(&m.queue));
+            let rcpts: Vec<&str> = f
+                .envelope
+                .iter()
+                .filter(|(k, _)| k == "recipient")
+                .map(|(_, v)| v.as_str())
+                .collect();
+            let listed: Vec<&str> = m.recipients.iter().map(|r| &*r.address).collect();
+            assert_eq!(rcpts, listed);
+            if &*m.sender == COMPROMISED {
+                assert_eq!(f.attribute("sasl_username"), Some(COMPROMISED));
+                assert!(f.attribute("sasl_method").is_some());
+            }
+        }
+    }
+
+    #[test]
     fn a_few_messages_carry_hostile_strings() {
         let spec = StormSpec::new(3_000);
         let text = postcat(&spec);

@@ -7,12 +7,16 @@
 //! - [`filter`]: the filter language and selections.
 //! - [`text`]: making hostile strings safe to display.
 
+pub mod content;
+pub mod countermeasures;
 pub mod filter;
 pub mod group;
 pub mod message;
 pub mod queue_file;
 pub mod reason;
+pub mod storm;
 pub mod text;
+pub mod time;
 
 pub use filter::{
     ContentField, ContentLookup, FILTER_HELP, Filter, FilterError, Match, MatchContext, Selection,
