@@ -351,8 +351,9 @@ impl Report<'_> {
             .filter(|(_, n)| *n > 0)
             .collect();
         JsonGroup {
-            // JSON escapes control characters itself; the raw label is what a script wants.
-            label: g.label.to_string(),
+            // serde_json escapes C0 controls but prints C1 controls and bidi overrides raw,
+            // and JSON often ends up on a terminal: sanitized like the table.
+            label: text::sanitize(&g.label).into_owned(),
             messages: g.messages,
             recipients: g.recipients,
             size: g.size,
@@ -565,6 +566,51 @@ mod tests {
         assert_eq!(human_age(754), "12m");
         assert_eq!(human_age(3 * 3_600 + 12 * 60), "3h12m");
         assert_eq!(human_age(2 * 86_400 + 4 * 3_600), "2d04h");
+    }
+
+    #[test]
+    fn hostile_labels_are_sanitized_in_table_and_json() {
+        use std::sync::Arc;
+
+        use crate::model::{Message, Recipient};
+        let m = Message {
+            queue_id: "AB12".into(),
+            queue: QueueName::Deferred,
+            arrival_time: 0,
+            size: 1,
+            sender: Arc::from("evil\u{9b}2J\u{1b}]52;c;AA\u{7}\u{202e}x"),
+            null_sender: false,
+            forced_expire: false,
+            recipients: vec![Recipient {
+                address: Arc::from("a@b.example"),
+                delay_reason: None,
+            }],
+        };
+        let snap = Snapshot::new(vec![m], Vec::new(), 0, 0, std::time::Duration::ZERO);
+        let g = group(&snap, &[0], GroupKey::Sender, 0);
+        let r = Report {
+            source: "test".into(),
+            filter: "",
+            by: vec!["sender"],
+            sort: "messages",
+            now: 0,
+            grouping: &g,
+            partial: 0,
+            problems: 0,
+            top: 10,
+        };
+        let json = serde_json::to_string(&r.json()).expect("test value");
+        let table = r.table();
+        for out in [&json, &table] {
+            assert!(
+                !out.contains(['\u{9b}', '\u{1b}', '\u{7}', '\u{202e}']),
+                "{out}"
+            );
+        }
+        assert!(
+            table.contains("evil\\x9b2J\\e]52;c;AA\\x07\\u{202e}x"),
+            "{table}"
+        );
     }
 
     #[test]

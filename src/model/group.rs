@@ -466,13 +466,11 @@ impl Labeler {
                 let Some(r) = r else {
                     return self.fixed_label(SLOT_NO_RECIPIENTS, NO_RECIPIENTS);
                 };
+                // Recipient addresses rarely repeat in a storm: a pointer cache would cost an
+                // insert per address, more than hashing the (short) text directly.
                 match self.key {
-                    GroupKey::Recipient => {
-                        self.ptr_label(&r.address, |l, s| l.text_label(s, Some(s)))
-                    }
-                    GroupKey::RecipientDomain => {
-                        self.ptr_label(&r.address, |l, s| l.text_label(&domain_label(s), None))
-                    }
+                    GroupKey::Recipient => self.text_label(&r.address, Some(&r.address)),
+                    GroupKey::RecipientDomain => self.text_label(&domain_label(&r.address), None),
                     GroupKey::RecipientPattern => {
                         self.ptr_label(&r.address, |l, s| l.text_label(&recipient_pattern(s), None))
                     }
