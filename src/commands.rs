@@ -15,8 +15,9 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::cli::{FilterArgs, GlobalOpts, SummaryArgs};
-use crate::model::filter::{Filter, FilterError, Selection, select};
-use crate::model::group::{Group, GroupKey, Grouping, SortBy, group, group2};
+use crate::model::content::{ContentIndex, ContentView};
+use crate::model::filter::{Filter, FilterError, Selection};
+use crate::model::group::{Group, GroupKey, Grouping, SortBy, group_with};
 use crate::model::{FILTER_HELP, QueueName, Snapshot, text};
 
 /// Exit code for usage errors (bad filter, bad key), as clap uses for bad arguments.
@@ -203,7 +204,16 @@ pub fn ids(global: &GlobalOpts, args: &FilterArgs) -> Result<ExitCode> {
         .list()
         .with_context(|| format!("listing {}", queue.describe()))?;
     warn_problems(&snap, &mut err);
-    let sel = select(&snap, &filter, now_for(&snap));
+    let mut index = ContentIndex::new();
+    let sel = crate::indexer::select_with_content(
+        queue.as_ref(),
+        &snap,
+        &filter,
+        now_for(&snap),
+        false,
+        &mut index,
+        &mut |_, _| {},
+    )?;
     warn_partial(&sel, &mut err);
     let mut out = io::BufWriter::new(io::stdout().lock());
     Ok(finish_output(write_ids(&snap, &sel, &mut out)))
@@ -256,12 +266,21 @@ pub fn summary(global: &GlobalOpts, args: &SummaryArgs) -> Result<ExitCode> {
         .with_context(|| format!("listing {}", queue.describe()))?;
     warn_problems(&snap, &mut err);
     let now = now_for(&snap);
-    let sel = select(&snap, &filter, now);
+    let need_content = k1.needs_content() || k2.is_some_and(GroupKey::needs_content);
+    let mut index = ContentIndex::new();
+    let sel = crate::indexer::select_with_content(
+        queue.as_ref(),
+        &snap,
+        &filter,
+        now,
+        need_content,
+        &mut index,
+        &mut |_, _| {},
+    )?;
     warn_partial(&sel, &mut err);
-    let mut grouping = match k2 {
-        Some(k2) => group2(&snap, &sel.indices, k1, k2, now),
-        None => group(&snap, &sel.indices, k1, now),
-    };
+    let view = ContentView::new(&snap, &index);
+    let content: Option<&dyn crate::model::filter::ContentLookup> = need_content.then_some(&view);
+    let mut grouping = group_with(&snap, &sel.indices, k1, k2, now, content);
     grouping.sort(sort, true);
     let report = Report {
         source: queue.describe(),
@@ -587,7 +606,7 @@ mod tests {
             }],
         };
         let snap = Snapshot::new(vec![m], Vec::new(), 0, 0, std::time::Duration::ZERO);
-        let g = group(&snap, &[0], GroupKey::Sender, 0);
+        let g = crate::model::group::group(&snap, &[0], GroupKey::Sender, 0);
         let r = Report {
             source: "test".into(),
             filter: "",
