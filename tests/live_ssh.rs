@@ -194,13 +194,12 @@ fn queues(list: &[PqMessage]) -> BTreeMap<String, String> {
 }
 
 fn list_each_host_over_ssh(ctx: &mut Ctx) {
-    for i in 0..2 {
+    for (i, name) in NAMES.iter().enumerate() {
         let pf = connect(&ctx.host(i), &ctx.opts()).unwrap_or_else(|e| panic!("connect: {e}"));
         assert_eq!(
             pf.describe(),
             format!(
-                "ssh {}: postfix -c {}",
-                NAMES[i],
+                "ssh {name}: postfix -c {}",
                 ctx.labs[i].config_dir().display()
             )
         );
