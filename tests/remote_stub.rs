@@ -147,9 +147,9 @@ fn non_root_login_uses_sudo_n_for_postsuper_and_postcat() {
     let _ = pf.read(&[QueueId::new("AB12CD")], ReadParts::default());
     let remote = h.read("ssh-argv");
     let lines: Vec<&str> = remote.lines().collect();
-    assert!(
-        lines[1].contains("/postqueue -c") && !lines[1].starts_with("sudo"),
-        "listing needs no sudo: {remote}"
+    assert_eq!(
+        lines[1], "exec sh",
+        "listing runs in the listing shell, without sudo: {remote}"
     );
     assert!(
         lines[2].starts_with("sudo -n ") && lines[2].contains("/postsuper -c"),
@@ -251,5 +251,35 @@ fn a_hanging_host_times_out_without_holding_up_the_others() {
             .error
             .as_deref()
             .is_some_and(|e| e.contains("did not answer"))
+    );
+}
+
+#[test]
+fn listings_reuse_one_shell_and_failures_fall_back_to_a_one_shot_run() {
+    let h = StubHost::new("mx7");
+    let pf = h.connect().expect("connect");
+    for _ in 0..3 {
+        assert_eq!(pf.list().expect("list").len(), 6);
+    }
+    assert_eq!(commands(&h), ["exec sh"], "one session for three listings");
+    assert_eq!(h.read("argv"), "postqueue -j\n".repeat(3));
+    // Postfix down: the session sees a failure and the one-shot run reports it properly.
+    h.write("down", "");
+    match pf.list() {
+        Err(PostfixError::MailSystemDown(m)) => assert!(m.contains("mail system is down")),
+        other => panic!("expected MailSystemDown, got {other:?}"),
+    }
+    let remote = commands(&h);
+    assert_eq!(remote.len(), 2, "{remote:?}");
+    assert!(
+        remote[1].contains("/postqueue -c '") && remote[1].ends_with(" -j"),
+        "{remote:?}"
+    );
+    std::fs::remove_file(h.dir.path().join("down")).expect("rm");
+    assert_eq!(pf.list().expect("back up").len(), 6);
+    assert_eq!(
+        commands(&h).len(),
+        2,
+        "the session survived the failed command"
     );
 }

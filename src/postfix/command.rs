@@ -240,6 +240,36 @@ impl Postfix {
 
 impl MailQueue for Postfix {
     fn list(&self) -> Result<Snapshot, PostfixError> {
+        if let Transport::Ssh(t) = &self.transport {
+            // Fast path: the host's long-lived listing shell. Anything but a clean exit
+            // falls through to a one-shot run, which classifies errors (and falls back to
+            // `postqueue -p`) exactly as locally.
+            let mut builder = SnapshotBuilder::new(&self.null_sender);
+            let mut argv: Vec<&OsStr> = vec![self.bins.postqueue.as_os_str()];
+            if let Some(dir) = &self.config_dir {
+                argv.extend([OsStr::new("-c"), dir.as_os_str()]);
+            }
+            argv.push(OsStr::new("-j"));
+            match t.stream(&argv, &mut |line| builder.push_line(line), self.timeout) {
+                Ok(0) => {
+                    let snap = builder.finish();
+                    info!(
+                        host = %t.host().name,
+                        messages = snap.len(),
+                        problems = snap.problems.len(),
+                        took_ms = u64::try_from(snap.took.as_millis()).unwrap_or(u64::MAX),
+                        "listed remote queue"
+                    );
+                    return Ok(snap);
+                }
+                Ok(code) => debug!(
+                    code,
+                    "remote postqueue -j failed: running it again for the error"
+                ),
+                Err(e @ PostfixError::Timeout { .. }) => return Err(e),
+                Err(e) => debug!(error = %e, "listing session broken: one-shot listing"),
+            }
+        }
         // Built right before the spawn: it stamps `taken_at` and starts the `took` clock.
         let mut builder = SnapshotBuilder::new(&self.null_sender);
         let cmd = self.command(&self.bins.postqueue, &[OsStr::new("-j")], false);
@@ -573,13 +603,13 @@ pub(crate) fn run(
 /// The child and whether we reaped it. Until it is reaped its PID (and so its process
 /// group ID) cannot be reused, so signalling the group is safe exactly while `reaped` is
 /// false; both threads look at it under the same lock.
-struct Guarded {
-    child: Child,
-    reaped: bool,
+pub(crate) struct Guarded {
+    pub(crate) child: Child,
+    pub(crate) reaped: bool,
 }
 
 /// Poll for the child's exit. The lock is released between polls so the watchdog can kill.
-fn wait(guarded: &Mutex<Guarded>) -> std::io::Result<ExitStatus> {
+pub(crate) fn wait(guarded: &Mutex<Guarded>) -> std::io::Result<ExitStatus> {
     let mut pause = Duration::from_millis(1);
     loop {
         {
@@ -598,7 +628,7 @@ fn wait(guarded: &Mutex<Guarded>) -> std::io::Result<ExitStatus> {
 
 /// Kill the child's whole process group (a shell wrapper's children too, which may hold
 /// our pipes open after the child itself died), unless the child was already reaped.
-fn kill_group(guarded: &Mutex<Guarded>) {
+pub(crate) fn kill_group(guarded: &Mutex<Guarded>) {
     let g = guarded
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

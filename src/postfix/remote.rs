@@ -21,15 +21,21 @@
 //!   after `--` and may not start with `-`, so it can never be read as an option.
 
 use std::ffi::{OsStr, OsString};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::thread;
 use std::time::Duration;
 
 use tracing::{debug, info};
 
 use super::PostfixError;
-use super::command::{Bins, DEFAULT_NULL_SENDER, Postfix, exit_code, run};
+use super::command::{
+    Bins, DEFAULT_NULL_SENDER, Guarded, Postfix, exit_code, kill_group, run, wait,
+};
 use crate::model::text::{sanitize, sanitize_bytes, snippet};
 
 /// How long `ssh` may take to set up a connection (`-o ConnectTimeout`).
@@ -130,12 +136,37 @@ fn ensure_control_dir(dir: &Path) -> Result<(), PostfixError> {
 }
 
 /// How to wrap a command into `ssh` for one host.
-#[derive(Debug, Clone)]
 pub struct SshTransport {
     host: SshHost,
     opts: SshOptions,
     /// Prefix privileged commands with `sudo -n` (remote login is not root).
     sudo: bool,
+    /// The long-lived listing shell, started on the first listing.
+    session: Mutex<Option<Session>>,
+}
+
+/// A long-lived `sh` on the host that runs the listings, one after the other.
+///
+/// Why: even over a multiplexed connection every `ssh HOST cmd` opens a session in which
+/// sshd starts the login shell, which reads the user's rc files (a `pyenv init` in
+/// `.bashrc` alone costs 0.2 s), before `postqueue` runs. A refresh every few seconds pays
+/// that each time. Here a refresh is one command line written to the shell's stdin; the
+/// output streams back exactly as with a one-shot run, up to an end marker line that no
+/// `postqueue -j` line can be (those all start with `{`).
+struct Session {
+    child: Arc<Mutex<Guarded>>,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    /// The last few KiB of ssh's own stderr (the commands' stderr goes to /dev/null).
+    stderr: Arc<Mutex<Vec<u8>>>,
+    marker: String,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        kill_group(&self.child);
+        let _ = wait(&self.child);
+    }
 }
 
 impl SshTransport {
@@ -198,6 +229,120 @@ impl SshTransport {
         v
     }
 
+    /// Run `argv` (never with sudo) in the host's listing shell, starting it if needed, and
+    /// hand each stdout line to `on_line`. Returns the command's exit status.
+    ///
+    /// # Errors
+    /// [`PostfixError::Timeout`] when the command did not finish in time (the shell is
+    /// killed); [`PostfixError::Unreachable`] when the shell cannot be started or died.
+    /// Either way the shell is gone and the next call starts a new one.
+    pub(crate) fn stream(
+        &self,
+        argv: &[&OsStr],
+        on_line: &mut dyn FnMut(&[u8]),
+        timeout: Duration,
+    ) -> Result<i32, PostfixError> {
+        let mut guard = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        if guard.is_none() {
+            *guard = Some(self.start_session()?);
+        }
+        let Some(session) = guard.as_mut() else {
+            return Err(self.unreachable("no listing session".into()));
+        };
+        let (cancel, cancelled) = mpsc::channel::<()>();
+        let watchdog = {
+            let child = Arc::clone(&session.child);
+            thread::spawn(move || {
+                let fired = cancelled.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout);
+                if fired {
+                    kill_group(&child);
+                }
+                fired
+            })
+        };
+        let result = session_command(session, argv, on_line);
+        let _ = cancel.send(());
+        let timed_out = watchdog.join().unwrap_or(false);
+        if timed_out {
+            *guard = None;
+            return Err(PostfixError::Timeout {
+                program: format!("postqueue on {}", self.host.name),
+                secs: timeout.as_secs(),
+            });
+        }
+        match result {
+            Ok(code) => Ok(code),
+            Err(why) => {
+                let stderr = session
+                    .stderr
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                *guard = None;
+                let stderr = String::from_utf8_lossy(&stderr).replace('\r', "");
+                let detail = if stderr.trim().is_empty() {
+                    why
+                } else {
+                    format!("{why}: {}", sanitize(stderr.trim()))
+                };
+                Err(self.unreachable(snippet(&detail, 300)))
+            }
+        }
+    }
+
+    fn unreachable(&self, detail: String) -> PostfixError {
+        PostfixError::Unreachable {
+            host: self.host.name.clone(),
+            detail,
+        }
+    }
+
+    /// `ssh … -- DEST 'exec sh'` with all three pipes, in its own process group.
+    fn start_session(&self) -> Result<Session, PostfixError> {
+        let mut cmd = self.ssh_command(OsStr::new("exec sh"));
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        let mut child = cmd.spawn().map_err(|e| PostfixError::Io {
+            program: "ssh".into(),
+            source: e,
+        })?;
+        let (Some(stdin), Some(stdout), Some(mut err)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(self.unreachable("ssh has no pipes".into()));
+        };
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        {
+            let kept = Arc::clone(&stderr);
+            // Drained for the session's whole life, so ssh can never block on it.
+            thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = err.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let mut k = kept.lock().unwrap_or_else(PoisonError::into_inner);
+                    k.extend_from_slice(&buf[..n]);
+                    let excess = k.len().saturating_sub(SESSION_STDERR_KEEP);
+                    k.drain(..excess);
+                }
+            });
+        }
+        debug!(host = %self.host.name, "started listing session");
+        Ok(Session {
+            child: Arc::new(Mutex::new(Guarded {
+                child,
+                reaped: false,
+            })),
+            stdin,
+            stdout: BufReader::with_capacity(64 * 1024, stdout),
+            stderr,
+            marker: session_marker(),
+        })
+    }
+
     /// Turn ssh's and sudo's own failures into errors that name the host; Postfix's own
     /// failures are left to the caller.
     pub(crate) fn check(
@@ -236,10 +381,55 @@ impl SshTransport {
     /// Close the host's multiplexed connection now (`ssh -O exit`) instead of after
     /// `ControlPersist`. Errors are ignored: there may be no connection.
     pub fn disconnect(&self) {
+        *self.session.lock().unwrap_or_else(PoisonError::into_inner) = None;
         let mut cmd = Command::new(&self.opts.ssh);
         cmd.args(self.options())
             .args(["-O", "exit", "--", &self.host.destination]);
         let _ = run("ssh", cmd, None, |_| {}, Duration::from_secs(10));
+    }
+}
+
+/// How much of a listing session's ssh stderr is kept for error messages.
+const SESSION_STDERR_KEEP: usize = 4096;
+
+/// A marker unlikely to appear anywhere, different per session.
+fn session_marker() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("__mailq_tui_end_{:x}_{nanos:x}", std::process::id())
+}
+
+/// Write one command to the session's shell and stream its output up to the end marker.
+/// stdin is `/dev/null` so the command cannot eat the following command lines.
+fn session_command(
+    session: &mut Session,
+    argv: &[&OsStr],
+    on_line: &mut dyn FnMut(&[u8]),
+) -> Result<i32, String> {
+    let mut line = remote_command(argv).into_vec();
+    line.extend_from_slice(b" </dev/null 2>/dev/null; mq_rc=$?; echo; echo ");
+    line.extend_from_slice(session.marker.as_bytes());
+    line.extend_from_slice(b" $mq_rc\n");
+    session
+        .stdin
+        .write_all(&line)
+        .and_then(|()| session.stdin.flush())
+        .map_err(|e| format!("the listing session is gone ({e})"))?;
+    let marker = session.marker.as_bytes();
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        buf.clear();
+        match session.stdout.read_until(b'\n', &mut buf) {
+            Ok(0) => return Err("the listing session ended".into()),
+            Err(e) => return Err(format!("reading the listing session: {e}")),
+            Ok(_) => {}
+        }
+        if let Some(rest) = buf.strip_prefix(marker) {
+            let code = String::from_utf8_lossy(rest).trim().parse().unwrap_or(-1);
+            return Ok(code);
+        }
+        on_line(&buf);
     }
 }
 
@@ -362,6 +552,7 @@ pub fn connect(host: &SshHost, opts: &SshOptions) -> Result<Postfix, PostfixErro
         host: host.clone(),
         opts: opts.clone(),
         sudo: false,
+        session: Mutex::new(None),
     };
     let script = probe_script(host.config_dir.as_deref());
     let cmd = transport.command(&[OsStr::new("sh"), OsStr::new("-c"), &script], false);
@@ -430,6 +621,7 @@ mod tests {
                 timeout: Duration::from_secs(30),
             },
             sudo,
+            session: Mutex::new(None),
         }
     }
 
