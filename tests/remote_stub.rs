@@ -283,3 +283,15 @@ fn listings_reuse_one_shell_and_failures_fall_back_to_a_one_shot_run() {
         "the session survived the failed command"
     );
 }
+
+#[test]
+fn a_talkative_login_shell_does_not_reach_the_parser() {
+    let h = StubHost::new("mx8");
+    h.write("greeting", "Welcome to mx8!\n{not json either}\n");
+    let pf = h.connect().expect("the probe skips the greeting");
+    for _ in 0..2 {
+        let snap = pf.list().expect("list");
+        assert_eq!(snap.len(), 6);
+        assert!(snap.problems.is_empty(), "{:?}", snap.problems);
+    }
+}

@@ -243,7 +243,8 @@ impl SshTransport {
         timeout: Duration,
     ) -> Result<i32, PostfixError> {
         let mut guard = self.session.lock().unwrap_or_else(PoisonError::into_inner);
-        if guard.is_none() {
+        let fresh = guard.is_none();
+        if fresh {
             *guard = Some(self.start_session()?);
         }
         let Some(session) = guard.as_mut() else {
@@ -260,7 +261,14 @@ impl SshTransport {
                 fired
             })
         };
-        let result = session_command(session, argv, on_line);
+        // A fresh shell first runs a no-op whose output is dropped: whatever the login
+        // shell's rc files print (a greeting, a fortune) must not reach the parser.
+        let result = if fresh {
+            session_command(session, &[OsStr::new(":")], &mut |_| {})
+        } else {
+            Ok(0)
+        }
+        .and_then(|_| session_command(session, argv, on_line));
         let _ = cancel.send(());
         let timed_out = watchdog.join().unwrap_or(false);
         if timed_out {
