@@ -89,6 +89,10 @@ const CASES: &[(&str, Case)] = &[
         "hold_release_on_one_host_leaves_the_other_untouched",
         hold_release_on_one_host_leaves_the_other_untouched,
     ),
+    (
+        "storm_per_host_reads_queue_files",
+        storm_per_host_reads_queue_files,
+    ),
     ("fleet_lists_all_hosts", fleet_lists_all_hosts),
     (
         "a_down_host_shows_down_while_the_other_works",
@@ -365,6 +369,32 @@ fn hold_release_on_one_host_leaves_the_other_untouched(ctx: &mut Ctx) {
         );
     }
     assert_eq!(queues(&ctx.labs[1].postqueue()), before_b, "host b changed");
+}
+
+fn storm_per_host_reads_queue_files(ctx: &mut Ctx) {
+    // One host: stdout is exactly the local output (JSON), the label goes to stderr.
+    let out = ctx.bin(&["--host", NAMES[1], "storm", "--json"]);
+    assert!(out.status.success());
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("storm json: {e}"));
+    let m = ctx.labs[1].manifest();
+    assert_eq!(report["ndrs"], m.ndr.count);
+    assert_eq!(
+        report["indexed"],
+        ctx.labs[1].postqueue().len(),
+        "every queue file was read over ssh"
+    );
+    let accounts = report["accounts"].as_array().cloned().unwrap_or_default();
+    assert!(
+        accounts
+            .iter()
+            .any(|a| a["user"] == m.spam_out.sasl_username.as_str()),
+        "{accounts:?}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!("== host {}:", NAMES[1])),
+        "the label is on stderr"
+    );
 }
 
 fn fleet_lists_all_hosts(ctx: &mut Ctx) {
