@@ -13,7 +13,7 @@ use crate::model::fleet::FleetRow;
 use crate::model::storm::thousands;
 use crate::model::text::sanitize;
 use crate::postfix::fleet::Fleet;
-use crate::postfix::remote::{SshHost, SshOptions};
+use crate::postfix::remote::{DEFAULT_CONNECT_TIMEOUT, SshHost, SshOptions};
 
 /// Exit status of `fleet` when at least one host is down.
 pub const EXIT_HOST_DOWN: u8 = 2;
@@ -75,6 +75,8 @@ pub fn run(global: &GlobalOpts, args: &FleetArgs) -> Result<ExitCode> {
         hosts,
         SshOptions {
             timeout: Duration::from_secs(timeout),
+            // A short host timeout must not be outlived by ssh's own connect timeout.
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT.min(Duration::from_secs(timeout)),
             ..SshOptions::default()
         },
     );
