@@ -18,6 +18,10 @@
 # What the storm contains is deterministic and written to DIR/manifest.json.
 set -euo pipefail
 
+# Every Postfix command below names its instance with -c. An inherited MAIL_CONFIG (say from
+# `eval "$(lab.sh env DIR)"`) would silently redirect the ones meant for the default main.cf.
+unset MAIL_CONFIG
+
 readonly LAB_MARKER=".mailq-tui-lab"
 readonly DEFAULT_MESSAGES=4000
 readonly ALT_LOCK=/run/lock/mailq-tui-lab.lock
@@ -226,6 +230,8 @@ cmd_start() {
     fi
     mkdir -p "$dir"/etc "$dir"/spool "$dir"/data
     touch "$dir/$LAB_MARKER"
+    # shellcheck disable=SC2064 # expand $dir now
+    trap "[[ \$? -eq 0 ]] || echo 'lab: start failed; remove the half-started lab with: $0 stop $dir' >&2" EXIT
     # Readable by everyone: non-root users (tests run as nobody) need main.cf.
     chmod 755 "$dir" "$dir/etc" "$dir/spool"
     chown postfix: "$dir/data"
@@ -301,7 +307,7 @@ CAMPAIGNS = [
 ]
 SASL_USER = "partner@example.test"
 CLIENTS = ["186.216.156.42", "177.54.144.3", "91.203.5.146", "103.76.228.9"]
-OUT_DOMAINS = ["mail-a.example", "mail-b.example", "mail-c.example", "mail-d.example"]
+OUT_DOMAINS = ["mail-%s.example" % c for c in "abcdefgh"]  # spam fans out over many domains
 LEGIT_SENDERS = ["alice@lab.test", "bob@lab.test", "carol@lab.test"]
 LEGIT_DOMAINS = ["partner.example", "customer.example"]
 HELD_PER_FILL = 5
@@ -501,7 +507,7 @@ manifest = {
             "campaign_from": ["CANADA PHARMACY", "rakuten-secure.example", "amaz0n-jp.example"]},
     "spam_out": {"count": len(cat["spam_out"]), "sasl_username": SASL_USER,
                  "client_addresses": ["186.216.156.42", "177.54.144.3", "91.203.5.146", "103.76.228.9"],
-                 "recipient_domains": ["mail-a.example", "mail-b.example", "mail-c.example", "mail-d.example"],
+                 "recipient_domains": ["mail-%s.example" % c for c in "abcdefgh"],
                  "senders": [SASL_USER, "sales@canada-pharmacy.example", "no-reply@rakuten-secure.example", "info@amaz0n-jp.example"]},
     "legit": {"count": len(cat["legit"]), "senders": sorted(LEGIT), "held": state["held_ids"]},
     "ids": {k: sorted(v) for k, v in cat.items()},

@@ -17,7 +17,14 @@ Examples:
 
 /// A terminal UI for the Postfix mail queue.
 #[derive(Debug, Parser)]
-#[command(name = "mailq-tui", version, about, after_help = EXAMPLES, disable_help_subcommand = true)]
+// Our own `help` subcommand takes topics (`help filter`); clap's would collide with it.
+#[command(
+    name = "mailq-tui",
+    version,
+    about,
+    after_help = EXAMPLES,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -60,6 +67,9 @@ pub struct GlobalOpts {
     /// Seconds a remote host may take to answer `fleet` before it is shown as down
     #[arg(long, global = true, value_name = "SECS")]
     pub host_timeout: Option<u64>,
+    /// Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log_level: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +88,8 @@ pub enum Command {
     Requeue(OpArgs),
     /// Preview the NDR storm: size, speed, campaigns, accounts, countermeasures
     Storm(StormArgs),
+    /// Show the configuration: `--print-default` prints the sample file, `--path` where it is read from
+    Config(ConfigArgs),
     /// Show recent entries of the audit log
     Log(LogArgs),
     /// One row per Postfix host (`--host`, or all `[[hosts]]`): counts, NDRs, storm, errors
@@ -98,12 +110,16 @@ pub struct FilterArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct SummaryArgs {
-    /// Group by KEY or KEY,KEY2
-    #[arg(long, default_value = "reason")]
+    /// Group by KEY or KEY,KEY2 (sub-groups): reason, sender, sender-domain, rcpt-domain,
+    /// rcpt-pattern, rcpt, queue, age, size
+    #[arg(long, default_value = "reason", value_name = "KEY[,KEY2]")]
     pub by: String,
-    /// Show at most N groups
-    #[arg(long, default_value_t = 20)]
+    /// Show at most N groups (and N sub-groups per group)
+    #[arg(long, default_value_t = 20, value_name = "N")]
     pub top: usize,
+    /// Order groups by: messages, recipients, size, oldest, newest, label, deferred, hold, recent
+    #[arg(long, default_value = "messages", value_name = "ORDER")]
+    pub sort: String,
     /// Print JSON
     #[arg(long)]
     pub json: bool,
@@ -153,9 +169,32 @@ pub struct LogArgs {
 mod tests {
     use clap::CommandFactory;
 
+    use super::*;
+
     #[test]
-    fn cli_definition_is_consistent() {
-        super::Cli::command().debug_assert();
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn summary_and_ids_take_filter_words() {
+        let cli = Cli::try_parse_from([
+            "mailq-tui",
+            "--demo",
+            "summary",
+            "--by",
+            "reason,rcpt-domain",
+            "null",
+            "!rcpt:@gmail.com",
+        ])
+        .expect("test value");
+        let Some(Command::Summary(a)) = cli.command else {
+            panic!("not summary")
+        };
+        assert_eq!(a.by, "reason,rcpt-domain");
+        assert_eq!(a.filter.filter, vec!["null", "!rcpt:@gmail.com"]);
+        let cli = Cli::try_parse_from(["mailq-tui", "help", "filter"]).expect("test value");
+        assert!(matches!(cli.command, Some(Command::Help { topic: Some(t) }) if t == "filter"));
     }
 }
 
@@ -170,4 +209,14 @@ pub struct StormArgs {
     /// Do not read queue files (no campaigns or accounts; faster)
     #[arg(long)]
     pub no_index: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Print the default configuration (a commented sample file)
+    #[arg(long)]
+    pub print_default: bool,
+    /// Print the path the configuration is read from
+    #[arg(long)]
+    pub path: bool,
 }

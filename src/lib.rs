@@ -6,9 +6,11 @@
 //! - [`postfix`]: the only code that spawns processes (`postqueue`, `postsuper`, `postcat`,
 //!   `postconf`), behind the [`postfix::MailQueue`] trait; plus the in-memory replay queue.
 //! - [`cli`]: the command line; [`fleet_cli`]: `--host` and `mailq-tui fleet`.
+//! - [`commands`]: the scriptable subcommands (`summary`, `ids`, `help`).
 
 pub mod bulk_cli;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod fleet_cli;
 pub mod indexer;
@@ -24,7 +26,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
-use crate::cli::{Cli, GlobalOpts};
+use crate::cli::{Cli, Command, GlobalOpts};
 use crate::postfix::command::Postfix;
 use crate::postfix::replay::ReplayQueue;
 use crate::postfix::{MailQueue, PostfixError};
@@ -46,8 +48,33 @@ pub fn main() -> ExitCode {
 ///
 /// # Errors
 /// Anything that stops the command; printed as `error: …`.
-pub fn run(cli: Cli) -> Result<ExitCode> {
-    use crate::cli::Command;
+pub fn run(mut cli: Cli) -> Result<ExitCode> {
+    // Help needs neither the configuration nor a queue.
+    if let Some(Command::Help { topic }) = &cli.command {
+        return Ok(commands::help(
+            topic.as_deref(),
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        ));
+    }
+    if let Some(Command::Config(args)) = &cli.command {
+        return run_config(&cli.global, args);
+    }
+    // Configuration errors are reported here, before anything takes over the terminal.
+    let loaded = config::load(cli.global.config.as_deref())?;
+    apply_config(&mut cli.global, &loaded.config);
+    // Logging goes to a file, never to the terminal; failing to set it up is not fatal.
+    let _log_guard = match logging::init(cli.global.log_level.as_deref()) {
+        Ok((guard, _path)) => Some(guard),
+        Err(e) => {
+            // Say so only when logging was asked for: users without a home directory
+            // (`nobody`) would otherwise see this on every run.
+            if cli.global.log_level.is_some() || std::env::var_os("MAILQ_TUI_LOG").is_some() {
+                eprintln!("warning: logging disabled: {e:#}");
+            }
+            None
+        }
+    };
     if let Some(Command::Log(args)) = &cli.command {
         return bulk_cli::run_log(&cli.global, args);
     }
@@ -106,9 +133,10 @@ fn run_on_hosts(cli: &Cli) -> Result<ExitCode> {
 
 /// Run a (queue-level) subcommand against one queue.
 fn dispatch(queue: &dyn MailQueue, cli: &Cli) -> Result<ExitCode> {
-    use crate::cli::Command;
     use crate::postfix::QueueOp;
     match &cli.command {
+        Some(Command::Summary(a)) => commands::summary(queue, a),
+        Some(Command::Ids(a)) => commands::ids(queue, a),
         Some(Command::Storm(a)) => storm_cli::run(queue, a),
         Some(Command::Delete(a)) => bulk_cli::run_op(queue, &cli.global, QueueOp::Delete, a),
         Some(Command::Hold(a)) => bulk_cli::run_op(queue, &cli.global, QueueOp::Hold, a),
@@ -121,6 +149,48 @@ fn dispatch(queue: &dyn MailQueue, cli: &Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Command line over config file over built-in default.
+fn apply_config(global: &mut GlobalOpts, file: &config::Config) {
+    global.config_dir = global.config_dir.take().or_else(|| file.config_dir.clone());
+    global.audit_log = global.audit_log.take().or_else(|| file.audit_log.clone());
+    global.refresh = Some(config::layer(
+        global.refresh,
+        Some(file.refresh),
+        config::Config::default().refresh,
+    ));
+    global.alert_at = global.alert_at.or(file.alert_at);
+}
+
+fn run_config(global: &GlobalOpts, args: &cli::ConfigArgs) -> Result<ExitCode> {
+    if args.print_default {
+        print!("{}", config::SAMPLE);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let env = std::env::var(config::CONFIG_ENV).ok();
+    match config::resolve(
+        global.config.as_deref(),
+        env.as_deref(),
+        config::default_path(),
+    ) {
+        Some((path, _)) if args.path => println!("{}", path.display()),
+        Some((path, _)) => {
+            let loaded = config::load(global.config.as_deref())?;
+            println!(
+                "# {} ({})",
+                path.display(),
+                if path.exists() {
+                    "read"
+                } else {
+                    "absent: defaults"
+                }
+            );
+            print!("{}", toml::to_string_pretty(&loaded.config)?);
+        }
+        None => println!("# no configuration directory; built-in defaults"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Tell the user about unparsable listing lines on stderr: counted, never silent.

@@ -37,38 +37,28 @@ struct Ctx<'a> {
 
 type Case = fn(&Ctx<'_>);
 
-const CASES: &[(&str, Case)] = &[
-    ("list_matches_postqueue", list_matches_postqueue),
-    (
-        "delay_reasons_follow_victim_domains",
-        delay_reasons_follow_victim_domains,
-    ),
-    (
-        "read_shows_sasl_account_and_client_addresses",
-        read_shows_sasl_account_and_client_addresses,
-    ),
-    (
-        "read_ndrs_carry_the_original_spam",
-        read_ndrs_carry_the_original_spam,
-    ),
-    (
-        "hold_and_release_thousands_in_one_batch",
-        hold_and_release_thousands_in_one_batch,
-    ),
-    ("requeue_exactly_a_selection", requeue_exactly_a_selection),
-    ("delete_exactly_a_selection", delete_exactly_a_selection),
-    (
-        "vanished_ids_are_reported_gone",
-        vanished_ids_are_reported_gone,
-    ),
-    (
-        "read_across_a_vanished_id_keeps_the_others",
-        read_across_a_vanished_id_keeps_the_others,
-    ),
-    (
-        "non_root_lists_but_cannot_apply",
-        non_root_lists_but_cannot_apply,
-    ),
+/// Each case is named after its function, as libtest would.
+macro_rules! cases {
+    ($($case:ident),* $(,)?) => {
+        &[$((stringify!($case), $case as Case)),*]
+    };
+}
+
+/// In this order: read-only cases, then the binary end to end (it checks the manifest's
+/// counts), then the mutating adapter cases, each on its own part of the storm.
+const CASES: &[(&str, Case)] = cases![
+    list_matches_postqueue,
+    delay_reasons_follow_victim_domains,
+    read_shows_sasl_account_and_client_addresses,
+    read_ndrs_carry_the_original_spam,
+    cli_storm_names_campaigns_and_account,
+    cli_hold_as_root_but_not_as_nobody,
+    hold_and_release_thousands_in_one_batch,
+    requeue_exactly_a_selection,
+    delete_exactly_a_selection,
+    vanished_ids_are_reported_gone,
+    read_across_a_vanished_id_keeps_the_others,
+    non_root_lists_but_cannot_apply,
 ];
 
 fn main() -> ExitCode {
@@ -676,6 +666,135 @@ fn non_root_lists_but_cannot_apply(cx: &Ctx<'_>) {
     );
 }
 
+/// `mailq-tui storm --json` on a real storm: the NDR count, the three campaigns (one with
+/// ISO-2022-JP, one with UTF-8 encoded words), the forged-sender domains, and the SASL
+/// account sending from foreign client addresses, flagged as probably compromised.
+fn cli_storm_names_campaigns_and_account(cx: &Ctx<'_>) {
+    let m = cx.lab.manifest();
+    let out = mailq_tui_bin(cx.lab, &["storm", "--json"]);
+    assert!(out.status.success(), "storm --json: {}", out.stderr_text());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("storm --json is not JSON: {e}"));
+    assert_eq!(v["ndrs"].as_u64(), u64::try_from(m.ndr.count).ok(), "ndrs");
+    let senders: BTreeSet<String> = v["campaigns"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no campaigns: {v}"))
+        .iter()
+        .filter_map(|c| c["from_address"].as_str().map(str::to_owned))
+        .collect();
+    // The manifest lists the SASL account first, then the three campaign senders.
+    let want: BTreeSet<String> = m.spam_out.senders[1..].iter().cloned().collect();
+    assert_eq!(senders, want, "campaign From: addresses");
+    let forged: BTreeMap<String, u64> = v["forged_domains"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no forged_domains: {v}"))
+        .iter()
+        .filter_map(|pair| Some((pair[0].as_str()?.to_owned(), pair[1].as_u64()?)))
+        .collect();
+    let want: BTreeMap<String, u64> = m
+        .ndr
+        .by_domain
+        .iter()
+        .map(|(d, p)| (d.clone(), p.count as u64))
+        .collect();
+    assert_eq!(forged, want, "forged-sender domains");
+    let account = v["accounts"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|a| a["user"] == m.spam_out.sasl_username.as_str())
+        })
+        .unwrap_or_else(|| panic!("{} not among the accounts: {v}", m.spam_out.sasl_username));
+    assert_eq!(
+        account["messages"].as_u64(),
+        u64::try_from(m.spam_out.count).ok(),
+        "messages sent by the account"
+    );
+    let clients: BTreeSet<String> = account["client_addresses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        clients,
+        str_set(&m.spam_out.client_addresses),
+        "client addresses"
+    );
+    assert_eq!(
+        account["compromised"], true,
+        "the account is flagged: {account}"
+    );
+}
+
+/// `mailq-tui hold --yes SENDER` holds exactly that sender's deferred mail as root; as
+/// `nobody` it refuses (non-zero exit) and nothing moves. Released again afterwards.
+fn cli_hold_as_root_but_not_as_nobody(cx: &Ctx<'_>) {
+    let sender = "sales@canada-pharmacy.example";
+    let before = cx.lab.queue_by_id();
+    let sel: Vec<String> = before
+        .values()
+        .filter(|m| m.sender == sender && m.queue_name == "deferred")
+        .map(|m| m.queue_id.clone())
+        .collect();
+    assert!(
+        !sel.is_empty(),
+        "the lab has no outbound spam from {sender}"
+    );
+    let want = str_set(&sel);
+
+    let bin = copy_for_nobody(
+        cx.lab.dir(),
+        Path::new(env!("CARGO_BIN_EXE_mailq-tui")),
+        "mailq-tui",
+    );
+    let out = Command::new("runuser")
+        .args(["-u", "nobody", "--"])
+        .arg(&bin)
+        .arg("--config-dir")
+        .arg(cx.lab.config_dir())
+        .arg("--audit-log")
+        .arg(cx.lab.dir().join("bin/audit-nobody.jsonl"))
+        .args(["hold", "--yes", sender])
+        .current_dir(cx.lab.dir())
+        .output()
+        .unwrap_or_else(|e| panic!("runuser: {e}"));
+    assert!(
+        !out.status.success(),
+        "hold as nobody succeeded: {}",
+        out.stderr_text()
+    );
+    assert_untouched_except(&before, &cx.lab.queue_by_id(), &BTreeSet::new());
+
+    let out = mailq_tui_bin(cx.lab, &["hold", "--yes", sender]);
+    assert!(out.status.success(), "hold as root: {}", out.stderr_text());
+    let after = cx.lab.queue_by_id();
+    for id in &sel {
+        assert_eq!(after[id].queue_name, "hold", "{id} not on hold");
+    }
+    assert_untouched_except(&before, &after, &want);
+
+    let report = cx
+        .pf
+        .apply(QueueOp::Release, &targets(&sel, &after))
+        .unwrap_or_else(|e| panic!("apply(release): {e}"));
+    assert_clean_report(QueueOp::Release, &report, &want);
+    assert_untouched_except(&before, &cx.lab.queue_by_id(), &BTreeSet::new());
+}
+
+/// Run the built `mailq-tui` as root against the lab, auditing into the lab directory
+/// rather than root's home.
+fn mailq_tui_bin(lab: &Lab, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .arg("--config-dir")
+        .arg(lab.config_dir())
+        .arg("--audit-log")
+        .arg(lab.dir().join("audit.jsonl"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run mailq-tui: {e}"))
+}
+
 // ---------------------------------------------------------------------------------------
 // Running this binary as `nobody`
 
@@ -696,14 +815,20 @@ impl OutputText for std::process::Output {
 /// `nobody` may not be able to reach the build directory (CI checks out under /root), so
 /// run a copy from the lab directory, which is world-readable and removed with the lab.
 fn copy_self_for_nobody(lab_dir: &Path) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
     let me = std::env::current_exe().unwrap_or_else(|e| panic!("current_exe: {e}"));
+    copy_for_nobody(lab_dir, &me, "live-child")
+}
+
+/// Copy `exe` to `LAB/bin/NAME`, executable by everyone. `LAB/bin` is world-writable so
+/// that `nobody` can write its audit log there.
+fn copy_for_nobody(lab_dir: &Path, exe: &Path, name: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
     let bin = lab_dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("mkdir {}: {e}", bin.display()));
-    let dst = bin.join("live-child");
-    std::fs::copy(&me, &dst).unwrap_or_else(|e| panic!("copy test binary: {e}"));
-    for p in [&bin, &dst] {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755))
+    let dst = bin.join(name);
+    std::fs::copy(exe, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", exe.display()));
+    for (p, mode) in [(&bin, 0o1777), (&dst, 0o755)] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
             .unwrap_or_else(|e| panic!("chmod {}: {e}", p.display()));
     }
     dst
