@@ -85,6 +85,7 @@ const CASES: &[(&str, Case)] = &[
     ("list_each_host_over_ssh", list_each_host_over_ssh),
     ("read_queue_files_over_ssh", read_queue_files_over_ssh),
     ("filter_per_host_is_labelled", filter_per_host_is_labelled),
+    ("ids_per_host", ids_per_host),
     (
         "hold_release_on_one_host_leaves_the_other_untouched",
         hold_release_on_one_host_leaves_the_other_untouched,
@@ -299,6 +300,41 @@ fn filter_per_host_is_labelled(ctx: &mut Ctx) {
                 ctx.labs[i].postqueue().len()
             )
         );
+    }
+}
+
+/// `ids` with two hosts: one labelled block per host, each exactly that host's matches.
+fn ids_per_host(ctx: &mut Ctx) {
+    let word = ctx.labs[0].manifest().legit.senders[2].clone();
+    let out = ctx.bin(&["--host", NAMES[0], "--host", NAMES[1], "ids", &word]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    for line in stdout.lines() {
+        if let Some(label) = line.strip_prefix("== host ") {
+            blocks.push((label.to_owned(), Vec::new()));
+        } else if let Some((_, ids)) = blocks.last_mut() {
+            ids.push(line.to_owned());
+        } else {
+            panic!("output before the first label: {line}");
+        }
+    }
+    assert_eq!(blocks.len(), 2, "{stdout}");
+    for (i, (label, ids)) in blocks.iter_mut().enumerate() {
+        assert!(
+            label.starts_with(&format!("{}: ssh {}:", NAMES[i], NAMES[i])),
+            "{label}"
+        );
+        let mut want: Vec<String> = ctx.labs[i]
+            .postqueue()
+            .into_iter()
+            .filter(|m| m.sender == word)
+            .map(|m| m.queue_id)
+            .collect();
+        want.sort();
+        ids.sort();
+        assert!(!want.is_empty());
+        assert_eq!(*ids, want, "host {i}");
     }
 }
 
