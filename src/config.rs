@@ -334,22 +334,24 @@ ssh-options = ["-F", "/etc/mailq-tui/ssh_config"]
 
     #[test]
     fn hosts_round_trip_through_toml() {
-        let mut c = Config::default();
-        c.host_timeout = 9;
-        c.hosts = vec![
-            HostConfig {
-                name: "mx1".into(),
-                ssh: None,
-                config_dir: None,
-                ssh_options: Vec::new(),
-            },
-            HostConfig {
-                name: "mx2".into(),
-                ssh: Some("admin@mx2.example.net".into()),
-                config_dir: Some(PathBuf::from("/etc/postfix-out")),
-                ssh_options: vec!["-p".into(), "2222".into()],
-            },
-        ];
+        let mut c = Config {
+            host_timeout: 9,
+            hosts: vec![
+                HostConfig {
+                    name: "mx1".into(),
+                    ssh: None,
+                    config_dir: None,
+                    ssh_options: Vec::new(),
+                },
+                HostConfig {
+                    name: "mx2".into(),
+                    ssh: Some("admin@mx2.example.net".into()),
+                    config_dir: Some(PathBuf::from("/etc/postfix-out")),
+                    ssh_options: vec!["-p".into(), "2222".into()],
+                },
+            ],
+            ..Config::default()
+        };
         c.keys.insert("x".into(), "delete".into());
         let text = toml::to_string_pretty(&c).expect("serialize");
         assert_eq!(parse(&text).expect("parse"), c, "{text}");
