@@ -64,7 +64,7 @@ pub fn run_op(
     let mut err = std::io::stderr().lock();
     writeln!(
         err,
-        "{} {} message{} ({} recipients) in {}",
+        "{} {} message{} ({} recipients) in {} on {}",
         capitalise(op.verb()),
         p.messages,
         s(p.messages),
@@ -73,7 +73,10 @@ pub fn run_op(
             .iter()
             .map(|(q, n)| format!("{q}: {n}"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        // The instance (for a remote queue: the host) so a confirmation can never be
+        // mistaken for another host's.
+        crate::model::text::sanitize(&queue.describe())
     )?;
     writeln!(
         err,

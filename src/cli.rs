@@ -11,7 +11,9 @@ Examples:
   mailq-tui --read-only             monitor only: no key can change the queue
   mailq-tui summary --by reason     the shape of the queue as a table
   mailq-tui ids sender:MAILER-DAEMON rcpt:@victim-a.example
-  mailq-tui hold --dry-run reason:/timed out/";
+  mailq-tui hold --dry-run reason:/timed out/
+  mailq-tui fleet                   one row per [[hosts]] entry of the config file
+  mailq-tui --host mx1 --host mx2 storm   the same command on two hosts over ssh";
 
 /// A terminal UI for the Postfix mail queue.
 #[derive(Debug, Parser)]
@@ -57,6 +59,14 @@ pub struct GlobalOpts {
     /// Audit log file (default: in the XDG state directory)
     #[arg(long, global = true, value_name = "PATH")]
     pub audit_log: Option<PathBuf>,
+    /// Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh
+    /// destination (then `-c DIR` is the config dir there). Repeat for several hosts: each
+    /// is handled on its own, with its output labelled.
+    #[arg(long = "host", global = true, value_name = "HOST", conflicts_with_all = ["demo", "from_file"])]
+    pub hosts: Vec<String>,
+    /// Seconds a remote host may take to answer `fleet` before it is shown as down
+    #[arg(long, global = true, value_name = "SECS")]
+    pub host_timeout: Option<u64>,
     /// Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)
     #[arg(long, global = true, value_name = "FILTER")]
     pub log_level: Option<String>,
@@ -82,6 +92,8 @@ pub enum Command {
     Config(ConfigArgs),
     /// Show recent entries of the audit log
     Log(LogArgs),
+    /// One row per Postfix host (`--host`, or all `[[hosts]]`): counts, NDRs, storm, errors
+    Fleet(FleetArgs),
     /// Explain a topic: `filter`
     Help {
         /// The topic
@@ -134,6 +146,13 @@ pub struct OpArgs {
     pub batch: Option<usize>,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// Print JSON (one array of rows)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

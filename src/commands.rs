@@ -14,11 +14,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::cli::{FilterArgs, GlobalOpts, SummaryArgs};
+use crate::cli::{FilterArgs, SummaryArgs};
 use crate::model::content::{ContentIndex, ContentView};
 use crate::model::filter::{Filter, FilterError, Selection};
 use crate::model::group::{Group, GroupKey, Grouping, SortBy, group_with};
 use crate::model::{FILTER_HELP, QueueName, Snapshot, text};
+use crate::postfix::MailQueue;
 
 /// Exit code for usage errors (bad filter, bad key), as clap uses for bad arguments.
 pub const EXIT_USAGE: u8 = 2;
@@ -189,24 +190,24 @@ fn finish_output(r: io::Result<()>) -> ExitCode {
     }
 }
 
-/// `mailq-tui ids [FILTER…]`: one queue ID per line.
+/// `mailq-tui ids [FILTER…]`: one queue ID per line. The queue is listed only after the
+/// filter parsed (the caller opens it: local, replay, or one `--host` over ssh).
 ///
 /// # Errors
 /// When the queue cannot be listed.
-pub fn ids(global: &GlobalOpts, args: &FilterArgs) -> Result<ExitCode> {
+pub fn ids(queue: &dyn MailQueue, args: &FilterArgs) -> Result<ExitCode> {
     let mut err = io::stderr().lock();
     let filter = match parse_filter(args, &mut err) {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let queue = crate::open_queue(global)?;
     let snap = queue
         .list()
         .with_context(|| format!("listing {}", queue.describe()))?;
     warn_problems(&snap, &mut err);
     let mut index = ContentIndex::new();
     let sel = crate::indexer::select_with_content(
-        queue.as_ref(),
+        queue,
         &snap,
         &filter,
         now_for(&snap),
@@ -235,9 +236,11 @@ pub fn write_ids(snap: &Snapshot, sel: &Selection, out: &mut dyn Write) -> io::R
 
 /// `mailq-tui summary [--by KEY[,KEY2]] [--top N] [--sort S] [--json] [FILTER…]`.
 ///
+/// The queue is listed only after the arguments parsed.
+///
 /// # Errors
 /// When the queue cannot be listed.
-pub fn summary(global: &GlobalOpts, args: &SummaryArgs) -> Result<ExitCode> {
+pub fn summary(queue: &dyn MailQueue, args: &SummaryArgs) -> Result<ExitCode> {
     let mut err = io::stderr().lock();
     let (k1, k2) = match parse_keys(&args.by) {
         Ok(k) => k,
@@ -260,7 +263,6 @@ pub fn summary(global: &GlobalOpts, args: &SummaryArgs) -> Result<ExitCode> {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let queue = crate::open_queue(global)?;
     let snap = queue
         .list()
         .with_context(|| format!("listing {}", queue.describe()))?;
@@ -269,7 +271,7 @@ pub fn summary(global: &GlobalOpts, args: &SummaryArgs) -> Result<ExitCode> {
     let need_content = k1.needs_content() || k2.is_some_and(GroupKey::needs_content);
     let mut index = ContentIndex::new();
     let sel = crate::indexer::select_with_content(
-        queue.as_ref(),
+        queue,
         &snap,
         &filter,
         now,

@@ -43,6 +43,41 @@ pub struct Config {
     /// Key → action name, merged over the built-in keymap. Only the shape (string values) is
     /// checked here; the keymap checks the key syntax and action names.
     pub keys: BTreeMap<String, String>,
+    /// Seconds one remote host may take to answer (probe or listing) before it is shown as
+    /// down; a slow host never holds up the others.
+    pub host_timeout: u64,
+    /// Postfix hosts reached over ssh (`[[hosts]]`), for `--host NAME` and `fleet`.
+    pub hosts: Vec<HostConfig>,
+}
+
+/// One `[[hosts]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HostConfig {
+    /// The label (`--host NAME`, table rows, the audit log).
+    pub name: String,
+    /// The ssh destination (`user@host` or a `Host` alias of `~/.ssh/config`); default: `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<String>,
+    /// The Postfix configuration directory on that host; default: its default instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_dir: Option<PathBuf>,
+    /// Extra arguments for `ssh` before the destination, e.g. `["-F", "/path/ssh_config"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ssh_options: Vec<String>,
+}
+
+impl HostConfig {
+    /// The host as the ssh adapter takes it.
+    #[must_use]
+    pub fn to_ssh_host(&self) -> crate::postfix::remote::SshHost {
+        crate::postfix::remote::SshHost {
+            name: self.name.clone(),
+            destination: self.ssh.clone().unwrap_or_else(|| self.name.clone()),
+            config_dir: self.config_dir.clone(),
+            ssh_options: self.ssh_options.clone(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -56,6 +91,8 @@ impl Default for Config {
             config_dir: None,
             audit_log: None,
             keys: BTreeMap::new(),
+            host_timeout: 30,
+            hosts: Vec::new(),
         }
     }
 }
@@ -175,6 +212,24 @@ pub fn parse(text: &str) -> Result<Config> {
     if config.refresh == 0 {
         bail!("`refresh` must be at least 1 second");
     }
+    if config.host_timeout == 0 {
+        bail!("`host-timeout` must be at least 1 second");
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for h in &config.hosts {
+        if h.name.trim().is_empty() {
+            bail!("a [[hosts]] entry has an empty `name`");
+        }
+        if !names.insert(h.name.as_str()) {
+            bail!("[[hosts]] name `{}` appears more than once", h.name);
+        }
+        if h.ssh.as_deref().unwrap_or(&h.name).starts_with('-') {
+            bail!(
+                "[[hosts]] `{}`: an ssh destination may not start with `-`",
+                h.name
+            );
+        }
+    }
     Ok(config)
 }
 
@@ -235,6 +290,71 @@ x = "delete"
         assert_eq!(c.config_dir, Some(PathBuf::from("/etc/postfix-out")));
         assert_eq!(c.colors.get("selected").map(String::as_str), Some("yellow"));
         assert_eq!(c.keys.get("ctrl-r").map(String::as_str), Some("refresh"));
+    }
+
+    #[test]
+    fn hosts_are_read_and_checked() {
+        let c = parse(
+            r#"
+host-timeout = 5
+[[hosts]]
+name = "mx1"
+[[hosts]]
+name = "mx2"
+ssh = "admin@mx2.example.net"
+config-dir = "/etc/postfix-out"
+ssh-options = ["-F", "/etc/mailq-tui/ssh_config"]
+"#,
+        )
+        .expect("parse");
+        assert_eq!(c.host_timeout, 5);
+        let h: Vec<_> = c.hosts.iter().map(HostConfig::to_ssh_host).collect();
+        assert_eq!(h[0].destination, "mx1");
+        assert_eq!(h[0].config_dir, None);
+        assert_eq!(h[1].name, "mx2");
+        assert_eq!(h[1].destination, "admin@mx2.example.net");
+        assert_eq!(h[1].config_dir, Some(PathBuf::from("/etc/postfix-out")));
+        assert_eq!(h[1].ssh_options, ["-F", "/etc/mailq-tui/ssh_config"]);
+        let e = format!(
+            "{:#}",
+            parse("[[hosts]]\nname = \"a\"\n[[hosts]]\nname = \"a\"\n").expect_err("dup")
+        );
+        assert!(e.contains("more than once"), "{e}");
+        let e = format!(
+            "{:#}",
+            parse("[[hosts]]\nname = \"a\"\nssh = \"-oProxyCommand=x\"\n").expect_err("dash")
+        );
+        assert!(e.contains("may not start with `-`"), "{e}");
+        let e = format!(
+            "{:#}",
+            parse("[[hosts]]\nname = \"a\"\nport = 22\n").expect_err("unknown")
+        );
+        assert!(e.contains("unknown field `port`"), "{e}");
+    }
+
+    #[test]
+    fn hosts_round_trip_through_toml() {
+        let mut c = Config {
+            host_timeout: 9,
+            hosts: vec![
+                HostConfig {
+                    name: "mx1".into(),
+                    ssh: None,
+                    config_dir: None,
+                    ssh_options: Vec::new(),
+                },
+                HostConfig {
+                    name: "mx2".into(),
+                    ssh: Some("admin@mx2.example.net".into()),
+                    config_dir: Some(PathBuf::from("/etc/postfix-out")),
+                    ssh_options: vec!["-p".into(), "2222".into()],
+                },
+            ],
+            ..Config::default()
+        };
+        c.keys.insert("x".into(), "delete".into());
+        let text = toml::to_string_pretty(&c).expect("serialize");
+        assert_eq!(parse(&text).expect("parse"), c, "{text}");
     }
 
     #[test]

@@ -5,13 +5,14 @@
 //! - [`model`]: plain data and logic (messages, snapshots, grouping, filters). No IO.
 //! - [`postfix`]: the only code that spawns processes (`postqueue`, `postsuper`, `postcat`,
 //!   `postconf`), behind the [`postfix::MailQueue`] trait; plus the in-memory replay queue.
-//! - [`cli`]: the command line.
+//! - [`cli`]: the command line; [`fleet_cli`]: `--host` and `mailq-tui fleet`.
 //! - [`commands`]: the scriptable subcommands (`summary`, `ids`, `help`).
 
 pub mod bulk_cli;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod fleet_cli;
 pub mod indexer;
 pub mod logging;
 pub mod model;
@@ -48,7 +49,6 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// Anything that stops the command; printed as `error: …`.
 pub fn run(mut cli: Cli) -> Result<ExitCode> {
-    use crate::postfix::QueueOp;
     // Help needs neither the configuration nor a queue.
     if let Some(Command::Help { topic }) = &cli.command {
         return Ok(commands::help(
@@ -78,24 +78,70 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     if let Some(Command::Log(args)) = &cli.command {
         return bulk_cli::run_log(&cli.global, args);
     }
-    match &cli.command {
-        Some(Command::Summary(args)) => return commands::summary(&cli.global, args),
-        Some(Command::Ids(args)) => return commands::ids(&cli.global, args),
-        _ => {}
+    if let Some(Command::Fleet(args)) = &cli.command {
+        return fleet_cli::run(&cli.global, args);
+    }
+    if !cli.global.hosts.is_empty() {
+        return run_on_hosts(&cli);
     }
     let queue = open_queue(&cli.global)?;
+    dispatch(queue.as_ref(), &cli)
+}
+
+/// Run the command once per `--host`, one host after the other, each under a label naming
+/// the host: a bulk action lists, confirms and acts on each host separately, so it can never
+/// cross hosts silently. A host that fails does not stop the others; the exit status is
+/// the first non-zero one (1 when a host could not be reached).
+fn run_on_hosts(cli: &Cli) -> Result<ExitCode> {
+    use crate::postfix::remote::{SshOptions, connect};
+    let (hosts, _) = fleet_cli::resolve_hosts(&cli.global, false)?;
+    let several = hosts.len() > 1;
+    let mut code = ExitCode::SUCCESS;
+    let opts = SshOptions::default();
+    for host in &hosts {
+        let label = |what: &str| {
+            let line = format!("== host {}: {what} ==", model::text::sanitize(&host.name));
+            // Several hosts: the label belongs to the output (stdout). One host: keep
+            // stdout exactly what it is locally (e.g. `ids` piped to postsuper).
+            if several {
+                println!("{line}");
+            } else {
+                eprintln!("{line}");
+            }
+        };
+        let outcome = connect(host, &opts)
+            .map_err(anyhow::Error::from)
+            .and_then(|queue| {
+                label(&queue.describe());
+                dispatch(&queue, cli)
+            });
+        match outcome {
+            Ok(c) if c != ExitCode::SUCCESS && code == ExitCode::SUCCESS => code = c,
+            Ok(_) => {}
+            Err(e) => {
+                label("error");
+                // The label above names the host; ssh errors name it too.
+                eprintln!("error: {e:#}");
+                if code == ExitCode::SUCCESS {
+                    code = ExitCode::from(1);
+                }
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// Run a (queue-level) subcommand against one queue.
+fn dispatch(queue: &dyn MailQueue, cli: &Cli) -> Result<ExitCode> {
+    use crate::postfix::QueueOp;
     match &cli.command {
-        Some(Command::Storm(a)) => storm_cli::run(queue.as_ref(), a),
-        Some(Command::Delete(a)) => {
-            bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Delete, a)
-        }
-        Some(Command::Hold(a)) => bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Hold, a),
-        Some(Command::Release(a)) => {
-            bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Release, a)
-        }
-        Some(Command::Requeue(a)) => {
-            bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Requeue, a)
-        }
+        Some(Command::Summary(a)) => commands::summary(queue, a),
+        Some(Command::Ids(a)) => commands::ids(queue, a),
+        Some(Command::Storm(a)) => storm_cli::run(queue, a),
+        Some(Command::Delete(a)) => bulk_cli::run_op(queue, &cli.global, QueueOp::Delete, a),
+        Some(Command::Hold(a)) => bulk_cli::run_op(queue, &cli.global, QueueOp::Hold, a),
+        Some(Command::Release(a)) => bulk_cli::run_op(queue, &cli.global, QueueOp::Release, a),
+        Some(Command::Requeue(a)) => bulk_cli::run_op(queue, &cli.global, QueueOp::Requeue, a),
         _ => {
             let snap = queue.list()?;
             warn_problems(&snap);

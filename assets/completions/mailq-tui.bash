@@ -22,6 +22,9 @@ _mailq__tui() {
             mailq__tui,delete)
                 cmd="mailq__tui__subcmd__delete"
                 ;;
+            mailq__tui,fleet)
+                cmd="mailq__tui__subcmd__fleet"
+                ;;
             mailq__tui,help)
                 cmd="mailq__tui__subcmd__help"
                 ;;
@@ -53,7 +56,7 @@ _mailq__tui() {
 
     case "${cmd}" in
         mailq__tui)
-            opts="-c -h -V --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help --version summary ids delete hold release requeue storm config log help"
+            opts="-c -h -V --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help --version summary ids delete hold release requeue storm config log fleet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -87,6 +90,14 @@ _mailq__tui() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -99,7 +110,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__config)
-            opts="-c -h --print-default --path --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
+            opts="-c -h --print-default --path --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -130,6 +141,14 @@ _mailq__tui() {
                     return 0
                     ;;
                 --audit-log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -145,7 +164,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__delete)
-            opts="-y -c -h --dry-run --yes --all --export --batch --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
+            opts="-y -c -h --dry-run --yes --all --export --batch --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -184,6 +203,68 @@ _mailq__tui() {
                     return 0
                     ;;
                 --audit-log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailq__subcmd__tui__subcmd__fleet)
+            opts="-c -h --json --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --refresh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --alert-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audit-log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -199,7 +280,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__help)
-            opts="-c -h --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
+            opts="-c -h --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,6 +314,14 @@ _mailq__tui() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -245,7 +334,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__hold)
-            opts="-y -c -h --dry-run --yes --all --export --batch --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
+            opts="-y -c -h --dry-run --yes --all --export --batch --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -287,6 +376,14 @@ _mailq__tui() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -299,7 +396,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__ids)
-            opts="-c -h --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
+            opts="-c -h --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +430,14 @@ _mailq__tui() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -345,7 +450,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__log)
-            opts="-n -c -h --limit --json --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
+            opts="-n -c -h --limit --json --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -387,6 +492,14 @@ _mailq__tui() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -399,7 +512,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__release)
-            opts="-y -c -h --dry-run --yes --all --export --batch --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
+            opts="-y -c -h --dry-run --yes --all --export --batch --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -438,6 +551,14 @@ _mailq__tui() {
                     return 0
                     ;;
                 --audit-log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -453,7 +574,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__requeue)
-            opts="-y -c -h --dry-run --yes --all --export --batch --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
+            opts="-y -c -h --dry-run --yes --all --export --batch --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -495,6 +616,14 @@ _mailq__tui() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -507,7 +636,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__storm)
-            opts="-c -h --json --top --no-index --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
+            opts="-c -h --json --top --no-index --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -545,6 +674,14 @@ _mailq__tui() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -557,7 +694,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__summary)
-            opts="-c -h --by --top --sort --json --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
+            opts="-c -h --by --top --sort --json --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -600,6 +737,14 @@ _mailq__tui() {
                     return 0
                     ;;
                 --audit-log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mailq_tui_global_optspecs
-    string join \n c/config-dir= demo from-file= read-only refresh= alert-at= config= audit-log= log-level= h/help V/version
+    string join \n c/config-dir= demo from-file= read-only refresh= alert-at= config= audit-log= host= host-timeout= log-level= h/help V/version
 end
 
 function __fish_mailq_tui_needs_command
@@ -30,6 +30,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l refresh -d 'Auto-re
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l read-only -d 'Monitor only: no path to postsuper'
@@ -44,6 +46,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "requeue" -d 'Re
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "storm" -d 'Preview the NDR storm: size, speed, campaigns, accounts, countermeasures'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "config" -d 'Show the configuration: `--print-default` prints the sample file, `--path` where it is read from'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "log" -d 'Show recent entries of the audit log'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "fleet" -d 'One row per Postfix host (`--host`, or all `[[hosts]]`): counts, NDRs, storm, errors'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "help" -d 'Explain a topic: `filter`'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'Group by KEY or KEY,KEY2 (sub-groups): reason, sender, sender-domain, rcpt-domain, rcpt-pattern, rcpt, queue, age, size' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l top -d 'Show at most N groups (and N sub-groups per group)' -r
@@ -54,6 +57,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l refresh 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l json -d 'Print JSON'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
@@ -65,6 +70,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l refresh -d '
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l read-only -d 'Monitor only: no path to postsuper'
@@ -77,6 +84,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l refresh -
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l dry-run -d 'Show the plan; change nothing'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -s y -l yes -d 'Do not ask for confirmation'
@@ -92,6 +101,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l refresh -d 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l dry-run -d 'Show the plan; change nothing'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -s y -l yes -d 'Do not ask for confirmation'
@@ -107,6 +118,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l refresh 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l dry-run -d 'Show the plan; change nothing'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -s y -l yes -d 'Do not ask for confirmation'
@@ -122,6 +135,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l refresh 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l dry-run -d 'Show the plan; change nothing'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s y -l yes -d 'Do not ask for confirmation'
@@ -136,6 +151,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l refresh -d
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l json -d 'Print JSON'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l no-index -d 'Do not read queue files (no campaigns or accounts; faster)'
@@ -148,6 +165,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l refresh -
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l print-default -d 'Print the default configuration (a commented sample file)'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l path -d 'Print the path the configuration is read from'
@@ -161,17 +180,34 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l refresh -d '
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l json -d 'Print the raw JSON lines'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l json -d 'Print JSON (one array of rows)'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l read-only -d 'Monitor only: no path to postsuper'

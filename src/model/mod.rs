@@ -6,10 +6,12 @@
 //! - [`group`]: grouping a selection by sender, domain, reason family, age, …
 //! - [`filter`]: the filter language and selections.
 //! - [`text`]: making hostile strings safe to display.
+//! - [`fleet`]: one overview row per Postfix host.
 
 pub mod content;
 pub mod countermeasures;
 pub mod filter;
+pub mod fleet;
 pub mod group;
 pub mod message;
 pub mod queue_file;

@@ -10,7 +10,7 @@
 //!   watchdog that kills the whole group after a timeout (a shell wrapper's children too).
 
 use std::collections::{BTreeMap, HashSet};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -24,6 +24,7 @@ use tracing::{debug, info, warn};
 
 use super::parse::{SnapshotBuilder, unix_now};
 use super::postqueue_text::TextListing;
+use super::remote::SshTransport;
 use super::{
     MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target, postcat, postsuper,
 };
@@ -51,9 +52,21 @@ pub struct Bins {
     pub postcat: PathBuf,
 }
 
-/// A local Postfix instance, selected by its config directory (`-c DIR`).
+/// How the Postfix programs are reached.
+enum Transport {
+    /// Spawned directly on this machine.
+    Local,
+    /// Run on another host through `ssh` (see [`super::remote`]); the program paths and the
+    /// config dir are the remote host's.
+    Ssh(Box<SshTransport>),
+}
+
+/// A Postfix instance, selected by its config directory (`-c DIR`): local, or on another
+/// host over OpenSSH ([`super::remote::connect`]). Both run the very same commands through
+/// the one process runner below, so streaming, timeouts and parsing are shared.
 pub struct Postfix {
     config_dir: Option<PathBuf>,
+    transport: Transport,
     bins: Bins,
     null_sender: String,
     timeout: Duration,
@@ -102,11 +115,33 @@ impl Postfix {
         let euid = nix::unistd::geteuid().as_raw();
         Self {
             config_dir,
+            transport: Transport::Local,
             bins,
             null_sender: null_sender.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             root: euid == 0,
             euid,
+        }
+    }
+
+    /// An adapter that runs the programs on a remote host. `remote_uid` is the login's uid
+    /// there; `may_change` says whether postsuper may run (root, or `sudo -n` allowed).
+    pub(crate) fn over_ssh(
+        transport: SshTransport,
+        config_dir: Option<PathBuf>,
+        bins: Bins,
+        null_sender: &str,
+        remote_uid: u32,
+        may_change: bool,
+    ) -> Self {
+        Self {
+            config_dir,
+            transport: Transport::Ssh(Box::new(transport)),
+            bins,
+            null_sender: null_sender.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            root: may_change,
+            euid: remote_uid,
         }
     }
 
@@ -137,12 +172,49 @@ impl Postfix {
         &self.bins
     }
 
-    fn command(&self, program: &Path) -> Command {
-        let mut cmd = Command::new(program);
-        if let Some(dir) = &self.config_dir {
-            cmd.arg("-c").arg(dir);
+    /// The host this adapter reaches, when it is remote.
+    #[must_use]
+    pub fn host(&self) -> Option<&super::remote::SshHost> {
+        match &self.transport {
+            Transport::Local => None,
+            Transport::Ssh(t) => Some(t.host()),
         }
-        cmd
+    }
+
+    /// `program [-c DIR] args…`, locally or wrapped in `ssh … HOST -- 'quoted command'`.
+    /// `privileged` commands (postsuper, postcat) get `sudo -n` on a remote host whose
+    /// login is not root.
+    fn command(&self, program: &Path, args: &[&OsStr], privileged: bool) -> Command {
+        let mut argv: Vec<&OsStr> = Vec::with_capacity(args.len() + 3);
+        argv.push(program.as_os_str());
+        if let Some(dir) = &self.config_dir {
+            argv.push(OsStr::new("-c"));
+            argv.push(dir.as_os_str());
+        }
+        argv.extend_from_slice(args);
+        match &self.transport {
+            Transport::Local => {
+                let mut cmd = Command::new(argv[0]);
+                cmd.args(&argv[1..]);
+                cmd
+            }
+            Transport::Ssh(t) => t.command(&argv, privileged),
+        }
+    }
+
+    /// Close the remote host's multiplexed ssh connection now; nothing for a local instance.
+    pub fn disconnect(&self) {
+        if let Transport::Ssh(t) = &self.transport {
+            t.disconnect();
+        }
+    }
+
+    /// A remote run that failed in ssh or sudo rather than in Postfix → that error.
+    fn check_transport(&self, program: &str, done: &Finished) -> Result<(), PostfixError> {
+        match &self.transport {
+            Transport::Local => Ok(()),
+            Transport::Ssh(t) => t.check(program, exit_code(done.status), &done.stderr),
+        }
     }
 
     /// `postsuper -r` leaves requeued mail in maildrop without waking pickup, so it would
@@ -150,11 +222,15 @@ impl Postfix {
     /// `postqueue -f` would; best effort, since mail still flows without it.
     fn wake_pickup(&self) {
         let postkick = self.bins.postsuper.with_file_name("postkick");
-        if !postkick.exists() {
+        // A remote path cannot be checked here; a missing remote postkick only warns.
+        if matches!(self.transport, Transport::Local) && !postkick.exists() {
             return;
         }
-        let mut cmd = self.command(&postkick);
-        cmd.args(["public", "pickup", "W"]);
+        let cmd = self.command(
+            &postkick,
+            &[OsStr::new("public"), OsStr::new("pickup"), OsStr::new("W")],
+            true,
+        );
         if let Err(e) = run("postkick", cmd, None, |_| {}, self.timeout) {
             warn!(error = %e, "could not wake pickup after requeue");
         }
@@ -165,8 +241,7 @@ impl Postfix {
         let utc_offset = local_utc_offset();
         let builder = SnapshotBuilder::new(&self.null_sender);
         let mut listing = TextListing::new(builder, unix_now(), utc_offset);
-        let mut cmd = self.command(&self.bins.postqueue);
-        cmd.arg("-p");
+        let cmd = self.command(&self.bins.postqueue, &[OsStr::new("-p")], false);
         let done = run(
             "postqueue",
             cmd,
@@ -174,6 +249,7 @@ impl Postfix {
             |line| listing.push_line(line),
             self.timeout,
         )?;
+        self.check_transport("postqueue", &done)?;
         if done.status.success() {
             return Ok(listing.finish());
         }
@@ -183,10 +259,39 @@ impl Postfix {
 
 impl MailQueue for Postfix {
     fn list(&self) -> Result<Snapshot, PostfixError> {
+        if let Transport::Ssh(t) = &self.transport {
+            // Fast path: the host's long-lived listing shell. Anything but a clean exit
+            // falls through to a one-shot run, which classifies errors (and falls back to
+            // `postqueue -p`) exactly as locally.
+            let mut builder = SnapshotBuilder::new(&self.null_sender);
+            let mut argv: Vec<&OsStr> = vec![self.bins.postqueue.as_os_str()];
+            if let Some(dir) = &self.config_dir {
+                argv.extend([OsStr::new("-c"), dir.as_os_str()]);
+            }
+            argv.push(OsStr::new("-j"));
+            match t.stream(&argv, &mut |line| builder.push_line(line), self.timeout) {
+                Ok(0) => {
+                    let snap = builder.finish();
+                    info!(
+                        host = %t.host().name,
+                        messages = snap.len(),
+                        problems = snap.problems.len(),
+                        took_ms = u64::try_from(snap.took.as_millis()).unwrap_or(u64::MAX),
+                        "listed remote queue"
+                    );
+                    return Ok(snap);
+                }
+                Ok(code) => debug!(
+                    code,
+                    "remote postqueue -j failed: running it again for the error"
+                ),
+                Err(e @ PostfixError::Timeout { .. }) => return Err(e),
+                Err(e) => debug!(error = %e, "listing session broken: one-shot listing"),
+            }
+        }
         // Built right before the spawn: it stamps `taken_at` and starts the `took` clock.
         let mut builder = SnapshotBuilder::new(&self.null_sender);
-        let mut cmd = self.command(&self.bins.postqueue);
-        cmd.arg("-j");
+        let cmd = self.command(&self.bins.postqueue, &[OsStr::new("-j")], false);
         let done = run(
             "postqueue",
             cmd,
@@ -194,6 +299,7 @@ impl MailQueue for Postfix {
             |line| builder.push_line(line),
             self.timeout,
         )?;
+        self.check_transport("postqueue", &done)?;
         if done.status.success() {
             if !done.stderr.is_empty() {
                 warn!(stderr = %snippet(&String::from_utf8_lossy(&done.stderr), 300), "postqueue -j");
@@ -216,12 +322,16 @@ impl MailQueue for Postfix {
 
     fn apply(&self, op: QueueOp, targets: &[Target]) -> Result<OpReport, PostfixError> {
         if !self.root {
-            return Err(PostfixError::PermissionDenied {
-                program: "postsuper".into(),
-                detail: format!(
+            let detail = match &self.transport {
+                Transport::Ssh(_) => self.read_only_reason().unwrap_or_default(),
+                Transport::Local => format!(
                     "changing the queue needs root (running as uid {}); listing still works",
                     self.euid
                 ),
+            };
+            return Err(PostfixError::PermissionDenied {
+                program: "postsuper".into(),
+                detail,
             });
         }
         let mut report = OpReport::default();
@@ -253,14 +363,22 @@ impl MailQueue for Postfix {
         for (queue, ids) in by_queue {
             info!(op = op.verb(), count = ids.len(), queue = %queue, uid = self.euid, "postsuper");
             debug!(ids = ?ids, "postsuper ids");
-            let mut cmd = self.command(&self.bins.postsuper);
-            cmd.args([op.flag(), "-", queue.as_str()]);
+            let cmd = self.command(
+                &self.bins.postsuper,
+                &[
+                    OsStr::new(op.flag()),
+                    OsStr::new("-"),
+                    OsStr::new(queue.as_str()),
+                ],
+                true,
+            );
             let mut input = Vec::with_capacity(ids.len() * 16);
             for id in &ids {
                 input.extend_from_slice(id.as_str().as_bytes());
                 input.push(b'\n');
             }
             let done = run("postsuper", cmd, Some(input), |_| {}, self.timeout)?;
+            self.check_transport("postsuper", &done)?;
             let parsed = postsuper::parse_stderr(&done.stderr);
             if let Some(detail) = parsed.permission_denied.clone() {
                 return Err(PostfixError::PermissionDenied {
@@ -311,9 +429,12 @@ impl MailQueue for Postfix {
         for batch in valid.chunks(POSTCAT_BATCH) {
             let mut rest: &[&QueueId] = batch;
             while !rest.is_empty() {
-                let mut cmd = self.command(&self.bins.postcat);
-                cmd.args(["-q", if parts.body { "-ebh" } else { "-eh" }]);
-                cmd.args(rest.iter().map(|id| id.as_str()));
+                let mut args = vec![
+                    OsStr::new("-q"),
+                    OsStr::new(if parts.body { "-ebh" } else { "-eh" }),
+                ];
+                args.extend(rest.iter().map(|id| OsStr::new(id.as_str())));
+                let cmd = self.command(&self.bins.postcat, &args, true);
                 let mut out = Vec::new();
                 let done = run(
                     "postcat",
@@ -322,6 +443,7 @@ impl MailQueue for Postfix {
                     |line| out.extend_from_slice(line),
                     self.timeout,
                 )?;
+                self.check_transport("postcat", &done)?;
                 let parsed = postcat::parse_output(&out);
                 report.files.extend(parsed.files);
                 let vanished = vanished_id(&done.stderr);
@@ -358,13 +480,28 @@ impl MailQueue for Postfix {
     }
 
     fn describe(&self) -> String {
-        match &self.config_dir {
+        let local = match &self.config_dir {
             Some(d) => format!("postfix -c {}", d.display()),
             None => "postfix".into(),
+        };
+        match &self.transport {
+            Transport::Local => local,
+            // The host's name comes first: it is what the header, the confirmation and the
+            // audit entry must never leave out.
+            Transport::Ssh(t) => format!("ssh {}: {local}", t.host().name),
         }
     }
 
     fn read_only_reason(&self) -> Option<String> {
+        if let Transport::Ssh(t) = &self.transport {
+            return (!self.root).then(|| {
+                format!(
+                    "{}: the ssh login (uid {}) is not root and `sudo -n` may not run postsuper: listing works, changing the queue does not",
+                    t.host().name,
+                    self.euid
+                )
+            });
+        }
         (!self.root).then(|| {
             format!(
                 "not root (uid {}): listing works, changing the queue needs root",
@@ -376,14 +513,14 @@ impl MailQueue for Postfix {
 
 /// How a child process ended.
 #[derive(Debug)]
-struct Finished {
-    status: ExitStatus,
-    stderr: Vec<u8>,
+pub(crate) struct Finished {
+    pub(crate) status: ExitStatus,
+    pub(crate) stderr: Vec<u8>,
 }
 
 /// Run `cmd` in its own process group: feed `stdin` from a thread, hand every stdout line to
 /// `on_line` as it arrives, drain stderr in a thread, kill the group after `timeout`.
-fn run(
+pub(crate) fn run(
     program: &str,
     mut cmd: Command,
     stdin: Option<Vec<u8>>,
@@ -488,13 +625,13 @@ fn run(
 /// The child and whether we reaped it. Until it is reaped its PID (and so its process
 /// group ID) cannot be reused, so signalling the group is safe exactly while `reaped` is
 /// false; both threads look at it under the same lock.
-struct Guarded {
-    child: Child,
-    reaped: bool,
+pub(crate) struct Guarded {
+    pub(crate) child: Child,
+    pub(crate) reaped: bool,
 }
 
 /// Poll for the child's exit. The lock is released between polls so the watchdog can kill.
-fn wait(guarded: &Mutex<Guarded>) -> std::io::Result<ExitStatus> {
+pub(crate) fn wait(guarded: &Mutex<Guarded>) -> std::io::Result<ExitStatus> {
     let mut pause = Duration::from_millis(1);
     loop {
         {
@@ -513,7 +650,7 @@ fn wait(guarded: &Mutex<Guarded>) -> std::io::Result<ExitStatus> {
 
 /// Kill the child's whole process group (a shell wrapper's children too, which may hold
 /// our pipes open after the child itself died), unless the child was already reaped.
-fn kill_group(guarded: &Mutex<Guarded>) {
+pub(crate) fn kill_group(guarded: &Mutex<Guarded>) {
     let g = guarded
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -542,7 +679,7 @@ fn spawn_error(program: &str, e: std::io::Error) -> PostfixError {
     }
 }
 
-fn exit_code(status: ExitStatus) -> i32 {
+pub(crate) fn exit_code(status: ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     status
         .code()

@@ -4,6 +4,7 @@
 //! bulk, read queued messages. Implementations:
 //! - [`command::Postfix`]: the local (or `-c DIR`) instance through `postqueue -j`
 //!   (falling back to `postqueue -p` before Postfix 3.1), `postsuper` and `postcat`;
+//! - the same [`command::Postfix`] on another host over OpenSSH ([`remote::connect`]);
 //! - [`replay::ReplayQueue`]: a `postqueue -j` file (`--from-file`) or the embedded demo
 //!   storm (`--demo`), in memory, changed by `apply()` so the demo is fully interactive.
 //!
@@ -11,10 +12,12 @@
 //! line calls it directly. Listing still streams (parsing overlaps with Postfix writing).
 
 pub mod command;
+pub mod fleet;
 pub mod parse;
 pub mod postcat;
 pub mod postqueue_text;
 pub mod postsuper;
+pub mod remote;
 pub mod replay;
 
 use std::fmt;
@@ -161,6 +164,9 @@ pub enum PostfixError {
     },
     #[error("this queue is read-only: {0}")]
     ReadOnly(String),
+    /// ssh itself failed: connection refused or timed out, authentication, host key.
+    #[error("{host}: cannot reach the host over ssh: {detail}")]
+    Unreachable { host: String, detail: String },
 }
 
 /// Everything mailq-tui needs from a Postfix instance.
