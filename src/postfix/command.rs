@@ -245,7 +245,23 @@ impl MailQueue for Postfix {
                 input.extend_from_slice(id.as_str().as_bytes());
                 input.push(b'\n');
             }
-            let done = run("postsuper", cmd, Some(input), |_| {}, self.timeout)?;
+            let done = match run("postsuper", cmd, Some(input), |_| {}, self.timeout) {
+                Ok(done) => done,
+                // Nothing ran yet: the caller gets the plain error (not installed, no right).
+                Err(e @ (PostfixError::NotFound(_) | PostfixError::PermissionDenied { .. }))
+                    if report == OpReport::default() =>
+                {
+                    return Err(e);
+                }
+                // postsuper ran (or may have) and then failed: earlier queues' results stay
+                // in the report, and this queue's IDs are neither done nor gone.
+                Err(e) => {
+                    warn!(error = %e, count = ids.len(), "postsuper failed");
+                    report.errors.push(format!("{e}: {} IDs not confirmed", ids.len()));
+                    report.unconfirmed.extend(ids);
+                    continue;
+                }
+            };
             let parsed = postsuper::parse_stderr(&done.stderr);
             if let Some(detail) = parsed.permission_denied.clone() {
                 return Err(PostfixError::PermissionDenied {
@@ -254,11 +270,21 @@ impl MailQueue for Postfix {
                 });
             }
             let mut batch = parsed.into_report(&ids);
-            if !done.status.success() && batch.errors.is_empty() && batch.done.is_empty() {
-                batch.errors.push(format!(
-                    "postsuper exited with status {}",
-                    exit_code(done.status)
-                ));
+            if !done.status.success() {
+                // Only a postsuper that reached its summary line has reported on every ID it
+                // read. One that died half-way (killed, crashed, fatal error) leaves the IDs
+                // it never mentioned in an unknown state: calling them gone would be a lie.
+                if batch.summary.is_empty() && !batch.gone.is_empty() {
+                    batch.unconfirmed = std::mem::take(&mut batch.gone);
+                    batch.errors.push(format!(
+                        "postsuper {}: {} of {} IDs not confirmed",
+                        ended(done.status),
+                        batch.unconfirmed.len(),
+                        ids.len()
+                    ));
+                } else if batch.errors.is_empty() && batch.done.is_empty() {
+                    batch.errors.push(format!("postsuper {}", ended(done.status)));
+                }
             }
             info!(
                 op = op.verb(),
@@ -305,6 +331,12 @@ impl MailQueue for Postfix {
                     self.timeout,
                 )?;
                 let parsed = postcat::parse_output(&out);
+                let printed: HashSet<QueueId> = parsed
+                    .files
+                    .iter()
+                    .map(|f| f.queue_id.clone())
+                    .chain(parsed.incomplete.iter().cloned())
+                    .collect();
                 report.files.extend(parsed.files);
                 let vanished = vanished_id(&done.stderr);
                 let next = vanished
@@ -317,6 +349,13 @@ impl MailQueue for Postfix {
                         rest = &rest[i + 1..];
                     }
                     _ => {
+                        // Name every ID of this run that came back neither whole nor cut:
+                        // a postcat that died half-way never printed the rest.
+                        let unread: Vec<String> = rest
+                            .iter()
+                            .filter(|id| !printed.contains(**id))
+                            .map(|id| format!("{id}: not read (postcat stopped before it)"))
+                            .collect();
                         for id in parsed.incomplete {
                             report
                                 .errors
@@ -331,6 +370,7 @@ impl MailQueue for Postfix {
                                 snippet(text, 300)
                             });
                         }
+                        report.errors.extend(unread);
                         rest = &[];
                     }
                 }
@@ -521,6 +561,16 @@ fn spawn_error(program: &str, e: std::io::Error) -> PostfixError {
             program: program.to_owned(),
             source: e,
         },
+    }
+}
+
+/// `exited with status 1` / `was killed by signal 9`, for error messages.
+fn ended(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (_, Some(sig)) => format!("was killed by signal {sig}"),
+        (Some(code), None) => format!("exited with status {code}"),
+        (None, None) => "ended abnormally".to_owned(),
     }
 }
 
