@@ -52,8 +52,12 @@ impl Stub {
     }
 
     fn postfix(&self) -> Postfix {
-        Postfix::with_bins(Some(self.dir.path().to_owned()), self.bins(), "MAILER-DAEMON")
-            .assume_root(true)
+        Postfix::with_bins(
+            Some(self.dir.path().to_owned()),
+            self.bins(),
+            "MAILER-DAEMON",
+        )
+        .assume_root(true)
     }
 }
 
@@ -147,11 +151,7 @@ fn postqueue_with_postfix_stopped_as_non_root() {
         "exit",
         "69 postqueue: fatal: Queue report unavailable - mail system is down\n",
     );
-    let err = stub
-        .postfix()
-        .assume_root(false)
-        .list()
-        .expect_err("down");
+    let err = stub.postfix().assume_root(false).list().expect_err("down");
     assert!(
         matches!(err, PostfixError::MailSystemDown(ref m) if m.contains("mail system is down")),
         "{err:?}"
@@ -227,7 +227,10 @@ fn postsuper_killed_mid_batch_reports_done_and_unconfirmed() {
     assert!(report.gone.is_empty(), "{:?}", report.gone);
     assert_eq!(report.unconfirmed, qids(&all[4..]));
     assert!(
-        report.errors.iter().any(|e| e.contains("killed by signal 9")),
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("killed by signal 9")),
         "{:?}",
         report.errors
     );
@@ -250,8 +253,8 @@ fn safe_action_protocol_survives_a_postsuper_killed_mid_run() {
         audit_log: Some(stub.path("audit.jsonl")),
         export_dir: None,
     };
-    let out = ops::execute(&pf, &req, &opts, &mut |_| {}, &AtomicBool::new(false))
-        .expect("outcome");
+    let out =
+        ops::execute(&pf, &req, &opts, &mut |_| {}, &AtomicBool::new(false)).expect("outcome");
     // Batches 0..4, 4..8, 8..10: three of each of the first two and both of the last.
     let done: Vec<&str> = out.done.iter().map(QueueId::as_str).collect();
     let expect_done: Vec<&str> = [0, 1, 2, 4, 5, 6, 8, 9]
@@ -261,7 +264,11 @@ fn safe_action_protocol_survives_a_postsuper_killed_mid_run() {
     assert_eq!(done, expect_done);
     let failed: Vec<&str> = out.failed.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(failed, [all[3].as_str(), all[7].as_str()]);
-    assert!(out.failed.iter().all(|(_, why)| why.contains("not confirmed")));
+    assert!(
+        out.failed
+            .iter()
+            .all(|(_, why)| why.contains("not confirmed"))
+    );
     assert!(out.gone.is_empty());
     assert!(!out.complete());
     // Every requested ID is accounted for exactly once.

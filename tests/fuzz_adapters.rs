@@ -46,7 +46,10 @@ fn hostile() -> impl Strategy<Value = String> {
 // --- postsuper -------------------------------------------------------------------------------
 
 fn queue_id() -> impl Strategy<Value = String> {
-    prop_oneof!["[0-9A-F]{6,12}", "[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{12}z[0-9A-Za-z]{3}"]
+    prop_oneof![
+        "[0-9A-F]{6,12}",
+        "[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{12}z[0-9A-Za-z]{3}"
+    ]
 }
 
 /// One postsuper stderr line: the real shapes with hostile or malformed parts.
@@ -67,10 +70,16 @@ fn postsuper_line() -> impl Strategy<Value = String> {
     ];
     prop_oneof![
         (prefix.clone(), queue_id(), verb).prop_map(|(p, id, v)| format!("{p}{id}: {v}")),
-        (prefix.clone(), hostile()).prop_map(|(p, id)| format!("{p}warning: invalid mail queue id: {id}")),
+        (prefix.clone(), hostile())
+            .prop_map(|(p, id)| format!("{p}warning: invalid mail queue id: {id}")),
         (prefix.clone(), hostile()).prop_map(|(p, w)| format!("{p}warning: {w}")),
         (prefix.clone(), hostile()).prop_map(|(p, f)| format!("{p}fatal: {f}")),
-        (prefix, "[A-Z][a-z -]{0,20}", 0u32..100_000, prop_oneof![Just("message"), Just("messages"), Just("msgs")])
+        (
+            prefix,
+            "[A-Z][a-z -]{0,20}",
+            0u32..100_000,
+            prop_oneof![Just("message"), Just("messages"), Just("msgs")]
+        )
             .prop_map(|(p, l, n, u)| format!("{p}{l}: {n} {u}")),
         hostile(),
     ]
@@ -244,13 +253,26 @@ const NOW: i64 = 1_764_000_000;
 fn text_entry() -> impl Strategy<Value = TextEntry> {
     let address = "[a-z0-9._+-]{1,12}@[a-z0-9.-]{1,16}";
     let reason = "[ -'*-~][ -~]{0,80}";
-    let group = (proptest::option::of(reason), proptest::collection::vec(address, 1..4));
+    let group = (
+        proptest::option::of(reason),
+        proptest::collection::vec(address, 1..4),
+    );
     (
         "[0-9A-F]{10,12}",
-        prop_oneof![Just(""), Just("*"), Just("!"), Just("#"), Just("*#"), Just("!#")],
+        prop_oneof![
+            Just(""),
+            Just("*"),
+            Just("!"),
+            Just("#"),
+            Just("*#"),
+            Just("!#")
+        ],
         0u64..100_000_000,
         0i64..(200 * 86_400),
-        prop_oneof![Just("MAILER-DAEMON".to_owned()), "[a-z0-9._+-]{1,12}@[a-z0-9.-]{1,16}"],
+        prop_oneof![
+            Just("MAILER-DAEMON".to_owned()),
+            "[a-z0-9._+-]{1,12}@[a-z0-9.-]{1,16}"
+        ],
         proptest::collection::vec(group, 0..4),
     )
         .prop_map(|(id, marks, size, age, sender, mut groups)| {
@@ -258,7 +280,14 @@ fn text_entry() -> impl Strategy<Value = TextEntry> {
             for g in groups.iter_mut().skip(1) {
                 g.0.get_or_insert_with(|| "deferred".to_owned());
             }
-            TextEntry { id, marks, size, age, sender, groups }
+            TextEntry {
+                id,
+                marks,
+                size,
+                age,
+                sender,
+                groups,
+            }
         })
 }
 
@@ -306,7 +335,12 @@ fn render(entries: &[TextEntry]) -> String {
         kbytes += e.size / 1024;
         let id = format!("{}{}", e.id, e.marks);
         // Postfix 3.x: "%-11s %7ld %20.20s %s" (ID with its marks, size, date, sender).
-        s += &format!("{id:<11} {:>7} {:>20}  {}\n", e.size, asctime(NOW - e.age), e.sender);
+        s += &format!(
+            "{id:<11} {:>7} {:>20}  {}\n",
+            e.size,
+            asctime(NOW - e.age),
+            e.sender
+        );
         for (reason, rcpts) in &e.groups {
             if let Some(r) = reason {
                 if r.len() > 60 {
@@ -400,13 +434,29 @@ fn toml_value() -> impl Strategy<Value = String> {
 
 fn toml_doc() -> impl Strategy<Value = String> {
     let key = prop_oneof![
-        Just("refresh"), Just("default-grouping"), Just("theme"), Just("alert-at"),
-        Just("config-dir"), Just("audit-log"), Just("refresh_"), Just("colours"),
-        Just("[colors]"), Just("[keys]"), Just("[keys.x]"), Just("[[keys]]"), Just("q"),
+        Just("refresh"),
+        Just("default-grouping"),
+        Just("theme"),
+        Just("alert-at"),
+        Just("config-dir"),
+        Just("audit-log"),
+        Just("refresh_"),
+        Just("colours"),
+        Just("[colors]"),
+        Just("[keys]"),
+        Just("[keys.x]"),
+        Just("[[keys]]"),
+        Just("q"),
     ];
     proptest::collection::vec((key, toml_value()), 0..10).prop_map(|kv| {
         kv.iter()
-            .map(|(k, v)| if k.starts_with('[') { (*k).to_owned() } else { format!("{k} = {v}") })
+            .map(|(k, v)| {
+                if k.starts_with('[') {
+                    (*k).to_owned()
+                } else {
+                    format!("{k} = {v}")
+                }
+            })
             .collect::<Vec<_>>()
             .join("\n")
     })
@@ -425,7 +475,11 @@ fn valid_config() -> impl Strategy<Value = Config> {
         .prop_map(|(refresh, g, mono, colors, alert_at, dir, keys)| Config {
             refresh,
             default_grouping: GroupKey::ALL[g],
-            theme: if mono { Theme::Monochrome } else { Theme::Default },
+            theme: if mono {
+                Theme::Monochrome
+            } else {
+                Theme::Default
+            },
             colors,
             alert_at,
             config_dir: dir.clone().map(Into::into),

@@ -257,7 +257,9 @@ impl MailQueue for Postfix {
                 // in the report, and this queue's IDs are neither done nor gone.
                 Err(e) => {
                     warn!(error = %e, count = ids.len(), "postsuper failed");
-                    report.errors.push(format!("{e}: {} IDs not confirmed", ids.len()));
+                    report
+                        .errors
+                        .push(format!("{e}: {} IDs not confirmed", ids.len()));
                     report.unconfirmed.extend(ids);
                     continue;
                 }
@@ -283,7 +285,9 @@ impl MailQueue for Postfix {
                         ids.len()
                     ));
                 } else if batch.errors.is_empty() && batch.done.is_empty() {
-                    batch.errors.push(format!("postsuper {}", ended(done.status)));
+                    batch
+                        .errors
+                        .push(format!("postsuper {}", ended(done.status)));
                 }
             }
             info!(
