@@ -18,6 +18,7 @@ pub mod postfix;
 pub mod storm_cli;
 pub mod synth;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -67,9 +68,25 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         _ => {
             let snap = queue.list()?;
             warn_problems(&snap);
-            println!("{}: {} messages", queue.describe(), snap.len());
+            write_stdout(|out| writeln!(out, "{}: {} messages", queue.describe(), snap.len()))?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Write to stdout through `f`; a closed stdout (`mailq-tui ids | head -1`) ends the output
+/// quietly, as SIGPIPE ends a C tool. Rust ignores SIGPIPE, so the write fails with EPIPE,
+/// on which `println!` would panic. SIGPIPE is deliberately not reset to its default action:
+/// a postsuper that exits before reading all the IDs on its stdin would then kill mailq-tui
+/// in the middle of a bulk action.
+///
+/// # Errors
+/// Any write error other than a closed pipe.
+pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match f(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 

@@ -381,3 +381,41 @@ fn export_on_a_full_disk_stops_before_acting() {
         "{entry:?}"
     );
 }
+
+/// The command line says so when the audit log cannot be written, and still reports what
+/// it did (the queue did change).
+#[test]
+fn cli_names_a_full_disk_under_the_audit_log() {
+    let home = tempfile::tempdir().expect("tmp");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .args([
+            "requeue",
+            "--demo",
+            "--yes",
+            "--audit-log",
+            "/dev/full",
+            "MAILER-DAEMON",
+        ])
+        .env("HOME", home.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stderr.contains("warning: audit log NOT written: No space left on device"),
+        "{stderr}"
+    );
+    // `requeue N: N done`: the demo's null-sender messages were all requeued.
+    let head = stdout.lines().next().unwrap_or_default();
+    let n = head
+        .strip_prefix("requeue ")
+        .and_then(|r| r.split_once(": "))
+        .map(|(n, _)| n.to_owned())
+        .unwrap_or_default();
+    assert!(
+        !n.is_empty() && head == format!("requeue {n}: {n} done"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("audit: /dev/full"), "{stdout}");
+}
