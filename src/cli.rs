@@ -50,6 +50,9 @@ pub struct GlobalOpts {
     /// Audit log file (default: in the XDG state directory)
     #[arg(long, global = true, value_name = "PATH")]
     pub audit_log: Option<PathBuf>,
+    /// Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log_level: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,6 +71,8 @@ pub enum Command {
     Requeue(OpArgs),
     /// Preview the NDR storm: size, speed, campaigns, accounts, countermeasures
     Storm(StormArgs),
+    /// Show the configuration: `--print-default` prints the sample file, `--path` where it is read from
+    Config(ConfigArgs),
     /// Show recent entries of the audit log
     Log(LogArgs),
     /// Explain a topic: `filter`
@@ -151,4 +156,14 @@ pub struct StormArgs {
     /// Do not read queue files (no campaigns or accounts; faster)
     #[arg(long)]
     pub no_index: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Print the default configuration (a commented sample file)
+    #[arg(long)]
+    pub print_default: bool,
+    /// Print the path the configuration is read from
+    #[arg(long)]
+    pub path: bool,
 }

@@ -46,9 +46,23 @@ pub fn main() -> ExitCode {
 ///
 /// # Errors
 /// Anything that stops the command; printed as `error: …`.
-pub fn run(cli: Cli) -> Result<ExitCode> {
+pub fn run(mut cli: Cli) -> Result<ExitCode> {
     use crate::cli::Command;
     use crate::postfix::QueueOp;
+    if let Some(Command::Config(args)) = &cli.command {
+        return run_config(&cli.global, args);
+    }
+    // Configuration errors are reported here, before anything takes over the terminal.
+    let loaded = config::load(cli.global.config.as_deref())?;
+    apply_config(&mut cli.global, &loaded.config);
+    // Logging goes to a file, never to the terminal; failing to set it up is not fatal.
+    let _log_guard = match logging::init(cli.global.log_level.as_deref()) {
+        Ok((guard, _path)) => Some(guard),
+        Err(e) => {
+            eprintln!("warning: logging disabled: {e:#}");
+            None
+        }
+    };
     if let Some(Command::Log(args)) = &cli.command {
         return bulk_cli::run_log(&cli.global, args);
     }
@@ -88,6 +102,47 @@ pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> st
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
+}
+
+/// Command line over config file over built-in default.
+fn apply_config(global: &mut GlobalOpts, file: &config::Config) {
+    global.config_dir = global.config_dir.take().or_else(|| file.config_dir.clone());
+    global.audit_log = global.audit_log.take().or_else(|| file.audit_log.clone());
+    global.refresh = Some(config::layer(
+        global.refresh,
+        Some(file.refresh),
+        config::Config::default().refresh,
+    ));
+    global.alert_at = global.alert_at.or(file.alert_at);
+}
+
+fn run_config(global: &GlobalOpts, args: &cli::ConfigArgs) -> Result<ExitCode> {
+    if args.print_default {
+        write_stdout(|out| write!(out, "{}", config::SAMPLE))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let env = std::env::var(config::CONFIG_ENV).ok();
+    match config::resolve(
+        global.config.as_deref(),
+        env.as_deref(),
+        config::default_path(),
+    ) {
+        Some((path, _)) if args.path => write_stdout(|out| writeln!(out, "{}", path.display()))?,
+        Some((path, _)) => {
+            let loaded = config::load(global.config.as_deref())?;
+            let text = toml::to_string_pretty(&loaded.config)?;
+            let state = if path.exists() {
+                "read"
+            } else {
+                "absent: defaults"
+            };
+            write_stdout(|out| write!(out, "# {} ({state})\n{text}", path.display()))?;
+        }
+        None => {
+            write_stdout(|out| writeln!(out, "# no configuration directory; built-in defaults"))?
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Tell the user about unparsable listing lines on stderr: counted, never silent.

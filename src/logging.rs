@@ -28,14 +28,15 @@ pub fn log_dir() -> Option<PathBuf> {
     )
 }
 
-/// The filter directive in effect: `MAILQ_TUI_LOG`, `RUST_LOG`, `level`, the default.
+/// The filter directive in effect: `--log-level`, then `MAILQ_TUI_LOG`, `RUST_LOG`, the default
+/// (the command line beats the environment, as everywhere else).
 #[must_use]
 pub fn filter_directive(
     mailq_tui_log: Option<&str>,
     rust_log: Option<&str>,
     level: Option<&str>,
 ) -> String {
-    [mailq_tui_log, rust_log, level]
+    [level, mailq_tui_log, rust_log]
         .into_iter()
         .flatten()
         .find(|s| !s.trim().is_empty())
@@ -100,8 +101,9 @@ mod tests {
         assert_eq!(filter_directive(None, None, Some("debug")), "debug");
         assert_eq!(
             filter_directive(None, Some("trace"), Some("debug")),
-            "trace"
+            "debug"
         );
+        assert_eq!(filter_directive(None, Some("trace"), None), "trace");
         assert_eq!(
             filter_directive(Some("mailq_tui=debug"), Some("trace"), None),
             "mailq_tui=debug"

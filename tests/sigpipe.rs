@@ -73,6 +73,8 @@ fn a_closed_stdout_is_not_a_panic() {
         &["storm", "--demo"],
         &["storm", "--demo", "--json"],
         &["requeue", "--demo", "--yes", "MAILER-DAEMON"],
+        &["config", "--print-default"],
+        &["config"],
     ] {
         let (stderr, code) = closed_stdout(args);
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");

@@ -1,0 +1,177 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mailq_tui_global_optspecs
+    string join \n c/config-dir= demo from-file= read-only refresh= alert-at= config= audit-log= log-level= h/help V/version
+end
+
+function __fish_mailq_tui_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mailq_tui_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mailq_tui_using_subcommand
+    set -l cmd (__fish_mailq_tui_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -s V -l version -d 'Print version'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "summary" -d 'Print the queue grouped by a key, as a table or JSON'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "ids" -d 'Print the queue IDs matching a filter, one per line (pipe-able to `postsuper -d -`)'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "delete" -d 'Delete the messages matching a filter'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "hold" -d 'Put the messages matching a filter on hold'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "release" -d 'Release the held messages matching a filter'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "requeue" -d 'Requeue the messages matching a filter'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "storm" -d 'Preview the NDR storm: size, speed, campaigns, accounts, countermeasures'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "config" -d 'Show the configuration: `--print-default` prints the sample file, `--path` where it is read from'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "log" -d 'Show recent entries of the audit log'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "help" -d 'Explain a topic: `filter`'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'Group by KEY or KEY,KEY2' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l top -d 'Show at most N groups' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l json -d 'Print JSON'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l batch -d 'IDs per postsuper process' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l dry-run -d 'Show the plan; change nothing'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -s y -l yes -d 'Do not ask for confirmation'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l all -d 'Allow an empty filter, i.e. the entire queue'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l batch -d 'IDs per postsuper process' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l dry-run -d 'Show the plan; change nothing'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -s y -l yes -d 'Do not ask for confirmation'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l all -d 'Allow an empty filter, i.e. the entire queue'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l batch -d 'IDs per postsuper process' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l dry-run -d 'Show the plan; change nothing'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -s y -l yes -d 'Do not ask for confirmation'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l all -d 'Allow an empty filter, i.e. the entire queue'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l batch -d 'IDs per postsuper process' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l dry-run -d 'Show the plan; change nothing'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s y -l yes -d 'Do not ask for confirmation'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l all -d 'Allow an empty filter, i.e. the entire queue'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l top -d 'Show at most N rows per section' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l json -d 'Print JSON'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l no-index -d 'Do not read queue files (no campaigns or accounts; faster)'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l print-default -d 'Print the default configuration (a commented sample file)'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l path -d 'Print the path the configuration is read from'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s n -l limit -d 'Show the last N entries' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l json -d 'Print the raw JSON lines'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -s h -l help -d 'Print help'
