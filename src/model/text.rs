@@ -15,12 +15,18 @@ pub fn is_unsafe_char(c: char) -> bool {
         // C1 controls are covered by is_control(); these are the invisible/bidi formatting
         // characters a spammer can use to reorder or hide text on screen.
         || matches!(c,
-            '\u{200b}'..='\u{200f}'
+            // Arabic letter mark: a bidi mark like LRM/RLM below.
+            '\u{061c}'
+            | '\u{200b}'..='\u{200f}'
+            // Line and paragraph separators: some terminals and widgets break lines on them.
+            | '\u{2028}' | '\u{2029}'
             | '\u{202a}'..='\u{202e}'
             | '\u{2060}'..='\u{2064}'
             | '\u{2066}'..='\u{2069}'
             | '\u{feff}'
-            | '\u{fff9}'..='\u{fffb}')
+            | '\u{fff9}'..='\u{fffb}'
+            // Tag characters: invisible, used to smuggle hidden text past a reader.
+            | '\u{e0000}'..='\u{e007f}')
 }
 
 /// Replace control, bidi and invisible characters with visible escapes.
