@@ -181,6 +181,18 @@ fn a_hanging_postqueue_times_out_clearly_and_a_retry_succeeds() {
 }
 
 #[test]
+fn a_sub_second_timeout_is_not_shown_as_zero_seconds() {
+    let stub = Stub::new();
+    stub.write("hang-once", "");
+    let err = stub
+        .postfix()
+        .with_timeout(Duration::from_millis(300))
+        .list()
+        .expect_err("hangs");
+    assert!(err.to_string().contains("within 1 s"), "{err}");
+}
+
+#[test]
 fn postqueue_printing_garbage_gives_problems_not_a_crash() {
     let stub = Stub::new();
     let mut junk: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
@@ -279,6 +291,35 @@ fn safe_action_protocol_survives_a_postsuper_killed_mid_run() {
     let log = audit::read_recent(&stub.path("audit.jsonl"), 10).expect("audit");
     let entry = log[0].as_ref().expect("entry");
     assert_eq!((entry.done, entry.failed, entry.gone), (8, 2, 0));
+}
+
+/// A postsuper that hangs is killed by the watchdog; what it did before is unknown (its
+/// stderr died with it), so every ID of the batch is unconfirmed, none is "gone", and the
+/// other queue's batch still runs and is reported.
+#[test]
+fn a_hanging_postsuper_is_killed_and_its_batch_is_unconfirmed() {
+    let stub = Stub::new();
+    stub.write("hang-after", "2\n");
+    let all = ids(4);
+    let mut t = targets(&all);
+    t[3].queue = QueueName::Hold;
+    let report = stub
+        .postfix()
+        .with_timeout(Duration::from_secs(1))
+        .apply(QueueOp::Requeue, &t)
+        .expect("a hung postsuper is a report");
+    // deferred (3 IDs) hangs after 2; hold (1 ID) runs next and finishes.
+    assert_eq!(report.done, qids(&all[3..]));
+    assert!(report.gone.is_empty(), "{:?}", report.gone);
+    assert_eq!(report.unconfirmed, qids(&all[..3]));
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("postsuper did not answer within 1 s")),
+        "{:?}",
+        report.errors
+    );
 }
 
 // --- postcat ---------------------------------------------------------------------------------

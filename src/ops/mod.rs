@@ -325,6 +325,10 @@ pub fn execute(
         out.audit = audit::append(path, &entry)
             .map(|()| path.clone())
             .map_err(|e| e.to_string());
+        if let Err(e) = &out.audit {
+            // When the run itself failed, the caller only sees that error: log this one.
+            tracing::warn!(path = %path.display(), error = %e, "audit log not written");
+        }
     } else {
         out.audit = Err("audit disabled".to_owned());
     }

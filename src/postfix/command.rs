@@ -505,7 +505,8 @@ fn run(
         warn!(program, secs = timeout.as_secs(), "killed after timeout");
         return Err(PostfixError::Timeout {
             program: program.to_owned(),
-            secs: timeout.as_secs(),
+            // Rounded up: a 300 ms limit must not read "did not answer within 0 s".
+            secs: u64::try_from(timeout.as_millis().div_ceil(1000)).unwrap_or(u64::MAX),
         });
     }
     Ok(Finished { status, stderr })
