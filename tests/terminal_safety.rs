@@ -134,3 +134,109 @@ fn the_command_line_never_prints_queue_text_raw() {
         assert_terminal_safe(&format!("{args:?} stderr"), &out.stderr);
     }
 }
+
+mod storm_report {
+    //! Hostile NDR contents (raw and MIME-encoded escapes in Subject, From display name,
+    //! Received, diagnostic and SASL user) through postcat parsing, the indexer and the storm
+    //! analysis: the JSON `storm --json` prints carries no raw unsafe character (JSON
+    //! escapes only C0 controls, so C1 and bidi characters would pass through serde).
+
+    use std::sync::atomic::AtomicBool;
+
+    use mailq_tui::indexer;
+    use mailq_tui::model::content::ContentIndex;
+    use mailq_tui::model::storm::analyze;
+    use mailq_tui::model::text::is_unsafe_char;
+    use mailq_tui::postfix::MailQueue;
+    use mailq_tui::postfix::parse::parse_stream;
+    use mailq_tui::postfix::postcat::parse_output;
+    use mailq_tui::postfix::replay::ReplayQueue;
+    use proptest::prelude::*;
+
+    fn base64(data: &[u8]) -> String {
+        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut s = String::new();
+        for c in data.chunks(3) {
+            let n = (u32::from(c[0]) << 16)
+                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*c.get(2).unwrap_or(&0));
+            for i in 0..4 {
+                if i <= c.len() {
+                    s.push(char::from(T[(n >> (18 - 6 * i) & 63) as usize]));
+                } else {
+                    s.push('=');
+                }
+            }
+        }
+        s
+    }
+
+    fn evil() -> impl Strategy<Value = String> {
+        "[a-z \\x1b\\x07\\u{9b}\\u{85}\\u{202e}\\u{2066}\\u{200b}\\u{e0041}\\[\\];0-9]{1,24}"
+    }
+
+    /// Header text: the hostile string raw, or hidden in a MIME encoded word.
+    fn header(s: &str, encode: bool) -> String {
+        if encode {
+            format!("=?UTF-8?B?{}?=", base64(s.as_bytes()))
+        } else {
+            s.replace(['\n', '\r'], " ")
+        }
+    }
+
+    fn ndr(i: usize, subject: &str, name: &str, diag: &str, rcvd: &str) -> String {
+        let p = format!("deferred/A/EV{i:06}");
+        format!(
+            "*** ENVELOPE RECORDS {p} ***\nsender: \nrecipient: victim{i}@forged.example\n\
+*** MESSAGE CONTENTS {p} ***\nFrom: MAILER-DAEMON@mx.example (Mail Delivery System)\n\
+Subject: Undelivered Mail Returned to Sender\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n\
+--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\
+X-Postfix-Sender: rfc822; victim{i}@forged.example\n\nFinal-Recipient: rfc822; u@x.example\n\
+Action: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; {diag}\n\n\
+--B\nContent-Type: message/rfc822\n\n\
+Received: from {rcvd} (unknown [192.0.2.7])\nFrom: \"{name}\" <spam@pharma.example>\n\
+Subject: {subject}\nMessage-ID: <{i}@pharma.example>\n\nbuy now\n--B--\n\
+*** HEADER EXTRACTED {p} ***\n*** MESSAGE FILE END {p} ***\n"
+        )
+    }
+
+    fn listing(i: usize) -> String {
+        format!(
+            r#"{{"queue_name":"deferred","queue_id":"EV{i:06}","arrival_time":{},"message_size":2000,"sender":"MAILER-DAEMON","recipients":[{{"address":"victim{i}@forged.example","delay_reason":"connect to mx.forged.example[192.0.2.9]:25: Connection timed out"}}]}}"#,
+            1_764_000_000 - i as i64 * 60
+        ) + "\n"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn storm_json_is_terminal_safe(
+            parts in proptest::collection::vec((evil(), evil(), evil(), evil(), any::<bool>()), 1..6),
+        ) {
+            let mut jsonl = String::new();
+            let mut cat = String::new();
+            for (i, (subject, name, diag, rcvd, encode)) in parts.iter().enumerate() {
+                jsonl += &listing(i);
+                cat += &ndr(i, &header(subject, *encode), &header(name, *encode),
+                            &header(diag, false), &header(rcvd, false));
+            }
+            let snap = parse_stream(jsonl.as_bytes(), "MAILER-DAEMON").expect("parse");
+            let files = parse_output(cat.as_bytes()).files;
+            prop_assert_eq!(files.len(), parts.len());
+            let q = ReplayQueue::new("t", snap.messages, files, false);
+            let snap = q.list().expect("list");
+            let mut index = ContentIndex::new();
+            indexer::build(&q, &snap, &mut index, &[], 100, &mut |_, _| {}, &AtomicBool::new(false))
+                .expect("index");
+            let report = analyze(&snap, &index, None, 1_764_000_100);
+            // The hostile text did reach the report (it is a campaign), it was not dropped.
+            prop_assert!(!report.campaigns.is_empty(), "{:?}", report);
+            prop_assert_eq!(report.ndrs, parts.len());
+            let json = serde_json::to_string_pretty(&report).expect("json");
+            let bad: Vec<char> = json.chars().filter(|&c| is_unsafe_char(c) && c != '\n').collect();
+            prop_assert!(bad.is_empty(), "raw {:?} in\n{}", bad, json);
+        }
+    }
+}
