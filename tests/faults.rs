@@ -460,3 +460,25 @@ fn cli_names_a_full_disk_under_the_audit_log() {
     );
     assert!(!stdout.contains("audit: /dev/full"), "{stdout}");
 }
+
+/// postsuper missing: a plain `NotFound`, even when some targets were refused as invalid
+/// first (nothing ran, so nothing is "unconfirmed").
+#[test]
+fn postsuper_missing_is_not_found() {
+    let stub = Stub::new();
+    let mut bins = stub.bins();
+    bins.postsuper = stub.path("no-such-postsuper");
+    let mut t = targets(&ids(2));
+    t.push(Target {
+        queue_id: QueueId::new("ALL"),
+        queue: QueueName::Deferred,
+    });
+    let err = Postfix::with_bins(Some(stub.dir.path().to_owned()), bins, "MAILER-DAEMON")
+        .assume_root(true)
+        .apply(QueueOp::Delete, &t)
+        .expect_err("missing");
+    assert!(
+        matches!(err, PostfixError::NotFound(ref p) if p == "postsuper"),
+        "{err:?}"
+    );
+}

@@ -235,6 +235,8 @@ impl MailQueue for Postfix {
         if !report.invalid.is_empty() {
             warn!(count = report.invalid.len(), "refused malformed queue IDs");
         }
+        // Whether a postsuper has run yet: before that, "cannot run at all" is the caller's error.
+        let mut ran = false;
         for (queue, ids) in by_queue {
             info!(op = op.verb(), count = ids.len(), queue = %queue, uid = self.euid, "postsuper");
             debug!(ids = ?ids, "postsuper ids");
@@ -249,7 +251,7 @@ impl MailQueue for Postfix {
                 Ok(done) => done,
                 // Nothing ran yet: the caller gets the plain error (not installed, no right).
                 Err(e @ (PostfixError::NotFound(_) | PostfixError::PermissionDenied { .. }))
-                    if report == OpReport::default() =>
+                    if !ran =>
                 {
                     return Err(e);
                 }
@@ -264,6 +266,7 @@ impl MailQueue for Postfix {
                     continue;
                 }
             };
+            ran = true;
             let parsed = postsuper::parse_stderr(&done.stderr);
             if let Some(detail) = parsed.permission_denied.clone() {
                 return Err(PostfixError::PermissionDenied {
