@@ -158,6 +158,20 @@ fn postqueue_with_postfix_stopped_as_non_root() {
     );
 }
 
+/// Root with Postfix stopped: postqueue warns and reads the queue directly (exit 0).
+#[test]
+fn postqueue_with_postfix_stopped_as_root_still_lists() {
+    let stub = Stub::new();
+    stub.write(
+        "stderr",
+        "postqueue: warning: Mail system is down -- accessing queue directly\n",
+    );
+    stub.write("json", listing(&ids(2)));
+    let snap = stub.postfix().list().expect("root lists a stopped Postfix");
+    assert_eq!(snap.len(), 2);
+    assert!(snap.problems.is_empty());
+}
+
 #[test]
 fn a_hanging_postqueue_times_out_clearly_and_a_retry_succeeds() {
     let stub = Stub::new();
