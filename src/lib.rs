@@ -59,7 +59,11 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     let _log_guard = match logging::init(cli.global.log_level.as_deref()) {
         Ok((guard, _path)) => Some(guard),
         Err(e) => {
-            eprintln!("warning: logging disabled: {e:#}");
+            // Say so only when logging was asked for: users without a home directory
+            // (`nobody`) would otherwise see this on every run.
+            if cli.global.log_level.is_some() || std::env::var_os("MAILQ_TUI_LOG").is_some() {
+                eprintln!("warning: logging disabled: {e:#}");
+            }
             None
         }
     };

@@ -145,6 +145,21 @@ impl Postfix {
         cmd
     }
 
+    /// `postsuper -r` leaves requeued mail in maildrop without waking pickup, so it would
+    /// only reappear after pickup's 60 s timer (measured in the lab). Kick it, as
+    /// `postqueue -f` would; best effort, since mail still flows without it.
+    fn wake_pickup(&self) {
+        let postkick = self.bins.postsuper.with_file_name("postkick");
+        if !postkick.exists() {
+            return;
+        }
+        let mut cmd = self.command(&postkick);
+        cmd.args(["public", "pickup", "W"]);
+        if let Err(e) = run("postkick", cmd, None, |_| {}, self.timeout) {
+            warn!(error = %e, "could not wake pickup after requeue");
+        }
+    }
+
     /// `postqueue -p`, for Postfix before 3.1.
     fn list_text(&self) -> Result<Snapshot, PostfixError> {
         let utc_offset = local_utc_offset();
@@ -303,6 +318,9 @@ impl MailQueue for Postfix {
                 "postsuper finished"
             );
             report.merge(batch);
+        }
+        if op == QueueOp::Requeue && !report.done.is_empty() {
+            self.wake_pickup();
         }
         Ok(report)
     }
