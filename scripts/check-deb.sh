@@ -9,7 +9,7 @@ listing=$(dpkg-deb -c "$deb")
 missing=0
 for path in \
     ./usr/bin/mailq-tui \
-    ./usr/share/man/man1/mailq-tui.1 \
+    ./usr/share/man/man1/mailq-tui.1.gz \
     ./usr/share/bash-completion/completions/mailq-tui \
     ./usr/share/zsh/vendor-completions/_mailq-tui \
     ./usr/share/fish/vendor_completions.d/mailq-tui.fish \

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{GlobalOpts, LogArgs, OpArgs};
-use crate::model::filter::{Filter, select};
+use crate::model::filter::Filter;
 use crate::model::time::format_size;
 use crate::ops::{self, ExecOptions, Progress, Request, audit};
 use crate::postfix::parse::unix_now;
@@ -33,7 +33,21 @@ pub fn run_op(
         .map_err(|e| anyhow::anyhow!("{e}\n  {text}\n  {:>w$}", "^", w = e.pos + 1))?;
     let snap = queue.list()?;
     crate::warn_problems(&snap);
-    let sel = select(&snap, &filter, unix_now());
+    let show = std::io::stderr().is_terminal();
+    let mut index = crate::model::content::ContentIndex::new();
+    let mut reading = |done: usize, total: usize| {
+        if show && total > 0 {
+            eprint!("\rreading queue files for the filter: {done}/{total} ");
+        }
+    };
+    let sel = crate::indexer::select_with_content(
+        queue,
+        &snap,
+        &filter,
+        unix_now(),
+        &mut index,
+        &mut reading,
+    )?;
     if sel.indices.is_empty() {
         eprintln!("nothing matches {text:?}; nothing to {op}");
         return Ok(ExitCode::SUCCESS);

@@ -15,7 +15,14 @@ Examples:
 
 /// A terminal UI for the Postfix mail queue.
 #[derive(Debug, Parser)]
-#[command(name = "mailq-tui", version, about, after_help = EXAMPLES, disable_help_subcommand = true)]
+// Our own `help` subcommand takes topics (`help filter`); clap's would collide with it.
+#[command(
+    name = "mailq-tui",
+    version,
+    about,
+    after_help = EXAMPLES,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -91,12 +98,16 @@ pub struct FilterArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct SummaryArgs {
-    /// Group by KEY or KEY,KEY2
-    #[arg(long, default_value = "reason")]
+    /// Group by KEY or KEY,KEY2 (sub-groups): reason, sender, sender-domain, rcpt-domain,
+    /// rcpt-pattern, rcpt, queue, age, size
+    #[arg(long, default_value = "reason", value_name = "KEY[,KEY2]")]
     pub by: String,
-    /// Show at most N groups
-    #[arg(long, default_value_t = 20)]
+    /// Show at most N groups (and N sub-groups per group)
+    #[arg(long, default_value_t = 20, value_name = "N")]
     pub top: usize,
+    /// Order groups by: messages, recipients, size, oldest, newest, label, deferred, hold, recent
+    #[arg(long, default_value = "messages", value_name = "ORDER")]
+    pub sort: String,
     /// Print JSON
     #[arg(long)]
     pub json: bool,
@@ -139,9 +150,32 @@ pub struct LogArgs {
 mod tests {
     use clap::CommandFactory;
 
+    use super::*;
+
     #[test]
-    fn cli_definition_is_consistent() {
-        super::Cli::command().debug_assert();
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn summary_and_ids_take_filter_words() {
+        let cli = Cli::try_parse_from([
+            "mailq-tui",
+            "--demo",
+            "summary",
+            "--by",
+            "reason,rcpt-domain",
+            "null",
+            "!rcpt:@gmail.com",
+        ])
+        .expect("test value");
+        let Some(Command::Summary(a)) = cli.command else {
+            panic!("not summary")
+        };
+        assert_eq!(a.by, "reason,rcpt-domain");
+        assert_eq!(a.filter.filter, vec!["null", "!rcpt:@gmail.com"]);
+        let cli = Cli::try_parse_from(["mailq-tui", "help", "filter"]).expect("test value");
+        assert!(matches!(cli.command, Some(Command::Help { topic: Some(t) }) if t == "filter"));
     }
 }
 

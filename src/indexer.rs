@@ -136,3 +136,53 @@ pub fn build(
     }
     Ok(total)
 }
+
+/// Evaluate `filter`, reading queue files first when it has content terms (`subject:`,
+/// `campaign:`, `sasl:`, …). Without them no queue file is read.
+///
+/// # Errors
+/// When postcat cannot run at all.
+pub fn select_with_content(
+    queue: &dyn MailQueue,
+    snapshot: &Snapshot,
+    filter: &crate::model::Filter,
+    now: i64,
+    index: &mut ContentIndex,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<crate::model::Selection, PostfixError> {
+    use crate::model::content::ContentView;
+    use crate::model::filter::{MatchContext, select_with};
+    if filter.content_fields().is_empty() {
+        return Ok(select_with(
+            snapshot,
+            filter,
+            &MatchContext { now, content: None },
+        ));
+    }
+    let stats = build(
+        queue,
+        snapshot,
+        index,
+        &[],
+        DEFAULT_BATCH,
+        progress,
+        &AtomicBool::new(false),
+    )?;
+    if stats.read == 0 && !snapshot.is_empty() {
+        return Err(PostfixError::PermissionDenied {
+            program: "postcat".to_owned(),
+            detail:
+                "this filter needs message contents, and no queue file could be read (root needed)"
+                    .to_owned(),
+        });
+    }
+    let view = ContentView::new(snapshot, index);
+    Ok(select_with(
+        snapshot,
+        filter,
+        &MatchContext {
+            now,
+            content: Some(&view),
+        },
+    ))
+}

@@ -6,9 +6,11 @@
 //! - [`postfix`]: the only code that spawns processes (`postqueue`, `postsuper`, `postcat`,
 //!   `postconf`), behind the [`postfix::MailQueue`] trait; plus the in-memory replay queue.
 //! - [`cli`]: the command line.
+//! - [`commands`]: the scriptable subcommands (`summary`, `ids`, `help`).
 
 pub mod bulk_cli;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod indexer;
 pub mod logging;
@@ -24,7 +26,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
-use crate::cli::{Cli, GlobalOpts};
+use crate::cli::{Cli, Command, GlobalOpts};
 use crate::postfix::command::Postfix;
 use crate::postfix::replay::ReplayQueue;
 use crate::postfix::{MailQueue, PostfixError};
@@ -47,8 +49,15 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// Anything that stops the command; printed as `error: …`.
 pub fn run(mut cli: Cli) -> Result<ExitCode> {
-    use crate::cli::Command;
     use crate::postfix::QueueOp;
+    // Help needs neither the configuration nor a queue.
+    if let Some(Command::Help { topic }) = &cli.command {
+        return Ok(commands::help(
+            topic.as_deref(),
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        ));
+    }
     if let Some(Command::Config(args)) = &cli.command {
         return run_config(&cli.global, args);
     }
@@ -69,6 +78,11 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     };
     if let Some(Command::Log(args)) = &cli.command {
         return bulk_cli::run_log(&cli.global, args);
+    }
+    match &cli.command {
+        Some(Command::Summary(args)) => return commands::summary(&cli.global, args),
+        Some(Command::Ids(args)) => return commands::ids(&cli.global, args),
+        _ => {}
     }
     let queue = open_queue(&cli.global)?;
     match &cli.command {

@@ -557,7 +557,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__summary)
-            opts="-c -h --by --top --json --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
+            opts="-c -h --by --top --sort --json --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -568,6 +568,10 @@ _mailq__tui() {
                     return 0
                     ;;
                 --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -14,8 +14,9 @@ use std::sync::Arc;
 use mail_parser::{HeaderName, Message as MimeMessage, MessageParser, MimeHeaders, PartType};
 use serde::Serialize;
 
+use super::filter::{ContentField, ContentLookup};
 use super::text::sanitize;
-use super::{MessageKey, QueueFile};
+use super::{MessageKey, QueueFile, Snapshot};
 
 /// Facts from one queue file. All strings are decoded and sanitized.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -32,6 +33,10 @@ pub struct Content {
     pub subject: Option<String>,
     /// The sender asked for delivery status notifications (DSN) when submitting.
     pub dsn: bool,
+    /// Precomputed for filters and grouping: [`Content::campaign`] and the effective
+    /// `From:` as `Name <address>` (the original's, for an NDR).
+    pub campaign_label: Option<String>,
+    pub from_line: Option<String>,
     /// Present when the message is a delivery report.
     pub ndr: Option<Ndr>,
 }
@@ -93,6 +98,18 @@ impl Content {
         }?;
         let (_, d) = super::split_address(addr);
         (!d.is_empty()).then(|| d.to_ascii_lowercase())
+    }
+
+    fn effective_from_line(&self) -> Option<String> {
+        let (name, addr) = match self.ndr.as_ref().and_then(|n| n.original.as_ref()) {
+            Some(o) => (&o.from_name, &o.from_address),
+            None => (&self.from_name, &self.from_address),
+        };
+        match (name, addr) {
+            (Some(n), Some(a)) => Some(format!("{n} <{a}>")),
+            (Some(x), None) | (None, Some(x)) => Some(x.clone()),
+            (None, None) => None,
+        }
     }
 
     /// The original subject for NDRs, the own subject otherwise.
@@ -175,6 +192,8 @@ pub fn extract(file: &QueueFile) -> Content {
     (c.from_name, c.from_address) = from_of(&msg);
     c.subject = msg.subject().map(clean);
     c.ndr = ndr_of(&msg);
+    c.campaign_label = c.campaign();
+    c.from_line = c.effective_from_line();
     c
 }
 
@@ -397,6 +416,44 @@ impl ContentIndex {
     /// Forget messages that are no longer queued.
     pub fn retain(&mut self, mut keep: impl FnMut(&MessageKey) -> bool) {
         self.by_key.retain(|k, _| keep(k));
+    }
+}
+
+/// The content index seen through one snapshot: what filters and grouping ask for by
+/// message index.
+pub struct ContentView<'a> {
+    by_index: Vec<Option<&'a Content>>,
+}
+
+impl<'a> ContentView<'a> {
+    #[must_use]
+    pub fn new(snapshot: &Snapshot, index: &'a ContentIndex) -> Self {
+        Self {
+            by_index: snapshot
+                .messages
+                .iter()
+                .map(|m| index.get(&m.key()).map(AsRef::as_ref))
+                .collect(),
+        }
+    }
+
+    #[must_use]
+    pub fn get(&self, msg_index: u32) -> Option<&'a Content> {
+        self.by_index.get(msg_index as usize).copied().flatten()
+    }
+}
+
+impl ContentLookup for ContentView<'_> {
+    fn field(&self, msg_index: u32, field: ContentField) -> Option<&str> {
+        let c = self.get(msg_index)?;
+        match field {
+            ContentField::Subject => c.effective_subject(),
+            ContentField::From => c.from_line.as_deref(),
+            ContentField::Campaign => c.campaign_label.as_deref(),
+            ContentField::Sasl => c.sasl_username.as_deref(),
+            ContentField::Client => c.client_address.as_deref().or(c.client_name.as_deref()),
+            ContentField::Helo => c.helo.as_deref(),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //!
 //! - [`message`]: `Message`, `Recipient`, `QueueName`, `QueueId`, `Snapshot`.
 //! - [`queue_file`]: what `postcat` tells about one queued message.
+//! - [`reason`]: delay reasons folded into families.
 //! - [`group`]: grouping a selection by sender, domain, reason family, age, …
 //! - [`filter`]: the filter language and selections.
 //! - [`text`]: making hostile strings safe to display.
@@ -12,14 +13,19 @@ pub mod filter;
 pub mod group;
 pub mod message;
 pub mod queue_file;
+pub mod reason;
 pub mod storm;
 pub mod text;
 pub mod time;
 
-pub use filter::{Filter, FilterError, Selection};
-pub use group::{Group, GroupKey, Grouping, SortBy};
+pub use filter::{
+    ContentField, ContentLookup, FILTER_HELP, Filter, FilterError, Match, MatchContext, Selection,
+    select, select_with,
+};
+pub use group::{Group, GroupKey, Grouping, SortBy, group, group2, recipient_pattern};
 pub use message::{
     Interner, Message, MessageKey, ParseProblem, QueueCount, QueueId, QueueName, Recipient,
     Snapshot, split_address,
 };
 pub use queue_file::QueueFile;
+pub use reason::{FamilyCache, family};

@@ -1,0 +1,587 @@
+//! The scriptable subcommands: `summary`, `ids` and `help`.
+//!
+//! Exit codes: 0 ok, 1 error (the queue could not be listed, output failed), 2 usage
+//! (a filter that does not parse, an unknown `--by` key or help topic). Output to a closed
+//! pipe (`mailq-tui ids | head`) ends the command quietly with 0.
+//!
+//! Every queue string printed here goes through [`text::sanitize`]: a spammer's sender or
+//! a server's reply must not reach the terminal raw.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::cli::{FilterArgs, GlobalOpts, SummaryArgs};
+use crate::model::filter::{Filter, FilterError, Selection, select};
+use crate::model::group::{Group, GroupKey, Grouping, SortBy, group, group2};
+use crate::model::{FILTER_HELP, QueueName, Snapshot, text};
+
+/// Exit code for usage errors (bad filter, bad key), as clap uses for bad arguments.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Environment variable that fixes "now" (Unix seconds) for reproducible ages in tests
+/// and scripts; by default ages are measured from when the listing was taken.
+pub const NOW_ENV: &str = "MAILQ_TUI_NOW";
+
+/// The help topics `mailq-tui help TOPIC` knows.
+pub const HELP_TOPICS: &str = "Topics:\n  filter    the filter language used by the TUI's `/`, `summary`, `ids` and the queue actions\n";
+
+/// `mailq-tui help [TOPIC]`.
+pub fn help(topic: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let written = match topic {
+        Some("filter" | "filters") => out.write_all(FILTER_HELP.as_bytes()),
+        None => {
+            use clap::CommandFactory as _;
+            let usage = crate::cli::Cli::command().render_long_help().to_string();
+            out.write_all(format!("{usage}\n{HELP_TOPICS}").as_bytes())
+        }
+        Some(other) => {
+            let _ = writeln!(
+                err,
+                "error: no help topic `{}`\n{HELP_TOPICS}",
+                text::snippet(other, 40)
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    finish_output(written.and_then(|()| out.flush()))
+}
+
+/// Join the command-line filter words into one filter text.
+///
+/// The shell has already removed the user's quotes, so a word with a space in it
+/// (`'subject:canada pharmacy'`) is quoted again here; words that carry their own quotes
+/// or a regex are left alone.
+#[must_use]
+pub fn filter_text(words: &[String]) -> String {
+    let mut out = String::new();
+    for w in words {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if !w.contains(char::is_whitespace) || w.contains(['"', '/']) {
+            out.push_str(w);
+            continue;
+        }
+        let (neg, rest) = w.strip_prefix('!').map_or(("", w.as_str()), |r| ("!", r));
+        let field_len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+            .count();
+        let (field, value) = if field_len > 0 && rest.as_bytes().get(field_len) == Some(&b':') {
+            rest.split_at(field_len + 1)
+        } else {
+            ("", rest)
+        };
+        let (eq, value) = value.strip_prefix('=').map_or(("", value), |v| ("=", v));
+        let _ = write!(out, "{neg}{field}{eq}\"{}\"", value.replace('\\', "\\\\"));
+    }
+    out
+}
+
+/// Parse the filter words, or print the error with a caret and return the usage code.
+fn parse_filter(args: &FilterArgs, err: &mut dyn Write) -> Result<Filter, ExitCode> {
+    let text = filter_text(&args.filter);
+    Filter::parse(&text).map_err(|e: FilterError| {
+        let _ = writeln!(
+            err,
+            "error: {e}\n{}\n(see `mailq-tui help filter`)",
+            e.pointer(&text)
+        );
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+/// Parse `KEY` or `KEY,KEY2`.
+///
+/// # Errors
+/// A message naming the bad key and the valid ones.
+pub fn parse_keys(by: &str) -> Result<(GroupKey, Option<GroupKey>), String> {
+    let names = || {
+        GroupKey::ALL
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = by.split(',').map(str::trim);
+    let key = |s: Option<&str>| -> Result<Option<GroupKey>, String> {
+        match s {
+            None => Ok(None),
+            Some(s) => GroupKey::parse(s).map(Some).ok_or_else(|| {
+                format!(
+                    "unknown grouping key `{}`: expected one of {}",
+                    text::snippet(s, 30),
+                    names()
+                )
+            }),
+        }
+    };
+    let k1 = key(parts.next())?.ok_or_else(|| format!("expected a key: {}", names()))?;
+    let k2 = key(parts.next())?;
+    if parts.next().is_some() {
+        return Err("at most two keys: --by KEY,KEY2".to_owned());
+    }
+    Ok((k1, k2))
+}
+
+/// "now" for ages: `$MAILQ_TUI_NOW` or the time the listing was taken.
+fn now_for(snap: &Snapshot) -> i64 {
+    std::env::var(NOW_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(snap.taken_at)
+}
+
+/// Tell the user about lines that could not be parsed: never silently.
+fn warn_problems(snap: &Snapshot, err: &mut dyn Write) {
+    if snap.problems.is_empty() {
+        return;
+    }
+    let shown: Vec<_> = snap.problems.iter().filter(|p| p.line > 0).collect();
+    let hidden: usize = snap.problems.iter().filter(|p| p.line == 0).count();
+    let _ = writeln!(
+        err,
+        "warning: {} line{} of the queue listing could not be parsed{}:",
+        shown.len(),
+        if shown.len() == 1 { "" } else { "s" },
+        if hidden > 0 { " (and more)" } else { "" }
+    );
+    for p in shown.iter().take(3) {
+        let _ = writeln!(
+            err,
+            "  line {}: {}: {}",
+            p.line,
+            text::sanitize(&p.error),
+            text::sanitize(&p.snippet)
+        );
+    }
+    if shown.len() > 3 {
+        let _ = writeln!(err, "  …");
+    }
+}
+
+fn warn_partial(sel: &Selection, err: &mut dyn Write) {
+    if sel.partial > 0 {
+        let _ = writeln!(
+            err,
+            "note: {} selected message{} also {} recipients outside the filter (actions apply to whole messages)",
+            sel.partial,
+            if sel.partial == 1 { "" } else { "s" },
+            if sel.partial == 1 { "has" } else { "have" },
+        );
+    }
+}
+
+/// A broken pipe is the reader having seen enough: success. Anything else is an error.
+fn finish_output(r: io::Result<()>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing output: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `mailq-tui ids [FILTER…]`: one queue ID per line.
+///
+/// # Errors
+/// When the queue cannot be listed.
+pub fn ids(global: &GlobalOpts, args: &FilterArgs) -> Result<ExitCode> {
+    let mut err = io::stderr().lock();
+    let filter = match parse_filter(args, &mut err) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
+    let queue = crate::open_queue(global)?;
+    let snap = queue
+        .list()
+        .with_context(|| format!("listing {}", queue.describe()))?;
+    warn_problems(&snap, &mut err);
+    let sel = select(&snap, &filter, now_for(&snap));
+    warn_partial(&sel, &mut err);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    Ok(finish_output(write_ids(&snap, &sel, &mut out)))
+}
+
+/// Write the selected queue IDs, one per line.
+///
+/// # Errors
+/// Output errors (a broken pipe included; the caller decides what it means).
+pub fn write_ids(snap: &Snapshot, sel: &Selection, out: &mut dyn Write) -> io::Result<()> {
+    for &i in &sel.indices {
+        if let Some(m) = snap.messages.get(i as usize) {
+            // Queue IDs were validated at parse time (alphanumerics only): no sanitizing.
+            writeln!(out, "{}", m.queue_id)?;
+        }
+    }
+    out.flush()
+}
+
+/// `mailq-tui summary [--by KEY[,KEY2]] [--top N] [--sort S] [--json] [FILTER…]`.
+///
+/// # Errors
+/// When the queue cannot be listed.
+pub fn summary(global: &GlobalOpts, args: &SummaryArgs) -> Result<ExitCode> {
+    let mut err = io::stderr().lock();
+    let (k1, k2) = match parse_keys(&args.by) {
+        Ok(k) => k,
+        Err(msg) => {
+            let _ = writeln!(err, "error: --by: {msg}");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+    };
+    let Some(sort) = SortBy::parse(&args.sort) else {
+        let names: Vec<_> = SortBy::ALL.iter().map(|s| s.name()).collect();
+        let _ = writeln!(
+            err,
+            "error: --sort: unknown order `{}`: expected one of {}",
+            text::snippet(&args.sort, 30),
+            names.join(", ")
+        );
+        return Ok(ExitCode::from(EXIT_USAGE));
+    };
+    let filter = match parse_filter(&args.filter, &mut err) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
+    let queue = crate::open_queue(global)?;
+    let snap = queue
+        .list()
+        .with_context(|| format!("listing {}", queue.describe()))?;
+    warn_problems(&snap, &mut err);
+    let now = now_for(&snap);
+    let sel = select(&snap, &filter, now);
+    warn_partial(&sel, &mut err);
+    let mut grouping = match k2 {
+        Some(k2) => group2(&snap, &sel.indices, k1, k2, now),
+        None => group(&snap, &sel.indices, k1, now),
+    };
+    grouping.sort(sort, true);
+    let report = Report {
+        source: queue.describe(),
+        filter: filter.text(),
+        by: std::iter::once(k1).chain(k2).map(GroupKey::name).collect(),
+        sort: sort.name(),
+        now,
+        grouping: &grouping,
+        partial: sel.partial,
+        problems: snap.problems.len(),
+        top: args.top,
+    };
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &report.json())
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        out.write_all(report.table().as_bytes())
+    };
+    Ok(finish_output(written.and_then(|()| out.flush())))
+}
+
+/// Everything a summary prints, as a table or as JSON.
+pub struct Report<'a> {
+    pub source: String,
+    pub filter: &'a str,
+    pub by: Vec<&'static str>,
+    pub sort: &'static str,
+    pub now: i64,
+    pub grouping: &'a Grouping,
+    pub partial: usize,
+    pub problems: usize,
+    pub top: usize,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    source: &'a str,
+    filter: &'a str,
+    by: &'a [&'static str],
+    sort: &'static str,
+    now: i64,
+    total: JsonTotal,
+    /// Selected messages that also have recipients outside the filter.
+    partial: usize,
+    problems: usize,
+    span: Option<(i64, i64)>,
+    groups: Vec<JsonGroup>,
+}
+
+#[derive(Serialize)]
+struct JsonTotal {
+    messages: usize,
+    recipients: usize,
+    size: u64,
+    groups: usize,
+}
+
+#[derive(Serialize)]
+struct JsonGroup {
+    label: String,
+    messages: usize,
+    recipients: usize,
+    size: u64,
+    oldest: i64,
+    newest: i64,
+    oldest_age: i64,
+    per_queue: std::collections::BTreeMap<String, usize>,
+    arrivals: Vec<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    children: Vec<JsonGroup>,
+    #[serde(skip_serializing_if = "is_zero")]
+    more_children: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl Report<'_> {
+    fn json_group(&self, g: &Group) -> JsonGroup {
+        let per_queue = QueueName::ALL
+            .iter()
+            .map(|q| (q.as_str().to_owned(), g.in_queue(q)))
+            .chain(std::iter::once(("other".to_owned(), g.per_queue[5])))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        JsonGroup {
+            // JSON escapes control characters itself; the raw label is what a script wants.
+            label: g.label.to_string(),
+            messages: g.messages,
+            recipients: g.recipients,
+            size: g.size,
+            oldest: g.oldest,
+            newest: g.newest,
+            oldest_age: self.now - g.oldest,
+            per_queue,
+            arrivals: g.arrivals.clone(),
+            children: g
+                .children
+                .iter()
+                .take(self.top)
+                .map(|c| self.json_group(c))
+                .collect(),
+            more_children: g.children.len().saturating_sub(self.top),
+        }
+    }
+
+    fn json(&self) -> JsonReport<'_> {
+        let g = self.grouping;
+        JsonReport {
+            source: &self.source,
+            filter: self.filter,
+            by: &self.by,
+            sort: self.sort,
+            now: self.now,
+            total: JsonTotal {
+                messages: g.messages,
+                recipients: g.recipients,
+                size: g.size,
+                groups: g.groups.len(),
+            },
+            partial: self.partial,
+            problems: self.problems,
+            span: g.span,
+            groups: g
+                .groups
+                .iter()
+                .take(self.top)
+                .map(|x| self.json_group(x))
+                .collect(),
+        }
+    }
+
+    /// An aligned table; the label comes last so wide or long labels never break columns.
+    #[must_use]
+    pub fn table(&self) -> String {
+        let g = self.grouping;
+        let mut rows: Vec<[String; 5]> = vec![[
+            "MESSAGES".into(),
+            "RCPTS".into(),
+            "SIZE".into(),
+            "OLDEST".into(),
+            self.by.join(" / ").to_uppercase().to_string(),
+        ]];
+        let row = |x: &Group, indent: &str| {
+            [
+                thousands(x.messages),
+                thousands(x.recipients),
+                human_size(x.size),
+                human_age(self.now - x.oldest),
+                format!("{indent}{}", text::sanitize(&x.label)),
+            ]
+        };
+        for x in g.groups.iter().take(self.top) {
+            rows.push(row(x, ""));
+            for c in x.children.iter().take(self.top) {
+                rows.push(row(c, "  "));
+            }
+            let more = x.children.len().saturating_sub(self.top);
+            if more > 0 {
+                rows.push([
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    format!("  … {more} more"),
+                ]);
+            }
+        }
+        let mut widths = [0usize; 4];
+        for r in &rows {
+            for (w, cell) in widths.iter_mut().zip(r.iter()) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        for r in &rows {
+            for (w, cell) in widths.iter().zip(r.iter()) {
+                let _ = write!(out, "{cell:>w$}  ");
+            }
+            out.push_str(&r[4]);
+            out.push('\n');
+        }
+        let _ = write!(
+            out,
+            "\n{} message{}, {} recipients, {} in {} group{}",
+            thousands(g.messages),
+            if g.messages == 1 { "" } else { "s" },
+            thousands(g.recipients),
+            human_size(g.size),
+            thousands(g.groups.len()),
+            if g.groups.len() == 1 { "" } else { "s" },
+        );
+        if g.groups.len() > self.top {
+            let _ = write!(out, " (top {} shown)", self.top);
+        }
+        let _ = write!(out, " — {}", text::sanitize(&self.source));
+        if !self.filter.trim().is_empty() {
+            let _ = write!(out, " — filter: {}", text::sanitize(self.filter));
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// `1234567` → `1,234,567`.
+#[must_use]
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes in powers of 1024 with one decimal: `512B`, `2.1K`, `4.0M`.
+#[must_use]
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 5] = ["K", "M", "G", "T", "P"];
+    if n < 1024 {
+        return format!("{n}B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    format!("{v:.1}{}", UNITS[u])
+}
+
+/// Seconds as the two largest units: `45s`, `12m`, `3h12m`, `2d04h`.
+#[must_use]
+pub fn human_age(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3_600 => format!("{}m", s / 60),
+        3_600..86_400 => format!("{}h{:02}m", s / 3_600, s % 3_600 / 60),
+        _ => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3_600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_words_are_requoted() {
+        let w = |v: &[&str]| filter_text(&v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        assert_eq!(w(&["null", "rcpt:@a.example"]), "null rcpt:@a.example");
+        assert_eq!(
+            w(&["subject:canada pharmacy"]),
+            "subject:\"canada pharmacy\""
+        );
+        assert_eq!(w(&["!reason:=user unknown"]), "!reason:=\"user unknown\"");
+        assert_eq!(w(&["timed out"]), "\"timed out\"");
+        assert_eq!(w(&["reason:/timed out/"]), "reason:/timed out/");
+        assert_eq!(w(&["subject:\"a b\""]), "subject:\"a b\"");
+        let f = Filter::parse(&w(&["subject:canada pharmacy", "null"])).expect("test value");
+        assert_eq!(f.content_fields().len(), 1);
+    }
+
+    #[test]
+    fn keys() {
+        assert_eq!(parse_keys("reason"), Ok((GroupKey::Reason, None)));
+        assert_eq!(
+            parse_keys("reason, rcpt-domain"),
+            Ok((GroupKey::Reason, Some(GroupKey::RecipientDomain)))
+        );
+        assert!(
+            parse_keys("nope")
+                .expect_err("test error")
+                .contains("expected one of reason")
+        );
+        assert!(parse_keys("a,b,c").is_err());
+        assert!(
+            parse_keys("reason,sender,queue")
+                .expect_err("test error")
+                .contains("at most two")
+        );
+    }
+
+    #[test]
+    fn formatting() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(human_size(512), "512B");
+        assert_eq!(human_size(2_150), "2.1K");
+        assert_eq!(human_size(5 << 20), "5.0M");
+        assert_eq!(human_age(-3), "0s");
+        assert_eq!(human_age(59), "59s");
+        assert_eq!(human_age(754), "12m");
+        assert_eq!(human_age(3 * 3_600 + 12 * 60), "3h12m");
+        assert_eq!(human_age(2 * 86_400 + 4 * 3_600), "2d04h");
+    }
+
+    #[test]
+    fn help_topics() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(help(Some("filter"), &mut out, &mut err), ExitCode::SUCCESS);
+        assert!(
+            String::from_utf8(out)
+                .expect("test value")
+                .contains("FILTER LANGUAGE")
+        );
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(
+            help(Some("\u{1b}x"), &mut out, &mut err),
+            ExitCode::from(EXIT_USAGE)
+        );
+        let e = String::from_utf8(err).expect("test value");
+        assert!(e.contains("no help topic `\\ex`"), "{e}");
+    }
+}

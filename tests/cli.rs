@@ -1,0 +1,252 @@
+//! The scriptable subcommands, run as a user would: the real binary on fixture files.
+
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
+
+const STORM: &str = "tests/fixtures/postqueue/storm.jsonl";
+const EMPTY: &str = "tests/fixtures/postqueue/empty.jsonl";
+/// 10,000 s after the oldest message of the storm fixture.
+const NOW: &str = "1700010000";
+
+fn run(file: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .env("MAILQ_TUI_NOW", NOW)
+        .arg("--from-file")
+        .arg(file)
+        .args(args)
+        .output()
+        .expect("run mailq-tui")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8")
+}
+
+#[test]
+fn ids_prints_one_queue_id_per_line() {
+    let o = run(STORM, &["ids", "rcpt:@gmail.com"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "6D4B63E2C0\n6D4B63E2C1\n6D4B63E2C2\n");
+    // The third NDR also goes to victim-a: the user is told.
+    assert!(stderr(&o).contains("1 selected message also has recipients outside the filter"));
+}
+
+#[test]
+fn ids_with_several_terms_and_negation() {
+    let o = run(
+        STORM,
+        &[
+            "ids",
+            "null",
+            "reason:/timed out/",
+            "!reason:suspended",
+            "age:>2h",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let ids: Vec<String> = stdout(&o).lines().map(str::to_owned).collect();
+    assert_eq!(
+        ids,
+        ["4B2F41C0A0", "4B2F41C0A1", "4B2F41C0A2", "4B2F41C0A3"]
+    );
+}
+
+#[test]
+fn ids_requotes_words_with_spaces() {
+    let o = run(STORM, &["ids", "reason:user unknown"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    let o = run(STORM, &["ids", "reason:host not found"]);
+    assert_eq!(stdout(&o), "7E5C74F3D0\n7E5C74F3D1\n");
+}
+
+#[test]
+fn parse_problems_are_warned_about_never_hidden() {
+    let o = run(STORM, &["ids", "sender:alice"]);
+    assert_eq!(stdout(&o), "8F6D8504E0\n");
+    let e = stderr(&o);
+    assert!(
+        e.contains("warning: 2 lines of the queue listing could not be parsed"),
+        "{e}"
+    );
+    assert!(e.contains("line 6:"), "{e}");
+    // The hostile escape in line 10 is shown escaped.
+    assert!(e.contains("\\e[31m") && !e.contains('\u{1b}'), "{e}");
+}
+
+#[test]
+fn filter_errors_exit_2_with_a_pointer() {
+    let o = run(STORM, &["ids", "age:>2x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    let e = stderr(&o);
+    assert!(
+        e.contains("filter error at column 7: unknown unit `x`"),
+        "{e}"
+    );
+    assert!(e.contains("  age:>2x\n        ^"), "{e}");
+    let o = run(STORM, &["summary", "bogus:1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown field `bogus`"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(
+        run(STORM, &["summary", "--by", "nope"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(STORM, &["summary", "--by", "a,b,c"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(STORM, &["summary", "--sort", "nope"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(run(STORM, &["help", "nope"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_file_exits_1() {
+    let o = run("tests/fixtures/postqueue/does-not-exist.jsonl", &["ids"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("error: "));
+}
+
+#[test]
+fn summary_by_reason_is_an_aligned_table() {
+    let o = run(STORM, &["summary"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "MESSAGES  RCPTS    SIZE  OLDEST  REASON");
+    assert_eq!(
+        lines[1],
+        "       9      9   18.9K   2h46m  connect to <host>: Connection timed out"
+    );
+    assert!(lines[2].starts_with("       4      5    7.0K   1h46m  host <host> said: 450 4.2.0"));
+    assert!(
+        out.contains("20 messages, 23 recipients, 282.8K in 5 groups"),
+        "{out}"
+    );
+}
+
+#[test]
+fn summary_two_levels_indents_sub_groups() {
+    let o = run(
+        STORM,
+        &[
+            "summary",
+            "--by",
+            "rcpt-domain,reason",
+            "--top",
+            "2",
+            "null",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "MESSAGES  RCPTS   SIZE  OLDEST  RCPT-DOMAIN / REASON"
+    );
+    assert!(lines[1].ends_with("  victim-a.example"), "{out}");
+    assert!(lines[1].starts_with("       9      9"), "{out}");
+    assert!(
+        lines[2].ends_with("    connect to <host>: Connection timed out"),
+        "{out}"
+    );
+    assert!(lines[3].ends_with("  victim-b.example"), "{out}");
+    assert!(out.contains("(top 2 shown)"), "{out}");
+    assert!(out.contains("filter: null"), "{out}");
+}
+
+#[test]
+fn summary_json_has_the_same_data() {
+    let o = run(STORM, &["summary", "--by", "reason,rcpt-domain", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["total"]["messages"], 20);
+    assert_eq!(v["total"]["recipients"], 23);
+    assert_eq!(v["problems"], 2);
+    assert_eq!(v["by"], serde_json::json!(["reason", "rcpt-domain"]));
+    let g0 = &v["groups"][0];
+    assert_eq!(g0["label"], "connect to <host>: Connection timed out");
+    assert_eq!(g0["messages"], 9);
+    assert_eq!(g0["per_queue"]["deferred"], 9);
+    assert_eq!(g0["oldest_age"], 10_000);
+    assert_eq!(g0["children"][0]["label"], "victim-a.example");
+    let arrivals: u64 = g0["arrivals"]
+        .as_array()
+        .expect("arrivals")
+        .iter()
+        .map(|x| x.as_u64().expect("n"))
+        .sum();
+    assert_eq!(arrivals, 9);
+}
+
+#[test]
+fn empty_queue() {
+    let o = run(EMPTY, &["summary"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("0 messages, 0 recipients, 0B in 0 groups"));
+    let o = run(EMPTY, &["ids"]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
+}
+
+#[test]
+fn help_filter() {
+    let o = Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .args(["help", "filter"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), mailq_tui::model::FILTER_HELP);
+}
+
+#[test]
+fn ids_into_a_closed_pipe_exits_quietly() {
+    // A big queue so the pipe fills after the reader is gone.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.jsonl");
+    let mut s = String::new();
+    for i in 0..50_000 {
+        s.push_str(&format!(
+            "{{\"queue_name\":\"deferred\",\"queue_id\":\"A{i:09X}\",\"arrival_time\":1700000000,\"message_size\":1,\"sender\":\"MAILER-DAEMON\",\"recipients\":[{{\"address\":\"v{i}@a.example\"}}]}}\n"
+        ));
+    }
+    std::fs::write(&path, s).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .arg("--from-file")
+        .arg(&path)
+        .arg("ids")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 11];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("read");
+    // stdout is dropped (closed) here, like `| head -1`.
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert_eq!(&first, b"A000000000\n");
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
+}
