@@ -199,7 +199,9 @@ pub fn run_log(global: &GlobalOpts, args: &LogArgs) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     for e in entries {
         let line = match (&e, args.json) {
-            (Ok(entry), true) => serde_json::to_string(entry)?,
+            (Ok(entry), true) => {
+                crate::model::text::json_terminal_safe(&serde_json::to_string(entry)?).into_owned()
+            }
             (Ok(entry), false) => entry.describe(),
             (Err(msg), _) => format!("(unreadable entry: {msg})"),
         };

@@ -117,6 +117,8 @@ fn the_command_line_never_prints_queue_text_raw() {
         vec!["--from-file", file],
         vec!["ids", "--from-file", file],
         vec!["summary", "--from-file", file],
+        vec!["summary", "--json", "--by", "sender", "--from-file", file],
+        vec!["summary", "--by", "rcpt-domain", "--from-file", file],
         vec!["storm", "--from-file", file],
         vec!["storm", "--no-index", "--from-file", file],
         vec!["storm", "--json", "--from-file", file],
