@@ -262,7 +262,7 @@ impl MailQueue for Postfix {
                 input.extend_from_slice(id.as_str().as_bytes());
                 input.push(b'\n');
             }
-            let done = match run("postsuper", cmd, Some(input), |_| {}, self.timeout) {
+            let done = match run_child("postsuper", cmd, Some(input), |_| {}, self.timeout) {
                 Ok(done) => done,
                 // Nothing ran yet: the caller gets the plain error (not installed, no right).
                 Err(e @ (PostfixError::NotFound(_) | PostfixError::PermissionDenied { .. }))
@@ -292,20 +292,23 @@ impl MailQueue for Postfix {
             let mut batch = parsed.into_report(&ids);
             if !done.status.success() {
                 // Only a postsuper that reached its summary line has reported on every ID it
-                // read. One that died half-way (killed, crashed, fatal error) leaves the IDs
-                // it never mentioned in an unknown state: calling them gone would be a lie.
+                // read. One that died half-way (killed, hung, crashed, fatal error) leaves the
+                // IDs it never mentioned in an unknown state: calling them gone would be a lie.
+                let how = match done.timed_out {
+                    Some(secs) => format!("did not answer within {secs} s (killed)"),
+                    None => ended(done.status),
+                };
                 if batch.summary.is_empty() && !batch.gone.is_empty() {
                     batch.unconfirmed = std::mem::take(&mut batch.gone);
                     batch.errors.push(format!(
-                        "postsuper {}: {} of {} IDs not confirmed",
-                        ended(done.status),
+                        "postsuper {how}: {} of {} IDs not confirmed",
                         batch.unconfirmed.len(),
                         ids.len()
                     ));
-                } else if batch.errors.is_empty() && batch.done.is_empty() {
-                    batch
-                        .errors
-                        .push(format!("postsuper {}", ended(done.status)));
+                } else if done.timed_out.is_some()
+                    || (batch.errors.is_empty() && batch.done.is_empty())
+                {
+                    batch.errors.push(format!("postsuper {how}"));
                 }
             }
             info!(
@@ -426,11 +429,33 @@ impl MailQueue for Postfix {
 struct Finished {
     status: ExitStatus,
     stderr: Vec<u8>,
+    /// Killed by the watchdog after this many seconds (rounded up).
+    timed_out: Option<u64>,
 }
 
 /// Run `cmd` in its own process group: feed `stdin` from a thread, hand every stdout line to
 /// `on_line` as it arrives, drain stderr in a thread, kill the group after `timeout`.
+///
+/// A timeout is an error; [`run_child`] is the same but keeps what the child said before it
+/// was killed (postsuper's per-ID lines).
 fn run(
+    program: &str,
+    cmd: Command,
+    stdin: Option<Vec<u8>>,
+    on_line: impl FnMut(&[u8]),
+    timeout: Duration,
+) -> Result<Finished, PostfixError> {
+    let done = run_child(program, cmd, stdin, on_line, timeout)?;
+    match done.timed_out {
+        Some(secs) => Err(PostfixError::Timeout {
+            program: program.to_owned(),
+            secs,
+        }),
+        None => Ok(done),
+    }
+}
+
+fn run_child(
     program: &str,
     mut cmd: Command,
     stdin: Option<Vec<u8>>,
@@ -524,13 +549,14 @@ fn run(
     read_result.map_err(io_err)?;
     if timed_out {
         warn!(program, secs = timeout.as_secs(), "killed after timeout");
-        return Err(PostfixError::Timeout {
-            program: program.to_owned(),
-            // Rounded up: a 300 ms limit must not read "did not answer within 0 s".
-            secs: u64::try_from(timeout.as_millis().div_ceil(1000)).unwrap_or(u64::MAX),
-        });
     }
-    Ok(Finished { status, stderr })
+    Ok(Finished {
+        status,
+        stderr,
+        // Rounded up: a 300 ms limit must not read "did not answer within 0 s".
+        timed_out: timed_out
+            .then(|| u64::try_from(timeout.as_millis().div_ceil(1000)).unwrap_or(u64::MAX)),
+    })
 }
 
 /// The child and whether we reaped it. Until it is reaped its PID (and so its process
@@ -752,6 +778,7 @@ mod tests {
         Finished {
             status: ExitStatus::from_raw(code << 8),
             stderr: stderr.as_bytes().to_vec(),
+            timed_out: None,
         }
     }
 
