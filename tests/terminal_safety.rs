@@ -242,3 +242,46 @@ Subject: {subject}\nMessage-ID: <{i}@pharma.example>\n\nbuy now\n--B--\n\
         }
     }
 }
+
+/// Regression (found by `the_command_line_never_prints_queue_text_raw` once `summary --json`
+/// landed): serde_json left U+009B (CSI), U+202E and tag characters raw. The output must be
+/// terminal-safe and still carry exactly the original sender once parsed.
+#[test]
+fn summary_json_escapes_c1_and_bidi_but_keeps_the_data() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/regressions/summary-json-c1-bidi.jsonl");
+    let home = tempfile::tempdir().expect("tmp");
+    let out = Command::new(BIN)
+        .args(["summary", "--json", "--by", "sender", "--from-file"])
+        .arg(&fixture)
+        .env("HOME", home.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_terminal_safe("summary --json", &out.stdout);
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("\\u009b"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let mut strings = Vec::new();
+    collect_strings(&json, &mut strings);
+    assert!(
+        strings
+            .iter()
+            .any(|s| s.contains("spam\u{9b}2J\u{202e}@x.example")),
+        "the exact sender survives a parse: {strings:?}"
+    );
+}
+
+fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
+    }
+}
