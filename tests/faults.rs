@@ -497,3 +497,70 @@ fn postsuper_missing_is_not_found() {
         "{err:?}"
     );
 }
+
+/// A queue whose second `apply` fails outright (say postsuper vanished mid-run).
+struct FailsSecondApply {
+    inner: ReplayQueue,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl MailQueue for FailsSecondApply {
+    fn list(&self) -> Result<mailq_tui::model::Snapshot, PostfixError> {
+        self.inner.list()
+    }
+    fn apply(
+        &self,
+        op: QueueOp,
+        targets: &[Target],
+    ) -> Result<mailq_tui::postfix::OpReport, PostfixError> {
+        if self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            return Err(PostfixError::NotFound("postsuper".to_owned()));
+        }
+        self.inner.apply(op, targets)
+    }
+    fn read(
+        &self,
+        ids: &[QueueId],
+        parts: ReadParts,
+    ) -> Result<mailq_tui::postfix::ReadReport, PostfixError> {
+        self.inner.read(ids, parts)
+    }
+    fn describe(&self) -> String {
+        "flaky".to_owned()
+    }
+    fn read_only_reason(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A later batch failing does not throw away what earlier batches did: the outcome names the
+/// done, the failed batch and the skipped rest, and the audit log agrees.
+#[test]
+fn a_failure_in_a_later_batch_keeps_the_earlier_batches_report() {
+    let q = FailsSecondApply {
+        inner: ReplayQueue::demo(),
+        calls: std::sync::atomic::AtomicUsize::new(0),
+    };
+    let req = demo_request(&q.inner, QueueOp::Delete, 6);
+    let dir = tempfile::tempdir().expect("tmp");
+    let opts = ExecOptions {
+        batch_size: 2,
+        audit_log: Some(dir.path().join("audit.jsonl")),
+        export_dir: None,
+    };
+    let out = ops::execute(&q, &req, &opts, &mut |_| {}, &AtomicBool::new(false))
+        .expect("the first batch was done: an outcome, not an error");
+    assert_eq!(out.done.len(), 2);
+    assert_eq!(out.failed.len(), 2);
+    assert!(
+        out.failed
+            .iter()
+            .all(|(_, why)| why.starts_with("not confirmed: "))
+    );
+    assert_eq!(out.skipped.len(), 2);
+    assert_eq!(out.errors.len(), 1);
+    assert!(!out.complete());
+    let log = audit::read_recent(&dir.path().join("audit.jsonl"), 10).expect("audit");
+    let entry = log[0].as_ref().expect("entry");
+    assert_eq!((entry.done, entry.failed, entry.skipped), (2, 2, 2));
+}
