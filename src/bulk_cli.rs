@@ -45,6 +45,7 @@ pub fn run_op(
         &snap,
         &filter,
         unix_now(),
+        false,
         &mut index,
         &mut reading,
     )?;

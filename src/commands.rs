@@ -15,8 +15,9 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::cli::{FilterArgs, GlobalOpts, SummaryArgs};
-use crate::model::filter::{Filter, FilterError, Selection, select};
-use crate::model::group::{Group, GroupKey, Grouping, SortBy, group, group2};
+use crate::model::content::{ContentIndex, ContentView};
+use crate::model::filter::{Filter, FilterError, Selection};
+use crate::model::group::{Group, GroupKey, Grouping, SortBy, group_with};
 use crate::model::{FILTER_HELP, QueueName, Snapshot, text};
 
 /// Exit code for usage errors (bad filter, bad key), as clap uses for bad arguments.
@@ -203,7 +204,16 @@ pub fn ids(global: &GlobalOpts, args: &FilterArgs) -> Result<ExitCode> {
         .list()
         .with_context(|| format!("listing {}", queue.describe()))?;
     warn_problems(&snap, &mut err);
-    let sel = select(&snap, &filter, now_for(&snap));
+    let mut index = ContentIndex::new();
+    let sel = crate::indexer::select_with_content(
+        queue.as_ref(),
+        &snap,
+        &filter,
+        now_for(&snap),
+        false,
+        &mut index,
+        &mut |_, _| {},
+    )?;
     warn_partial(&sel, &mut err);
     let mut out = io::BufWriter::new(io::stdout().lock());
     Ok(finish_output(write_ids(&snap, &sel, &mut out)))
@@ -256,12 +266,21 @@ pub fn summary(global: &GlobalOpts, args: &SummaryArgs) -> Result<ExitCode> {
         .with_context(|| format!("listing {}", queue.describe()))?;
     warn_problems(&snap, &mut err);
     let now = now_for(&snap);
-    let sel = select(&snap, &filter, now);
+    let need_content = k1.needs_content() || k2.is_some_and(GroupKey::needs_content);
+    let mut index = ContentIndex::new();
+    let sel = crate::indexer::select_with_content(
+        queue.as_ref(),
+        &snap,
+        &filter,
+        now,
+        need_content,
+        &mut index,
+        &mut |_, _| {},
+    )?;
     warn_partial(&sel, &mut err);
-    let mut grouping = match k2 {
-        Some(k2) => group2(&snap, &sel.indices, k1, k2, now),
-        None => group(&snap, &sel.indices, k1, now),
-    };
+    let view = ContentView::new(&snap, &index);
+    let content: Option<&dyn crate::model::filter::ContentLookup> = need_content.then_some(&view);
+    let mut grouping = group_with(&snap, &sel.indices, k1, k2, now, content);
     grouping.sort(sort, true);
     let report = Report {
         source: queue.describe(),
@@ -351,8 +370,9 @@ impl Report<'_> {
             .filter(|(_, n)| *n > 0)
             .collect();
         JsonGroup {
-            // JSON escapes control characters itself; the raw label is what a script wants.
-            label: g.label.to_string(),
+            // serde_json escapes C0 controls but prints C1 controls and bidi overrides raw,
+            // and JSON often ends up on a terminal: sanitized like the table.
+            label: text::sanitize(&g.label).into_owned(),
             messages: g.messages,
             recipients: g.recipients,
             size: g.size,
@@ -565,6 +585,51 @@ mod tests {
         assert_eq!(human_age(754), "12m");
         assert_eq!(human_age(3 * 3_600 + 12 * 60), "3h12m");
         assert_eq!(human_age(2 * 86_400 + 4 * 3_600), "2d04h");
+    }
+
+    #[test]
+    fn hostile_labels_are_sanitized_in_table_and_json() {
+        use std::sync::Arc;
+
+        use crate::model::{Message, Recipient};
+        let m = Message {
+            queue_id: "AB12".into(),
+            queue: QueueName::Deferred,
+            arrival_time: 0,
+            size: 1,
+            sender: Arc::from("evil\u{9b}2J\u{1b}]52;c;AA\u{7}\u{202e}x"),
+            null_sender: false,
+            forced_expire: false,
+            recipients: vec![Recipient {
+                address: Arc::from("a@b.example"),
+                delay_reason: None,
+            }],
+        };
+        let snap = Snapshot::new(vec![m], Vec::new(), 0, 0, std::time::Duration::ZERO);
+        let g = crate::model::group::group(&snap, &[0], GroupKey::Sender, 0);
+        let r = Report {
+            source: "test".into(),
+            filter: "",
+            by: vec!["sender"],
+            sort: "messages",
+            now: 0,
+            grouping: &g,
+            partial: 0,
+            problems: 0,
+            top: 10,
+        };
+        let json = serde_json::to_string(&r.json()).expect("test value");
+        let table = r.table();
+        for out in [&json, &table] {
+            assert!(
+                !out.contains(['\u{9b}', '\u{1b}', '\u{7}', '\u{202e}']),
+                "{out}"
+            );
+        }
+        assert!(
+            table.contains("evil\\x9b2J\\e]52;c;AA\\x07\\u{202e}x"),
+            "{table}"
+        );
     }
 
     #[test]

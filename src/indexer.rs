@@ -138,7 +138,8 @@ pub fn build(
 }
 
 /// Evaluate `filter`, reading queue files first when it has content terms (`subject:`,
-/// `campaign:`, `sasl:`, …). Without them no queue file is read.
+/// `campaign:`, `sasl:`, …) or the caller needs contents anyway (`also_content`, e.g. for
+/// grouping by campaign). Otherwise no queue file is read.
 ///
 /// # Errors
 /// When postcat cannot run at all.
@@ -147,12 +148,13 @@ pub fn select_with_content(
     snapshot: &Snapshot,
     filter: &crate::model::Filter,
     now: i64,
+    also_content: bool,
     index: &mut ContentIndex,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<crate::model::Selection, PostfixError> {
     use crate::model::content::ContentView;
     use crate::model::filter::{MatchContext, select_with};
-    if filter.content_fields().is_empty() {
+    if filter.content_fields().is_empty() && !also_content {
         return Ok(select_with(
             snapshot,
             filter,
@@ -171,9 +173,8 @@ pub fn select_with_content(
     if stats.read == 0 && !snapshot.is_empty() {
         return Err(PostfixError::PermissionDenied {
             program: "postcat".to_owned(),
-            detail:
-                "this filter needs message contents, and no queue file could be read (root needed)"
-                    .to_owned(),
+            detail: "message contents are needed, and no queue file could be read (root needed)"
+                .to_owned(),
         });
     }
     let view = ContentView::new(snapshot, index);

@@ -662,13 +662,30 @@ impl Filter {
 }
 
 /// Per-string memo for one (term, string slot): the last pointer plus a map.
+///
+/// A memo only pays when strings repeat. Forged recipient addresses mostly do not, and then
+/// a hash insert per address costs more than the test itself, so an *adaptive* memo watches
+/// its hit rate and switches itself off when most lookups miss.
 #[derive(Default)]
 struct Memo {
     last: Option<(usize, bool)>,
     map: PtrMap<bool>,
+    adaptive: bool,
+    lookups: u32,
+    off: bool,
 }
 
+/// How many lookups an adaptive memo waits before judging its hit rate.
+const MEMO_PROBE: u32 = 4_096;
+
 impl Memo {
+    fn adaptive() -> Self {
+        Self {
+            adaptive: true,
+            ..Self::default()
+        }
+    }
+
     fn get(&mut self, s: &Arc<str>, f: impl FnOnce(&Arc<str>) -> bool) -> bool {
         let p = ptr_key(s);
         if let Some((lp, v)) = self.last
@@ -676,7 +693,19 @@ impl Memo {
         {
             return v;
         }
-        let v = *self.map.entry(p).or_insert_with(|| f(s));
+        let v = if self.off {
+            f(s)
+        } else {
+            let v = *self.map.entry(p).or_insert_with(|| f(s));
+            if self.adaptive {
+                self.lookups += 1;
+                if self.lookups == MEMO_PROBE && self.map.len() * 2 > MEMO_PROBE as usize {
+                    self.off = true;
+                    self.map = PtrMap::default();
+                }
+            }
+            v
+        };
         self.last = Some((p, v));
         v
     }
@@ -698,8 +727,16 @@ impl<'f> Eval<'f> {
     fn new(filter: &'f Filter) -> Self {
         let (rcpt_terms, msg_terms): (Vec<usize>, Vec<usize>) =
             (0..filter.terms.len()).partition(|&i| filter.terms[i].is_recipient_level());
+        // Sender and address tests are cheap and addresses rarely repeat: adaptive memos.
+        // Reason tests compute families: always memoised.
         let memos = (0..filter.terms.len() * SLOTS)
-            .map(|_| Memo::default())
+            .map(|i| {
+                if i % SLOTS == 2 {
+                    Memo::default()
+                } else {
+                    Memo::adaptive()
+                }
+            })
             .collect();
         Self {
             filter,
@@ -1163,6 +1200,49 @@ mod tests {
         let m = &s.messages[1];
         assert!(f.recipient_matches(m, &m.recipients[0]));
         assert!(!f.recipient_matches(m, &m.recipients[1]));
+    }
+
+    #[test]
+    fn adaptive_memos_switch_off_without_changing_results() {
+        // 10,000 distinct addresses (memo turns off) and one repeated sender (memo stays on).
+        let messages: Vec<Message> = (0..10_000)
+            .map(|i| {
+                let addr = format!("user{i}@d{}.example", i % 7);
+                msg(
+                    &format!("M{i}"),
+                    QueueName::Deferred,
+                    0,
+                    1,
+                    "MAILER-DAEMON",
+                    &[(&addr, Some(TIMEOUT))],
+                )
+            })
+            .collect();
+        let s = Snapshot::new(messages, Vec::new(), 0, 0, Duration::ZERO);
+        for f in [
+            "rcpt:7@",
+            "!rcpt:@d3.example",
+            "rcpt:/^user1[0-9]*@/",
+            "null timed",
+        ] {
+            let filter = Filter::parse(f).expect("test value");
+            let expected = s
+                .messages
+                .iter()
+                .filter(|m| filter.matches(m, 0) != Match::No)
+                .count();
+            assert_eq!(select(&s, &filter, 0).indices.len(), expected, "{f}");
+        }
+        let n = |f: &str| {
+            select(&s, &Filter::parse(f).expect("test value"), 0)
+                .indices
+                .len()
+        };
+        assert_eq!(
+            n("rcpt:@d3.example"),
+            (0..10_000).filter(|i| i % 7 == 3).count()
+        );
+        assert_eq!(n("rcpt:7@"), (0..10_000).filter(|i| i % 10 == 7).count());
     }
 
     #[test]

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::filter::{ContentField, ContentLookup};
 use super::reason::{PtrMap, TextMap, family_shared, ptr_key};
 use super::{Message, QueueName, Recipient, Snapshot, split_address};
 
@@ -35,11 +36,23 @@ pub enum GroupKey {
     Queue,
     Age,
     Size,
+    /// Content keys: known once the queue files were read (see `model::content`).
+    Campaign,
+    Sasl,
+    Client,
+    ClientNet,
+    Helo,
+    Subject,
+    FromDomain,
 }
+
+/// Label of content-key groups for messages whose queue file was not (yet) read, or that
+/// lack the value (e.g. mail submitted without SASL).
+pub const UNKNOWN_CONTENT: &str = "(unknown)";
 
 impl GroupKey {
     /// In the order `Tab` cycles through them.
-    pub const ALL: [GroupKey; 9] = [
+    pub const ALL: [GroupKey; 16] = [
         GroupKey::Reason,
         GroupKey::Sender,
         GroupKey::SenderDomain,
@@ -49,6 +62,13 @@ impl GroupKey {
         GroupKey::Queue,
         GroupKey::Age,
         GroupKey::Size,
+        GroupKey::Campaign,
+        GroupKey::Sasl,
+        GroupKey::Client,
+        GroupKey::ClientNet,
+        GroupKey::Helo,
+        GroupKey::Subject,
+        GroupKey::FromDomain,
     ];
 
     #[must_use]
@@ -63,7 +83,29 @@ impl GroupKey {
             Self::Queue => "queue",
             Self::Age => "age",
             Self::Size => "size",
+            Self::Campaign => "campaign",
+            Self::Sasl => "sasl",
+            Self::Client => "client",
+            Self::ClientNet => "client-net",
+            Self::Helo => "helo",
+            Self::Subject => "subject",
+            Self::FromDomain => "from-domain",
         }
+    }
+
+    /// Keys whose value comes from the message contents (the content index).
+    #[must_use]
+    pub fn needs_content(self) -> bool {
+        matches!(
+            self,
+            Self::Campaign
+                | Self::Sasl
+                | Self::Client
+                | Self::ClientNet
+                | Self::Helo
+                | Self::Subject
+                | Self::FromDomain
+        )
     }
 
     #[must_use]
@@ -362,9 +404,10 @@ pub fn size_bucket(size: u64) -> &'static str {
 /// Turns messages/recipients into label numbers for one key, computing each label once
 /// per distinct interned string. Label numbers are assigned in order of first appearance,
 /// so they double as group indices.
-struct Labeler {
+struct Labeler<'c> {
     key: GroupKey,
     now: i64,
+    content: Option<&'c dyn ContentLookup>,
     by_ptr: PtrMap<u32>,
     by_text: TextMap<u32>,
     labels: Vec<Arc<str>>,
@@ -375,6 +418,7 @@ struct Labeler {
 
 const UNSET: u32 = u32::MAX;
 const SLOT_NO_REASON: usize = 15;
+const SLOT_UNKNOWN_CONTENT: usize = 13;
 const SLOT_NO_RECIPIENTS: usize = 14;
 
 /// The domain part of an address as a label, lower-cased only when it has to be.
@@ -389,11 +433,12 @@ fn domain_label(addr: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-impl Labeler {
-    fn new(key: GroupKey, now: i64) -> Self {
+impl<'c> Labeler<'c> {
+    fn new(key: GroupKey, now: i64, content: Option<&'c dyn ContentLookup>) -> Self {
         Self {
             key,
             now,
+            content,
             by_ptr: PtrMap::default(),
             by_text: TextMap::default(),
             labels: Vec::new(),
@@ -440,8 +485,38 @@ impl Labeler {
         l
     }
 
-    /// The label of `m` (message-level keys) or of recipient `r` of `m`.
-    fn label(&mut self, m: &Message, r: Option<&Recipient>) -> u32 {
+    /// The label of a content key for message `i`.
+    fn content_label(&mut self, i: u32) -> u32 {
+        let field = match self.key {
+            GroupKey::Campaign => ContentField::Campaign,
+            GroupKey::Sasl => ContentField::Sasl,
+            GroupKey::Client | GroupKey::ClientNet => ContentField::Client,
+            GroupKey::Helo => ContentField::Helo,
+            GroupKey::Subject => ContentField::Subject,
+            _ => ContentField::From,
+        };
+        let value = self.content.and_then(|c| c.field(i, field));
+        let Some(v) = value.filter(|v| !v.is_empty()) else {
+            return self.fixed_label(SLOT_UNKNOWN_CONTENT, UNKNOWN_CONTENT);
+        };
+        match self.key {
+            GroupKey::ClientNet => self.text_label(&client_net(v), None),
+            GroupKey::FromDomain => {
+                let addr = v
+                    .rsplit_once('<')
+                    .map_or(v, |(_, a)| a.trim_end_matches('>'));
+                self.text_label(&domain_label(addr), None)
+            }
+            _ => self.text_label(v, None),
+        }
+    }
+
+    /// The label of `m` (message-level keys) or of recipient `r` of `m`; `i` is the
+    /// index of `m` in the snapshot.
+    fn label(&mut self, m: &Message, i: u32, r: Option<&Recipient>) -> u32 {
+        if self.key.needs_content() {
+            return self.content_label(i);
+        }
         match self.key {
             GroupKey::Sender => self.ptr_label(&m.sender, |l, s| l.text_label(s, Some(s))),
             GroupKey::SenderDomain => {
@@ -466,13 +541,11 @@ impl Labeler {
                 let Some(r) = r else {
                     return self.fixed_label(SLOT_NO_RECIPIENTS, NO_RECIPIENTS);
                 };
+                // Recipient addresses rarely repeat in a storm: a pointer cache would cost an
+                // insert per address, more than hashing the (short) text directly.
                 match self.key {
-                    GroupKey::Recipient => {
-                        self.ptr_label(&r.address, |l, s| l.text_label(s, Some(s)))
-                    }
-                    GroupKey::RecipientDomain => {
-                        self.ptr_label(&r.address, |l, s| l.text_label(&domain_label(s), None))
-                    }
+                    GroupKey::Recipient => self.text_label(&r.address, Some(&r.address)),
+                    GroupKey::RecipientDomain => self.text_label(&domain_label(&r.address), None),
                     GroupKey::RecipientPattern => {
                         self.ptr_label(&r.address, |l, s| l.text_label(&recipient_pattern(s), None))
                     }
@@ -485,7 +558,24 @@ impl Labeler {
                     },
                 }
             }
+            _ => self.fixed_label(SLOT_UNKNOWN_CONTENT, UNKNOWN_CONTENT),
         }
+    }
+}
+
+/// The /24 (IPv4) or /48 (IPv6) network of a client address; other text as-is.
+#[must_use]
+pub fn client_net(addr: &str) -> String {
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+        Err(_) => addr.to_owned(),
     }
 }
 
@@ -527,7 +617,21 @@ impl Acc {
 /// Group the messages at `selection` (indices into `snapshot.messages`) by `key`.
 #[must_use]
 pub fn group(snapshot: &Snapshot, selection: &[u32], key: GroupKey, now: i64) -> Grouping {
-    group_by(snapshot, selection, key, None, now)
+    group_by(snapshot, selection, key, None, now, None)
+}
+
+/// Group by one or two keys, with the content index for content keys (campaign, sasl,
+/// client, …). Without it, every message lands in [`UNKNOWN_CONTENT`] for those keys.
+#[must_use]
+pub fn group_with(
+    snapshot: &Snapshot,
+    selection: &[u32],
+    k1: GroupKey,
+    k2: Option<GroupKey>,
+    now: i64,
+    content: Option<&dyn ContentLookup>,
+) -> Grouping {
+    group_by(snapshot, selection, k1, k2, now, content)
 }
 
 /// Group by `k1`, and each group again by `k2` (into [`Group::children`]).
@@ -543,7 +647,7 @@ pub fn group2(
     k2: GroupKey,
     now: i64,
 ) -> Grouping {
-    group_by(snapshot, selection, k1, Some(k2), now)
+    group_by(snapshot, selection, k1, Some(k2), now, None)
 }
 
 fn group_by(
@@ -552,6 +656,7 @@ fn group_by(
     k1: GroupKey,
     k2: Option<GroupKey>,
     now: i64,
+    content: Option<&dyn ContentLookup>,
 ) -> Grouping {
     let mut result = Grouping::default();
     let msgs = &snapshot.messages;
@@ -571,20 +676,20 @@ fn group_by(
     };
 
     let per_recipient = k1.is_recipient_level() || k2.is_some_and(GroupKey::is_recipient_level);
-    let mut lab1 = Labeler::new(k1, now);
-    let mut lab2 = k2.map(|k| Labeler::new(k, now));
+    let mut lab1 = Labeler::new(k1, now, content);
+    let mut lab2 = k2.map(|k| Labeler::new(k, now, content));
     let mut top: Vec<Acc> = Vec::new();
     let mut subs: Vec<Acc> = Vec::new();
     let mut sub_index: HashMap<(u32, u32), u32> = HashMap::new();
 
     let mut place = |m: &Message, i: u32, r: Option<&Recipient>, rcpts: usize, bucket: usize| {
-        let l1 = lab1.label(m, r);
+        let l1 = lab1.label(m, i, r);
         if l1 as usize == top.len() {
             top.push(Acc::new(lab1.labels[l1 as usize].clone(), UNSET));
         }
         top[l1 as usize].add(m, i, bucket, rcpts);
         if let Some(lab2) = lab2.as_mut() {
-            let l2 = lab2.label(m, r);
+            let l2 = lab2.label(m, i, r);
             let si = *sub_index.entry((l1, l2)).or_insert_with(|| {
                 subs.push(Acc::new(lab2.labels[l2 as usize].clone(), l1));
                 u32::try_from(subs.len() - 1).unwrap_or(UNSET)
@@ -1020,5 +1125,48 @@ mod tests {
             assert_eq!(GroupKey::parse(k.name()), Some(k));
             assert_eq!(k.next().prev(), k);
         }
+    }
+}
+
+#[cfg(test)]
+mod content_key_tests {
+    use super::*;
+    use crate::model::filter::{ContentField, ContentLookup};
+    use crate::postfix::parse::parse_stream;
+
+    struct Fake;
+    impl ContentLookup for Fake {
+        fn field(&self, i: u32, f: ContentField) -> Option<&str> {
+            match (i, f) {
+                (0 | 1, ContentField::Sasl) => Some("partner@example.test"),
+                (0, ContentField::Client) => Some("186.216.156.42"),
+                (1, ContentField::Client) => Some("186.216.156.7"),
+                (2, ContentField::From) => Some("\"CANADA PHARMACY\" <x@Pharma.Example>"),
+                _ => None,
+            }
+        }
+    }
+
+    #[test]
+    fn content_keys_use_the_lookup_and_fold_unknowns() {
+        let lines: Vec<String> = (0..4)
+            .map(|i| format!(r#"{{"queue_name":"deferred","queue_id":"A{i}","arrival_time":{i},"message_size":1,"sender":"s","recipients":[]}}"#))
+            .collect();
+        let snap = parse_stream(lines.join("\n").as_bytes(), "MAILER-DAEMON").expect("parse");
+        let all = [0, 1, 2, 3];
+        let g = group_with(&snap, &all, GroupKey::Sasl, None, 10, Some(&Fake));
+        let labels: Vec<(&str, usize)> = g.groups.iter().map(|g| (&*g.label, g.messages)).collect();
+        assert_eq!(labels, vec![("(unknown)", 2), ("partner@example.test", 2)]);
+        let g = group_with(&snap, &all, GroupKey::ClientNet, None, 10, Some(&Fake));
+        assert!(
+            g.groups
+                .iter()
+                .any(|g| &*g.label == "186.216.156.0/24" && g.messages == 2)
+        );
+        let g = group_with(&snap, &all, GroupKey::FromDomain, None, 10, Some(&Fake));
+        assert!(g.groups.iter().any(|g| &*g.label == "pharma.example"));
+        let g = group_with(&snap, &all, GroupKey::Campaign, None, 10, None);
+        assert_eq!(g.groups.len(), 1);
+        assert_eq!(&*g.groups[0].label, UNKNOWN_CONTENT);
     }
 }
