@@ -135,20 +135,26 @@ pub fn run_op(
         eprintln!();
     }
     let out = out?;
-    println!("{}", out.headline());
-    for line in out.summary.iter().chain(&out.errors) {
-        println!("  {}", crate::model::text::sanitize(line));
+    if let Err(e) = &out.audit {
+        eprintln!("warning: audit log NOT written: {e}");
     }
-    for (id, why) in out.failed.iter().take(20) {
-        println!("  failed {id}: {why}");
-    }
-    if let Some(dir) = &out.exported {
-        println!("  evidence saved in {}", dir.display());
-    }
-    match &out.audit {
-        Ok(path) => println!("  audit: {}", path.display()),
-        Err(e) => eprintln!("warning: audit log NOT written: {e}"),
-    }
+    // The queue has changed by now: a reader that went away (`| head`) loses only text.
+    crate::write_stdout(|w| {
+        writeln!(w, "{}", out.headline())?;
+        for line in out.summary.iter().chain(&out.errors) {
+            writeln!(w, "  {}", crate::model::text::sanitize(line))?;
+        }
+        for (id, why) in out.failed.iter().take(20) {
+            writeln!(w, "  failed {id}: {why}")?;
+        }
+        if let Some(dir) = &out.exported {
+            writeln!(w, "  evidence saved in {}", dir.display())?;
+        }
+        if let Ok(path) = &out.audit {
+            writeln!(w, "  audit: {}", path.display())?;
+        }
+        Ok(())
+    })?;
     Ok(if out.complete() {
         ExitCode::SUCCESS
     } else {
@@ -197,7 +203,9 @@ pub fn run_log(global: &GlobalOpts, args: &LogArgs) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     for e in entries {
         let line = match (&e, args.json) {
-            (Ok(entry), true) => serde_json::to_string(entry)?,
+            (Ok(entry), true) => {
+                crate::model::text::json_terminal_safe(&serde_json::to_string(entry)?).into_owned()
+            }
             (Ok(entry), false) => entry.describe(),
             (Err(msg), _) => format!("(unreadable entry: {msg})"),
         };

@@ -21,6 +21,7 @@ pub mod postfix;
 pub mod storm_cli;
 pub mod synth;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -145,9 +146,25 @@ fn dispatch(queue: &dyn MailQueue, cli: &Cli) -> Result<ExitCode> {
         _ => {
             let snap = queue.list()?;
             warn_problems(&snap);
-            println!("{}: {} messages", queue.describe(), snap.len());
+            write_stdout(|out| writeln!(out, "{}: {} messages", queue.describe(), snap.len()))?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Write to stdout through `f`; a closed stdout (`mailq-tui ids | head -1`) ends the output
+/// quietly, as SIGPIPE ends a C tool. Rust ignores SIGPIPE, so the write fails with EPIPE,
+/// on which `println!` would panic. SIGPIPE is deliberately not reset to its default action:
+/// a postsuper that exits before reading all the IDs on its stdin would then kill mailq-tui
+/// in the middle of a bulk action.
+///
+/// # Errors
+/// Any write error other than a closed pipe.
+pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match f(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 
@@ -165,7 +182,7 @@ fn apply_config(global: &mut GlobalOpts, file: &config::Config) {
 
 fn run_config(global: &GlobalOpts, args: &cli::ConfigArgs) -> Result<ExitCode> {
     if args.print_default {
-        print!("{}", config::SAMPLE);
+        write_stdout(|out| write!(out, "{}", config::SAMPLE))?;
         return Ok(ExitCode::SUCCESS);
     }
     let env = std::env::var(config::CONFIG_ENV).ok();
@@ -174,21 +191,20 @@ fn run_config(global: &GlobalOpts, args: &cli::ConfigArgs) -> Result<ExitCode> {
         env.as_deref(),
         config::default_path(),
     ) {
-        Some((path, _)) if args.path => println!("{}", path.display()),
+        Some((path, _)) if args.path => write_stdout(|out| writeln!(out, "{}", path.display()))?,
         Some((path, _)) => {
             let loaded = config::load(global.config.as_deref())?;
-            println!(
-                "# {} ({})",
-                path.display(),
-                if path.exists() {
-                    "read"
-                } else {
-                    "absent: defaults"
-                }
-            );
-            print!("{}", toml::to_string_pretty(&loaded.config)?);
+            let text = toml::to_string_pretty(&loaded.config)?;
+            let state = if path.exists() {
+                "read"
+            } else {
+                "absent: defaults"
+            };
+            write_stdout(|out| write!(out, "# {} ({state})\n{text}", path.display()))?;
         }
-        None => println!("# no configuration directory; built-in defaults"),
+        None => {
+            write_stdout(|out| writeln!(out, "# no configuration directory; built-in defaults"))?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -53,9 +53,9 @@ pub fn run(queue: &dyn MailQueue, args: &StormArgs) -> Result<ExitCode> {
     let report = analyze(&snap, &index, None, unix_now());
     let mut out = std::io::stdout().lock();
     let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out))
+        serde_json::to_string_pretty(&report)
+            .map_err(std::io::Error::from)
+            .and_then(|json| writeln!(out, "{}", crate::model::text::json_terminal_safe(&json)))
     } else {
         write_text(&mut out, &report, args.top)
     };

@@ -15,12 +15,18 @@ pub fn is_unsafe_char(c: char) -> bool {
         // C1 controls are covered by is_control(); these are the invisible/bidi formatting
         // characters a spammer can use to reorder or hide text on screen.
         || matches!(c,
-            '\u{200b}'..='\u{200f}'
+            // Arabic letter mark: a bidi mark like LRM/RLM below.
+            '\u{061c}'
+            | '\u{200b}'..='\u{200f}'
+            // Line and paragraph separators: some terminals and widgets break lines on them.
+            | '\u{2028}' | '\u{2029}'
             | '\u{202a}'..='\u{202e}'
             | '\u{2060}'..='\u{2064}'
             | '\u{2066}'..='\u{2069}'
             | '\u{feff}'
-            | '\u{fff9}'..='\u{fffb}')
+            | '\u{fff9}'..='\u{fffb}'
+            // Tag characters: invisible, used to smuggle hidden text past a reader.
+            | '\u{e0000}'..='\u{e007f}')
 }
 
 /// Replace control, bidi and invisible characters with visible escapes.
@@ -59,6 +65,33 @@ pub fn snippet(s: &str, max: usize) -> String {
     out
 }
 
+/// Make serialized JSON terminal-safe without changing its data: every unsafe character is
+/// written as a `\uXXXX` escape (a surrogate pair above U+FFFF). serde_json escapes only C0
+/// controls, so C1 controls (U+009B is CSI) and bidi overrides from the queue would otherwise
+/// reach the terminal raw when `--json` output is read there. A consumer that parses the JSON
+/// gets exactly the original strings back.
+///
+/// Raw newlines are kept: in serde_json output they can only be the pretty printer's layout
+/// (newlines inside strings are already escaped).
+#[must_use]
+pub fn json_terminal_safe(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(|c| c != '\n' && is_unsafe_char(c)) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c != '\n' && is_unsafe_char(c) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{u:04x}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn push_escape(out: &mut String, c: char) {
     match c {
         '\u{1b}' => out.push_str("\\e"),
@@ -95,6 +128,25 @@ mod tests {
         assert_eq!(sanitize("x\u{9b}2J"), "x\\x9b2J");
         assert_eq!(sanitize("evil\u{202e}gpj.exe"), "evil\\u{202e}gpj.exe");
         assert_eq!(sanitize("nul\0"), "nul\\0");
+    }
+
+    #[test]
+    fn json_keeps_its_data_and_loses_raw_controls() {
+        let value = serde_json::json!({"s": "a\u{9b}2J\u{202e}b\u{e0041}\u{1b}[31m\n件"});
+        let raw = serde_json::to_string_pretty(&value).expect("json");
+        assert!(raw.contains('\u{9b}'), "serde_json leaves C1 raw: {raw:?}");
+        let safe = json_terminal_safe(&raw);
+        assert!(
+            !safe.chars().any(|c| c != '\n' && is_unsafe_char(c)),
+            "{safe:?}"
+        );
+        assert!(
+            safe.contains("\\u009b") && safe.contains("\\udb40\\udc41"),
+            "{safe}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back, value);
+        assert!(matches!(json_terminal_safe("{\"a\": 1}"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -325,6 +325,10 @@ pub fn execute(
         out.audit = audit::append(path, &entry)
             .map(|()| path.clone())
             .map_err(|e| e.to_string());
+        if let Err(e) = &out.audit {
+            // When the run itself failed, the caller only sees that error: log this one.
+            tracing::warn!(path = %path.display(), error = %e, "audit log not written");
+        }
     } else {
         out.audit = Err("audit disabled".to_owned());
     }
@@ -381,7 +385,28 @@ fn run_protocol(
                 .extend(targets[sent..].iter().map(|t| t.queue_id.clone()));
             break;
         }
-        let report = queue.apply(req.op, chunk)?;
+        let report = match queue.apply(req.op, chunk) {
+            Ok(report) => report,
+            // Nothing was changed yet: the run as a whole failed (not root, no postsuper).
+            Err(e) if sent == 0 => return Err(e),
+            // Earlier batches did change the queue: keep their results and say where it
+            // stopped, rather than losing the whole report to one late error.
+            Err(e) => {
+                let why = sanitize(&e.to_string()).into_owned();
+                out.failed.extend(
+                    chunk
+                        .iter()
+                        .map(|t| (t.queue_id.clone(), format!("not confirmed: {why}"))),
+                );
+                out.skipped.extend(
+                    targets[sent + chunk.len()..]
+                        .iter()
+                        .map(|t| t.queue_id.clone()),
+                );
+                out.errors.push(why);
+                break;
+            }
+        };
         out.done.extend(report.done);
         out.gone.extend(report.gone);
         out.failed.extend(
@@ -390,6 +415,13 @@ fn run_protocol(
                 .into_iter()
                 .map(|id| (id, "invalid queue ID".to_owned())),
         );
+        out.failed.extend(report.unconfirmed.into_iter().map(|id| {
+            (
+                id,
+                "not confirmed: postsuper stopped before reporting on it; list again to see its state"
+                    .to_owned(),
+            )
+        }));
         out.errors.extend(report.errors);
         out.summary.extend(report.summary);
         sent += chunk.len();

@@ -360,6 +360,8 @@ impl MailQueue for Postfix {
         if !report.invalid.is_empty() {
             warn!(count = report.invalid.len(), "refused malformed queue IDs");
         }
+        // Whether a postsuper has run yet: before that, "cannot run at all" is the caller's error.
+        let mut ran = false;
         for (queue, ids) in by_queue {
             info!(op = op.verb(), count = ids.len(), queue = %queue, uid = self.euid, "postsuper");
             debug!(ids = ?ids, "postsuper ids");
@@ -377,7 +379,26 @@ impl MailQueue for Postfix {
                 input.extend_from_slice(id.as_str().as_bytes());
                 input.push(b'\n');
             }
-            let done = run("postsuper", cmd, Some(input), |_| {}, self.timeout)?;
+            let done = match run_child("postsuper", cmd, Some(input), |_| {}, self.timeout) {
+                Ok(done) => done,
+                // Nothing ran yet: the caller gets the plain error (not installed, no right).
+                Err(e @ (PostfixError::NotFound(_) | PostfixError::PermissionDenied { .. }))
+                    if !ran =>
+                {
+                    return Err(e);
+                }
+                // postsuper ran (or may have) and then failed: earlier queues' results stay
+                // in the report, and this queue's IDs are neither done nor gone.
+                Err(e) => {
+                    warn!(error = %e, count = ids.len(), "postsuper failed");
+                    report
+                        .errors
+                        .push(format!("{e}: {} IDs not confirmed", ids.len()));
+                    report.unconfirmed.extend(ids);
+                    continue;
+                }
+            };
+            ran = true;
             self.check_transport("postsuper", &done)?;
             let parsed = postsuper::parse_stderr(&done.stderr);
             if let Some(detail) = parsed.permission_denied.clone() {
@@ -387,11 +408,26 @@ impl MailQueue for Postfix {
                 });
             }
             let mut batch = parsed.into_report(&ids);
-            if !done.status.success() && batch.errors.is_empty() && batch.done.is_empty() {
-                batch.errors.push(format!(
-                    "postsuper exited with status {}",
-                    exit_code(done.status)
-                ));
+            if !done.status.success() {
+                // Only a postsuper that reached its summary line has reported on every ID it
+                // read. One that died half-way (killed, hung, crashed, fatal error) leaves the
+                // IDs it never mentioned in an unknown state: calling them gone would be a lie.
+                let how = match done.timed_out {
+                    Some(secs) => format!("did not answer within {secs} s (killed)"),
+                    None => ended(done.status),
+                };
+                if batch.summary.is_empty() && !batch.gone.is_empty() {
+                    batch.unconfirmed = std::mem::take(&mut batch.gone);
+                    batch.errors.push(format!(
+                        "postsuper {how}: {} of {} IDs not confirmed",
+                        batch.unconfirmed.len(),
+                        ids.len()
+                    ));
+                } else if done.timed_out.is_some()
+                    || (batch.errors.is_empty() && batch.done.is_empty())
+                {
+                    batch.errors.push(format!("postsuper {how}"));
+                }
             }
             info!(
                 op = op.verb(),
@@ -445,6 +481,12 @@ impl MailQueue for Postfix {
                 )?;
                 self.check_transport("postcat", &done)?;
                 let parsed = postcat::parse_output(&out);
+                let printed: HashSet<QueueId> = parsed
+                    .files
+                    .iter()
+                    .map(|f| f.queue_id.clone())
+                    .chain(parsed.incomplete.iter().cloned())
+                    .collect();
                 report.files.extend(parsed.files);
                 let vanished = vanished_id(&done.stderr);
                 let next = vanished
@@ -457,6 +499,13 @@ impl MailQueue for Postfix {
                         rest = &rest[i + 1..];
                     }
                     _ => {
+                        // Name every ID of this run that came back neither whole nor cut:
+                        // a postcat that died half-way never printed the rest.
+                        let unread: Vec<String> = rest
+                            .iter()
+                            .filter(|id| !printed.contains(**id))
+                            .map(|id| format!("{id}: not read (postcat stopped before it)"))
+                            .collect();
                         for id in parsed.incomplete {
                             report
                                 .errors
@@ -471,6 +520,7 @@ impl MailQueue for Postfix {
                                 snippet(text, 300)
                             });
                         }
+                        report.errors.extend(unread);
                         rest = &[];
                     }
                 }
@@ -516,11 +566,33 @@ impl MailQueue for Postfix {
 pub(crate) struct Finished {
     pub(crate) status: ExitStatus,
     pub(crate) stderr: Vec<u8>,
+    /// Killed by the watchdog after this many seconds (rounded up).
+    pub(crate) timed_out: Option<u64>,
 }
 
 /// Run `cmd` in its own process group: feed `stdin` from a thread, hand every stdout line to
 /// `on_line` as it arrives, drain stderr in a thread, kill the group after `timeout`.
+///
+/// A timeout is an error; [`run_child`] is the same but keeps what the child said before it
+/// was killed (postsuper's per-ID lines).
 pub(crate) fn run(
+    program: &str,
+    cmd: Command,
+    stdin: Option<Vec<u8>>,
+    on_line: impl FnMut(&[u8]),
+    timeout: Duration,
+) -> Result<Finished, PostfixError> {
+    let done = run_child(program, cmd, stdin, on_line, timeout)?;
+    match done.timed_out {
+        Some(secs) => Err(PostfixError::Timeout {
+            program: program.to_owned(),
+            secs,
+        }),
+        None => Ok(done),
+    }
+}
+
+fn run_child(
     program: &str,
     mut cmd: Command,
     stdin: Option<Vec<u8>>,
@@ -614,12 +686,14 @@ pub(crate) fn run(
     read_result.map_err(io_err)?;
     if timed_out {
         warn!(program, secs = timeout.as_secs(), "killed after timeout");
-        return Err(PostfixError::Timeout {
-            program: program.to_owned(),
-            secs: timeout.as_secs(),
-        });
     }
-    Ok(Finished { status, stderr })
+    Ok(Finished {
+        status,
+        stderr,
+        // Rounded up: a 300 ms limit must not read "did not answer within 0 s".
+        timed_out: timed_out
+            .then(|| u64::try_from(timeout.as_millis().div_ceil(1000)).unwrap_or(u64::MAX)),
+    })
 }
 
 /// The child and whether we reaped it. Until it is reaped its PID (and so its process
@@ -676,6 +750,16 @@ fn spawn_error(program: &str, e: std::io::Error) -> PostfixError {
             program: program.to_owned(),
             source: e,
         },
+    }
+}
+
+/// `exited with status 1` / `was killed by signal 9`, for error messages.
+fn ended(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (_, Some(sig)) => format!("was killed by signal {sig}"),
+        (Some(code), None) => format!("exited with status {code}"),
+        (None, None) => "ended abnormally".to_owned(),
     }
 }
 
@@ -831,6 +915,7 @@ mod tests {
         Finished {
             status: ExitStatus::from_raw(code << 8),
             stderr: stderr.as_bytes().to_vec(),
+            timed_out: None,
         }
     }
 

@@ -106,6 +106,10 @@ pub struct OpReport {
     pub errors: Vec<String>,
     /// postsuper's summary lines (`Deleted: 12 messages`).
     pub summary: Vec<String>,
+    /// IDs sent to a postsuper that stopped (killed, crashed) before it reported on them.
+    /// Their state is unknown until the next listing: they must not be counted as gone,
+    /// which would tell the admin they were already out of the queue.
+    pub unconfirmed: Vec<QueueId>,
 }
 
 impl OpReport {
@@ -116,6 +120,7 @@ impl OpReport {
         self.invalid.extend(other.invalid);
         self.errors.extend(other.errors);
         self.summary.extend(other.summary);
+        self.unconfirmed.extend(other.unconfirmed);
     }
 }
 
