@@ -7,6 +7,7 @@
 //!   `postconf`), behind the [`postfix::MailQueue`] trait; plus the in-memory replay queue.
 //! - [`cli`]: the command line.
 
+pub mod app;
 pub mod cli;
 pub mod model;
 pub mod postfix;

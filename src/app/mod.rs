@@ -1,0 +1,682 @@
+//! The application state machine: [`App`] holds everything the screen shows, [`update`]
+//! changes it synchronously (no IO) and returns an [`Effect`] for the event loop to run.
+//!
+//! - [`action`]: the [`Action`] enum (user intents and IO results).
+//! - [`keymap`]: the one key table behind dispatch, footer, help and `--print-keys`.
+//! - [`update`]: `update(&mut App, Action) -> Option<Effect>`.
+//!
+//! Grouping and filtering are the model's (`model::group`, `model::filter`); this module only
+//! decides *when* to run them and keeps cursor and marks on the same messages across
+//! refreshes.
+
+pub mod action;
+pub mod keymap;
+pub mod update;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use action::{Action, LoadError};
+pub use keymap::Keymap;
+pub use update::{Effect, update};
+
+use crate::model::filter::{Filter, Match, Selection, select};
+use crate::model::group::{Group, GroupKey, Grouping, SortBy, group};
+use crate::model::{MessageKey, QueueFile, QueueId, QueueName, Snapshot};
+use crate::postfix::{QueueOp, Target};
+
+/// Number of buckets in a group's arrival sparkline.
+pub const SPARK_BUCKETS: usize = 16;
+
+/// At or above this many messages the confirm dialog asks to type the count, not just `y`.
+pub const TYPED_CONFIRMATION_AT: usize = 1_000;
+
+/// Which key table applies: the focused pane, or the overlay on top of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Groups,
+    Messages,
+    Detail,
+    Filter,
+    Confirm,
+    Help,
+    Popup,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 7] = [
+        Mode::Groups,
+        Mode::Messages,
+        Mode::Detail,
+        Mode::Filter,
+        Mode::Confirm,
+        Mode::Help,
+        Mode::Popup,
+    ];
+
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Groups => "groups",
+            Self::Messages => "messages",
+            Self::Detail => "detail",
+            Self::Filter => "filter input",
+            Self::Confirm => "confirm dialog",
+            Self::Help => "help",
+            Self::Popup => "result popup",
+        }
+    }
+}
+
+/// The pane with the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Groups,
+    Messages,
+    Detail,
+}
+
+/// What is drawn on top of the panes. One at a time, by construction.
+#[derive(Debug, Clone, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    Help,
+    Filter(FilterInput),
+    Confirm(Pending),
+    Popup(Popup),
+}
+
+/// The filter being typed, with its live match count.
+#[derive(Debug, Clone, Default)]
+pub struct FilterInput {
+    pub text: String,
+    /// The filter in force when the input opened: `Esc` goes back to it.
+    pub before: String,
+    pub error: Option<String>,
+    pub matches: usize,
+}
+
+/// A queue change waiting for confirmation: everything the dialog states, computed once.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub op: QueueOp,
+    pub targets: Vec<Target>,
+    pub recipients: usize,
+    pub queues: Vec<(QueueName, usize)>,
+    /// Selected messages that also have recipients outside the filter: Postfix acts on
+    /// whole messages, so those recipients are affected too.
+    pub partial: usize,
+    pub sample: Vec<(QueueId, String)>,
+    pub filter: String,
+    /// What was chosen: "3 marked messages", "group reason: …", "message 4B2F41C0A8".
+    pub scope: String,
+    pub warnings: Vec<String>,
+    pub needs_typed_confirmation: bool,
+    pub typed: String,
+}
+
+impl Pending {
+    #[must_use]
+    pub fn messages(&self) -> usize {
+        self.targets.len()
+    }
+}
+
+/// A result or progress popup.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Popup {
+    pub title: String,
+    pub lines: Vec<String>,
+    /// Work still running: the popup cannot be closed into a half-known state.
+    pub busy: bool,
+}
+
+/// The detail view of one message; the queue file arrives asynchronously.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub key: MessageKey,
+    pub file: Option<QueueFile>,
+    pub body: bool,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub scroll: usize,
+}
+
+/// Change of one group since the previous refresh.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupDiff {
+    pub added: usize,
+    pub gone: usize,
+}
+
+/// A cursor in a list and the first visible row (written by `draw`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub pos: usize,
+    pub offset: usize,
+}
+
+impl Cursor {
+    fn clamp(&mut self, len: usize) {
+        self.pos = self.pos.min(len.saturating_sub(1));
+    }
+
+    /// Keep the cursor visible in a window of `height` rows.
+    pub fn scroll_into_view(&mut self, height: usize, len: usize) {
+        let height = height.max(1);
+        self.clamp(len);
+        if self.pos < self.offset {
+            self.offset = self.pos;
+        } else if self.pos >= self.offset + height {
+            self.offset = self.pos + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+    }
+}
+
+/// A line for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// How the terminal can show things: decided once from the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Look {
+    /// False under `NO_COLOR`: monochrome, emphasis by bold/reverse only.
+    pub color: bool,
+    /// ASCII borders and sparklines (non-UTF-8 locale, `TERM=linux`/`dumb`).
+    pub ascii: bool,
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Self {
+            color: true,
+            ascii: false,
+        }
+    }
+}
+
+/// How the app starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `describe()` of the queue.
+    pub source: String,
+    /// Why the queue cannot be changed (`--read-only` or the adapter's reason).
+    pub read_only: Option<String>,
+    pub alert_at: Option<usize>,
+    pub refresh_every: Duration,
+    /// Set when Postfix is not installed and the demo queue stands in.
+    pub demo_note: Option<String>,
+    pub demo: bool,
+    pub look: Look,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            source: String::new(),
+            read_only: None,
+            alert_at: None,
+            refresh_every: Duration::from_secs(10),
+            demo_note: None,
+            demo: false,
+            look: Look::default(),
+        }
+    }
+}
+
+/// Everything on screen.
+#[derive(Debug)]
+pub struct App {
+    pub source: String,
+    pub demo: bool,
+    pub demo_note: Option<String>,
+    pub read_only: Option<String>,
+    pub keymap: Keymap,
+    pub look: Look,
+    pub snapshot: Arc<Snapshot>,
+    /// No listing has arrived yet (the screen says "loading", not "empty").
+    pub loaded_once: bool,
+    /// Unix seconds used for age terms and buckets; the loop sets it, tests fix it.
+    pub now: i64,
+    pub filter: Filter,
+    pub selection: Selection,
+    /// `None`: no grouping, the messages pane lists the whole selection.
+    pub group_key: Option<GroupKey>,
+    pub sort_by: SortBy,
+    pub sort_desc: bool,
+    pub grouping: Grouping,
+    /// Arrivals per group over the snapshot's time span, aligned with `grouping.groups`.
+    pub sparks: Vec<[u32; SPARK_BUCKETS]>,
+    /// Per group label: messages new and gone since the previous refresh.
+    pub diff: HashMap<Arc<str>, GroupDiff>,
+    pub focus: Pane,
+    pub groups_cursor: Cursor,
+    pub messages_cursor: Cursor,
+    /// Marks by snapshot index; remapped by [`MessageKey`] on every refresh.
+    pub marks: Vec<bool>,
+    pub mark_count: usize,
+    pub overlay: Overlay,
+    pub detail: Option<Detail>,
+    pub status: Option<Status>,
+    pub loading: bool,
+    pub refresh_pending: bool,
+    pub applying: bool,
+    pub frozen: bool,
+    pub alert_at: Option<usize>,
+    pub refresh_every: Duration,
+    pub should_quit: bool,
+    /// Rows of the focused list at the last draw: the size of a half-page jump.
+    pub page: usize,
+}
+
+impl App {
+    #[must_use]
+    pub fn new(opts: Options) -> Self {
+        let keymap = if opts.read_only.is_some() {
+            Keymap::default().without_mutating()
+        } else {
+            Keymap::default()
+        };
+        Self {
+            source: opts.source,
+            demo: opts.demo,
+            demo_note: opts.demo_note,
+            read_only: opts.read_only,
+            keymap,
+            look: opts.look,
+            snapshot: Arc::new(Snapshot::default()),
+            loaded_once: false,
+            now: 0,
+            filter: Filter::default(),
+            selection: Selection::default(),
+            group_key: Some(GroupKey::Reason),
+            sort_by: SortBy::Messages,
+            sort_desc: true,
+            grouping: Grouping::default(),
+            sparks: Vec::new(),
+            diff: HashMap::new(),
+            focus: Pane::Groups,
+            groups_cursor: Cursor::default(),
+            messages_cursor: Cursor::default(),
+            marks: Vec::new(),
+            mark_count: 0,
+            overlay: Overlay::None,
+            detail: None,
+            status: None,
+            loading: false,
+            refresh_pending: false,
+            applying: false,
+            frozen: false,
+            alert_at: opts.alert_at,
+            refresh_every: opts.refresh_every,
+            should_quit: false,
+            page: 10,
+        }
+    }
+
+    /// The key table that applies now.
+    #[must_use]
+    pub fn mode(&self) -> Mode {
+        match &self.overlay {
+            Overlay::Help => Mode::Help,
+            Overlay::Filter(_) => Mode::Filter,
+            Overlay::Confirm(_) => Mode::Confirm,
+            Overlay::Popup(_) => Mode::Popup,
+            Overlay::None => match self.focus {
+                Pane::Groups => Mode::Groups,
+                Pane::Messages => Mode::Messages,
+                Pane::Detail => Mode::Detail,
+            },
+        }
+    }
+
+    /// The deferred-queue alert fired (`--alert-at N`).
+    #[must_use]
+    pub fn alert(&self) -> bool {
+        self.alert_at
+            .is_some_and(|n| self.snapshot.count(&QueueName::Deferred).messages >= n)
+    }
+
+    /// The group under the groups cursor.
+    #[must_use]
+    pub fn current_group(&self) -> Option<&Group> {
+        self.group_key?;
+        self.grouping.groups.get(self.groups_cursor.pos)
+    }
+
+    /// The rows of the messages pane (indices into the snapshot). Borrowed, never copied:
+    /// at a million messages a per-frame copy would be the whole frame budget.
+    #[must_use]
+    pub fn message_rows(&self) -> &[u32] {
+        match self.group_key {
+            Some(_) => self.current_group().map_or(&[], |g| g.members.as_slice()),
+            None => &self.selection.indices,
+        }
+    }
+
+    /// Snapshot index of the message under the messages cursor.
+    #[must_use]
+    pub fn cursor_message(&self) -> Option<usize> {
+        self.message_rows()
+            .get(self.messages_cursor.pos)
+            .map(|&i| i as usize)
+    }
+
+    #[must_use]
+    pub fn is_marked(&self, index: usize) -> bool {
+        self.marks.get(index).copied().unwrap_or(false)
+    }
+
+    fn set_mark(&mut self, index: usize, on: bool) {
+        if let Some(m) = self.marks.get_mut(index) {
+            if *m != on {
+                *m = on;
+                if on {
+                    self.mark_count += 1;
+                } else {
+                    self.mark_count -= 1;
+                }
+            }
+        }
+    }
+
+    fn clear_marks(&mut self) {
+        self.marks.iter_mut().for_each(|m| *m = false);
+        self.mark_count = 0;
+    }
+
+    /// Re-run the filter over the snapshot, then regroup.
+    pub fn reselect(&mut self) {
+        self.selection = select(&self.snapshot, &self.filter, self.now);
+        self.regroup();
+    }
+
+    /// Regroup the current selection and rebuild the sparklines.
+    pub fn regroup(&mut self) {
+        match self.group_key {
+            Some(key) => {
+                self.grouping = group(&self.snapshot, &self.selection.indices, key, self.now);
+                self.grouping.sort(self.sort_by, self.sort_desc);
+                self.focus = match self.focus {
+                    Pane::Detail => Pane::Detail,
+                    other => other,
+                };
+            }
+            None => {
+                self.grouping = Grouping::default();
+                if self.focus == Pane::Groups {
+                    self.focus = Pane::Messages;
+                }
+            }
+        }
+        self.sparks = self.build_sparks();
+        self.groups_cursor.clamp(self.grouping.groups.len());
+        self.messages_cursor.clamp(self.message_rows().len());
+    }
+
+    fn build_sparks(&self) -> Vec<[u32; SPARK_BUCKETS]> {
+        let snap = &self.snapshot;
+        let oldest = snap.messages.iter().map(|m| m.arrival_time).min();
+        let Some(oldest) = oldest else {
+            return vec![[0; SPARK_BUCKETS]; self.grouping.groups.len()];
+        };
+        let newest = snap
+            .messages
+            .iter()
+            .map(|m| m.arrival_time)
+            .max()
+            .unwrap_or(oldest);
+        let span = (newest - oldest).max(1) + 1;
+        self.grouping
+            .groups
+            .iter()
+            .map(|g| {
+                let mut b = [0u32; SPARK_BUCKETS];
+                for &i in &g.members {
+                    if let Some(m) = snap.messages.get(i as usize) {
+                        let k = usize::try_from((m.arrival_time - oldest) * SPARK_BUCKETS as i64 / span)
+                            .unwrap_or(0)
+                            .min(SPARK_BUCKETS - 1);
+                        b[k] = b[k].saturating_add(1);
+                    }
+                }
+                b
+            })
+            .collect()
+    }
+
+    /// Take a new listing, keeping cursor, marks, detail and filter on the same messages
+    /// (by [`MessageKey`] and group label) and recording what changed per group.
+    pub fn set_snapshot(&mut self, snap: Arc<Snapshot>) {
+        let group_label = self.current_group().map(|g| g.label.clone());
+        let cursor_key = self
+            .cursor_message()
+            .and_then(|i| self.snapshot.messages.get(i))
+            .map(crate::model::Message::key);
+        let marked: HashSet<MessageKey> = if self.mark_count == 0 {
+            HashSet::new()
+        } else {
+            self.snapshot
+                .messages
+                .iter()
+                .zip(&self.marks)
+                .filter(|(_, m)| **m)
+                .map(|(msg, _)| msg.key())
+                .collect()
+        };
+        let first = !self.loaded_once;
+        let old = std::mem::replace(&mut self.snapshot, snap);
+        let old_grouping = std::mem::take(&mut self.grouping);
+        self.loaded_once = true;
+        self.marks = vec![false; self.snapshot.messages.len()];
+        self.mark_count = 0;
+        if !marked.is_empty() {
+            for i in 0..self.snapshot.messages.len() {
+                if marked.contains(&self.snapshot.messages[i].key()) {
+                    self.marks[i] = true;
+                    self.mark_count += 1;
+                }
+            }
+        }
+        self.reselect();
+        self.diff = if first || self.group_key.is_none() {
+            HashMap::new()
+        } else {
+            diff_groups(&old, &old_grouping, &self.snapshot, &self.grouping)
+        };
+        if let Some(label) = group_label {
+            if let Some(pos) = self.grouping.groups.iter().position(|g| g.label == label) {
+                self.groups_cursor.pos = pos;
+            }
+        }
+        if let Some(key) = cursor_key {
+            let snap = &self.snapshot;
+            if let Some(pos) = self
+                .message_rows()
+                .iter()
+                .position(|&i| snap.messages.get(i as usize).is_some_and(|m| m.key() == key))
+            {
+                self.messages_cursor.pos = pos;
+            }
+        }
+        self.messages_cursor.clamp(self.message_rows().len());
+    }
+
+    /// What a mutating action applies to: the marked messages if any, otherwise the message
+    /// under the cursor (messages/detail) or the group under the cursor (groups pane).
+    #[must_use]
+    pub fn targets(&self) -> (Vec<u32>, String) {
+        if self.mark_count > 0 {
+            let idx: Vec<u32> = self
+                .marks
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| **m)
+                .filter_map(|(i, _)| u32::try_from(i).ok())
+                .collect();
+            let scope = format!("{} marked message{}", idx.len(), plural(idx.len()));
+            return (idx, scope);
+        }
+        match self.focus {
+            Pane::Groups => match (self.current_group(), self.group_key) {
+                (Some(g), Some(k)) => (
+                    g.members.clone(),
+                    format!(
+                        "group {} = {}",
+                        k.name(),
+                        crate::model::text::snippet(&g.label, 60)
+                    ),
+                ),
+                _ => (Vec::new(), String::new()),
+            },
+            Pane::Messages | Pane::Detail => {
+                let i = if self.focus == Pane::Detail {
+                    self.detail_index()
+                } else {
+                    self.cursor_message()
+                };
+                match i.and_then(|i| Some((i, self.snapshot.messages.get(i)?))) {
+                    Some((i, m)) => (
+                        u32::try_from(i).map(|i| vec![i]).unwrap_or_default(),
+                        format!("message {}", m.queue_id),
+                    ),
+                    None => (Vec::new(), String::new()),
+                }
+            }
+        }
+    }
+
+    /// Snapshot index of the message in the detail view.
+    #[must_use]
+    pub fn detail_index(&self) -> Option<usize> {
+        let d = self.detail.as_ref()?;
+        // Fast path: the cursor is still on it (always true between refreshes).
+        if let Some(i) = self.cursor_message() {
+            if self.snapshot.messages.get(i).is_some_and(|m| m.key() == d.key) {
+                return Some(i);
+            }
+        }
+        self.snapshot.messages.iter().position(|m| m.key() == d.key)
+    }
+
+    /// Everything the confirm dialog states about applying `op` to `indices`.
+    #[must_use]
+    pub fn pending(&self, op: QueueOp, indices: &[u32], scope: String) -> Pending {
+        let mut recipients = 0;
+        let mut per_queue: Vec<(QueueName, usize)> = Vec::new();
+        let mut partial = 0;
+        let mut not_held = 0;
+        let mut targets = Vec::with_capacity(indices.len());
+        let mut sample = Vec::new();
+        for &i in indices {
+            let Some(m) = self.snapshot.messages.get(i as usize) else {
+                continue;
+            };
+            recipients += m.recipients.len();
+            match per_queue.iter_mut().find(|(q, _)| *q == m.queue) {
+                Some((_, n)) => *n += 1,
+                None => per_queue.push((m.queue.clone(), 1)),
+            }
+            if !self.filter.is_empty() && self.filter.matches(m, self.now) != Match::Whole {
+                partial += 1;
+            }
+            if m.queue != QueueName::Hold {
+                not_held += 1;
+            }
+            if sample.len() < 10 {
+                sample.push((
+                    m.queue_id.clone(),
+                    crate::model::text::snippet(&m.sender, 40),
+                ));
+            }
+            targets.push(Target {
+                queue_id: m.queue_id.clone(),
+                queue: m.queue.clone(),
+            });
+        }
+        per_queue.sort_by(|a, b| b.1.cmp(&a.1));
+        let mut warnings = Vec::new();
+        if op == QueueOp::Release && not_held > 0 {
+            warnings.push(format!(
+                "{not_held} of these are not on hold; release skips them"
+            ));
+        }
+        if op == QueueOp::Delete {
+            warnings.push("deleting cannot be undone (hold first if unsure)".to_owned());
+        }
+        if partial > 0 {
+            warnings.push(format!(
+                "{partial} message{} also ha{} recipients outside the filter",
+                plural(partial),
+                if partial == 1 { "s" } else { "ve" }
+            ));
+        }
+        let entire_queue = !targets.is_empty() && targets.len() == self.snapshot.len();
+        if entire_queue && targets.len() > 1 {
+            warnings.push("this is the ENTIRE queue".to_owned());
+        }
+        Pending {
+            op,
+            needs_typed_confirmation: targets.len() >= TYPED_CONFIRMATION_AT
+                || (entire_queue && targets.len() > 1),
+            targets,
+            recipients,
+            queues: per_queue,
+            partial,
+            sample,
+            filter: self.filter.text().to_owned(),
+            scope,
+            warnings,
+            typed: String::new(),
+        }
+    }
+}
+
+/// +new / −gone per group label between two listings. Messages are matched by
+/// (queue ID, arrival time): IDs alone are reused by Postfix.
+fn diff_groups(
+    old: &Snapshot,
+    old_grouping: &Grouping,
+    new: &Snapshot,
+    new_grouping: &Grouping,
+) -> HashMap<Arc<str>, GroupDiff> {
+    let key = |m: &crate::model::Message| (m.queue_id.clone(), m.arrival_time);
+    let old_keys: HashSet<(QueueId, i64)> = old.messages.iter().map(key).collect();
+    let new_keys: HashSet<(QueueId, i64)> = new.messages.iter().map(key).collect();
+    let mut out: HashMap<Arc<str>, GroupDiff> = HashMap::new();
+    for g in &new_grouping.groups {
+        let added = g
+            .members
+            .iter()
+            .filter_map(|&i| new.messages.get(i as usize))
+            .filter(|m| !old_keys.contains(&key(m)))
+            .count();
+        if added > 0 {
+            out.entry(g.label.clone()).or_default().added = added;
+        }
+    }
+    for g in &old_grouping.groups {
+        let gone = g
+            .members
+            .iter()
+            .filter_map(|&i| old.messages.get(i as usize))
+            .filter(|m| !new_keys.contains(&key(m)))
+            .count();
+        if gone > 0 {
+            out.entry(g.label.clone()).or_default().gone = gone;
+        }
+    }
+    out
+}
+
+/// `"s"` unless exactly one.
+#[must_use]
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
