@@ -19,6 +19,9 @@ Examples:
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
+    /// Print the TUI key table (markdown) and exit
+    #[arg(long)]
+    pub print_keys: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

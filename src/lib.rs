@@ -5,17 +5,33 @@
 //! - [`model`]: plain data and logic (messages, snapshots, grouping, filters). No IO.
 //! - [`postfix`]: the only code that spawns processes (`postqueue`, `postsuper`, `postcat`,
 //!   `postconf`), behind the [`postfix::MailQueue`] trait; plus the in-memory replay queue.
+//! - [`app`]: the TUI state machine (`App`, `Action`, keymap, `update`); no IO.
+//! - [`ui`]: drawing the `App` with ratatui; one file per screen region.
+//! - [`tui`]: the terminal itself (raw mode, restore on every exit path, input thread).
 //! - [`cli`]: the command line.
 
 pub mod app;
 pub mod cli;
 pub mod model;
 pub mod postfix;
+pub mod tui;
+pub mod ui;
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
 use clap::Parser;
+use crossterm::event::{Event, KeyEventKind};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::time::Instant;
+
+use crate::app::{Action, App, Effect, LoadError, Options, update};
+use crate::postfix::{ReadParts, parse};
 
 use crate::cli::{Cli, GlobalOpts};
 use crate::postfix::command::Postfix;
@@ -40,6 +56,13 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// Anything that stops the command; printed as `error: …`.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    if cli.print_keys {
+        print!("{}", app::Keymap::default().markdown());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if cli.command.is_none() {
+        return run_tui(&cli.global);
+    }
     let queue = open_queue(&cli.global)?;
     let snap = queue.list()?;
     println!("{}: {} messages", queue.describe(), snap.len());
@@ -58,4 +81,148 @@ pub fn open_queue(opts: &GlobalOpts) -> Result<Box<dyn MailQueue>, PostfixError>
         return Ok(Box::new(ReplayQueue::from_file(path, "MAILER-DAEMON")?));
     }
     Ok(Box::new(Postfix::new(opts.config_dir.clone())?))
+}
+
+/// Default auto-refresh interval.
+const DEFAULT_REFRESH: Duration = Duration::from_secs(10);
+
+/// Open the queue for the TUI and run it until the user quits.
+///
+/// When Postfix is not installed the demo queue stands in, with a DEMO badge and a note, so
+/// `mailq-tui` on a laptop shows something useful instead of an error.
+fn run_tui(opts: &GlobalOpts) -> Result<ExitCode> {
+    let (queue, demo_note): (Box<dyn MailQueue>, _) = match open_queue(opts) {
+        Ok(q) => (q, None),
+        Err(e @ PostfixError::NotFound(_)) if opts.from_file.is_none() => (
+            Box::new(ReplayQueue::demo()),
+            Some(format!("{e} — showing the built-in demo queue instead")),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let queue: Arc<dyn MailQueue> = Arc::from(queue);
+    let read_only = if opts.read_only {
+        Some("started with --read-only".to_owned())
+    } else {
+        queue.read_only_reason()
+    };
+    let app = App::new(Options {
+        source: queue.describe(),
+        read_only,
+        alert_at: opts.alert_at,
+        refresh_every: opts
+            .refresh
+            .map_or(DEFAULT_REFRESH, |s| Duration::from_secs(s.max(1))),
+        demo: opts.demo || demo_note.is_some(),
+        demo_note,
+        look: tui::look_from_env(),
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(event_loop(app, queue))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The loop: wait for input, an IO result, the refresh tick or a signal; drain everything
+/// already queued; update; draw once. Nothing wakes it while idle, so idle CPU is ~0.
+async fn event_loop(mut app: App, mut queue: Arc<dyn MailQueue>) -> Result<()> {
+    let (mut terminal, _guard) = tui::init().context("cannot set up the terminal")?;
+    let (input_tx, mut input_rx) = mpsc::channel::<Event>(256);
+    let stop = Arc::new(AtomicBool::new(false));
+    let input = tui::spawn_input(input_tx, stop.clone());
+    let (io_tx, mut io_rx) = mpsc::unbounded_channel::<Action>();
+    let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+    let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
+    let mut pending = vec![Action::Refresh];
+    let mut next_refresh = Instant::now() + app.refresh_every;
+    let result = loop {
+        for a in pending.drain(..) {
+            app.now = parse::unix_now();
+            if let Some(effect) = update(&mut app, a) {
+                run_effect(&mut queue, effect, &io_tx);
+            }
+        }
+        if app.should_quit {
+            break Ok(());
+        }
+        let now = parse::unix_now();
+        if let Err(e) = terminal.draw(|f| ui::draw(f, &mut app, now)) {
+            break Err(anyhow::Error::from(e).context("cannot draw"));
+        }
+        tokio::select! {
+            Some(ev) = input_rx.recv() => push_event(&app, ev, &mut pending),
+            Some(a) = io_rx.recv() => pending.push(a),
+            () = tokio::time::sleep_until(next_refresh), if !app.frozen => {
+                // Never list more often than 5x the last listing took: on a huge queue
+                // postqueue itself is the load we must not add to.
+                let every = app.refresh_every.max(app.snapshot.took * 5);
+                next_refresh = Instant::now() + every;
+                pending.push(Action::Refresh);
+            }
+            _ = sigterm.recv() => break Ok(()),
+            _ = sighup.recv() => break Ok(()),
+        }
+        while let Ok(a) = io_rx.try_recv() {
+            pending.push(a);
+        }
+        while let Ok(ev) = input_rx.try_recv() {
+            push_event(&app, ev, &mut pending);
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    drop(terminal);
+    drop(_guard);
+    let _ = input.join();
+    result
+}
+
+/// Key presses go through the keymap of the current mode; resizes just trigger a redraw.
+fn push_event(app: &App, ev: Event, pending: &mut Vec<Action>) {
+    match ev {
+        Event::Key(k) if k.kind == KeyEventKind::Press => {
+            if let Some(a) = app.keymap.dispatch(app.mode(), k) {
+                pending.push(a);
+            }
+        }
+        Event::Resize(..) => pending.push(Action::Resize),
+        _ => {}
+    }
+}
+
+/// Run an [`Effect`] on a blocking thread; its result comes back as an [`Action`].
+fn run_effect(queue: &mut Arc<dyn MailQueue>, effect: Effect, tx: &UnboundedSender<Action>) {
+    let effect = match effect {
+        Effect::FallbackToDemo => {
+            *queue = Arc::new(ReplayQueue::demo());
+            Effect::Load
+        }
+        e => e,
+    };
+    let q = queue.clone();
+    let tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let action = match effect {
+            Effect::Load | Effect::FallbackToDemo => {
+                Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
+                    not_installed: matches!(e, PostfixError::NotFound(_)),
+                    message: e.to_string(),
+                }))
+            }
+            Effect::Apply {
+                op,
+                targets,
+                filter,
+            } => {
+                tracing::info!(op = %op, count = targets.len(), filter = %filter, "postsuper from the TUI");
+                Action::Applied(q.apply(op, &targets).map_err(|e| e.to_string()))
+            }
+            Effect::Read { id, body } => {
+                Action::ReadDone(q.read(&[id], ReadParts { body }).map_err(|e| e.to_string()))
+            }
+        };
+        // The loop may have quit meanwhile; then nobody wants the result.
+        let _ = tx.send(action);
+    });
 }

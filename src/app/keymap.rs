@@ -81,11 +81,7 @@ pub fn normalize(ev: KeyEvent) -> Key {
         KeyCode::Char(c) if c.is_ascii_alphabetic() => {
             let shifted = mods.contains(KeyModifiers::SHIFT) || c.is_ascii_uppercase();
             mods.remove(KeyModifiers::SHIFT);
-            KeyCode::Char(if shifted {
-                c.to_ascii_uppercase()
-            } else {
-                c
-            })
+            KeyCode::Char(if shifted { c.to_ascii_uppercase() } else { c })
         }
         KeyCode::Char(c) => {
             mods.remove(KeyModifiers::SHIFT);
@@ -134,7 +130,12 @@ fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
         (PANES, Key::plain(K::Up), Action::MoveUp, "up"),
         (PANES, Key::ch('g'), Action::Top, "top"),
         (PANES, Key::ch('G'), Action::Bottom, "bottom"),
-        (PANES, Key::ctrl('d'), Action::HalfPageDown, "half page down"),
+        (
+            PANES,
+            Key::ctrl('d'),
+            Action::HalfPageDown,
+            "half page down",
+        ),
         (PANES, Key::ctrl('u'), Action::HalfPageUp, "half page up"),
         (BROWSE, Key::plain(K::Enter), Action::Open, "open"),
         (BROWSE, Key::ch('l'), Action::Open, "open"),
@@ -142,11 +143,26 @@ fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
         (PANES, Key::plain(K::Esc), Action::Escape, "back / clear"),
         (BROWSE, Key::ch('/'), Action::OpenFilter, "filter"),
         (BROWSE, Key::plain(K::Tab), Action::NextGrouping, "group by"),
-        (BROWSE, Key::plain(K::BackTab), Action::PrevGrouping, "group by (back)"),
+        (
+            BROWSE,
+            Key::plain(K::BackTab),
+            Action::PrevGrouping,
+            "group by (back)",
+        ),
         (PANES, Key::ch(' '), Action::ToggleMark, "mark"),
         (BROWSE, Key::ch('m'), Action::MarkGroup, "mark group"),
-        (BROWSE, Key::ch('a'), Action::MarkAllMatching, "mark all matching"),
-        (BROWSE, Key::ctrl('a'), Action::MarkAllMatching, "mark all matching"),
+        (
+            BROWSE,
+            Key::ch('a'),
+            Action::MarkAllMatching,
+            "mark all matching",
+        ),
+        (
+            BROWSE,
+            Key::ctrl('a'),
+            Action::MarkAllMatching,
+            "mark all matching",
+        ),
         (BROWSE, Key::ch('v'), Action::InvertMarks, "invert marks"),
         (PANES, Key::ch('c'), Action::ClearMarks, "clear marks"),
         (PANES, Key::ch('D'), Action::Delete, "delete…"),
@@ -161,19 +177,54 @@ fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
         (PANES, Key::ch('?'), Action::ToggleHelp, "help"),
         (PANES, Key::ch('q'), Action::Quit, "quit"),
         (PANES, Key::ctrl('c'), Action::Quit, "quit"),
-        (&[Mode::Filter], Key::plain(K::Enter), Action::ApplyFilter, "apply"),
-        (&[Mode::Filter], Key::plain(K::Esc), Action::Cancel, "cancel"),
-        (&[Mode::Filter], Key::plain(K::Backspace), Action::Backspace, "delete char"),
+        (
+            &[Mode::Filter],
+            Key::plain(K::Enter),
+            Action::ApplyFilter,
+            "apply",
+        ),
+        (
+            &[Mode::Filter],
+            Key::plain(K::Esc),
+            Action::Cancel,
+            "cancel",
+        ),
+        (
+            &[Mode::Filter],
+            Key::plain(K::Backspace),
+            Action::Backspace,
+            "delete char",
+        ),
         (&[Mode::Filter], Key::ctrl('c'), Action::Quit, "quit"),
         (&[Mode::Confirm], Key::ch('y'), Action::Confirm, "confirm"),
-        (&[Mode::Confirm], Key::plain(K::Enter), Action::ConfirmSingle, "confirm (1 message)"),
+        (
+            &[Mode::Confirm],
+            Key::plain(K::Enter),
+            Action::ConfirmSingle,
+            "confirm (1 message)",
+        ),
         (&[Mode::Confirm], Key::ch('n'), Action::Cancel, "cancel"),
-        (&[Mode::Confirm], Key::plain(K::Esc), Action::Cancel, "cancel"),
-        (&[Mode::Confirm], Key::plain(K::Backspace), Action::Backspace, "delete digit"),
+        (
+            &[Mode::Confirm],
+            Key::plain(K::Esc),
+            Action::Cancel,
+            "cancel",
+        ),
+        (
+            &[Mode::Confirm],
+            Key::plain(K::Backspace),
+            Action::Backspace,
+            "delete digit",
+        ),
         (&[Mode::Help], Key::ch('?'), Action::ToggleHelp, "close"),
         (&[Mode::Help], Key::plain(K::Esc), Action::Cancel, "close"),
         (&[Mode::Help], Key::ch('q'), Action::Cancel, "close"),
-        (&[Mode::Popup], Key::plain(K::Enter), Action::Cancel, "close"),
+        (
+            &[Mode::Popup],
+            Key::plain(K::Enter),
+            Action::Cancel,
+            "close",
+        ),
         (&[Mode::Popup], Key::plain(K::Esc), Action::Cancel, "close"),
         (&[Mode::Popup], Key::ch('q'), Action::Quit, "quit"),
     ]
@@ -349,10 +400,10 @@ mod tests {
                     "{b:?}"
                 );
             }
-            if let KeyCode::Char(c) = b.key.code {
-                if c.is_ascii_lowercase() {
-                    assert!(!b.mutates, "{b:?}");
-                }
+            if let KeyCode::Char(c) = b.key.code
+                && c.is_ascii_lowercase()
+            {
+                assert!(!b.mutates, "{b:?}");
             }
         }
     }
@@ -384,11 +435,20 @@ mod tests {
     fn typed_characters_only_in_text_modes() {
         let km = Keymap::default();
         let x = ev(KeyCode::Char('x'), KeyModifiers::NONE);
-        assert!(matches!(km.dispatch(Mode::Filter, x), Some(Action::Input('x'))));
+        assert!(matches!(
+            km.dispatch(Mode::Filter, x),
+            Some(Action::Input('x'))
+        ));
         assert!(km.dispatch(Mode::Messages, x).is_none());
         let j = ev(KeyCode::Char('j'), KeyModifiers::NONE);
-        assert!(matches!(km.dispatch(Mode::Filter, j), Some(Action::Input('j'))));
-        assert!(matches!(km.dispatch(Mode::Groups, j), Some(Action::MoveDown)));
+        assert!(matches!(
+            km.dispatch(Mode::Filter, j),
+            Some(Action::Input('j'))
+        ));
+        assert!(matches!(
+            km.dispatch(Mode::Groups, j),
+            Some(Action::MoveDown)
+        ));
     }
 
     #[test]

@@ -27,7 +27,7 @@ use crate::model::{MessageKey, QueueFile, QueueId, QueueName, Snapshot};
 use crate::postfix::{QueueOp, Target};
 
 /// Number of buckets in a group's arrival sparkline.
-pub const SPARK_BUCKETS: usize = 16;
+pub const SPARK_BUCKETS: usize = 10;
 
 /// At or above this many messages the confirm dialog asks to type the count, not just `y`.
 pub const TYPED_CONFIRMATION_AT: usize = 1_000;
@@ -374,14 +374,14 @@ impl App {
     }
 
     fn set_mark(&mut self, index: usize, on: bool) {
-        if let Some(m) = self.marks.get_mut(index) {
-            if *m != on {
-                *m = on;
-                if on {
-                    self.mark_count += 1;
-                } else {
-                    self.mark_count -= 1;
-                }
+        if let Some(m) = self.marks.get_mut(index)
+            && *m != on
+        {
+            *m = on;
+            if on {
+                self.mark_count += 1;
+            } else {
+                self.mark_count -= 1;
             }
         }
     }
@@ -440,9 +440,11 @@ impl App {
                 let mut b = [0u32; SPARK_BUCKETS];
                 for &i in &g.members {
                     if let Some(m) = snap.messages.get(i as usize) {
-                        let k = usize::try_from((m.arrival_time - oldest) * SPARK_BUCKETS as i64 / span)
-                            .unwrap_or(0)
-                            .min(SPARK_BUCKETS - 1);
+                        let k = usize::try_from(
+                            (m.arrival_time - oldest) * SPARK_BUCKETS as i64 / span,
+                        )
+                        .unwrap_or(0)
+                        .min(SPARK_BUCKETS - 1);
                         b[k] = b[k].saturating_add(1);
                     }
                 }
@@ -490,18 +492,18 @@ impl App {
         } else {
             diff_groups(&old, &old_grouping, &self.snapshot, &self.grouping)
         };
-        if let Some(label) = group_label {
-            if let Some(pos) = self.grouping.groups.iter().position(|g| g.label == label) {
-                self.groups_cursor.pos = pos;
-            }
+        if let Some(label) = group_label
+            && let Some(pos) = self.grouping.groups.iter().position(|g| g.label == label)
+        {
+            self.groups_cursor.pos = pos;
         }
         if let Some(key) = cursor_key {
             let snap = &self.snapshot;
-            if let Some(pos) = self
-                .message_rows()
-                .iter()
-                .position(|&i| snap.messages.get(i as usize).is_some_and(|m| m.key() == key))
-            {
+            if let Some(pos) = self.message_rows().iter().position(|&i| {
+                snap.messages
+                    .get(i as usize)
+                    .is_some_and(|m| m.key() == key)
+            }) {
                 self.messages_cursor.pos = pos;
             }
         }
@@ -557,10 +559,14 @@ impl App {
     pub fn detail_index(&self) -> Option<usize> {
         let d = self.detail.as_ref()?;
         // Fast path: the cursor is still on it (always true between refreshes).
-        if let Some(i) = self.cursor_message() {
-            if self.snapshot.messages.get(i).is_some_and(|m| m.key() == d.key) {
-                return Some(i);
-            }
+        if let Some(i) = self.cursor_message()
+            && self
+                .snapshot
+                .messages
+                .get(i)
+                .is_some_and(|m| m.key() == d.key)
+        {
+            return Some(i);
         }
         self.snapshot.messages.iter().position(|m| m.key() == d.key)
     }
@@ -600,7 +606,7 @@ impl App {
                 queue: m.queue.clone(),
             });
         }
-        per_queue.sort_by(|a, b| b.1.cmp(&a.1));
+        per_queue.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
         let mut warnings = Vec::new();
         if op == QueueOp::Release && not_held > 0 {
             warnings.push(format!(

@@ -6,9 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{
-    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, plural,
-};
+use super::{Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, plural};
 use crate::model::filter::Filter;
 use crate::model::group::{GroupKey, SortBy};
 use crate::model::text::sanitize;
@@ -188,15 +186,19 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             }
             let label = app.current_group().map(|g| g.label.clone());
             app.regroup();
-            if let Some(label) = label {
-                if let Some(p) = app.grouping.groups.iter().position(|g| g.label == label) {
-                    app.groups_cursor.pos = p;
-                }
+            if let Some(label) = label
+                && let Some(p) = app.grouping.groups.iter().position(|g| g.label == label)
+            {
+                app.groups_cursor.pos = p;
             }
             app.status = Some(info(format!(
                 "sorted by {} ({})",
                 sort_name(app.sort_by),
-                if app.sort_desc { "descending" } else { "ascending" }
+                if app.sort_desc {
+                    "descending"
+                } else {
+                    "ascending"
+                }
             )));
             None
         }
@@ -296,7 +298,10 @@ fn applied(app: &mut App, r: Result<OpReport, String>) -> Option<Effect> {
         }
         Err(e) => Popup {
             title: "Failed".to_owned(),
-            lines: vec![sanitize(&e).into_owned(), "nothing was changed by mailq-tui".to_owned()],
+            lines: vec![
+                sanitize(&e).into_owned(),
+                "nothing was changed by mailq-tui".to_owned(),
+            ],
             busy: false,
         },
     });

@@ -1,0 +1,122 @@
+//! The groups pane: one row per group of the current grouping, visible rows only.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table, TableState};
+
+use super::{Theme, age, count, fit, size};
+use crate::app::update::sort_name;
+use crate::app::{App, Pane, SPARK_BUCKETS};
+
+pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64) {
+    let focused = app.focus == Pane::Groups;
+    let key = app.group_key.map_or("-", |k| k.name());
+    let title = format!(
+        " Groups by {key} · {} · sort {}{} ",
+        count(app.grouping.groups.len()),
+        sort_name(app.sort_by),
+        if app.sort_desc { "↓" } else { "↑" }
+    );
+    let block = theme.block(title, focused);
+    let inner_h = usize::from(block.inner(area).height.saturating_sub(1));
+    let len = app.grouping.groups.len();
+    app.groups_cursor.scroll_into_view(inner_h, len);
+    if focused {
+        app.page = inner_h;
+    }
+    let start = app.groups_cursor.offset;
+    let end = (start + inner_h).min(len);
+    let glyphs = theme.spark_glyphs();
+    let label_w = usize::from(area.width).saturating_sub(2 + 7 + 7 + 7 + 6 + SPARK_BUCKETS + 8 + 7);
+    let rows = app.grouping.groups[start..end]
+        .iter()
+        .enumerate()
+        .map(|(k, g)| {
+            let spark = app.sparks.get(start + k).map_or_else(String::new, |b| {
+                let max = b.iter().copied().max().unwrap_or(0).max(1);
+                b.iter()
+                    .map(|&n| {
+                        let lvl = if n == 0 {
+                            0
+                        } else {
+                            1 + (n as usize * (glyphs.len() - 2)) / max as usize
+                        };
+                        glyphs[lvl.min(glyphs.len() - 1)]
+                    })
+                    .collect()
+            });
+            let d = app.diff.get(&g.label).copied().unwrap_or_default();
+            let delta = match (d.added, d.gone) {
+                (0, 0) => String::new(),
+                (a, 0) => format!("+{}", count(a)),
+                (0, b) => format!("-{}", count(b)),
+                (a, b) => format!("+{a}-{b}"),
+            };
+            let growing = d.added > d.gone;
+            let label_style = if growing {
+                theme.growing()
+            } else {
+                Style::new()
+            };
+            Row::new(vec![
+                Cell::from(count(g.messages)),
+                Cell::from(count(g.recipients)),
+                Cell::from(size(g.size)),
+                Cell::from(age(now - g.oldest)),
+                Cell::from(Span::styled(spark, theme.heading())),
+                Cell::from(Span::styled(
+                    delta,
+                    if growing {
+                        theme.growing()
+                    } else {
+                        theme.dim()
+                    },
+                )),
+                Cell::from(Line::styled(fit(&g.label, label_w.max(8)), label_style)),
+            ])
+        });
+    let header = Row::new(vec![
+        "msgs", "rcpts", "size", "oldest", "arrivals", "Δ", "label",
+    ])
+    .style(theme.dim());
+    let widths = [
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(6),
+        Constraint::Length(u16::try_from(SPARK_BUCKETS).unwrap_or(10)),
+        Constraint::Length(8),
+        Constraint::Min(8),
+    ];
+    let mut state =
+        TableState::default().with_selected((len > 0).then(|| app.groups_cursor.pos - start));
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(if focused {
+            theme.selected()
+        } else {
+            theme.dim().add_modifier(ratatui::style::Modifier::REVERSED)
+        });
+    f.render_stateful_widget(table, area, &mut state);
+    if len == 0 {
+        let msg = if app.loaded_once {
+            "no messages match"
+        } else {
+            "loading…"
+        };
+        let inner = theme.block(String::new(), false).inner(area);
+        if inner.height > 1 {
+            f.render_widget(
+                Line::styled(msg, theme.dim()),
+                Rect {
+                    y: inner.y + 1,
+                    height: 1,
+                    ..inner
+                },
+            );
+        }
+    }
+}
