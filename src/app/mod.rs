@@ -13,6 +13,11 @@ pub mod action;
 pub mod keymap;
 pub mod update;
 
+#[cfg(test)]
+pub mod testing;
+#[cfg(test)]
+mod tests;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
