@@ -459,3 +459,15 @@ mod tests {
         assert_eq!(h[0].description, "down");
     }
 }
+
+#[cfg(test)]
+mod print_keys {
+    use super::Keymap;
+
+    /// `mailq-tui --print-keys` output; the README's key table is pasted from it, so a
+    /// changed binding shows up here first.
+    #[test]
+    fn print_keys_markdown() {
+        insta::assert_snapshot!(Keymap::default().markdown());
+    }
+}

@@ -34,6 +34,9 @@ use crate::postfix::{QueueOp, Target};
 /// Number of buckets in a group's arrival sparkline.
 pub const SPARK_BUCKETS: usize = 10;
 
+/// The sparkline covers at most the last six hours before the newest arrival.
+pub const SPARK_WINDOW_SECS: i64 = 6 * 3_600;
+
 /// At or above this many messages the confirm dialog asks to type the count, not just `y`.
 pub const TYPED_CONFIRMATION_AT: usize = 1_000;
 
@@ -437,6 +440,9 @@ impl App {
             .map(|m| m.arrival_time)
             .max()
             .unwrap_or(oldest);
+        // A storm is about the last hours; a few week-old stragglers must not squash it into
+        // one bucket, so older arrivals are clamped into the first one.
+        let oldest = oldest.max(newest - SPARK_WINDOW_SECS);
         let span = (newest - oldest).max(1) + 1;
         self.grouping
             .groups

@@ -69,7 +69,7 @@ pub fn render(f: &mut Frame, area: Rect, p: &Pending, theme: &Theme) {
             Span::raw(format!("type {n} then ")),
             Span::styled("y", theme.key()),
             Span::raw(": "),
-            Span::styled(format!("{}▏", p.typed), theme.key()),
+            Span::styled(format!("{}{}", p.typed, theme.caret()), theme.key()),
         ]));
     }
     let mut keys = vec![

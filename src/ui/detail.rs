@@ -38,7 +38,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
     let h = |s: &str| Line::styled(s.to_owned(), theme.heading());
     let kv = |k: &str, v: String| {
         Line::from(vec![
-            Span::styled(format!("{k:<12}"), theme.dim()),
+            Span::styled(format!("{k:<19} "), theme.dim()),
             Span::raw(v),
         ])
     };

@@ -22,7 +22,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let line = Line::from(vec![
         Span::styled("/", theme.key()),
         Span::raw(shown),
-        Span::styled("▏", theme.key()),
+        Span::styled(theme.caret(), theme.key()),
         Span::raw("  "),
         Span::styled(
             fit(&right, w.saturating_sub(text_w + 4)),

@@ -29,12 +29,20 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
     let start = app.groups_cursor.offset;
     let end = (start + inner_h).min(len);
     let glyphs = theme.spark_glyphs();
-    let label_w = usize::from(area.width).saturating_sub(2 + 7 + 7 + 7 + 6 + SPARK_BUCKETS + 8 + 7);
+    // Narrow panes keep what identifies a group and how big it is; the rest goes first.
+    let full = area.width >= 70;
+    let spark_w = u16::try_from(SPARK_BUCKETS).unwrap_or(10);
+    let fixed = if full {
+        6 + 6 + 6 + 6 + spark_w + 6 + 7
+    } else {
+        6 + 4 + 6 + 4
+    };
+    let label_w = usize::from(area.width.saturating_sub(2 + fixed)).max(4);
     let rows = app.grouping.groups[start..end]
         .iter()
         .enumerate()
         .map(|(k, g)| {
-            let spark = app.sparks.get(start + k).map_or_else(String::new, |b| {
+            let spark: String = app.sparks.get(start + k).map_or_else(String::new, |b| {
                 let max = b.iter().copied().max().unwrap_or(0).max(1);
                 b.iter()
                     .map(|&n| {
@@ -60,36 +68,61 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
             } else {
                 Style::new()
             };
-            Row::new(vec![
-                Cell::from(count(g.messages)),
-                Cell::from(count(g.recipients)),
-                Cell::from(size(g.size)),
-                Cell::from(age(now - g.oldest)),
-                Cell::from(Span::styled(spark, theme.heading())),
-                Cell::from(Span::styled(
+            let delta = Cell::from(Span::styled(
+                delta,
+                if growing {
+                    theme.growing()
+                } else {
+                    theme.dim()
+                },
+            ));
+            let label = Cell::from(Line::styled(fit(&g.label, label_w), label_style));
+            if full {
+                Row::new(vec![
+                    Cell::from(count(g.messages)),
+                    Cell::from(count(g.recipients)),
+                    Cell::from(size(g.size)),
+                    Cell::from(age(now - g.oldest)),
+                    Cell::from(Span::styled(spark, theme.heading())),
                     delta,
-                    if growing {
-                        theme.growing()
-                    } else {
-                        theme.dim()
-                    },
-                )),
-                Cell::from(Line::styled(fit(&g.label, label_w.max(8)), label_style)),
-            ])
+                    label,
+                ])
+            } else {
+                Row::new(vec![
+                    Cell::from(count(g.messages)),
+                    Cell::from(age(now - g.oldest)),
+                    delta,
+                    label,
+                ])
+            }
         });
-    let header = Row::new(vec![
-        "msgs", "rcpts", "size", "oldest", "arrivals", "Δ", "label",
-    ])
-    .style(theme.dim());
-    let widths = [
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(6),
-        Constraint::Length(u16::try_from(SPARK_BUCKETS).unwrap_or(10)),
-        Constraint::Length(8),
-        Constraint::Min(8),
-    ];
+    let (header, widths) = if full {
+        (
+            Row::new(vec![
+                "msgs", "rcpts", "size", "oldest", "arrivals", "Δ", "label",
+            ]),
+            vec![
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(spark_w),
+                Constraint::Length(6),
+                Constraint::Min(4),
+            ],
+        )
+    } else {
+        (
+            Row::new(vec!["msgs", "age", "Δ", "label"]),
+            vec![
+                Constraint::Length(6),
+                Constraint::Length(4),
+                Constraint::Length(6),
+                Constraint::Min(4),
+            ],
+        )
+    };
+    let header = header.style(theme.dim());
     let mut state =
         TableState::default().with_selected((len > 0).then(|| app.groups_cursor.pos - start));
     let table = Table::new(rows, widths)

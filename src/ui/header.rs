@@ -70,14 +70,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ));
     }
     counts.push(Span::raw(format!(
-        "│ {} msgs {} rcpts {}",
+        "{} {} msgs {} rcpts {}",
+        theme.sep(),
         count(snap.len()),
         count(snap.total_recipients()),
         size(snap.total_size())
     )));
     if let Some(n) = app.alert_at {
         counts.push(Span::styled(
-            format!(" │ alert at {}", count(n)),
+            format!(" {} alert at {}", theme.sep(), count(n)),
             theme.dim(),
         ));
     }
@@ -85,7 +86,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if problems > 0 || snap.duplicates > 0 {
         counts.push(Span::styled(
             format!(
-                " │ {} parse problem{}, {} duplicate{}",
+                " {} {} parse problem{}, {} duplicate{}",
+                theme.sep(),
                 count(problems),
                 crate::app::plural(problems),
                 count(snap.duplicates),

@@ -18,6 +18,9 @@ pub mod help;
 pub mod messages;
 pub mod popup;
 
+#[cfg(test)]
+mod screen_tests;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -68,7 +71,11 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
             let split = if dir == Direction::Horizontal {
                 [Constraint::Percentage(45), Constraint::Percentage(55)]
             } else {
-                [Constraint::Percentage(40), Constraint::Percentage(60)]
+                // Stacked: the groups pane takes what its rows need, at most 40 %, and always
+                // keeps one visible row (border + header + row = 4 lines).
+                let need = u16::try_from(app.grouping.groups.len() + 3).unwrap_or(u16::MAX);
+                let h = need.min(body.height * 2 / 5).max(4.min(body.height / 2));
+                [Constraint::Length(h), Constraint::Min(0)]
             };
             let [g, m] = Layout::default()
                 .direction(dir)
@@ -205,9 +212,16 @@ impl Theme {
         }
     }
 
+    /// Separator between header fields.
     #[must_use]
-    pub fn ellipsis(self) -> &'static str {
-        if self.look.ascii { "~" } else { "…" }
+    pub fn sep(self) -> &'static str {
+        if self.look.ascii { "|" } else { "│" }
+    }
+
+    /// The text cursor drawn after typed input.
+    #[must_use]
+    pub fn caret(self) -> &'static str {
+        if self.look.ascii { "_" } else { "▏" }
     }
 }
 
