@@ -15,7 +15,13 @@ Examples:
 
 /// A terminal UI for the Postfix mail queue.
 #[derive(Debug, Parser)]
-#[command(name = "mailq-tui", version, about, after_help = EXAMPLES)]
+#[command(
+    name = "mailq-tui",
+    version,
+    about,
+    after_help = EXAMPLES,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -108,4 +114,20 @@ pub struct OpArgs {
     pub yes: bool,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// clap checks its own invariants only at runtime in debug builds (a duplicated `help`
+    /// subcommand panicked at startup): run them in the test suite.
+    #[test]
+    fn command_line_is_well_formed() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["mailq-tui", "--print-keys"]).unwrap();
+        assert!(cli.print_keys && cli.command.is_none());
+    }
 }
