@@ -15,13 +15,7 @@ Examples:
 
 /// A terminal UI for the Postfix mail queue.
 #[derive(Debug, Parser)]
-#[command(
-    name = "mailq-tui",
-    version,
-    about,
-    after_help = EXAMPLES,
-    disable_help_subcommand = true
-)]
+#[command(name = "mailq-tui", version, about, after_help = EXAMPLES, disable_help_subcommand = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -75,6 +69,10 @@ pub enum Command {
     Release(OpArgs),
     /// Requeue the messages matching a filter
     Requeue(OpArgs),
+    /// Preview the NDR storm: size, speed, campaigns, accounts, countermeasures
+    Storm(StormArgs),
+    /// Show recent entries of the audit log
+    Log(LogArgs),
     /// Explain a topic: `filter`
     Help {
         /// The topic
@@ -112,8 +110,27 @@ pub struct OpArgs {
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Allow an empty filter, i.e. the entire queue
+    #[arg(long)]
+    pub all: bool,
+    /// Save the selected messages (envelope, headers, body) into DIR before acting
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+    /// IDs per postsuper process
+    #[arg(long, value_name = "N")]
+    pub batch: Option<usize>,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Show the last N entries
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+    /// Print the raw JSON lines
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[cfg(test)]
@@ -122,12 +139,27 @@ mod tests {
 
     use super::*;
 
-    /// clap checks its own invariants only at runtime in debug builds (a duplicated `help`
-    /// subcommand panicked at startup): run them in the test suite.
     #[test]
-    fn command_line_is_well_formed() {
+    fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn print_keys_takes_no_subcommand() {
         let cli = Cli::try_parse_from(["mailq-tui", "--print-keys"]).unwrap();
         assert!(cli.print_keys && cli.command.is_none());
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StormArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Show at most N rows per section
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Do not read queue files (no campaigns or accounts; faster)
+    #[arg(long)]
+    pub no_index: bool,
 }

@@ -11,9 +11,16 @@
 //! - [`cli`]: the command line.
 
 pub mod app;
+pub mod bulk_cli;
 pub mod cli;
+pub mod config;
+pub mod indexer;
+pub mod logging;
 pub mod model;
+pub mod ops;
 pub mod postfix;
+pub mod storm_cli;
+pub mod synth;
 pub mod tui;
 pub mod ui;
 
@@ -56,6 +63,8 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// Anything that stops the command; printed as `error: …`.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    use crate::cli::Command;
+    use crate::postfix::QueueOp;
     if cli.print_keys {
         print!("{}", app::Keymap::default().markdown());
         return Ok(ExitCode::SUCCESS);
@@ -63,10 +72,43 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     if cli.command.is_none() {
         return run_tui(&cli.global);
     }
+    if let Some(Command::Log(args)) = &cli.command {
+        return bulk_cli::run_log(&cli.global, args);
+    }
     let queue = open_queue(&cli.global)?;
-    let snap = queue.list()?;
-    println!("{}: {} messages", queue.describe(), snap.len());
-    Ok(ExitCode::SUCCESS)
+    match &cli.command {
+        Some(Command::Storm(a)) => storm_cli::run(queue.as_ref(), a),
+        Some(Command::Delete(a)) => {
+            bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Delete, a)
+        }
+        Some(Command::Hold(a)) => bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Hold, a),
+        Some(Command::Release(a)) => {
+            bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Release, a)
+        }
+        Some(Command::Requeue(a)) => {
+            bulk_cli::run_op(queue.as_ref(), &cli.global, QueueOp::Requeue, a)
+        }
+        _ => {
+            let snap = queue.list()?;
+            warn_problems(&snap);
+            println!("{}: {} messages", queue.describe(), snap.len());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Tell the user about unparsable listing lines on stderr: counted, never silent.
+pub fn warn_problems(snap: &model::Snapshot) {
+    if snap.problems.is_empty() {
+        return;
+    }
+    eprintln!(
+        "warning: {} listing line(s) could not be parsed:",
+        snap.problems.len()
+    );
+    for p in snap.problems.iter().take(5) {
+        eprintln!("  line {}: {} ({})", p.line, p.snippet, p.error);
+    }
 }
 
 /// Open the queue the global options name: `--demo`, `--from-file`, or Postfix (`-c DIR`).

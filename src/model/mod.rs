@@ -6,11 +6,15 @@
 //! - [`filter`]: the filter language and selections.
 //! - [`text`]: making hostile strings safe to display.
 
+pub mod content;
+pub mod countermeasures;
 pub mod filter;
 pub mod group;
 pub mod message;
 pub mod queue_file;
+pub mod storm;
 pub mod text;
+pub mod time;
 
 pub use filter::{Filter, FilterError, Selection};
 pub use group::{Group, GroupKey, Grouping, SortBy};

@@ -194,3 +194,83 @@ impl MailQueue for ReplayQueue {
         (!self.writable).then(|| format!("{} is read-only", self.label))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contains(haystack: &[u8], needle: &str) -> bool {
+        haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    }
+
+    /// The embedded demo goes through the real `postcat` parser: every listed message has its
+    /// queue file, the spam shows the phished SASL account, and NDRs carry the delivery report
+    /// and the returned original's headers.
+    #[test]
+    fn demo_contents_parse_into_queue_files() {
+        let q = ReplayQueue::demo();
+        let snap = q.list().expect("list");
+        assert!(snap.len() >= 1_000, "demo has {} messages", snap.len());
+        let ids: Vec<QueueId> = snap.messages.iter().map(|m| m.queue_id.clone()).collect();
+        let report = q.read(&ids, ReadParts { body: true }).expect("read");
+        assert!(report.vanished.is_empty());
+        assert_eq!(report.files.len(), snap.len());
+
+        let by_id: HashMap<&QueueId, &QueueFile> =
+            report.files.iter().map(|f| (&f.queue_id, f)).collect();
+        let mut spam = 0;
+        let mut ndrs = 0;
+        for m in &snap.messages {
+            let f = by_id[&m.queue_id];
+            assert_eq!(f.queue.as_ref(), Some(&m.queue));
+            assert!(f.envelope_record("create_time").is_some(), "{}", m.queue_id);
+            if &*m.sender == "partner@example.test" {
+                spam += 1;
+                assert_eq!(f.attribute("sasl_username"), Some("partner@example.test"));
+                assert!(f.attribute("log_client_address").is_some());
+            }
+            if m.null_sender && f.attribute("log_client_address").is_none() {
+                ndrs += 1;
+                let raw = f.raw_message();
+                assert!(contains(
+                    &f.headers,
+                    "multipart/report; report-type=delivery-status"
+                ));
+                assert!(contains(&raw, "Content-Type: message/delivery-status"));
+                assert!(contains(&raw, "X-Postfix-Sender: rfc822; "));
+                assert!(contains(&raw, "Diagnostic-Code: smtp; "));
+                assert!(contains(&raw, "\nSubject: "));
+            }
+        }
+        assert!(spam > 100, "spam files: {spam}");
+        assert!(ndrs > 1_000, "NDR files: {ndrs}");
+    }
+
+    /// The returned original inside an NDR is reachable with a MIME parser, as the preview
+    /// needs: the spam campaign's From display name.
+    #[test]
+    fn demo_ndr_returns_the_spam_headers() {
+        let q = ReplayQueue::demo();
+        let snap = q.list().expect("list");
+        let ids: Vec<QueueId> = snap
+            .messages
+            .iter()
+            .filter(|m| m.null_sender)
+            .map(|m| m.queue_id.clone())
+            .collect();
+        let report = q.read(&ids, ReadParts { body: true }).expect("read");
+        let pharmacy = report.files.iter().any(|f| {
+            let raw = f.raw_message();
+            let Some(msg) = mail_parser::MessageParser::default().parse(&raw) else {
+                return false;
+            };
+            msg.parts.iter().any(|p| {
+                std::str::from_utf8(p.contents())
+                    .is_ok_and(|t| t.contains("From: \"CANADA PHARMACY\""))
+            })
+        });
+        assert!(pharmacy);
+    }
+}

@@ -1,0 +1,202 @@
+//! The `delete|hold|release|requeue` and `log` subcommands: the safe-action protocol
+//! ([`crate::ops`]) with a terminal prompt instead of a dialog.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::{GlobalOpts, LogArgs, OpArgs};
+use crate::model::filter::{Filter, select};
+use crate::model::time::format_size;
+use crate::ops::{self, ExecOptions, Progress, Request, audit};
+use crate::postfix::parse::unix_now;
+use crate::postfix::{MailQueue, QueueOp};
+
+/// Exit status when only part of the selection was done (gone, changed, failed, interrupted).
+pub const EXIT_PARTIAL: u8 = 3;
+
+/// Run one bulk operation from the command line.
+///
+/// # Errors
+/// Listing, filter, permission and IO errors.
+pub fn run_op(
+    queue: &dyn MailQueue,
+    global: &GlobalOpts,
+    op: QueueOp,
+    args: &OpArgs,
+) -> Result<ExitCode> {
+    let text = args.filter.filter.join(" ");
+    let filter = Filter::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{e}\n  {text}\n  {:>w$}", "^", w = e.pos + 1))?;
+    let snap = queue.list()?;
+    crate::warn_problems(&snap);
+    let sel = select(&snap, &filter, unix_now());
+    if sel.indices.is_empty() {
+        eprintln!("nothing matches {text:?}; nothing to {op}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if filter.is_empty() && !args.all {
+        bail!(
+            "no filter given: this would {op} the entire queue ({} messages); add --all to mean it",
+            snap.len()
+        );
+    }
+    let req = Request::from_indices(&snap, &sel.indices, op, &text);
+    let p = ops::preview(&snap, &req, sel.partial);
+    let mut err = std::io::stderr().lock();
+    writeln!(
+        err,
+        "{} {} message{} ({} recipients) in {}",
+        capitalise(op.verb()),
+        p.messages,
+        s(p.messages),
+        p.recipients,
+        p.queues
+            .iter()
+            .map(|(q, n)| format!("{q}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    writeln!(
+        err,
+        "  filter: {}",
+        if text.is_empty() {
+            "(none: entire queue)"
+        } else {
+            &text
+        }
+    )?;
+    for (id, sender) in &p.sample {
+        writeln!(err, "  {id:<14} {sender}")?;
+    }
+    if p.messages > p.sample.len() {
+        writeln!(err, "  … and {} more", p.messages - p.sample.len())?;
+    }
+    for w in &p.warnings {
+        writeln!(err, "  warning: {w}")?;
+    }
+    drop(err);
+    if args.dry_run {
+        eprintln!(
+            "dry run: would {op} {} of {} queued messages ({} queued in all); nothing changed",
+            p.messages,
+            snap.len(),
+            format_size(snap.total_size())
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes && !confirm(&p)? {
+        eprintln!("aborted: nothing changed");
+        return Ok(ExitCode::from(1));
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&cancel))
+            .context("cannot install signal handler")?;
+    }
+    let opts = ExecOptions {
+        batch_size: args.batch.unwrap_or(ops::DEFAULT_BATCH),
+        audit_log: global.audit_log.clone().or_else(audit::default_path),
+        export_dir: args.export.clone(),
+    };
+    let show = std::io::stderr().is_terminal();
+    let mut progress = |pr: Progress| {
+        if show && pr.total > 0 {
+            eprint!("\r{op}: {}/{} ", pr.done, pr.total);
+        }
+    };
+    let out = ops::execute(queue, &req, &opts, &mut progress, &cancel);
+    if show {
+        eprintln!();
+    }
+    let out = out?;
+    println!("{}", out.headline());
+    for line in out.summary.iter().chain(&out.errors) {
+        println!("  {}", crate::model::text::sanitize(line));
+    }
+    for (id, why) in out.failed.iter().take(20) {
+        println!("  failed {id}: {why}");
+    }
+    if let Some(dir) = &out.exported {
+        println!("  evidence saved in {}", dir.display());
+    }
+    match &out.audit {
+        Ok(path) => println!("  audit: {}", path.display()),
+        Err(e) => eprintln!("warning: audit log NOT written: {e}"),
+    }
+    Ok(if out.complete() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PARTIAL)
+    })
+}
+
+fn confirm(p: &ops::Preview) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to act without confirmation: stdin is not a terminal (use --yes, or --dry-run to see the plan)"
+        );
+    }
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    if p.needs_typed_confirmation {
+        eprint!(
+            "This is a large delete. Type the number of messages ({}) to proceed: ",
+            p.messages
+        );
+        std::io::stderr().flush()?;
+        stdin.lock().read_line(&mut line)?;
+        Ok(line.trim().replace([',', '_'], "") == p.messages.to_string())
+    } else {
+        eprint!("Proceed? [y/N] ");
+        std::io::stderr().flush()?;
+        stdin.lock().read_line(&mut line)?;
+        Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+    }
+}
+
+/// `mailq-tui log`: recent audit entries, readable or as JSON lines.
+///
+/// # Errors
+/// When the log cannot be read.
+pub fn run_log(global: &GlobalOpts, args: &LogArgs) -> Result<ExitCode> {
+    let Some(path) = global.audit_log.clone().or_else(audit::default_path) else {
+        bail!("no audit log path: no home directory; use --audit-log PATH");
+    };
+    if !path.exists() {
+        eprintln!("no audit log yet at {}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let entries = audit::read_recent(&path, args.limit)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = std::io::stdout().lock();
+    for e in entries {
+        let line = match (&e, args.json) {
+            (Ok(entry), true) => serde_json::to_string(entry)?,
+            (Ok(entry), false) => entry.describe(),
+            (Err(msg), _) => format!("(unreadable entry: {msg})"),
+        };
+        if writeln!(out, "{line}").is_err() {
+            break; // SIGPIPE / closed pipe: stop quietly.
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn s(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn capitalise(v: &str) -> String {
+    let mut c = v.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,311 @@
+//! The configuration file: `~/.config/mailq-tui/config.toml`, `$MAILQ_TUI_CONFIG`, or `--config`.
+//!
+//! Typos must fail at startup, before the terminal enters raw mode, with the file and the key
+//! named: every table denies unknown keys. A missing *default* file is normal (most users never
+//! write one); a file the user named explicitly and that does not exist is an error.
+//!
+//! Precedence is command line > file > built-in default, through [`layer`]. Under `sudo`,
+//! `$HOME` (and so the default path) belongs to root.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::model::group::GroupKey;
+
+/// The sample configuration shipped in `assets/`: exactly the built-in defaults (tested).
+pub const SAMPLE: &str = include_str!("../assets/config.sample.toml");
+
+/// The environment variable that names a configuration file.
+pub const CONFIG_ENV: &str = "MAILQ_TUI_CONFIG";
+
+/// Everything the configuration file can set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Config {
+    /// Auto-refresh interval, in seconds.
+    pub refresh: u64,
+    /// The grouping the TUI opens with (a [`GroupKey`] name: `reason`, `sender`, …).
+    #[serde(serialize_with = "ser_group_key", deserialize_with = "de_group_key")]
+    pub default_grouping: GroupKey,
+    /// Colour theme.
+    pub theme: Theme,
+    /// Per-element colour overrides (element name → colour); the UI owns the names.
+    pub colors: BTreeMap<String, String>,
+    /// Alert when the deferred queue holds at least this many messages.
+    pub alert_at: Option<usize>,
+    /// Postfix configuration directory of the instance to manage (`-c DIR`).
+    pub config_dir: Option<PathBuf>,
+    /// Where the audit log of queue changes goes (default: the state directory).
+    pub audit_log: Option<PathBuf>,
+    /// Key → action name, merged over the built-in keymap. Only the shape (string values) is
+    /// checked here; the keymap checks the key syntax and action names.
+    pub keys: BTreeMap<String, String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            refresh: 10,
+            default_grouping: GroupKey::Reason,
+            theme: Theme::Default,
+            colors: BTreeMap::new(),
+            alert_at: None,
+            config_dir: None,
+            audit_log: None,
+            keys: BTreeMap::new(),
+        }
+    }
+}
+
+/// Colour themes. `monochrome` uses only bold/reverse, for terminals (or people) without colour.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    #[default]
+    Default,
+    Monochrome,
+}
+
+fn ser_group_key<S: Serializer>(key: &GroupKey, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(key.name())
+}
+
+fn de_group_key<'de, D: Deserializer<'de>>(d: D) -> Result<GroupKey, D::Error> {
+    let s = String::deserialize(d)?;
+    GroupKey::parse(&s).ok_or_else(|| {
+        let names: Vec<&str> = GroupKey::ALL.iter().map(|k| k.name()).collect();
+        serde::de::Error::custom(format!(
+            "unknown grouping `{s}`, expected one of {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// Where the configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// No file: built-in defaults.
+    Defaults,
+    /// This file.
+    File(PathBuf),
+}
+
+/// A loaded configuration and where it came from (shown in the help screen and the log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    pub config: Config,
+    pub source: Source,
+}
+
+/// The default file: `~/.config/mailq-tui/config.toml` (per the platform's conventions).
+#[must_use]
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "mailq-tui").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Which file to read: `--config`, else `$MAILQ_TUI_CONFIG`, else the default path.
+/// The boolean says whether the file must exist (the user named it).
+#[must_use]
+pub fn resolve(
+    explicit: Option<&Path>,
+    env: Option<&str>,
+    default: Option<PathBuf>,
+) -> Option<(PathBuf, bool)> {
+    if let Some(p) = explicit {
+        return Some((p.to_owned(), true));
+    }
+    if let Some(e) = env.filter(|e| !e.is_empty()) {
+        return Some((PathBuf::from(e), true));
+    }
+    default.map(|p| (p, false))
+}
+
+/// Load the configuration the way the binary does: `--config` (if given), `$MAILQ_TUI_CONFIG`,
+/// the default path.
+///
+/// # Errors
+/// A named file that is missing, any file that cannot be read or parsed, unknown keys.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded> {
+    let env = std::env::var(CONFIG_ENV).ok();
+    match resolve(explicit, env.as_deref(), default_path()) {
+        Some((path, required)) => load_path(&path, required),
+        None => Ok(Loaded {
+            config: Config::default(),
+            source: Source::Defaults,
+        }),
+    }
+}
+
+/// Load one file. A missing file gives the defaults unless `required`.
+///
+/// # Errors
+/// See [`load`].
+pub fn load_path(path: &Path, required: bool) -> Result<Loaded> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            return Ok(Loaded {
+                config: Config::default(),
+                source: Source::Defaults,
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("config file not found: {}", path.display())
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read config file {}", path.display()));
+        }
+    };
+    let config = parse(&text).with_context(|| format!("invalid config file {}", path.display()))?;
+    Ok(Loaded {
+        config,
+        source: Source::File(path.to_owned()),
+    })
+}
+
+/// Parse configuration text.
+///
+/// # Errors
+/// TOML syntax errors, wrong types, unknown keys (the message names the key and its line).
+pub fn parse(text: &str) -> Result<Config> {
+    let config: Config = toml::from_str(text)?;
+    if config.refresh == 0 {
+        bail!("`refresh` must be at least 1 second");
+    }
+    Ok(config)
+}
+
+/// Command line over file over default, for one setting.
+#[must_use]
+pub fn layer<T>(cli: Option<T>, file: Option<T>, default: T) -> T {
+    cli.or(file).unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/config")
+            .join(name)
+    }
+
+    fn error_of(name: &str) -> String {
+        let err = load_path(&fixture(name), true).expect_err("must fail");
+        format!("{err:#}")
+    }
+
+    #[test]
+    fn sample_equals_defaults() {
+        assert_eq!(parse(SAMPLE).expect("sample parses"), Config::default());
+    }
+
+    #[test]
+    fn defaults_round_trip_through_toml() {
+        let text = toml::to_string(&Config::default()).expect("serialize");
+        assert_eq!(parse(&text).expect("parse"), Config::default());
+    }
+
+    #[test]
+    fn full_file_is_read() {
+        let c = parse(
+            r#"
+refresh = 3
+default-grouping = "sender-domain"
+theme = "monochrome"
+alert-at = 500
+config-dir = "/etc/postfix-out"
+audit-log = "/var/log/mailq-tui-audit.log"
+[colors]
+selected = "yellow"
+[keys]
+x = "delete"
+"ctrl-r" = "refresh"
+"#,
+        )
+        .expect("parse");
+        assert_eq!(c.refresh, 3);
+        assert_eq!(c.default_grouping, GroupKey::SenderDomain);
+        assert_eq!(c.theme, Theme::Monochrome);
+        assert_eq!(c.alert_at, Some(500));
+        assert_eq!(c.config_dir, Some(PathBuf::from("/etc/postfix-out")));
+        assert_eq!(c.colors.get("selected").map(String::as_str), Some("yellow"));
+        assert_eq!(c.keys.get("ctrl-r").map(String::as_str), Some("refresh"));
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_the_file() {
+        let e = error_of("bad_unknown_key.toml");
+        assert!(e.contains("unknown field `refresh-rate`"), "{e}");
+        assert!(e.contains("bad_unknown_key.toml"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_in_a_table_is_refused() {
+        let e = error_of("bad_unknown_key_nested.toml");
+        assert!(e.contains("unknown field `extra`"), "{e}");
+        assert!(e.contains("bad_unknown_key_nested.toml"), "{e}");
+    }
+
+    #[test]
+    fn wrong_types_and_values_are_explained() {
+        let e = error_of("bad_refresh_type.toml");
+        assert!(
+            e.contains("refresh = \"fast\"") && e.contains("expected u64"),
+            "{e}"
+        );
+        let e = error_of("bad_theme.toml");
+        assert!(e.contains("solarized") && e.contains("monochrome"), "{e}");
+        let e = error_of("bad_grouping.toml");
+        assert!(e.contains("unknown grouping `domain`"), "{e}");
+        assert!(e.contains("rcpt-domain"), "{e}");
+        let e = error_of("bad_key_value.toml");
+        assert!(
+            e.contains("D = 3") && e.contains("expected a string"),
+            "{e}"
+        );
+        let e = error_of("bad_refresh_zero.toml");
+        assert!(e.contains("at least 1 second"), "{e}");
+        let e = error_of("bad_syntax.toml");
+        assert!(e.contains("bad_syntax.toml"), "{e}");
+    }
+
+    #[test]
+    fn missing_files() {
+        let missing = fixture("does-not-exist.toml");
+        let e = format!("{:#}", load_path(&missing, true).expect_err("named file"));
+        assert!(e.contains("config file not found") && e.contains("does-not-exist.toml"));
+        let l = load_path(&missing, false).expect("default file may be missing");
+        assert_eq!(l.source, Source::Defaults);
+        assert_eq!(l.config, Config::default());
+    }
+
+    #[test]
+    fn resolution_order() {
+        let d = Some(PathBuf::from("/home/u/.config/mailq-tui/config.toml"));
+        assert_eq!(
+            resolve(Some(Path::new("/x.toml")), Some("/env.toml"), d.clone()),
+            Some((PathBuf::from("/x.toml"), true))
+        );
+        assert_eq!(
+            resolve(None, Some("/env.toml"), d.clone()),
+            Some((PathBuf::from("/env.toml"), true))
+        );
+        assert_eq!(
+            resolve(None, Some(""), d.clone()),
+            d.clone().map(|p| (p, false))
+        );
+        assert_eq!(resolve(None, None, None), None);
+    }
+
+    #[test]
+    fn layering() {
+        assert_eq!(layer(Some(1), Some(2), 3), 1);
+        assert_eq!(layer(None, Some(2), 3), 2);
+        assert_eq!(layer(None, None, 3), 3);
+    }
+}

@@ -1,0 +1,404 @@
+//! What a queued message's *contents* say: who submitted it (SASL account, client address)
+//! and, for a non-delivery report, the spam that caused it.
+//!
+//! NDRs are `multipart/report; report-type=delivery-status` messages. Their
+//! `message/delivery-status` part names the bounced recipient (`Final-Recipient`,
+//! `Status`, `Diagnostic-Code`, Postfix's `X-Postfix-Sender`), and the returned original
+//! (`message/rfc822` or `text/rfc822-headers`) carries the spam campaign's `From:` and
+//! `Subject:`. Parsing is done by `mail-parser` (with its full charset support, for
+//! ISO-2022-JP and friends), never by hand.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mail_parser::{HeaderName, Message as MimeMessage, MessageParser, MimeHeaders, PartType};
+use serde::Serialize;
+
+use super::text::sanitize;
+use super::{MessageKey, QueueFile};
+
+/// Facts from one queue file. All strings are decoded and sanitized.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Content {
+    pub sasl_username: Option<String>,
+    pub sasl_method: Option<String>,
+    pub client_address: Option<String>,
+    pub client_name: Option<String>,
+    pub helo: Option<String>,
+    pub protocol: Option<String>,
+    /// The message's own `From:` (display name, address) and `Subject:`.
+    pub from_name: Option<String>,
+    pub from_address: Option<String>,
+    pub subject: Option<String>,
+    /// The sender asked for delivery status notifications (DSN) when submitting.
+    pub dsn: bool,
+    /// Present when the message is a delivery report.
+    pub ndr: Option<Ndr>,
+}
+
+/// A delivery status notification and the original it returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Ndr {
+    pub reporting_mta: Option<String>,
+    /// Postfix's `X-Postfix-Sender`: the (forged) envelope sender the bounce goes back to.
+    pub bounced_to: Option<String>,
+    pub final_recipient: Option<String>,
+    pub status: Option<String>,
+    pub diagnostic: Option<String>,
+    pub original: Option<Original>,
+}
+
+/// The returned original (full message or headers only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Original {
+    pub from_name: Option<String>,
+    pub from_address: Option<String>,
+    pub subject: Option<String>,
+    /// The `From:` and `Subject:` header values as they travel (possibly encoded words):
+    /// what Postfix's `header_checks` sees, so countermeasures are built from these.
+    pub from_raw: Option<String>,
+    pub subject_raw: Option<String>,
+    pub message_id: Option<String>,
+    pub date: Option<String>,
+    /// `Received:` headers, newest first, unfolded.
+    pub received: Vec<String>,
+    /// The client address of the oldest `Received:` hop that names one: who injected the spam.
+    pub client_ip: Option<String>,
+}
+
+impl Content {
+    /// The campaign behind this message: the original's (for an NDR) or the message's own
+    /// `From:` display name and normalised subject.
+    #[must_use]
+    pub fn campaign(&self) -> Option<String> {
+        let (name, addr, subject) = match self.ndr.as_ref().and_then(|n| n.original.as_ref()) {
+            Some(o) => (&o.from_name, &o.from_address, &o.subject),
+            None if self.ndr.is_some() => return None,
+            None => (&self.from_name, &self.from_address, &self.subject),
+        };
+        let who = name.clone().or_else(|| addr.clone())?;
+        let subject = subject
+            .as_deref()
+            .map(normalise_subject)
+            .unwrap_or_default();
+        Some(format!("\"{who}\" {subject}").trim_end().to_owned())
+    }
+
+    /// The domain of the original sender (`From:`) behind an NDR, or of this message.
+    #[must_use]
+    pub fn original_sender_domain(&self) -> Option<String> {
+        let addr = match self.ndr.as_ref().and_then(|n| n.original.as_ref()) {
+            Some(o) => o.from_address.as_deref(),
+            None => self.from_address.as_deref(),
+        }?;
+        let (_, d) = super::split_address(addr);
+        (!d.is_empty()).then(|| d.to_ascii_lowercase())
+    }
+
+    /// The original subject for NDRs, the own subject otherwise.
+    #[must_use]
+    pub fn effective_subject(&self) -> Option<&str> {
+        self.ndr
+            .as_ref()
+            .and_then(|n| n.original.as_ref())
+            .and_then(|o| o.subject.as_deref())
+            .or(self.subject.as_deref())
+    }
+}
+
+/// Lower-case, collapse whitespace, fold digit runs and drop reply/forward prefixes, so
+/// "CHEAP meds 50% off #8812" and "cheap  meds 70% off #1273" are one campaign.
+#[must_use]
+pub fn normalise_subject(s: &str) -> String {
+    let mut t = s.trim();
+    loop {
+        let lower = t.to_ascii_lowercase();
+        let cut = ["re:", "fw:", "fwd:", "aw:"]
+            .iter()
+            .find(|p| lower.starts_with(*p))
+            .map(|p| p.len());
+        match cut {
+            Some(n) => t = t[n..].trim_start(),
+            None => break,
+        }
+    }
+    let mut out = String::with_capacity(t.len());
+    let mut in_digits = false;
+    let mut in_space = false;
+    for c in t.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('#');
+            }
+            in_digits = true;
+            in_space = false;
+        } else if c.is_whitespace() {
+            if !in_space && !out.is_empty() {
+                out.push(' ');
+            }
+            in_space = true;
+            in_digits = false;
+        } else {
+            out.push(c);
+            in_digits = false;
+            in_space = false;
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+/// Extract everything we know from a queue file.
+#[must_use]
+pub fn extract(file: &QueueFile) -> Content {
+    let attr = |k: &str| file.attribute(k).map(clean);
+    let mut c = Content {
+        sasl_username: attr("sasl_username"),
+        sasl_method: attr("sasl_method"),
+        client_address: attr("log_client_address").or_else(|| attr("client_address")),
+        client_name: attr("log_client_name").or_else(|| attr("client_name")),
+        helo: attr("log_helo_name").or_else(|| attr("helo_name")),
+        protocol: attr("log_protocol").or_else(|| attr("protocol_name")),
+        dsn: file
+            .envelope
+            .iter()
+            .any(|(k, v)| k.starts_with("dsn_") && !v.is_empty() && v != "0")
+            || file.attributes.iter().any(|(k, _)| k.starts_with("dsn_")),
+        ..Content::default()
+    };
+    let raw = file.raw_message();
+    if raw.is_empty() {
+        return c;
+    }
+    let Some(msg) = MessageParser::default().parse(&raw) else {
+        return c;
+    };
+    (c.from_name, c.from_address) = from_of(&msg);
+    c.subject = msg.subject().map(clean);
+    c.ndr = ndr_of(&msg);
+    c
+}
+
+fn clean(s: &str) -> String {
+    sanitize(s.trim()).into_owned()
+}
+
+fn from_of(msg: &MimeMessage<'_>) -> (Option<String>, Option<String>) {
+    let Some(a) = msg.from().and_then(|f| f.first()) else {
+        return (None, None);
+    };
+    (
+        a.name().map(clean).filter(|n| !n.is_empty()),
+        a.address().map(|s| clean(s).to_ascii_lowercase()),
+    )
+}
+
+fn ndr_of(msg: &MimeMessage<'_>) -> Option<Ndr> {
+    let root = msg.root_part();
+    let report = root.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    });
+    let mut ndr = Ndr::default();
+    let mut found_status = false;
+    for part in &msg.parts {
+        let Some(ct) = part.content_type() else {
+            continue;
+        };
+        let (t, s) = (
+            ct.ctype().to_ascii_lowercase(),
+            ct.subtype().unwrap_or("").to_ascii_lowercase(),
+        );
+        match (t.as_str(), s.as_str()) {
+            ("message", "delivery-status") | ("message", "global-delivery-status") => {
+                found_status = true;
+                parse_delivery_status(part.contents(), &mut ndr);
+            }
+            ("message", "rfc822") | ("message", "global") if ndr.original.is_none() => {
+                ndr.original = match &part.body {
+                    PartType::Message(m) => Some(original_of(m)),
+                    _ => MessageParser::default()
+                        .parse(part.contents())
+                        .map(|m| original_of(&m)),
+                };
+            }
+            ("text", "rfc822-headers") if ndr.original.is_none() => {
+                let mut h = part.contents().to_vec();
+                h.extend_from_slice(b"\r\n\r\n");
+                ndr.original = MessageParser::default().parse(&h).map(|m| original_of(&m));
+            }
+            _ => {}
+        }
+    }
+    // Some MTAs send plain-text bounces with the original inlined after a marker line.
+    if !report && !found_status && ndr.original.is_none() {
+        return plain_text_bounce(msg);
+    }
+    Some(ndr)
+}
+
+/// Older and non-Postfix MTAs (qmail, some Exchange setups) send a plain-text bounce whose
+/// body quotes the original after a line like `--- Below this line is a copy of the message.`
+fn plain_text_bounce(msg: &MimeMessage<'_>) -> Option<Ndr> {
+    let subject = msg.subject().unwrap_or("").to_ascii_lowercase();
+    let bounce_subject = [
+        "undeliver",
+        "delivery status",
+        "returned mail",
+        "delivery fail",
+        "failure notice",
+        "non remis",
+        "unzustellbar",
+    ]
+    .iter()
+    .any(|k| subject.contains(k));
+    if !bounce_subject {
+        return None;
+    }
+    let body = msg.body_text(0)?;
+    let markers = [
+        "below this line is a copy of the message",
+        "original message follows",
+        "------ this is a copy of the message",
+    ];
+    let lower = body.to_ascii_lowercase();
+    let pos = markers.iter().filter_map(|m| lower.find(m)).min()?;
+    let rest = &body[pos..];
+    let start = rest.find('\n').map_or(rest.len(), |i| i + 1);
+    let quoted = rest[start..].trim_start_matches(['\r', '\n']);
+    let original = MessageParser::default()
+        .parse(quoted.as_bytes())
+        .map(|m| original_of(&m));
+    Some(Ndr {
+        original,
+        ..Ndr::default()
+    })
+}
+
+fn original_of(m: &MimeMessage<'_>) -> Original {
+    let (from_name, from_address) = from_of(m);
+    let received: Vec<String> = m
+        .headers_raw()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("received"))
+        .map(|(_, v)| clean(&v.split_whitespace().collect::<Vec<_>>().join(" ")))
+        .collect();
+    // mail-parser understands the common `Received:` forms; Exim's `from [ip] (helo=…)`
+    // and other oddities fall back to the first bracketed address of the oldest hop.
+    let client_ip = m
+        .header_values(HeaderName::Received)
+        .filter_map(|v| v.as_received())
+        .filter_map(|r| r.from_ip.map(|ip| ip.to_string()))
+        .last()
+        .or_else(|| received.iter().rev().find_map(|r| bracketed_ip(r)));
+    let raw = |name: &str| {
+        m.headers_raw()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| clean(&v.split_whitespace().collect::<Vec<_>>().join(" ")))
+    };
+    Original {
+        from_name,
+        from_address,
+        from_raw: raw("from"),
+        subject_raw: raw("subject"),
+        subject: m.subject().map(clean),
+        message_id: m.message_id().map(clean),
+        date: m.date().map(mail_parser::DateTime::to_rfc3339),
+        received,
+        client_ip,
+    }
+}
+
+fn bracketed_ip(received: &str) -> Option<String> {
+    received.split('[').skip(1).find_map(|rest| {
+        let inner = rest.split(']').next()?;
+        let inner = inner.strip_prefix("IPv6:").unwrap_or(inner);
+        inner
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .map(|ip| ip.to_string())
+    })
+}
+
+/// `message/delivery-status` is a header-like block per message and per recipient.
+fn parse_delivery_status(raw: &[u8], ndr: &mut Ndr) {
+    let text = String::from_utf8_lossy(raw);
+    let mut current: Option<(String, String)> = None;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, v)) = current.as_mut() {
+                v.push(' ');
+                v.push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some(f) = current.take() {
+            fields.push(f);
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            current = Some((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    fields.extend(current);
+    let strip_type = |v: &str| v.split_once(';').map_or(v, |(_, a)| a).trim().to_owned();
+    for (k, v) in fields {
+        let slot = match k.as_str() {
+            "reporting-mta" => &mut ndr.reporting_mta,
+            "x-postfix-sender" => &mut ndr.bounced_to,
+            "final-recipient" => &mut ndr.final_recipient,
+            "status" => &mut ndr.status,
+            "diagnostic-code" => &mut ndr.diagnostic,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(clean(&strip_type(&v)));
+        }
+    }
+}
+
+/// Extracted contents of many messages, keyed by what identifies a message across
+/// listings (so a reused queue ID never inherits another message's contents).
+#[derive(Debug, Clone, Default)]
+pub struct ContentIndex {
+    by_key: HashMap<MessageKey, Arc<Content>>,
+}
+
+impl ContentIndex {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn insert(&mut self, key: MessageKey, content: Content) {
+        self.by_key.insert(key, Arc::new(content));
+    }
+
+    #[must_use]
+    pub fn get(&self, key: &MessageKey) -> Option<&Arc<Content>> {
+        self.by_key.get(key)
+    }
+
+    #[must_use]
+    pub fn contains(&self, key: &MessageKey) -> bool {
+        self.by_key.contains_key(key)
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    /// Forget messages that are no longer queued.
+    pub fn retain(&mut self, mut keep: impl FnMut(&MessageKey) -> bool) {
+        self.by_key.retain(|k, _| keep(k));
+    }
+}
+
+#[cfg(test)]
+mod tests;

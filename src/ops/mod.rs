@@ -1,0 +1,402 @@
+//! Safe bulk actions: verify before acting, confirm in proportion, audit everything.
+//!
+//! One implementation shared by the TUI and the `delete|hold|release|requeue` subcommands.
+//! The protocol ([`execute`]):
+//! 1. A selection is what the user saw: (queue ID, queue, arrival time, sender) per message
+//!    ([`Selected`]) — never a filter re-evaluated later, never a bare ID list.
+//! 2. Just before acting, list again and keep only messages whose ID, arrival time, sender
+//!    *and queue* still match. Short queue IDs are reused once a message leaves the queue;
+//!    a message that moved (say from `deferred` to `hold`) is not what the user chose.
+//! 3. Act through [`MailQueue::apply`]: one `postsuper -… - QUEUE` per queue and batch, IDs
+//!    on stdin, restricted to the queue the message was seen in. Between batches the cancel
+//!    flag is checked, so Ctrl-C, SIGHUP or SIGTERM stop cleanly with an exact report.
+//! 4. Compare postsuper's per-ID lines with what was asked: done / gone / failed.
+//! 5. `postsuper … ALL` is never used: the batched stdin path is as fast and stays exact when
+//!    mail arrives between verification and action.
+//!
+//! Every run appends one JSON line to the audit log ([`audit`]); with an export directory the
+//! selected messages are saved with one batched `postcat` first ([`export`]).
+
+pub mod audit;
+pub mod export;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::model::text::sanitize;
+use crate::model::{MessageKey, QueueId, QueueName, Snapshot};
+use crate::postfix::{MailQueue, PostfixError, QueueOp, Target};
+
+/// A delete of more than this many messages asks for a deliberate act (typing the count).
+pub const TYPED_CONFIRMATION_OVER: usize = 1_000;
+/// IDs per `postsuper` process. Large enough to be fast, small enough that an interrupt
+/// takes effect within a second or two.
+pub const DEFAULT_BATCH: usize = 5_000;
+
+/// One message as the user saw it when choosing it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Selected {
+    pub key: MessageKey,
+    pub queue: QueueName,
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone, Serialize)]
+pub struct Request {
+    pub op: QueueOp,
+    pub selection: Vec<Selected>,
+    /// The filter text the selection came from (for the dialog and the audit log).
+    pub filter: String,
+    /// The user confirmed that the selection is the entire queue.
+    pub entire_queue: bool,
+}
+
+impl Request {
+    /// Build a request from message indices into `snapshot`.
+    #[must_use]
+    pub fn from_indices(snapshot: &Snapshot, indices: &[u32], op: QueueOp, filter: &str) -> Self {
+        let selection = indices
+            .iter()
+            .filter_map(|&i| snapshot.messages.get(i as usize))
+            .map(|m| Selected {
+                key: m.key(),
+                queue: m.queue.clone(),
+            })
+            .collect::<Vec<_>>();
+        let entire_queue = !selection.is_empty() && selection.len() == snapshot.len();
+        Self {
+            op,
+            selection,
+            filter: filter.to_owned(),
+            entire_queue,
+        }
+    }
+}
+
+/// What the confirm dialog (or the command-line prompt) shows before acting.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Preview {
+    pub messages: usize,
+    pub recipients: usize,
+    pub queues: Vec<(QueueName, usize)>,
+    /// Selected messages that also have recipients outside the filter.
+    pub partial: usize,
+    /// The first few (queue ID, sanitized sender).
+    pub sample: Vec<(QueueId, String)>,
+    /// Deleting this much deserves a deliberate act: type the number of messages.
+    pub needs_typed_confirmation: bool,
+    pub warnings: Vec<String>,
+}
+
+/// Facts for the confirm dialog. Pure: no IO.
+#[must_use]
+pub fn preview(snapshot: &Snapshot, req: &Request, partial: usize) -> Preview {
+    let by_id: HashMap<&QueueId, usize> = snapshot
+        .messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (&m.queue_id, i))
+        .collect();
+    let mut queues: BTreeMap<QueueName, usize> = BTreeMap::new();
+    let mut recipients = 0;
+    let mut forged_candidates = 0;
+    let mut not_held = 0;
+    for s in &req.selection {
+        *queues.entry(s.queue.clone()).or_default() += 1;
+        if s.queue != QueueName::Hold {
+            not_held += 1;
+        }
+        if let Some(m) = by_id
+            .get(&s.key.queue_id)
+            .and_then(|&i| snapshot.messages.get(i))
+        {
+            recipients += m.recipients.len();
+            if !m.null_sender {
+                forged_candidates += 1;
+            }
+        }
+    }
+    let messages = req.selection.len();
+    let mut warnings = Vec::new();
+    if partial > 0 {
+        warnings.push(format!(
+            "{partial} selected message{} also {} recipients outside the filter: Postfix acts on whole messages",
+            plural(partial),
+            if partial == 1 { "has" } else { "have" }
+        ));
+    }
+    match req.op {
+        QueueOp::Requeue if forged_candidates > 0 => warnings.push(format!(
+            "{forged_candidates} message{} with a non-null sender: if that sender is forged (spam), requeueing makes \
+             Postfix send NEW bounces to third parties. Prefer hold, then delete.",
+            plural(forged_candidates)
+        )),
+        QueueOp::Release if not_held > 0 => warnings.push(format!(
+            "{not_held} selected message{} not on hold; release leaves {} alone",
+            plural(not_held),
+            if not_held == 1 { "it" } else { "them" }
+        )),
+        QueueOp::Delete => warnings.push("deleting cannot be undone; hold (H) first keeps a way back".to_owned()),
+        _ => {}
+    }
+    if req.entire_queue {
+        warnings.push("the selection is the ENTIRE queue".to_owned());
+    }
+    Preview {
+        messages,
+        recipients,
+        queues: queues.into_iter().collect(),
+        partial,
+        sample: req
+            .selection
+            .iter()
+            .take(10)
+            .map(|s| (s.key.queue_id.clone(), sanitize(&s.key.sender).into_owned()))
+            .collect(),
+        needs_typed_confirmation: req.op == QueueOp::Delete
+            && (messages > TYPED_CONFIRMATION_OVER
+                || (messages > 1 && messages * 2 > snapshot.len())),
+        warnings,
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// How far a run has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Where and how to act.
+#[derive(Debug, Clone)]
+pub struct ExecOptions {
+    pub batch_size: usize,
+    /// Audit log file; `None` disables auditing (tests only).
+    pub audit_log: Option<PathBuf>,
+    /// Save the selected messages here (one `ID.txt` each) before acting.
+    pub export_dir: Option<PathBuf>,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: DEFAULT_BATCH,
+            audit_log: audit::default_path(),
+            export_dir: None,
+        }
+    }
+}
+
+/// What happened, per message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub op: QueueOp,
+    pub requested: usize,
+    /// postsuper confirmed these.
+    pub done: Vec<QueueId>,
+    /// No longer in the queue (before acting, or skipped by postsuper as absent).
+    pub gone: Vec<QueueId>,
+    /// Still listed under the same ID, but not the message the user saw (other arrival
+    /// time or sender: a reused ID), or moved to another queue. Not touched.
+    pub changed: Vec<QueueId>,
+    /// Asked for but refused, with why.
+    pub failed: Vec<(QueueId, String)>,
+    /// Not attempted because the run was interrupted.
+    pub skipped: Vec<QueueId>,
+    pub errors: Vec<String>,
+    /// postsuper's summary lines.
+    pub summary: Vec<String>,
+    pub exported: Option<PathBuf>,
+    pub interrupted: bool,
+    /// Where the audit entry went, or why it could not be written.
+    #[serde(skip)]
+    pub audit: Result<PathBuf, String>,
+    #[serde(skip)]
+    pub took: Duration,
+}
+
+impl Outcome {
+    fn new(op: QueueOp, requested: usize) -> Self {
+        Self {
+            op,
+            requested,
+            done: Vec::new(),
+            gone: Vec::new(),
+            changed: Vec::new(),
+            failed: Vec::new(),
+            skipped: Vec::new(),
+            errors: Vec::new(),
+            summary: Vec::new(),
+            exported: None,
+            interrupted: false,
+            audit: Err("not written".to_owned()),
+            took: Duration::ZERO,
+        }
+    }
+
+    /// One line for a popup or the terminal.
+    #[must_use]
+    pub fn headline(&self) -> String {
+        let mut s = format!("{} {}: {} done", self.op, self.requested, self.done.len());
+        for (n, what) in [
+            (self.gone.len(), "no longer in the queue"),
+            (self.changed.len(), "changed (not touched)"),
+            (self.failed.len(), "failed"),
+            (self.skipped.len(), "skipped (interrupted)"),
+        ] {
+            if n > 0 {
+                s.push_str(&format!(", {n} {what}"));
+            }
+        }
+        s
+    }
+
+    /// Everything asked for was done.
+    #[must_use]
+    pub fn complete(&self) -> bool {
+        self.done.len() == self.requested && self.errors.is_empty()
+    }
+}
+
+/// Re-verify the selection against a fresh listing: (still the same message, gone, changed).
+#[must_use]
+pub fn verify(
+    fresh: &Snapshot,
+    selection: &[Selected],
+) -> (Vec<Target>, Vec<QueueId>, Vec<QueueId>) {
+    let now: HashMap<&QueueId, usize> = fresh
+        .messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (&m.queue_id, i))
+        .collect();
+    let mut keep = Vec::with_capacity(selection.len());
+    let mut gone = Vec::new();
+    let mut changed = Vec::new();
+    for s in selection {
+        match now
+            .get(&s.key.queue_id)
+            .and_then(|&i| fresh.messages.get(i))
+        {
+            None => gone.push(s.key.queue_id.clone()),
+            Some(m)
+                if m.arrival_time == s.key.arrival_time
+                    && m.sender == s.key.sender
+                    && m.queue == s.queue =>
+            {
+                keep.push(Target {
+                    queue_id: m.queue_id.clone(),
+                    queue: m.queue.clone(),
+                });
+            }
+            Some(_) => changed.push(s.key.queue_id.clone()),
+        }
+    }
+    (keep, gone, changed)
+}
+
+/// Run the whole protocol. IO: call it from a blocking thread, never from `update()`.
+///
+/// # Errors
+/// When the verification listing fails or the queue refuses the change (not root).
+/// An audit entry is written in both cases.
+pub fn execute(
+    queue: &dyn MailQueue,
+    req: &Request,
+    opts: &ExecOptions,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<Outcome, PostfixError> {
+    let started = Instant::now();
+    let mut out = Outcome::new(req.op, req.selection.len());
+    let result = run_protocol(queue, req, opts, progress, cancel, &mut out);
+    out.took = started.elapsed();
+    let error = result.as_ref().err().map(ToString::to_string);
+    if let Some(path) = &opts.audit_log {
+        let entry = audit::Entry::new(queue.describe(), req, &out, error.as_deref());
+        out.audit = audit::append(path, &entry)
+            .map(|()| path.clone())
+            .map_err(|e| e.to_string());
+    } else {
+        out.audit = Err("audit disabled".to_owned());
+    }
+    result.map(|()| out)
+}
+
+fn run_protocol(
+    queue: &dyn MailQueue,
+    req: &Request,
+    opts: &ExecOptions,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+    out: &mut Outcome,
+) -> Result<(), PostfixError> {
+    if let Some(why) = queue.read_only_reason() {
+        return Err(PostfixError::ReadOnly(why));
+    }
+    let fresh = queue.list()?;
+    let (mut targets, gone, changed) = verify(&fresh, &req.selection);
+    out.gone = gone;
+    out.changed = changed;
+    // postsuper skips these silently; say why instead of calling them gone.
+    targets.retain(|t| match (req.op, &t.queue) {
+        (QueueOp::Release, q) if *q != QueueName::Hold => {
+            out.failed
+                .push((t.queue_id.clone(), "not on hold".to_owned()));
+            false
+        }
+        (QueueOp::Hold, QueueName::Hold) => {
+            out.failed
+                .push((t.queue_id.clone(), "already on hold".to_owned()));
+            false
+        }
+        _ => true,
+    });
+    if let Some(dir) = &opts.export_dir {
+        let ids: Vec<QueueId> = targets.iter().map(|t| t.queue_id.clone()).collect();
+        // Evidence was asked for: without it, do not act.
+        out.exported = Some(
+            export::export(queue, &ids, dir).map_err(|e| PostfixError::Io {
+                program: "export".to_owned(),
+                source: std::io::Error::other(format!("{}: {e}", dir.display())),
+            })?,
+        );
+    }
+    let total = targets.len();
+    let batch = opts.batch_size.max(1);
+    let mut sent = 0;
+    progress(Progress { done: 0, total });
+    for chunk in targets.chunks(batch) {
+        if cancel.load(Ordering::SeqCst) {
+            out.interrupted = true;
+            out.skipped
+                .extend(targets[sent..].iter().map(|t| t.queue_id.clone()));
+            break;
+        }
+        let report = queue.apply(req.op, chunk)?;
+        out.done.extend(report.done);
+        out.gone.extend(report.gone);
+        out.failed.extend(
+            report
+                .invalid
+                .into_iter()
+                .map(|id| (id, "invalid queue ID".to_owned())),
+        );
+        out.errors.extend(report.errors);
+        out.summary.extend(report.summary);
+        sent += chunk.len();
+        progress(Progress { done: sent, total });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
