@@ -163,18 +163,30 @@ fn run_tui(opts: &GlobalOpts) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    rt.block_on(event_loop(app, queue))?;
+    let exec = ops::ExecOptions {
+        audit_log: opts.audit_log.clone().or_else(ops::audit::default_path),
+        ..ops::ExecOptions::default()
+    };
+    rt.block_on(event_loop(app, queue, exec))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The loop: wait for input, an IO result, the refresh tick or a signal; drain everything
 /// already queued; update; draw once. Nothing wakes it while idle, so idle CPU is ~0.
-async fn event_loop(mut app: App, mut queue: Arc<dyn MailQueue>) -> Result<()> {
+async fn event_loop(app: App, queue: Arc<dyn MailQueue>, exec: ops::ExecOptions) -> Result<()> {
+    let mut app = app;
     let (mut terminal, _guard) = tui::init().context("cannot set up the terminal")?;
     let (input_tx, mut input_rx) = mpsc::channel::<Event>(256);
     let stop = Arc::new(AtomicBool::new(false));
     let input = tui::spawn_input(input_tx, stop.clone());
     let (io_tx, mut io_rx) = mpsc::unbounded_channel::<Action>();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut runner = Runner {
+        queue,
+        exec,
+        cancel: cancel.clone(),
+        tx: io_tx,
+    };
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
     let mut pending = vec![Action::Refresh];
@@ -183,7 +195,7 @@ async fn event_loop(mut app: App, mut queue: Arc<dyn MailQueue>) -> Result<()> {
         for a in pending.drain(..) {
             app.now = parse::unix_now();
             if let Some(effect) = update(&mut app, a) {
-                run_effect(&mut queue, effect, &io_tx);
+                runner.run(effect);
             }
         }
         if app.should_quit {
@@ -214,6 +226,8 @@ async fn event_loop(mut app: App, mut queue: Arc<dyn MailQueue>) -> Result<()> {
         }
     };
     stop.store(true, Ordering::Relaxed);
+    // A bulk action still running stops after its current batch (and writes its audit line).
+    cancel.store(true, Ordering::SeqCst);
     drop(terminal);
     drop(_guard);
     let _ = input.join();
@@ -233,38 +247,59 @@ fn push_event(app: &App, ev: Event, pending: &mut Vec<Action>) {
     }
 }
 
-/// Run an [`Effect`] on a blocking thread; its result comes back as an [`Action`].
-fn run_effect(queue: &mut Arc<dyn MailQueue>, effect: Effect, tx: &UnboundedSender<Action>) {
-    let effect = match effect {
-        Effect::FallbackToDemo => {
-            *queue = Arc::new(ReplayQueue::demo());
-            Effect::Load
-        }
-        e => e,
-    };
-    let q = queue.clone();
-    let tx = tx.clone();
-    tokio::task::spawn_blocking(move || {
-        let action = match effect {
-            Effect::Load | Effect::FallbackToDemo => {
-                Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
-                    not_installed: matches!(e, PostfixError::NotFound(_)),
-                    message: e.to_string(),
-                }))
+/// What the event loop needs to run effects: the queue, the bulk-action options and the
+/// flag that interrupts a running bulk action between batches.
+struct Runner {
+    queue: Arc<dyn MailQueue>,
+    exec: ops::ExecOptions,
+    cancel: Arc<AtomicBool>,
+    tx: UnboundedSender<Action>,
+}
+
+impl Runner {
+    /// Run an [`Effect`] on a blocking thread; its result comes back as an [`Action`].
+    fn run(&mut self, effect: Effect) {
+        let effect = match effect {
+            Effect::FallbackToDemo => {
+                self.queue = Arc::new(ReplayQueue::demo());
+                Effect::Load
             }
-            Effect::Apply {
-                op,
-                targets,
-                filter,
-            } => {
-                tracing::info!(op = %op, count = targets.len(), filter = %filter, "postsuper from the TUI");
-                Action::Applied(q.apply(op, &targets).map_err(|e| e.to_string()))
+            Effect::Interrupt => {
+                self.cancel.store(true, Ordering::SeqCst);
+                return;
             }
-            Effect::Read { id, body } => {
-                Action::ReadDone(q.read(&[id], ReadParts { body }).map_err(|e| e.to_string()))
-            }
+            e => e,
         };
-        // The loop may have quit meanwhile; then nobody wants the result.
-        let _ = tx.send(action);
-    });
+        let q = self.queue.clone();
+        let tx = self.tx.clone();
+        let exec = self.exec.clone();
+        let cancel = self.cancel.clone();
+        tokio::task::spawn_blocking(move || {
+            let action = match effect {
+                Effect::Load | Effect::FallbackToDemo | Effect::Interrupt => {
+                    Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
+                        not_installed: matches!(e, PostfixError::NotFound(_)),
+                        message: e.to_string(),
+                    }))
+                }
+                Effect::Apply(req) => {
+                    cancel.store(false, Ordering::SeqCst);
+                    let progress_tx = tx.clone();
+                    let mut progress = |p: ops::Progress| {
+                        let _ = progress_tx.send(Action::Progress(p));
+                    };
+                    Action::Applied(
+                        ops::execute(q.as_ref(), &req, &exec, &mut progress, &cancel)
+                            .map(Box::new)
+                            .map_err(|e| e.to_string()),
+                    )
+                }
+                Effect::Read { id, body } => {
+                    Action::ReadDone(q.read(&[id], ReadParts { body }).map_err(|e| e.to_string()))
+                }
+            };
+            // The loop may have quit meanwhile; then nobody wants the result.
+            let _ = tx.send(action);
+        });
+    }
 }

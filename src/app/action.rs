@@ -10,7 +10,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Snapshot;
-use crate::postfix::{OpReport, ReadReport};
+use crate::ops::{Outcome, Progress};
+use crate::postfix::ReadReport;
 
 /// What the user (or a finished IO job) asks the app to do.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,9 +76,12 @@ pub enum Action {
     /// A listing finished.
     #[serde(skip)]
     Loaded(Result<Arc<Snapshot>, LoadError>),
-    /// A `postsuper` run finished.
+    /// A bulk action ([`crate::ops::execute`]) reported progress.
     #[serde(skip)]
-    Applied(Result<OpReport, String>),
+    Progress(Progress),
+    /// A bulk action finished.
+    #[serde(skip)]
+    Applied(Result<Box<Outcome>, String>),
     /// A `postcat` read for the detail view finished.
     #[serde(skip)]
     ReadDone(Result<ReadReport, String>),

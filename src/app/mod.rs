@@ -29,16 +29,14 @@ pub use update::{Effect, update};
 use crate::model::filter::{Filter, Match, Selection, select};
 use crate::model::group::{Group, GroupKey, Grouping, SortBy, group};
 use crate::model::{MessageKey, QueueFile, QueueId, QueueName, Snapshot};
-use crate::postfix::{QueueOp, Target};
+use crate::ops;
+use crate::postfix::QueueOp;
 
 /// Number of buckets in a group's arrival sparkline.
 pub const SPARK_BUCKETS: usize = 10;
 
 /// The sparkline covers at most the last six hours before the newest arrival.
 pub const SPARK_WINDOW_SECS: i64 = 6 * 3_600;
-
-/// At or above this many messages the confirm dialog asks to type the count, not just `y`.
-pub const TYPED_CONFIRMATION_AT: usize = 1_000;
 
 /// Which key table applies: the focused pane, or the overlay on top of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,29 +104,22 @@ pub struct FilterInput {
     pub matches: usize,
 }
 
-/// A queue change waiting for confirmation: everything the dialog states, computed once.
+/// A queue change waiting for confirmation: the request exactly as the user saw it, and
+/// the facts the dialog states ([`ops::preview`], computed once when the dialog opens).
 #[derive(Debug, Clone)]
 pub struct Pending {
-    pub op: QueueOp,
-    pub targets: Vec<Target>,
-    pub recipients: usize,
-    pub queues: Vec<(QueueName, usize)>,
-    /// Selected messages that also have recipients outside the filter: Postfix acts on
-    /// whole messages, so those recipients are affected too.
-    pub partial: usize,
-    pub sample: Vec<(QueueId, String)>,
-    pub filter: String,
+    pub request: ops::Request,
+    pub preview: ops::Preview,
     /// What was chosen: "3 marked messages", "group reason: …", "message 4B2F41C0A8".
     pub scope: String,
-    pub warnings: Vec<String>,
-    pub needs_typed_confirmation: bool,
+    /// Digits typed so far when `preview.needs_typed_confirmation`.
     pub typed: String,
 }
 
 impl Pending {
     #[must_use]
     pub fn messages(&self) -> usize {
-        self.targets.len()
+        self.preview.messages
     }
 }
 
@@ -585,71 +576,23 @@ impl App {
     /// Everything the confirm dialog states about applying `op` to `indices`.
     #[must_use]
     pub fn pending(&self, op: QueueOp, indices: &[u32], scope: String) -> Pending {
-        let mut recipients = 0;
-        let mut per_queue: Vec<(QueueName, usize)> = Vec::new();
-        let mut partial = 0;
-        let mut not_held = 0;
-        let mut targets = Vec::with_capacity(indices.len());
-        let mut sample = Vec::new();
-        for &i in indices {
-            let Some(m) = self.snapshot.messages.get(i as usize) else {
-                continue;
-            };
-            recipients += m.recipients.len();
-            match per_queue.iter_mut().find(|(q, _)| *q == m.queue) {
-                Some((_, n)) => *n += 1,
-                None => per_queue.push((m.queue.clone(), 1)),
-            }
-            if !self.filter.is_empty() && self.filter.matches(m, self.now) != Match::Whole {
-                partial += 1;
-            }
-            if m.queue != QueueName::Hold {
-                not_held += 1;
-            }
-            if sample.len() < 10 {
-                sample.push((
-                    m.queue_id.clone(),
-                    crate::model::text::snippet(&m.sender, 40),
-                ));
-            }
-            targets.push(Target {
-                queue_id: m.queue_id.clone(),
-                queue: m.queue.clone(),
-            });
-        }
-        per_queue.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
-        let mut warnings = Vec::new();
-        if op == QueueOp::Release && not_held > 0 {
-            warnings.push(format!(
-                "{not_held} of these are not on hold; release skips them"
-            ));
-        }
-        if op == QueueOp::Delete {
-            warnings.push("deleting cannot be undone (hold first if unsure)".to_owned());
-        }
-        if partial > 0 {
-            warnings.push(format!(
-                "{partial} message{} also ha{} recipients outside the filter",
-                plural(partial),
-                if partial == 1 { "s" } else { "ve" }
-            ));
-        }
-        let entire_queue = !targets.is_empty() && targets.len() == self.snapshot.len();
-        if entire_queue && targets.len() > 1 {
-            warnings.push("this is the ENTIRE queue".to_owned());
-        }
+        // Partial: selected, but with recipients the filter does not match. Postfix acts on
+        // whole messages, so those recipients are affected too.
+        let partial = if self.filter.is_empty() {
+            0
+        } else {
+            indices
+                .iter()
+                .filter_map(|&i| self.snapshot.messages.get(i as usize))
+                .filter(|m| self.filter.matches(m, self.now) != Match::Whole)
+                .count()
+        };
+        let request = ops::Request::from_indices(&self.snapshot, indices, op, self.filter.text());
+        let preview = ops::preview(&self.snapshot, &request, partial);
         Pending {
-            op,
-            needs_typed_confirmation: targets.len() >= TYPED_CONFIRMATION_AT
-                || (entire_queue && targets.len() > 1),
-            targets,
-            recipients,
-            queues: per_queue,
-            partial,
-            sample,
-            filter: self.filter.text().to_owned(),
+            request,
+            preview,
             scope,
-            warnings,
             typed: String::new(),
         }
     }

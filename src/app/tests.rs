@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::testing::{NOW, app_on, snapshot_of, storm_queue};
 use super::*;
 use crate::model::QueueName;
-use crate::postfix::{MailQueue, OpReport};
+use crate::postfix::MailQueue;
 
 fn run(app: &mut App, actions: impl IntoIterator<Item = Action>) -> Vec<Effect> {
     actions.into_iter().filter_map(|a| update(app, a)).collect()
@@ -139,25 +139,42 @@ fn hold_asks_first_and_confirm_applies_exactly_the_marked_messages() {
         panic!("confirm dialog should be open")
     };
     assert_eq!(p.messages(), 2);
-    assert_eq!(p.recipients, 2);
-    assert_eq!(p.queues, vec![(QueueName::Deferred, 2)]);
-    assert!(!p.needs_typed_confirmation);
+    assert_eq!(p.preview.recipients, 2);
+    assert_eq!(p.preview.queues, vec![(QueueName::Deferred, 2)]);
+    assert!(!p.preview.needs_typed_confirmation);
     assert_eq!(
         update(&mut app, Action::ConfirmSingle),
         None,
         "Enter does not confirm two messages"
     );
-    let Some(Effect::Apply { op, targets, .. }) = update(&mut app, Action::Confirm) else {
+    let Some(Effect::Apply(req)) = update(&mut app, Action::Confirm) else {
         panic!("y should confirm")
     };
-    assert_eq!(op, QueueOp::Hold);
-    let got: Vec<_> = targets.iter().map(|t| t.queue_id.clone()).collect();
+    assert_eq!(req.op, QueueOp::Hold);
+    let got: Vec<_> = req
+        .selection
+        .iter()
+        .map(|s| s.key.queue_id.clone())
+        .collect();
     assert_eq!(got, want);
     assert!(app.applying);
+    // Esc on the progress popup interrupts instead of hiding a running action.
+    assert_eq!(update(&mut app, Action::Cancel), Some(Effect::Interrupt));
     // The result comes back: popup, marks cleared, and a refresh.
-    let report = q.apply(op, &targets).unwrap();
+    let exec = crate::ops::ExecOptions {
+        audit_log: None,
+        ..crate::ops::ExecOptions::default()
+    };
+    let out = crate::ops::execute(
+        &q,
+        &req,
+        &exec,
+        &mut |_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .unwrap();
     assert_eq!(
-        update(&mut app, Action::Applied(Ok(report))),
+        update(&mut app, Action::Applied(Ok(Box::new(out)))),
         Some(Effect::Load)
     );
     let Overlay::Popup(p) = &app.overlay else {
@@ -177,7 +194,7 @@ fn single_message_confirms_with_enter() {
     update(&mut app, Action::Delete);
     let fx = update(&mut app, Action::ConfirmSingle);
     assert!(
-        matches!(fx, Some(Effect::Apply { ref targets, op: QueueOp::Delete, .. }) if targets.len() == 1)
+        matches!(fx, Some(Effect::Apply(ref r)) if r.selection.len() == 1 && r.op == QueueOp::Delete)
     );
 }
 
@@ -191,14 +208,14 @@ fn whole_queue_needs_the_count_typed() {
     let Overlay::Confirm(p) = &app.overlay else {
         panic!()
     };
-    assert!(p.needs_typed_confirmation);
-    assert!(p.warnings.iter().any(|w| w.contains("ENTIRE")));
+    assert!(p.preview.needs_typed_confirmation);
+    assert!(p.preview.warnings.iter().any(|w| w.contains("ENTIRE")));
     for c in "39".chars() {
         update(&mut app, Action::Input(c));
     }
     assert!(matches!(
         update(&mut app, Action::Confirm),
-        Some(Effect::Apply { ref targets, .. }) if targets.len() == 39
+        Some(Effect::Apply(ref r)) if r.selection.len() == 39 && r.entire_queue
     ));
 }
 
@@ -215,9 +232,9 @@ fn confirm_dialog_counts_partial_matches() {
         panic!()
     };
     assert_eq!(p.messages(), 1);
-    assert_eq!(p.recipients, 2);
-    assert_eq!(p.filter, "alice");
-    assert_eq!(p.sample[0].0.as_str(), "4B2F41C0A8");
+    assert_eq!(p.preview.recipients, 2);
+    assert_eq!(p.request.filter, "alice");
+    assert_eq!(p.preview.sample[0].0.as_str(), "4B2F41C0A8");
 }
 
 #[test]
@@ -239,7 +256,7 @@ fn read_only_can_never_produce_apply() {
             }
             let fx = update(&mut app, a.clone());
             assert!(
-                !matches!(fx, Some(Effect::Apply { .. })),
+                !matches!(fx, Some(Effect::Apply(_))),
                 "{a:?} produced an apply in read-only mode"
             );
             assert!(!matches!(app.overlay, Overlay::Confirm(_)));
@@ -252,7 +269,7 @@ fn read_only_can_never_produce_apply() {
             Action::Confirm,
             Action::ConfirmSingle,
         ] {
-            assert!(!matches!(update(&mut app, a), Some(Effect::Apply { .. })));
+            assert!(!matches!(update(&mut app, a), Some(Effect::Apply(_))));
         }
     }
     assert!(
@@ -357,7 +374,6 @@ fn failed_apply_shows_a_popup_and_refreshes() {
     );
     assert_eq!(fx, Some(Effect::Load));
     assert!(matches!(&app.overlay, Overlay::Popup(p) if p.title == "Failed"));
-    let _ = OpReport::default();
 }
 
 #[test]

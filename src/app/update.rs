@@ -11,23 +11,41 @@ use crate::model::filter::Filter;
 use crate::model::group::{GroupKey, SortBy};
 use crate::model::text::sanitize;
 use crate::model::{QueueId, Snapshot};
-use crate::postfix::{OpReport, QueueOp, ReadReport, Target};
+use crate::ops::{self, Outcome};
+use crate::postfix::{QueueOp, ReadReport};
 
 /// IO the event loop must run for the app.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Effect {
     /// List the queue (at most one listing is in flight; see `App::refresh_pending`).
     Load,
-    /// Run `postsuper` on exactly these targets. Only produced by a confirmed dialog.
-    Apply {
-        op: QueueOp,
-        targets: Vec<Target>,
-        filter: String,
-    },
+    /// Run the bulk-action protocol ([`crate::ops::execute`]) on exactly this request.
+    /// Only a confirmed dialog produces it, and never in read-only mode.
+    Apply(Box<ops::Request>),
+    /// Stop a running bulk action between batches (Esc on the progress popup).
+    Interrupt,
     /// Read one queue file for the detail view.
     Read { id: QueueId, body: bool },
     /// Postfix is not installed: switch to the demo queue, then list it.
     FallbackToDemo,
+}
+
+impl PartialEq for Effect {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Load, Self::Load)
+            | (Self::Interrupt, Self::Interrupt)
+            | (Self::FallbackToDemo, Self::FallbackToDemo) => true,
+            (Self::Apply(a), Self::Apply(b)) => {
+                a.op == b.op
+                    && a.selection == b.selection
+                    && a.filter == b.filter
+                    && a.entire_queue == b.entire_queue
+            }
+            (Self::Read { id: a, body: x }, Self::Read { id: b, body: y }) => a == b && x == y,
+            _ => false,
+        }
+    }
 }
 
 /// Apply one action to the app.
@@ -40,6 +58,19 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         Action::Resize => None,
         Action::Loaded(r) => loaded(app, r),
         Action::Applied(r) => applied(app, r),
+        Action::Progress(p) => {
+            if let Overlay::Popup(popup) = &mut app.overlay {
+                if popup.busy {
+                    popup.lines = vec![format!(
+                        "{} of {} message{} sent to postsuper",
+                        crate::ui::count(p.done),
+                        crate::ui::count(p.total),
+                        plural(p.total)
+                    )];
+                }
+            }
+            None
+        }
         Action::ReadDone(r) => read_done(app, r),
         Action::Refresh => request_load(app),
         Action::ToggleFreeze => {
@@ -59,10 +90,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         Action::Requeue => open_confirm(app, QueueOp::Requeue),
         Action::Confirm => confirm(app, false),
         Action::ConfirmSingle => confirm(app, true),
-        Action::Cancel => {
-            cancel(app);
-            None
-        }
+        Action::Cancel => cancel(app),
         Action::OpenFilter => {
             let text = app.filter.text().to_owned();
             app.overlay = Overlay::Filter(FilterInput {
@@ -264,31 +292,49 @@ fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> 
     None
 }
 
-fn applied(app: &mut App, r: Result<OpReport, String>) -> Option<Effect> {
+fn applied(app: &mut App, r: Result<Box<Outcome>, String>) -> Option<Effect> {
     app.applying = false;
     app.overlay = Overlay::Popup(match r {
-        Ok(rep) => {
+        Ok(out) => {
             let mut lines = vec![
-                format!("done: {}", rep.done.len()),
-                format!("no longer in queue: {}", rep.gone.len()),
+                format!("done: {}", out.done.len()),
+                format!("no longer in queue: {}", out.gone.len()),
             ];
-            if !rep.invalid.is_empty() {
-                lines.push(format!("refused (invalid ID): {}", rep.invalid.len()));
+            for (n, what) in [
+                (out.changed.len(), "changed since you chose (not touched)"),
+                (out.failed.len(), "failed"),
+                (out.skipped.len(), "skipped (interrupted)"),
+            ] {
+                if n > 0 {
+                    lines.push(format!("{what}: {n}"));
+                }
             }
-            lines.extend(rep.summary.iter().map(|s| sanitize(s).into_owned()));
             lines.extend(
-                rep.errors
+                out.failed
+                    .iter()
+                    .take(3)
+                    .map(|(id, why)| format!("  {id}: {}", sanitize(why))),
+            );
+            lines.extend(out.summary.iter().map(|s| sanitize(s).into_owned()));
+            lines.extend(
+                out.errors
                     .iter()
                     .take(5)
                     .map(|s| format!("error: {}", sanitize(s))),
             );
-            if rep.errors.len() > 5 {
-                lines.push(format!("… and {} more errors", rep.errors.len() - 5));
+            if out.errors.len() > 5 {
+                lines.push(format!("… and {} more errors", out.errors.len() - 5));
+            }
+            match &out.audit {
+                Ok(p) => lines.push(format!("audit: {}", sanitize(&p.display().to_string()))),
+                Err(e) => lines.push(format!("audit: {}", sanitize(e))),
             }
             app.clear_marks();
             Popup {
-                title: if rep.errors.is_empty() && rep.invalid.is_empty() {
+                title: if out.complete() {
                     "Done".to_owned()
+                } else if out.interrupted {
+                    "Interrupted".to_owned()
                 } else {
                     "Done, with problems".to_owned()
                 },
@@ -298,10 +344,7 @@ fn applied(app: &mut App, r: Result<OpReport, String>) -> Option<Effect> {
         }
         Err(e) => Popup {
             title: "Failed".to_owned(),
-            lines: vec![
-                sanitize(&e).into_owned(),
-                "nothing was changed by mailq-tui".to_owned(),
-            ],
+            lines: vec![sanitize(&e).into_owned()],
             busy: false,
         },
     });
@@ -358,17 +401,16 @@ fn confirm(app: &mut App, enter: bool) -> Option<Effect> {
     if enter && n != 1 {
         app.status = Some(error(format!(
             "Enter confirms single messages only: press y to {} {n} messages",
-            p.op
+            p.request.op
         )));
         return None;
     }
-    if p.needs_typed_confirmation && p.typed != n.to_string() {
+    if p.preview.needs_typed_confirmation && p.typed != n.to_string() {
         app.status = Some(error(format!("type {n} and press y to confirm")));
         return None;
     }
-    let op = p.op;
-    let targets = std::mem::take(&mut p.targets);
-    let filter = std::mem::take(&mut p.filter);
+    let request = p.request.clone();
+    let op = request.op;
     app.applying = true;
     app.status = None;
     app.overlay = Overlay::Popup(Popup {
@@ -376,11 +418,7 @@ fn confirm(app: &mut App, enter: bool) -> Option<Effect> {
         lines: vec![format!("{} {} message{}", op.verb(), n, plural(n))],
         busy: true,
     });
-    Some(Effect::Apply {
-        op,
-        targets,
-        filter,
-    })
+    Some(Effect::Apply(Box::new(request)))
 }
 
 fn capitalize(s: &str) -> String {
@@ -390,7 +428,7 @@ fn capitalize(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn cancel(app: &mut App) {
+fn cancel(app: &mut App) -> Option<Effect> {
     match &app.overlay {
         Overlay::Filter(input) => {
             let before = input.before.clone();
@@ -398,9 +436,14 @@ fn cancel(app: &mut App) {
             app.reselect();
             app.overlay = Overlay::None;
         }
-        Overlay::Popup(p) if p.busy => {}
+        // A running action stops between batches and then reports exactly what it did.
+        Overlay::Popup(p) if p.busy => {
+            app.status = Some(info("stopping after the current batch…".to_owned()));
+            return Some(Effect::Interrupt);
+        }
         _ => app.overlay = Overlay::None,
     }
+    None
 }
 
 fn typed(app: &mut App, c: Option<char>) {

@@ -8,9 +8,12 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, centered, clear, count, fit};
 use crate::app::{Pending, plural};
+use crate::ops::Preview;
 
-pub fn render(f: &mut Frame, area: Rect, p: &Pending, theme: &Theme) {
-    let n = p.messages();
+pub fn render(f: &mut Frame, area: Rect, pending: &Pending, theme: &Theme) {
+    let p: &Preview = &pending.preview;
+    let op = pending.request.op;
+    let n = p.messages;
     let inner_w = usize::from(area.width.min(72).saturating_sub(2));
     let queues: Vec<String> = p
         .queues
@@ -21,7 +24,7 @@ pub fn render(f: &mut Frame, area: Rect, p: &Pending, theme: &Theme) {
         Line::styled(
             format!(
                 "{} {} message{} ({} recipient{})?",
-                capitalize(p.op.verb()),
+                capitalize(op.verb()),
                 count(n),
                 plural(n),
                 count(p.recipients),
@@ -29,15 +32,15 @@ pub fn render(f: &mut Frame, area: Rect, p: &Pending, theme: &Theme) {
             ),
             theme.heading(),
         ),
-        Line::raw(fit(&format!("what:   {}", p.scope), inner_w)),
+        Line::raw(fit(&format!("what:   {}", pending.scope), inner_w)),
         Line::raw(fit(&format!("queues: {}", queues.join(", ")), inner_w)),
         Line::raw(fit(
             &format!(
                 "filter: {}",
-                if p.filter.is_empty() {
+                if pending.request.filter.is_empty() {
                     "(none)"
                 } else {
-                    &p.filter
+                    &pending.request.filter
                 }
             ),
             inner_w,
@@ -69,7 +72,7 @@ pub fn render(f: &mut Frame, area: Rect, p: &Pending, theme: &Theme) {
             Span::raw(format!("type {n} then ")),
             Span::styled("y", theme.key()),
             Span::raw(": "),
-            Span::styled(format!("{}{}", p.typed, theme.caret()), theme.key()),
+            Span::styled(format!("{}{}", pending.typed, theme.caret()), theme.key()),
         ]));
     }
     let mut keys = vec![
@@ -90,7 +93,7 @@ pub fn render(f: &mut Frame, area: Rect, p: &Pending, theme: &Theme) {
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(theme.block(format!(" {} ", capitalize(p.op.verb())), true)),
+            .block(theme.block(format!(" {} ", capitalize(op.verb())), true)),
         rect,
     );
 }

@@ -170,7 +170,9 @@ fn every_screen_survives_every_small_size() {
         vec![Action::ToggleHelp],
         vec![Action::OpenFilter, Action::Input('x')],
         vec![Action::MarkAllMatching, Action::Delete],
-        vec![Action::Applied(Ok(crate::postfix::OpReport::default()))],
+        vec![Action::Applied(Err(
+            "postsuper: permission denied".to_owned()
+        ))],
         vec![Action::NextGrouping; 9],
     ];
     for setup in setups {
