@@ -59,15 +59,15 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         Action::Loaded(r) => loaded(app, r),
         Action::Applied(r) => applied(app, r),
         Action::Progress(p) => {
-            if let Overlay::Popup(popup) = &mut app.overlay {
-                if popup.busy {
-                    popup.lines = vec![format!(
-                        "{} of {} message{} sent to postsuper",
-                        crate::ui::count(p.done),
-                        crate::ui::count(p.total),
-                        plural(p.total)
-                    )];
-                }
+            if let Overlay::Popup(popup) = &mut app.overlay
+                && popup.busy
+            {
+                popup.lines = vec![format!(
+                    "{} of {} message{} sent to postsuper",
+                    crate::ui::count(p.done),
+                    crate::ui::count(p.total),
+                    plural(p.total)
+                )];
             }
             None
         }
