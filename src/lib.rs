@@ -133,6 +133,14 @@ const DEFAULT_REFRESH: Duration = Duration::from_secs(10);
 /// When Postfix is not installed the demo queue stands in, with a DEMO badge and a note, so
 /// `mailq-tui` on a laptop shows something useful instead of an error.
 fn run_tui(opts: &GlobalOpts) -> Result<ExitCode> {
+    // The config file is read (and a typo in it reported) before the terminal goes raw.
+    let cfg = config::load(opts.config.as_deref())?.config;
+    let keymap = app::Keymap::default()
+        .with_overrides(cfg.keys.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(anyhow::Error::msg)?;
+    let mut opts = opts.clone();
+    opts.config_dir = opts.config_dir.or(cfg.config_dir.clone());
+    let opts = &opts;
     let (queue, demo_note): (Box<dyn MailQueue>, _) = match open_queue(opts) {
         Ok(q) => (q, None),
         Err(e @ PostfixError::NotFound(_)) if opts.from_file.is_none() => (
@@ -150,13 +158,19 @@ fn run_tui(opts: &GlobalOpts) -> Result<ExitCode> {
     let app = App::new(Options {
         source: queue.describe(),
         read_only,
-        alert_at: opts.alert_at,
-        refresh_every: opts
-            .refresh
-            .map_or(DEFAULT_REFRESH, |s| Duration::from_secs(s.max(1))),
+        alert_at: opts.alert_at.or(cfg.alert_at),
+        refresh_every: Duration::from_secs(
+            config::layer(opts.refresh, Some(cfg.refresh), DEFAULT_REFRESH.as_secs()).max(1),
+        ),
         demo: opts.demo || demo_note.is_some(),
         demo_note,
-        look: tui::look_from_env(),
+        look: {
+            let mut look = tui::look_from_env();
+            look.color &= cfg.theme != config::Theme::Monochrome;
+            look
+        },
+        keymap,
+        group_key: Some(cfg.default_grouping),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -164,7 +178,11 @@ fn run_tui(opts: &GlobalOpts) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let exec = ops::ExecOptions {
-        audit_log: opts.audit_log.clone().or_else(ops::audit::default_path),
+        audit_log: opts
+            .audit_log
+            .clone()
+            .or(cfg.audit_log)
+            .or_else(ops::audit::default_path),
         ..ops::ExecOptions::default()
     };
     rt.block_on(event_loop(app, queue, exec))?;

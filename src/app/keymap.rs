@@ -100,6 +100,52 @@ pub fn normalize(ev: KeyEvent) -> Key {
     Key { code, mods }
 }
 
+/// Parse a key as the config file writes it: `x`, `X`, `ctrl-r`, `alt-x`, `shift-tab`,
+/// `enter`, `esc`, `space`, `tab`, `backspace`, `up`/`down`/`left`/`right`, `home`/`end`,
+/// `pageup`/`pagedown`. The result is normalized like a terminal event.
+#[must_use]
+pub fn parse_key(spec: &str) -> Option<Key> {
+    let mut mods = KeyModifiers::NONE;
+    let mut rest = spec;
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        if let Some(r) = lower.strip_prefix("ctrl-").map(|_| &rest[5..]) {
+            mods |= KeyModifiers::CONTROL;
+            rest = r;
+        } else if let Some(r) = lower.strip_prefix("alt-").map(|_| &rest[4..]) {
+            mods |= KeyModifiers::ALT;
+            rest = r;
+        } else if let Some(r) = lower.strip_prefix("shift-").map(|_| &rest[6..]) {
+            mods |= KeyModifiers::SHIFT;
+            rest = r;
+        } else {
+            break;
+        }
+    }
+    let mut chars = rest.chars();
+    let code = match (chars.next(), chars.next()) {
+        (Some(c), None) if !c.is_control() => KeyCode::Char(c),
+        _ => match rest.to_ascii_lowercase().as_str() {
+            "enter" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "space" => KeyCode::Char(' '),
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "backspace" => KeyCode::Backspace,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pageup" => KeyCode::PageUp,
+            "pagedown" => KeyCode::PageDown,
+            _ => return None,
+        },
+    };
+    Some(normalize(KeyEvent::new(code, mods)))
+}
+
 /// One row of the key table.
 #[derive(Debug, Clone)]
 pub struct Binding {
@@ -289,6 +335,56 @@ impl Keymap {
         }
     }
 
+    /// Merge user bindings (`key = "action_name"`, from the config file's `[keys]` table)
+    /// over this table, in the three panes.
+    ///
+    /// A user key replaces whatever that key did before. Refused, so that a typo fails at
+    /// startup rather than in the middle of an incident: unknown key syntax, unknown action
+    /// names, two spellings of the same key, and a queue-changing action on anything but a
+    /// Shift-letter (lowercase keys never change the queue).
+    ///
+    /// # Errors
+    /// A message naming the offending key.
+    pub fn with_overrides<'a>(
+        mut self,
+        keys: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, String> {
+        let mut seen: Vec<Key> = Vec::new();
+        for (spec, name) in keys {
+            let key =
+                parse_key(spec).ok_or_else(|| format!("[keys] {spec:?}: not a key I know"))?;
+            if seen.contains(&key) {
+                return Err(format!(
+                    "[keys] {spec:?}: bound twice (another spelling of {key})"
+                ));
+            }
+            seen.push(key);
+            let action: Action = serde_json::from_value(serde_json::Value::String(name.to_owned()))
+                .map_err(|_| {
+                    format!("[keys] {spec:?}: unknown action {name:?} (see --print-keys)")
+                })?;
+            let upper_letter = matches!(key.code, KeyCode::Char(c) if c.is_ascii_uppercase())
+                && key.mods.is_empty();
+            if action.is_mutating() && !upper_letter {
+                return Err(format!(
+                    "[keys] {spec:?}: {name} changes the queue and must be a Shift-letter (like \"X\")"
+                ));
+            }
+            self.bindings
+                .retain(|b| !(b.key == key && PANES.contains(&b.mode)));
+            for &mode in PANES {
+                self.bindings.push(Binding {
+                    mode,
+                    key,
+                    mutates: action.is_mutating(),
+                    action: action.clone(),
+                    description: "user binding",
+                });
+            }
+        }
+        Ok(self)
+    }
+
     /// All rows, in table order.
     #[must_use]
     pub fn bindings(&self) -> &[Binding] {
@@ -449,6 +545,45 @@ mod tests {
             km.dispatch(Mode::Groups, j),
             Some(Action::MoveDown)
         ));
+    }
+
+    #[test]
+    fn config_keys_parse_like_terminal_events() {
+        assert_eq!(parse_key("x"), Some(Key::ch('x')));
+        assert_eq!(parse_key("shift-x"), Some(Key::ch('X')));
+        assert_eq!(parse_key("X"), Some(Key::ch('X')));
+        assert_eq!(parse_key("ctrl-r"), Some(Key::ctrl('r')));
+        assert_eq!(parse_key("shift-tab"), Some(Key::plain(KeyCode::BackTab)));
+        assert_eq!(parse_key("space"), Some(Key::ch(' ')));
+        assert_eq!(parse_key("hyper-q"), None);
+        assert_eq!(parse_key(""), None);
+    }
+
+    #[test]
+    fn user_bindings_merge_and_typos_fail() {
+        let km = Keymap::default()
+            .with_overrides([("ctrl-r", "refresh"), ("X", "delete"), ("j", "move_up")])
+            .unwrap();
+        assert!(matches!(
+            km.action(Mode::Groups, Key::ctrl('r')),
+            Some(Action::Refresh)
+        ));
+        assert!(matches!(
+            km.action(Mode::Detail, Key::ch('X')),
+            Some(Action::Delete)
+        ));
+        assert!(matches!(
+            km.action(Mode::Messages, Key::ch('j')),
+            Some(Action::MoveUp)
+        ));
+        let err = |k: &str, a: &str| Keymap::default().with_overrides([(k, a)]).unwrap_err();
+        assert!(err("x", "delete").contains("Shift-letter"));
+        assert!(err("ctrl-x", "hold").contains("Shift-letter"));
+        assert!(err("x", "nuke_everything").contains("unknown action"));
+        assert!(err("x", "loaded").contains("unknown action"));
+        assert!(err("meta-x", "quit").contains("not a key"));
+        let twice = Keymap::default().with_overrides([("X", "quit"), ("shift-x", "refresh")]);
+        assert!(twice.unwrap_err().contains("bound twice"));
     }
 
     #[test]

@@ -213,6 +213,10 @@ pub struct Options {
     pub demo_note: Option<String>,
     pub demo: bool,
     pub look: Look,
+    /// The key table (built-in, with the config file's `[keys]` merged over it).
+    pub keymap: Keymap,
+    /// The grouping the app opens with.
+    pub group_key: Option<GroupKey>,
 }
 
 impl Default for Options {
@@ -225,6 +229,8 @@ impl Default for Options {
             demo_note: None,
             demo: false,
             look: Look::default(),
+            keymap: Keymap::default(),
+            group_key: Some(GroupKey::Reason),
         }
     }
 }
@@ -278,9 +284,9 @@ impl App {
     #[must_use]
     pub fn new(opts: Options) -> Self {
         let keymap = if opts.read_only.is_some() {
-            Keymap::default().without_mutating()
+            opts.keymap.without_mutating()
         } else {
-            Keymap::default()
+            opts.keymap
         };
         Self {
             source: opts.source,
@@ -294,13 +300,17 @@ impl App {
             now: 0,
             filter: Filter::default(),
             selection: Selection::default(),
-            group_key: Some(GroupKey::Reason),
+            focus: if opts.group_key.is_some() {
+                Pane::Groups
+            } else {
+                Pane::Messages
+            },
+            group_key: opts.group_key,
             sort_by: SortBy::Messages,
             sort_desc: true,
             grouping: Grouping::default(),
             sparks: Vec::new(),
             diff: HashMap::new(),
-            focus: Pane::Groups,
             groups_cursor: Cursor::default(),
             messages_cursor: Cursor::default(),
             marks: Vec::new(),

@@ -1,0 +1,132 @@
+//! update() + draw on a `TestBackend` at 100k and 1M messages: moving the cursor, typing a
+//! filter character, regrouping. Prints the median and p90 of each; targets are a median
+//! ≤ 16 ms at 100k and ≤ 100 ms at 1M.
+//!
+//! `cargo bench --bench tui` (add `-- 100000` to run one size only).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mailq_tui::app::{Action, App, Options, update};
+use mailq_tui::postfix::parse::parse_stream;
+use mailq_tui::synth::{StormSpec, write_jsonl};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn app_with(n: usize) -> App {
+    let spec = StormSpec::new(n);
+    let mut buf = Vec::new();
+    write_jsonl(&spec, &mut buf).expect("generate");
+    let snap = parse_stream(buf.as_slice(), "MAILER-DAEMON").expect("parse");
+    let mut app = App::new(Options::default());
+    app.now = spec.now;
+    update(&mut app, Action::Refresh);
+    update(&mut app, Action::Loaded(Ok(Arc::new(snap))));
+    app
+}
+
+fn time(
+    label: &str,
+    n: usize,
+    iters: usize,
+    app: &mut App,
+    term: &mut Terminal<TestBackend>,
+    mut step: impl FnMut(&mut App, usize) -> Vec<Action>,
+    mut after: impl FnMut(&mut App),
+) -> Duration {
+    let now = app.now;
+    let mut samples = Vec::with_capacity(iters);
+    for i in 0..iters {
+        let actions = step(app, i);
+        let t = Instant::now();
+        for a in actions {
+            let _ = update(app, a);
+        }
+        term.draw(|f| mailq_tui::ui::draw(f, app, now))
+            .expect("draw");
+        samples.push(t.elapsed());
+        after(app);
+    }
+    samples.sort();
+    let median = samples[samples.len() / 2];
+    let p90 = samples[samples.len() * 9 / 10];
+    println!(
+        "{label:<28} n={n:>9}  median {:>9.3} ms  p90 {:>9.3} ms  ({iters} runs)",
+        median.as_secs_f64() * 1e3,
+        p90.as_secs_f64() * 1e3
+    );
+    median
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![100_000, 1_000_000]
+    } else {
+        sizes
+    };
+    for n in sizes {
+        let t = Instant::now();
+        let mut app = app_with(n);
+        println!(
+            "-- {n} messages loaded in {:.2} s ({} groups by reason)",
+            t.elapsed().as_secs_f64(),
+            app.grouping.groups.len()
+        );
+        let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        let iters = if n >= 1_000_000 { 15 } else { 41 };
+        // Moving through the biggest group's messages (the virtualised pane).
+        update(&mut app, Action::Open);
+        time(
+            "move down (messages pane)",
+            n,
+            iters * 5,
+            &mut app,
+            &mut term,
+            |_, _| vec![Action::MoveDown],
+            |_| {},
+        );
+        time(
+            "move down (groups pane)",
+            n,
+            iters * 5,
+            &mut app,
+            &mut term,
+            |app, _| {
+                if app.focus != mailq_tui::app::Pane::Groups {
+                    vec![Action::Back, Action::MoveDown]
+                } else {
+                    vec![Action::MoveDown]
+                }
+            },
+            |_| {},
+        );
+        update(&mut app, Action::Top);
+        // Typing one filter character re-runs the filter and regroups the result.
+        update(&mut app, Action::OpenFilter);
+        time(
+            "type a filter char",
+            n,
+            iters,
+            &mut app,
+            &mut term,
+            |_, _| vec![Action::Input('e')],
+            |app| {
+                let _ = update(app, Action::Backspace);
+            },
+        );
+        update(&mut app, Action::Cancel);
+        time(
+            "regroup (Tab, every key)",
+            n,
+            iters,
+            &mut app,
+            &mut term,
+            |_, _| vec![Action::NextGrouping],
+            |_| {},
+        );
+    }
+}
