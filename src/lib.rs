@@ -216,6 +216,12 @@ async fn event_loop(app: App, queue: Arc<dyn MailQueue>, exec: ops::ExecOptions)
                 runner.run(effect);
             }
         }
+        if let Some(job) = app.regroup_job.take() {
+            let tx = runner.tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(Action::Regrouped(Box::new(job.run())));
+            });
+        }
         if app.should_quit {
             break Ok(());
         }

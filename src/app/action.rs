@@ -82,6 +82,9 @@ pub enum Action {
     /// A bulk action finished.
     #[serde(skip)]
     Applied(Result<Box<Outcome>, String>),
+    /// A background regroup finished.
+    #[serde(skip)]
+    Regrouped(Box<super::Regrouped>),
     /// A `postcat` read for the detail view finished.
     #[serde(skip)]
     ReadDone(Result<ReadReport, String>),

@@ -32,6 +32,87 @@ use crate::model::{MessageKey, QueueFile, QueueId, QueueName, Snapshot};
 use crate::ops;
 use crate::postfix::QueueOp;
 
+/// From this many selected messages on, regrouping runs on a worker thread so that typing a
+/// filter or pressing Tab never waits for it.
+pub const ASYNC_REGROUP_AT: usize = 20_000;
+
+/// Everything needed to group a selection away from the UI thread.
+#[derive(Debug, Clone)]
+pub struct RegroupJob {
+    pub generation: u64,
+    pub snapshot: Arc<Snapshot>,
+    pub indices: Vec<u32>,
+    pub key: GroupKey,
+    pub sort_by: SortBy,
+    pub sort_desc: bool,
+    pub now: i64,
+    /// The group under the cursor when the job started: the cursor follows it.
+    pub keep_label: Option<Arc<str>>,
+}
+
+/// A finished [`RegroupJob`].
+#[derive(Debug, Clone)]
+pub struct Regrouped {
+    pub generation: u64,
+    pub snapshot: Arc<Snapshot>,
+    pub grouping: Grouping,
+    pub sparks: Vec<[u32; SPARK_BUCKETS]>,
+    pub keep_label: Option<Arc<str>>,
+}
+
+impl RegroupJob {
+    /// Group, sort and build the sparklines. Pure; may run on any thread.
+    #[must_use]
+    pub fn run(self) -> Regrouped {
+        let mut grouping = group(&self.snapshot, &self.indices, self.key, self.now);
+        grouping.sort(self.sort_by, self.sort_desc);
+        let sparks = build_sparks(&self.snapshot, &grouping);
+        Regrouped {
+            generation: self.generation,
+            snapshot: self.snapshot,
+            grouping,
+            sparks,
+            keep_label: self.keep_label,
+        }
+    }
+}
+
+/// Arrivals per group over (at most) the last [`SPARK_WINDOW_SECS`] of the snapshot.
+fn build_sparks(snap: &Snapshot, grouping: &Grouping) -> Vec<[u32; SPARK_BUCKETS]> {
+    let oldest = snap.messages.iter().map(|m| m.arrival_time).min();
+    let Some(oldest) = oldest else {
+        return vec![[0; SPARK_BUCKETS]; grouping.groups.len()];
+    };
+    let newest = snap
+        .messages
+        .iter()
+        .map(|m| m.arrival_time)
+        .max()
+        .unwrap_or(oldest);
+    // A storm is about the last hours; a few week-old stragglers must not squash it into
+    // one bucket, so older arrivals are clamped into the first one.
+    let oldest = oldest.max(newest - SPARK_WINDOW_SECS);
+    let span = (newest - oldest).max(1) + 1;
+    grouping
+        .groups
+        .iter()
+        .map(|g| {
+            let mut b = [0u32; SPARK_BUCKETS];
+            for &i in &g.members {
+                if let Some(m) = snap.messages.get(i as usize) {
+                    let k = usize::try_from(
+                        (m.arrival_time - oldest).max(0) * SPARK_BUCKETS as i64 / span,
+                    )
+                    .unwrap_or(0)
+                    .min(SPARK_BUCKETS - 1);
+                    b[k] = b[k].saturating_add(1);
+                }
+            }
+            b
+        })
+        .collect()
+}
+
 /// Number of buckets in a group's arrival sparkline.
 pub const SPARK_BUCKETS: usize = 10;
 
@@ -278,6 +359,12 @@ pub struct App {
     pub should_quit: bool,
     /// Rows of the focused list at the last draw: the size of a half-page jump.
     pub page: usize,
+    /// Bumped on every regroup request: results of older requests are dropped.
+    pub group_gen: u64,
+    /// A grouping to compute in the background; the event loop takes and runs it.
+    pub regroup_job: Option<RegroupJob>,
+    /// A background regroup is running (the header says so).
+    pub regrouping: bool,
 }
 
 impl App {
@@ -326,6 +413,9 @@ impl App {
             refresh_every: opts.refresh_every,
             should_quit: false,
             page: 10,
+            group_gen: 0,
+            regroup_job: None,
+            regrouping: false,
         }
     }
 
@@ -408,61 +498,65 @@ impl App {
 
     /// Regroup the current selection and rebuild the sparklines.
     pub fn regroup(&mut self) {
-        match self.group_key {
-            Some(key) => {
-                self.grouping = group(&self.snapshot, &self.selection.indices, key, self.now);
-                self.grouping.sort(self.sort_by, self.sort_desc);
-                self.focus = match self.focus {
-                    Pane::Detail => Pane::Detail,
-                    other => other,
-                };
-            }
-            None => {
-                self.grouping = Grouping::default();
-                if self.focus == Pane::Groups {
-                    self.focus = Pane::Messages;
-                }
-            }
-        }
-        self.sparks = self.build_sparks();
-        self.groups_cursor.clamp(self.grouping.groups.len());
-        self.messages_cursor.clamp(self.message_rows().len());
+        self.regroup_with(self.selection.indices.len() >= ASYNC_REGROUP_AT);
     }
 
-    fn build_sparks(&self) -> Vec<[u32; SPARK_BUCKETS]> {
-        let snap = &self.snapshot;
-        let oldest = snap.messages.iter().map(|m| m.arrival_time).min();
-        let Some(oldest) = oldest else {
-            return vec![[0; SPARK_BUCKETS]; self.grouping.groups.len()];
+    /// Regroup now, whatever the size: a new snapshot must never be shown with a grouping
+    /// whose member indices point into the previous one.
+    pub fn regroup_now(&mut self) {
+        self.regroup_with(false);
+    }
+
+    fn regroup_with(&mut self, in_background: bool) {
+        self.group_gen += 1;
+        self.regroup_job = None;
+        self.regrouping = false;
+        let Some(key) = self.group_key else {
+            self.grouping = Grouping::default();
+            self.sparks = Vec::new();
+            if self.focus == Pane::Groups {
+                self.focus = Pane::Messages;
+            }
+            self.messages_cursor.clamp(self.message_rows().len());
+            return;
         };
-        let newest = snap
-            .messages
-            .iter()
-            .map(|m| m.arrival_time)
-            .max()
-            .unwrap_or(oldest);
-        // A storm is about the last hours; a few week-old stragglers must not squash it into
-        // one bucket, so older arrivals are clamped into the first one.
-        let oldest = oldest.max(newest - SPARK_WINDOW_SECS);
-        let span = (newest - oldest).max(1) + 1;
-        self.grouping
-            .groups
-            .iter()
-            .map(|g| {
-                let mut b = [0u32; SPARK_BUCKETS];
-                for &i in &g.members {
-                    if let Some(m) = snap.messages.get(i as usize) {
-                        let k = usize::try_from(
-                            (m.arrival_time - oldest) * SPARK_BUCKETS as i64 / span,
-                        )
-                        .unwrap_or(0)
-                        .min(SPARK_BUCKETS - 1);
-                        b[k] = b[k].saturating_add(1);
-                    }
-                }
-                b
-            })
-            .collect()
+        let job = RegroupJob {
+            generation: self.group_gen,
+            snapshot: self.snapshot.clone(),
+            indices: self.selection.indices.clone(),
+            key,
+            sort_by: self.sort_by,
+            sort_desc: self.sort_desc,
+            now: self.now,
+            keep_label: self.current_group().map(|g| g.label.clone()),
+        };
+        if in_background {
+            // The old grouping stays on screen (same snapshot, so its indices stay valid)
+            // until the new one lands; typing never waits for it.
+            self.regroup_job = Some(job);
+            self.regrouping = true;
+        } else {
+            let done = job.run();
+            self.apply_regrouped(done);
+        }
+    }
+
+    /// Install a finished grouping if it is still the one wanted (a newer keystroke may
+    /// have superseded it).
+    pub fn apply_regrouped(&mut self, r: Regrouped) {
+        if r.generation != self.group_gen || !Arc::ptr_eq(&r.snapshot, &self.snapshot) {
+            return;
+        }
+        self.regrouping = false;
+        self.grouping = r.grouping;
+        self.sparks = r.sparks;
+        if let Some(label) = r.keep_label
+            && let Some(p) = self.grouping.groups.iter().position(|g| g.label == label)
+        {
+            self.groups_cursor.pos = p;
+        }
+        self.groups_cursor.clamp(self.grouping.groups.len());
+        self.messages_cursor.clamp(self.message_rows().len());
     }
 
     /// Take a new listing, keeping cursor, marks, detail and filter on the same messages
@@ -498,7 +592,8 @@ impl App {
                 }
             }
         }
-        self.reselect();
+        self.selection = select(&self.snapshot, &self.filter, self.now);
+        self.regroup_now();
         self.diff = if first || self.group_key.is_none() {
             HashMap::new()
         } else {

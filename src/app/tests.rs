@@ -413,3 +413,39 @@ fn half_page_moves_by_the_drawn_page() {
     update(&mut app, Action::Top);
     assert_eq!(app.messages_cursor.pos, 0);
 }
+
+#[test]
+fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
+    let spec = crate::synth::StormSpec::new(ASYNC_REGROUP_AT + 500);
+    let mut buf = Vec::new();
+    crate::synth::write_jsonl(&spec, &mut buf).unwrap();
+    let snap = crate::postfix::parse::parse_stream(buf.as_slice(), "MAILER-DAEMON").unwrap();
+    let mut app = App::new(Options::default());
+    app.now = spec.now;
+    update(&mut app, Action::Refresh);
+    update(&mut app, Action::Loaded(Ok(Arc::new(snap))));
+    // A new listing is grouped at once (its indices must match the grouping).
+    assert!(app.regroup_job.is_none() && !app.grouping.groups.is_empty());
+    let before = app.grouping.groups.len();
+    update(&mut app, Action::NextGrouping);
+    let first = app
+        .regroup_job
+        .take()
+        .expect("regroup runs in the background");
+    assert!(app.regrouping);
+    assert_eq!(
+        app.grouping.groups.len(),
+        before,
+        "old grouping stays meanwhile"
+    );
+    update(&mut app, Action::NextGrouping);
+    let second = app.regroup_job.take().expect("second job");
+    update(&mut app, Action::Regrouped(Box::new(first.run())));
+    assert!(app.regrouping, "a superseded result is dropped");
+    let want = second.key;
+    update(&mut app, Action::Regrouped(Box::new(second.run())));
+    assert!(!app.regrouping);
+    assert_eq!(app.group_key, Some(want));
+    let direct = crate::model::group::group(&app.snapshot, &app.selection.indices, want, app.now);
+    assert_eq!(app.grouping.groups.len(), direct.groups.len());
+}

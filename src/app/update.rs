@@ -56,6 +56,10 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::Resize => None,
+        Action::Regrouped(r) => {
+            app.apply_regrouped(*r);
+            None
+        }
         Action::Loaded(r) => loaded(app, r),
         Action::Applied(r) => applied(app, r),
         Action::Progress(p) => {

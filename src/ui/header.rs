@@ -51,6 +51,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.loading {
         badges.push(("LOADING", Color::Green));
     }
+    if app.regrouping {
+        badges.push(("GROUPING", Color::Green));
+    }
     for (b, c) in badges {
         top.push(Span::styled(format!(" {b} "), theme.badge(c)));
         top.push(Span::raw(" "));
