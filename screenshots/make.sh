@@ -40,7 +40,7 @@ shot() {
     "$chrome" --headless --no-sandbox --disable-gpu --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --user-data-dir="$profile" --hide-scrollbars \
-        --screenshot="$here/$name.png" --window-size=1040,680 \
+        --screenshot="$here/$name.png" --window-size=1040,600 \
         "file://$work/$name.html" >/dev/null 2>&1
     echo "wrote screenshots/$name.png"
 }

@@ -137,6 +137,9 @@ fn push_text(lines: &mut Vec<Line<'static>>, raw: &[u8], max: usize, style: Styl
             break;
         }
         let l = l.strip_suffix('\r').unwrap_or(l);
-        lines.push(Line::styled(format!("  {}", sanitize(l)), style));
+        // Folded header lines start with a tab; a tab is harmless but has no fixed width on
+        // screen, so it becomes spaces rather than a visible `\t`.
+        let l = l.replace('\t', "    ");
+        lines.push(Line::styled(format!("  {}", sanitize(&l)), style));
     }
 }

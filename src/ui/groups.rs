@@ -131,7 +131,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
         .row_highlight_style(if focused {
             theme.selected()
         } else {
-            theme.dim().add_modifier(ratatui::style::Modifier::REVERSED)
+            theme.selected_unfocused()
         });
     f.render_stateful_widget(table, area, &mut state);
     if len == 0 {

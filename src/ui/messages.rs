@@ -130,7 +130,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
         .row_highlight_style(if focused {
             theme.selected()
         } else {
-            Style::new()
+            theme.selected_unfocused()
         });
     f.render_stateful_widget(table, area, &mut state);
     if len == 0 && inner.height > 1 {

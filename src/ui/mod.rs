@@ -150,6 +150,16 @@ impl Theme {
         Style::new().add_modifier(Modifier::REVERSED)
     }
 
+    /// The cursor row of a pane without focus: visible, but clearly not where keys go.
+    #[must_use]
+    pub fn selected_unfocused(self) -> Style {
+        if self.look.color {
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        }
+    }
+
     #[must_use]
     pub fn marked(self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
@@ -194,7 +204,7 @@ impl Theme {
     pub fn badge(self, c: Color) -> Style {
         if self.look.color {
             Style::new()
-                .fg(Color::Black)
+                .fg(Color::White)
                 .bg(c)
                 .add_modifier(Modifier::BOLD)
         } else {
