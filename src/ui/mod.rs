@@ -39,7 +39,7 @@ use crate::model::text::sanitize;
 /// │ per-queue counts · total size · parse problems · banner/demo note│
 /// ├────────────── groups ───────────┬──────────── messages ──────────┤
 /// │ msgs rcpts size oldest trend Δ  │ ✓ id queue age size sender …   │ side by side
-/// │ label                           │                                │ at ≥ 120 cols,
+/// │ label                           │                                │ at ≥ 150 cols,
 /// │                                 │                                │ stacked below
 /// ├─────────────────────────────────┴────────────────────────────────┤
 /// │ status / error line  (or the filter input with its match count)  │ 1 line
@@ -63,7 +63,7 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
         Pane::Detail => detail::render(f, body, app, &theme, now),
         _ if app.group_key.is_none() => messages::render(f, body, app, &theme, now),
         _ => {
-            let dir = if body.width >= 120 {
+            let dir = if body.width >= 150 {
                 Direction::Horizontal
             } else {
                 Direction::Vertical

@@ -38,10 +38,10 @@ fn storm_grouped_by_reason_80x24() {
 }
 
 #[test]
-fn storm_side_by_side_140x30() {
+fn storm_side_by_side_160x30() {
     let mut app = storm();
     update(&mut app, Action::Open);
-    insta::assert_snapshot!(render(&mut app, 140, 30).backend());
+    insta::assert_snapshot!(render(&mut app, 160, 30).backend());
 }
 
 #[test]
