@@ -22,6 +22,10 @@ fn app_with(n: usize) -> App {
     app.now = spec.now;
     update(&mut app, Action::Refresh);
     update(&mut app, Action::Loaded(Ok(Arc::new(snap))));
+    // Large listings are prepared on a worker; here the bench plays the worker.
+    if let Some(job) = app.regroup_job.take() {
+        let _ = update(&mut app, Action::Regrouped(Box::new(job.run())));
+    }
     app
 }
 
@@ -109,7 +113,7 @@ fn main() {
             app.regroup();
             let t_regroup = t.elapsed();
             println!(
-                "   breakdown: select {:.1} ms ({} match), group {:.1} ms ({} groups), app.regroup {:.1} ms",
+                "   breakdown: select {:.1} ms ({} match), group {:.1} ms ({} groups), app.regroup (queues the job) {:.1} ms",
                 t_sel.as_secs_f64() * 1e3,
                 sel.indices.len(),
                 t_group.as_secs_f64() * 1e3,

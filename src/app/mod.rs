@@ -48,6 +48,11 @@ pub struct RegroupJob {
     pub now: i64,
     /// The group under the cursor when the job started: the cursor follows it.
     pub keep_label: Option<Arc<str>>,
+    /// Set for a new listing: select with this filter first (`indices` is then ignored),
+    /// so that the listing is installed together with its selection and grouping.
+    pub filter: Option<Filter>,
+    /// Which listing this prepares (see `App::prepare_gen`).
+    pub prepare_gen: u64,
 }
 
 /// A finished [`RegroupJob`].
@@ -58,13 +63,22 @@ pub struct Regrouped {
     pub grouping: Grouping,
     pub sparks: Vec<[u32; SPARK_BUCKETS]>,
     pub keep_label: Option<Arc<str>>,
+    /// For a new listing: its selection under the job's filter.
+    pub selection: Option<Selection>,
+    pub prepare_gen: u64,
 }
 
 impl RegroupJob {
-    /// Group, sort and build the sparklines. Pure; may run on any thread.
+    /// Select (for a new listing), group, sort and build the sparklines. Pure; may run on
+    /// any thread.
     #[must_use]
     pub fn run(self) -> Regrouped {
-        let mut grouping = group(&self.snapshot, &self.indices, self.key, self.now);
+        let selection = self
+            .filter
+            .as_ref()
+            .map(|f| select(&self.snapshot, f, self.now));
+        let indices = selection.as_ref().map_or(&self.indices, |s| &s.indices);
+        let mut grouping = group(&self.snapshot, indices, self.key, self.now);
         grouping.sort(self.sort_by, self.sort_desc);
         let sparks = build_sparks(&self.snapshot, &grouping);
         Regrouped {
@@ -73,6 +87,8 @@ impl RegroupJob {
             grouping,
             sparks,
             keep_label: self.keep_label,
+            selection,
+            prepare_gen: self.prepare_gen,
         }
     }
 }
@@ -365,6 +381,10 @@ pub struct App {
     pub regroup_job: Option<RegroupJob>,
     /// A background regroup is running (the header says so).
     pub regrouping: bool,
+    /// Bumped for every large listing received; only the newest one's preparation counts.
+    pub prepare_gen: u64,
+    /// A new listing is being selected and grouped on a worker thread.
+    pub preparing: bool,
 }
 
 impl App {
@@ -416,6 +436,8 @@ impl App {
             group_gen: 0,
             regroup_job: None,
             regrouping: false,
+            prepare_gen: 0,
+            preparing: false,
         }
     }
 
@@ -529,6 +551,8 @@ impl App {
             sort_desc: self.sort_desc,
             now: self.now,
             keep_label: self.current_group().map(|g| g.label.clone()),
+            filter: None,
+            prepare_gen: 0,
         };
         if in_background {
             // The old grouping stays on screen (same snapshot, so its indices stay valid)
@@ -544,6 +568,21 @@ impl App {
     /// Install a finished grouping if it is still the one wanted (a newer keystroke may
     /// have superseded it).
     pub fn apply_regrouped(&mut self, r: Regrouped) {
+        if let Some(selection) = r.selection {
+            // A prepared listing. Older than the newest one asked for: drop it.
+            if r.prepare_gen != self.prepare_gen {
+                return;
+            }
+            self.preparing = false;
+            let current = r.generation == self.group_gen;
+            let snapshot = r.snapshot.clone();
+            self.set_snapshot_with(snapshot, Some((selection, r.grouping, r.sparks)));
+            if !current {
+                // Filter, grouping or sort changed while it was prepared: redo with today's.
+                self.reselect();
+            }
+            return;
+        }
         if r.generation != self.group_gen || !Arc::ptr_eq(&r.snapshot, &self.snapshot) {
             return;
         }
@@ -562,6 +601,40 @@ impl App {
     /// Take a new listing, keeping cursor, marks, detail and filter on the same messages
     /// (by [`MessageKey`] and group label) and recording what changed per group.
     pub fn set_snapshot(&mut self, snap: Arc<Snapshot>) {
+        self.set_snapshot_with(snap, None);
+    }
+
+    /// Take a new listing. A large one is first prepared (selected and grouped) on a worker
+    /// thread, and installed when ready; until then the previous listing stays on screen.
+    pub fn receive_snapshot(&mut self, snap: Arc<Snapshot>) {
+        self.prepare_gen += 1;
+        if snap.len() < ASYNC_REGROUP_AT || self.group_key.is_none() {
+            self.preparing = false;
+            self.set_snapshot(snap);
+            return;
+        }
+        self.preparing = true;
+        self.regroup_job = Some(RegroupJob {
+            generation: self.group_gen,
+            snapshot: snap,
+            indices: Vec::new(),
+            key: self.group_key.unwrap_or(GroupKey::Reason),
+            sort_by: self.sort_by,
+            sort_desc: self.sort_desc,
+            now: self.now,
+            keep_label: None,
+            filter: Some(self.filter.clone()),
+            prepare_gen: self.prepare_gen,
+        });
+    }
+
+    /// Install a listing, with its selection, grouping and sparklines when a worker already
+    /// computed them.
+    pub fn set_snapshot_with(
+        &mut self,
+        snap: Arc<Snapshot>,
+        prepared: Option<(Selection, Grouping, Vec<[u32; SPARK_BUCKETS]>)>,
+    ) {
         let group_label = self.current_group().map(|g| g.label.clone());
         let cursor_key = self
             .cursor_message()
@@ -592,8 +665,21 @@ impl App {
                 }
             }
         }
-        self.selection = select(&self.snapshot, &self.filter, self.now);
-        self.regroup_now();
+        match prepared {
+            Some((selection, grouping, sparks)) => {
+                self.group_gen += 1;
+                self.regroup_job = None;
+                self.regrouping = false;
+                self.selection = selection;
+                self.grouping = grouping;
+                self.sparks = sparks;
+                self.groups_cursor.clamp(self.grouping.groups.len());
+            }
+            None => {
+                self.selection = select(&self.snapshot, &self.filter, self.now);
+                self.regroup_now();
+            }
+        }
         self.diff = if first || self.group_key.is_none() {
             HashMap::new()
         } else {

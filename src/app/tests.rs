@@ -423,9 +423,24 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     let mut app = App::new(Options::default());
     app.now = spec.now;
     update(&mut app, Action::Refresh);
-    update(&mut app, Action::Loaded(Ok(Arc::new(snap))));
-    // A new listing is grouped at once (its indices must match the grouping).
-    assert!(app.regroup_job.is_none() && !app.grouping.groups.is_empty());
+    let snap = Arc::new(snap);
+    // A large listing is selected and grouped on a worker, then installed in one piece.
+    update(&mut app, Action::Loaded(Ok(snap.clone())));
+    let stale = app.regroup_job.take().expect("prepared in the background");
+    assert!(app.preparing && !app.loaded_once);
+    update(&mut app, Action::Refresh);
+    update(&mut app, Action::Loaded(Ok(snap.clone())));
+    let fresh = app.regroup_job.take().expect("second listing");
+    update(&mut app, Action::Regrouped(Box::new(stale.run())));
+    assert!(
+        !app.loaded_once,
+        "an older listing's preparation is dropped"
+    );
+    update(&mut app, Action::Regrouped(Box::new(fresh.run())));
+    assert!(app.loaded_once && !app.preparing);
+    assert!(Arc::ptr_eq(&app.snapshot, &snap));
+    assert_eq!(app.selection.indices.len(), snap.len());
+    assert!(!app.grouping.groups.is_empty());
     let before = app.grouping.groups.len();
     update(&mut app, Action::NextGrouping);
     let first = app

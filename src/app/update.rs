@@ -271,7 +271,7 @@ fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> 
     app.loading = false;
     match r {
         Ok(snap) => {
-            app.set_snapshot(snap);
+            app.receive_snapshot(snap);
             if app.status.as_ref().is_some_and(|s| s.error) {
                 app.status = None;
             }

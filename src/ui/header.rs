@@ -51,7 +51,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.loading {
         badges.push(("LOADING", Color::Green));
     }
-    if app.regrouping {
+    if app.regrouping || app.preparing {
         badges.push(("GROUPING", Color::Green));
     }
     for (b, c) in badges {
