@@ -53,6 +53,17 @@ pub struct RegroupJob {
     pub filter: Option<Filter>,
     /// Which listing this prepares (see `App::prepare_gen`).
     pub prepare_gen: u64,
+    /// The listing on screen and its grouping, to compute +new/−gone against.
+    pub previous: Option<(Arc<Snapshot>, Arc<Grouping>)>,
+}
+
+/// A listing's selection, grouping, sparklines and diff, computed by a worker.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub selection: Selection,
+    pub grouping: Grouping,
+    pub sparks: Vec<[u32; SPARK_BUCKETS]>,
+    pub diff: Option<HashMap<Arc<str>, GroupDiff>>,
 }
 
 /// A finished [`RegroupJob`].
@@ -66,6 +77,8 @@ pub struct Regrouped {
     /// For a new listing: its selection under the job's filter.
     pub selection: Option<Selection>,
     pub prepare_gen: u64,
+    /// +new/−gone per group against `RegroupJob::previous`.
+    pub diff: Option<HashMap<Arc<str>, GroupDiff>>,
 }
 
 impl RegroupJob {
@@ -81,6 +94,10 @@ impl RegroupJob {
         let mut grouping = group(&self.snapshot, indices, self.key, self.now);
         grouping.sort(self.sort_by, self.sort_desc);
         let sparks = build_sparks(&self.snapshot, &grouping);
+        let diff = self
+            .previous
+            .as_ref()
+            .map(|(old, old_grouping)| diff_groups(old, old_grouping, &self.snapshot, &grouping));
         Regrouped {
             generation: self.generation,
             snapshot: self.snapshot,
@@ -89,6 +106,7 @@ impl RegroupJob {
             keep_label: self.keep_label,
             selection,
             prepare_gen: self.prepare_gen,
+            diff,
         }
     }
 }
@@ -352,7 +370,8 @@ pub struct App {
     pub group_key: Option<GroupKey>,
     pub sort_by: SortBy,
     pub sort_desc: bool,
-    pub grouping: Grouping,
+    /// Shared so a worker preparing the next listing can diff against it without a copy.
+    pub grouping: Arc<Grouping>,
     /// Arrivals per group over the snapshot's time span, aligned with `grouping.groups`.
     pub sparks: Vec<[u32; SPARK_BUCKETS]>,
     /// Per group label: messages new and gone since the previous refresh.
@@ -415,7 +434,7 @@ impl App {
             group_key: opts.group_key,
             sort_by: SortBy::Messages,
             sort_desc: true,
-            grouping: Grouping::default(),
+            grouping: Arc::default(),
             sparks: Vec::new(),
             diff: HashMap::new(),
             groups_cursor: Cursor::default(),
@@ -534,7 +553,7 @@ impl App {
         self.regroup_job = None;
         self.regrouping = false;
         let Some(key) = self.group_key else {
-            self.grouping = Grouping::default();
+            self.grouping = Arc::default();
             self.sparks = Vec::new();
             if self.focus == Pane::Groups {
                 self.focus = Pane::Messages;
@@ -553,6 +572,7 @@ impl App {
             keep_label: self.current_group().map(|g| g.label.clone()),
             filter: None,
             prepare_gen: 0,
+            previous: None,
         };
         if in_background {
             // The old grouping stays on screen (same snapshot, so its indices stay valid)
@@ -576,7 +596,15 @@ impl App {
             self.preparing = false;
             let current = r.generation == self.group_gen;
             let snapshot = r.snapshot.clone();
-            self.set_snapshot_with(snapshot, Some((selection, r.grouping, r.sparks)));
+            self.set_snapshot_with(
+                snapshot,
+                Some(Prepared {
+                    selection,
+                    grouping: r.grouping,
+                    sparks: r.sparks,
+                    diff: r.diff,
+                }),
+            );
             if !current {
                 // Filter, grouping or sort changed while it was prepared: redo with today's.
                 self.reselect();
@@ -587,7 +615,7 @@ impl App {
             return;
         }
         self.regrouping = false;
-        self.grouping = r.grouping;
+        self.grouping = Arc::new(r.grouping);
         self.sparks = r.sparks;
         if let Some(label) = r.keep_label
             && let Some(p) = self.grouping.groups.iter().position(|g| g.label == label)
@@ -625,16 +653,14 @@ impl App {
             keep_label: None,
             filter: Some(self.filter.clone()),
             prepare_gen: self.prepare_gen,
+            previous: (self.loaded_once && self.group_key.is_some())
+                .then(|| (self.snapshot.clone(), self.grouping.clone())),
         });
     }
 
     /// Install a listing, with its selection, grouping and sparklines when a worker already
     /// computed them.
-    pub fn set_snapshot_with(
-        &mut self,
-        snap: Arc<Snapshot>,
-        prepared: Option<(Selection, Grouping, Vec<[u32; SPARK_BUCKETS]>)>,
-    ) {
+    pub fn set_snapshot_with(&mut self, snap: Arc<Snapshot>, prepared: Option<Prepared>) {
         let group_label = self.current_group().map(|g| g.label.clone());
         let cursor_key = self
             .cursor_message()
@@ -665,13 +691,20 @@ impl App {
                 }
             }
         }
+        let mut diff = None;
         match prepared {
-            Some((selection, grouping, sparks)) => {
+            Some(Prepared {
+                selection,
+                grouping,
+                sparks,
+                diff: d,
+            }) => {
+                diff = d;
                 self.group_gen += 1;
                 self.regroup_job = None;
                 self.regrouping = false;
                 self.selection = selection;
-                self.grouping = grouping;
+                self.grouping = Arc::new(grouping);
                 self.sparks = sparks;
                 self.groups_cursor.clamp(self.grouping.groups.len());
             }
@@ -680,10 +713,10 @@ impl App {
                 self.regroup_now();
             }
         }
-        self.diff = if first || self.group_key.is_none() {
-            HashMap::new()
-        } else {
-            diff_groups(&old, &old_grouping, &self.snapshot, &self.grouping)
+        self.diff = match diff {
+            _ if first || self.group_key.is_none() => HashMap::new(),
+            Some(d) => d,
+            None => diff_groups(&old, &old_grouping, &self.snapshot, &self.grouping),
         };
         if let Some(label) = group_label
             && let Some(pos) = self.grouping.groups.iter().position(|g| g.label == label)
