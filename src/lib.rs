@@ -216,6 +216,9 @@ async fn event_loop(app: App, queue: Arc<dyn MailQueue>, exec: ops::ExecOptions)
                 runner.run(effect);
             }
         }
+        if let Some(old) = app.retired.take() {
+            tokio::task::spawn_blocking(move || drop(old));
+        }
         if let Some(job) = app.regroup_job.take() {
             let tx = runner.tx.clone();
             tokio::task::spawn_blocking(move || {

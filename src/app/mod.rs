@@ -404,6 +404,8 @@ pub struct App {
     pub prepare_gen: u64,
     /// A new listing is being selected and grouped on a worker thread.
     pub preparing: bool,
+    /// The previous listing, for the loop to drop off the UI thread.
+    pub retired: Option<(Arc<Snapshot>, Arc<Grouping>)>,
 }
 
 impl App {
@@ -457,6 +459,7 @@ impl App {
             regrouping: false,
             prepare_gen: 0,
             preparing: false,
+            retired: None,
         }
     }
 
@@ -718,6 +721,9 @@ impl App {
             Some(d) => d,
             None => diff_groups(&old, &old_grouping, &self.snapshot, &self.grouping),
         };
+        // Freeing a million messages takes a noticeable moment: let the loop hand the old
+        // listing to a worker to drop instead of doing it here.
+        self.retired = Some((old, old_grouping));
         if let Some(label) = group_label
             && let Some(pos) = self.grouping.groups.iter().position(|g| g.label == label)
         {
