@@ -209,6 +209,9 @@ fn main() {
             term.draw(|f| mailq_tui::ui::draw(f, &mut app, now))
                 .expect("draw");
             install.push(t.elapsed());
+            // The event loop drops the previous listing on a worker.
+            let old = app.retired.take();
+            std::thread::spawn(move || drop(old));
         }
         report("refresh: install + draw", n, &mut install);
         report("  worker: prepare listing", n, &mut worker);
