@@ -28,6 +28,9 @@ Examples:
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
+    /// Print the TUI key table (markdown) and exit
+    #[arg(long)]
+    pub print_keys: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -195,6 +198,12 @@ mod tests {
         assert_eq!(a.filter.filter, vec!["null", "!rcpt:@gmail.com"]);
         let cli = Cli::try_parse_from(["mailq-tui", "help", "filter"]).expect("test value");
         assert!(matches!(cli.command, Some(Command::Help { topic: Some(t) }) if t == "filter"));
+    }
+
+    #[test]
+    fn print_keys_takes_no_subcommand() {
+        let cli = Cli::try_parse_from(["mailq-tui", "--print-keys"]).unwrap();
+        assert!(cli.print_keys && cli.command.is_none());
     }
 }
 

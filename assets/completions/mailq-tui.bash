@@ -56,7 +56,7 @@ _mailq__tui() {
 
     case "${cmd}" in
         mailq__tui)
-            opts="-c -h -V --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help --version summary ids delete hold release requeue storm config log fleet help"
+            opts="-c -h -V --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --print-keys --help --version summary ids delete hold release requeue storm config log fleet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mailq_tui_global_optspecs
-    string join \n c/config-dir= demo from-file= read-only refresh= alert-at= config= audit-log= host= host-timeout= log-level= h/help V/version
+    string join \n c/config-dir= demo from-file= read-only refresh= alert-at= config= audit-log= host= host-timeout= log-level= print-keys h/help V/version
 end
 
 function __fish_mailq_tui_needs_command
@@ -35,6 +35,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l host-timeout -d 'Se
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l print-keys -d 'Print the TUI key table (markdown) and exit'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -s V -l version -d 'Print version'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "summary" -d 'Print the queue grouped by a key, as a table or JSON'

@@ -1,0 +1,219 @@
+//! update() + draw on a `TestBackend` at 100k and 1M messages: moving the cursor, typing a
+//! filter character, regrouping. Prints the median and p90 of each; targets are a median
+//! ≤ 16 ms at 100k and ≤ 100 ms at 1M.
+//!
+//! `cargo bench --bench tui` (add `-- 100000` to run one size only).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mailq_tui::app::{Action, App, Options, update};
+use mailq_tui::postfix::parse::parse_stream;
+use mailq_tui::synth::{StormSpec, write_jsonl};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn app_with(n: usize) -> App {
+    let spec = StormSpec::new(n);
+    let mut buf = Vec::new();
+    write_jsonl(&spec, &mut buf).expect("generate");
+    let snap = parse_stream(buf.as_slice(), "MAILER-DAEMON").expect("parse");
+    let mut app = App::new(Options::default());
+    app.now = spec.now;
+    update(&mut app, Action::Refresh);
+    update(&mut app, Action::Loaded(Ok(Arc::new(snap))));
+    // Large listings are prepared on a worker; here the bench plays the worker.
+    if let Some(job) = app.regroup_job.take() {
+        let _ = update(&mut app, Action::Regrouped(Box::new(job.run())));
+    }
+    app
+}
+
+fn time(
+    label: &str,
+    n: usize,
+    iters: usize,
+    app: &mut App,
+    term: &mut Terminal<TestBackend>,
+    mut step: impl FnMut(&mut App, usize) -> Vec<Action>,
+    mut after: impl FnMut(&mut App),
+) -> Duration {
+    let now = app.now;
+    let mut samples = Vec::with_capacity(iters);
+    for i in 0..iters {
+        let actions = step(app, i);
+        let t = Instant::now();
+        for a in actions {
+            let _ = update(app, a);
+        }
+        term.draw(|f| mailq_tui::ui::draw(f, app, now))
+            .expect("draw");
+        samples.push(t.elapsed());
+        after(app);
+    }
+    samples.sort();
+    let median = samples[samples.len() / 2];
+    let p90 = samples[samples.len() * 9 / 10];
+    println!(
+        "{label:<28} n={n:>9}  median {:>9.3} ms  p90 {:>9.3} ms  ({iters} runs)",
+        median.as_secs_f64() * 1e3,
+        p90.as_secs_f64() * 1e3
+    );
+    median
+}
+
+fn report(label: &str, n: usize, samples: &mut Vec<Duration>) {
+    if samples.is_empty() {
+        println!("{label:<28} n={n:>9}  (ran on the UI thread: below the background threshold)");
+        return;
+    }
+    samples.sort();
+    println!(
+        "{label:<28} n={n:>9}  median {:>9.3} ms  p90 {:>9.3} ms  ({} runs)",
+        samples[samples.len() / 2].as_secs_f64() * 1e3,
+        samples[samples.len() * 9 / 10].as_secs_f64() * 1e3,
+        samples.len()
+    );
+    samples.clear();
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![100_000, 1_000_000]
+    } else {
+        sizes
+    };
+    for n in sizes {
+        let t = Instant::now();
+        let mut app = app_with(n);
+        println!(
+            "-- {n} messages loaded in {:.2} s ({} groups by reason)",
+            t.elapsed().as_secs_f64(),
+            app.grouping.groups.len()
+        );
+        // Where a filter keystroke goes: the model's select and group, then the app's part.
+        {
+            let f = mailq_tui::model::Filter::parse("e").expect("filter");
+            let t = Instant::now();
+            let sel = mailq_tui::model::filter::select(&app.snapshot, &f, app.now);
+            let t_sel = t.elapsed();
+            let t = Instant::now();
+            let g = mailq_tui::model::group::group(
+                &app.snapshot,
+                &sel.indices,
+                mailq_tui::model::GroupKey::Reason,
+                app.now,
+            );
+            let t_group = t.elapsed();
+            let t = Instant::now();
+            app.regroup();
+            let t_regroup = t.elapsed();
+            println!(
+                "   breakdown: select {:.1} ms ({} match), group {:.1} ms ({} groups), app.regroup (queues the job) {:.1} ms",
+                t_sel.as_secs_f64() * 1e3,
+                sel.indices.len(),
+                t_group.as_secs_f64() * 1e3,
+                g.groups.len(),
+                t_regroup.as_secs_f64() * 1e3
+            );
+        }
+        let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        let iters = if n >= 1_000_000 { 15 } else { 41 };
+        // Moving through the biggest group's messages (the virtualised pane).
+        update(&mut app, Action::Open);
+        time(
+            "move down (messages pane)",
+            n,
+            iters * 5,
+            &mut app,
+            &mut term,
+            |_, _| vec![Action::MoveDown],
+            |_| {},
+        );
+        time(
+            "move down (groups pane)",
+            n,
+            iters * 5,
+            &mut app,
+            &mut term,
+            |app, _| {
+                if app.focus != mailq_tui::app::Pane::Groups {
+                    vec![Action::Back, Action::MoveDown]
+                } else {
+                    vec![Action::MoveDown]
+                }
+            },
+            |_| {},
+        );
+        update(&mut app, Action::Top);
+        // Typing one filter character re-runs the filter (on the UI thread: the live count)
+        // and starts a regroup, which runs on a worker thread above ASYNC_REGROUP_AT. The
+        // worker's time is measured separately: it delays the new groups, never a keystroke.
+        let mut background = Vec::new();
+        let finish = |app: &mut App, background: &mut Vec<Duration>| {
+            if let Some(job) = app.regroup_job.take() {
+                let t = Instant::now();
+                let done = job.run();
+                background.push(t.elapsed());
+                let _ = update(app, Action::Regrouped(Box::new(done)));
+            }
+        };
+        update(&mut app, Action::OpenFilter);
+        time(
+            "type a filter char",
+            n,
+            iters,
+            &mut app,
+            &mut term,
+            |_, _| vec![Action::Input('e')],
+            |app| {
+                finish(app, &mut background);
+                let _ = update(app, Action::Backspace);
+                finish(app, &mut Vec::new());
+            },
+        );
+        report("  worker: regroup after it", n, &mut background);
+        update(&mut app, Action::Cancel);
+        finish(&mut app, &mut Vec::new());
+        time(
+            "regroup (Tab, every key)",
+            n,
+            iters,
+            &mut app,
+            &mut term,
+            |_, _| vec![Action::NextGrouping],
+            |app| finish(app, &mut background),
+        );
+        report("  worker: the regroup itself", n, &mut background);
+        // An auto-refresh: the worker prepares the new listing; the UI thread installs it
+        // (marks remapped by message key, +new/-gone per group) and draws.
+        let mut install = Vec::new();
+        let mut worker = Vec::new();
+        for _ in 0..5 {
+            let snap = Arc::new((*app.snapshot).clone());
+            update(&mut app, Action::Refresh);
+            update(&mut app, Action::Loaded(Ok(snap)));
+            let Some(job) = app.regroup_job.take() else {
+                break;
+            };
+            let t = Instant::now();
+            let done = job.run();
+            worker.push(t.elapsed());
+            let now = app.now;
+            let t = Instant::now();
+            let _ = update(&mut app, Action::Regrouped(Box::new(done)));
+            term.draw(|f| mailq_tui::ui::draw(f, &mut app, now))
+                .expect("draw");
+            install.push(t.elapsed());
+            // The event loop drops the previous listing on a worker.
+            let old = app.retired.take();
+            std::thread::spawn(move || drop(old));
+        }
+        report("refresh: install + draw", n, &mut install);
+        report("  worker: prepare listing", n, &mut worker);
+    }
+}

@@ -1,0 +1,141 @@
+//! Every user intent and every IO result, as one enum.
+//!
+//! The serde names (`move_down`, `mark_group`, …) double as keymap values in the config
+//! file, so they are part of the user-facing interface: renaming a variant is a breaking
+//! change. Internal variants (typed characters, IO results) are `#[serde(skip)]` and can
+//! never be bound to a key.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Snapshot;
+use crate::ops::{Outcome, Progress};
+use crate::postfix::ReadReport;
+
+/// What the user (or a finished IO job) asks the app to do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    MoveDown,
+    MoveUp,
+    Top,
+    Bottom,
+    HalfPageDown,
+    HalfPageUp,
+    /// Drill in: groups → messages → detail.
+    Open,
+    /// One level up: detail → messages → groups.
+    Back,
+    /// Close popup → clear filter → clear marks → back, whichever applies first.
+    Escape,
+    /// Mark (or unmark) the message under the cursor and move down.
+    ToggleMark,
+    /// Mark every message of the group under the cursor.
+    MarkGroup,
+    /// Mark every message matching the current filter.
+    MarkAllMatching,
+    /// Invert the marks among the messages matching the filter.
+    InvertMarks,
+    ClearMarks,
+    NextGrouping,
+    PrevGrouping,
+    CycleSort,
+    ReverseSort,
+    OpenFilter,
+    Refresh,
+    ToggleFreeze,
+    ToggleHelp,
+    /// Show or hide the message body in the detail view (reads it through `postcat`).
+    ToggleBody,
+    Quit,
+    /// Mutating: opens the confirm dialog for `postsuper -d`.
+    Delete,
+    /// Mutating: opens the confirm dialog for `postsuper -h`.
+    Hold,
+    /// Mutating: opens the confirm dialog for `postsuper -H`.
+    Release,
+    /// Mutating: opens the confirm dialog for `postsuper -r`.
+    Requeue,
+    /// Confirm the dialog (`y`; `Enter` only for single-message actions).
+    Confirm,
+    /// Confirm with `Enter`: accepted only when the dialog is about one message, because
+    /// a repeating Enter on a laggy SSH link must not purge a storm.
+    ConfirmSingle,
+    Cancel,
+    /// Apply the filter being typed and close the input.
+    ApplyFilter,
+    /// Delete the last typed character (filter input, typed confirmation).
+    Backspace,
+    /// A character typed into the filter input or the typed confirmation.
+    #[serde(skip)]
+    Input(char),
+    /// The terminal changed size: nothing to update, but the loop redraws.
+    #[serde(skip)]
+    Resize,
+    /// A listing finished.
+    #[serde(skip)]
+    Loaded(Result<Arc<Snapshot>, LoadError>),
+    /// A bulk action ([`crate::ops::execute`]) reported progress.
+    #[serde(skip)]
+    Progress(Progress),
+    /// A bulk action finished.
+    #[serde(skip)]
+    Applied(Result<Box<Outcome>, String>),
+    /// A background regroup finished.
+    #[serde(skip)]
+    Regrouped(Box<super::Regrouped>),
+    /// A `postcat` read for the detail view finished.
+    #[serde(skip)]
+    ReadDone(Result<ReadReport, String>),
+}
+
+/// Why a listing failed, and whether it failed because Postfix is not installed at all
+/// (then the app falls back to the demo queue rather than showing an empty screen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub message: String,
+    pub not_installed: bool,
+}
+
+impl Action {
+    /// The config-file name of a bindable action (`mark_group`); `None` for internal ones.
+    ///
+    /// Derived from serde so the names shown in help and `--print-keys` are exactly the
+    /// names the keymap config accepts.
+    #[must_use]
+    pub fn name(&self) -> Option<String> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True for the four queue-changing actions. Read-only mode removes and refuses them.
+    #[must_use]
+    pub fn is_mutating(&self) -> bool {
+        matches!(
+            self,
+            Self::Delete | Self::Hold | Self::Release | Self::Requeue
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_snake_case_and_round_trip() {
+        assert_eq!(Action::MarkGroup.name().as_deref(), Some("mark_group"));
+        let a: Action = serde_json::from_str("\"half_page_down\"").unwrap();
+        assert!(matches!(a, Action::HalfPageDown));
+    }
+
+    #[test]
+    fn internal_actions_have_no_name_and_cannot_be_bound() {
+        assert_eq!(Action::Input('x').name(), None);
+        assert!(serde_json::from_str::<Action>("\"loaded\"").is_err());
+        assert!(serde_json::from_str::<Action>("\"input\"").is_err());
+    }
+}

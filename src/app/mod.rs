@@ -1,0 +1,872 @@
+//! The application state machine: [`App`] holds everything the screen shows, [`update`]
+//! changes it synchronously (no IO) and returns an [`Effect`] for the event loop to run.
+//!
+//! - [`action`]: the [`Action`] enum (user intents and IO results).
+//! - [`keymap`]: the one key table behind dispatch, footer, help and `--print-keys`.
+//! - [`update`]: `update(&mut App, Action) -> Option<Effect>`.
+//!
+//! Grouping and filtering are the model's (`model::group`, `model::filter`); this module only
+//! decides *when* to run them and keeps cursor and marks on the same messages across
+//! refreshes.
+
+pub mod action;
+pub mod keymap;
+pub mod update;
+
+#[cfg(test)]
+pub mod testing;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use action::{Action, LoadError};
+pub use keymap::Keymap;
+pub use update::{Effect, update};
+
+use crate::model::filter::{Filter, Match, Selection, select};
+use crate::model::group::{Group, GroupKey, Grouping, SortBy, group};
+use crate::model::{MessageKey, QueueFile, QueueId, QueueName, Snapshot};
+use crate::ops;
+use crate::postfix::QueueOp;
+
+/// From this many selected messages on, regrouping runs on a worker thread so that typing a
+/// filter or pressing Tab never waits for it.
+pub const ASYNC_REGROUP_AT: usize = 20_000;
+
+/// Everything needed to group a selection away from the UI thread.
+#[derive(Debug, Clone)]
+pub struct RegroupJob {
+    pub generation: u64,
+    pub snapshot: Arc<Snapshot>,
+    pub indices: Vec<u32>,
+    pub key: GroupKey,
+    pub sort_by: SortBy,
+    pub sort_desc: bool,
+    pub now: i64,
+    /// The group under the cursor when the job started: the cursor follows it.
+    pub keep_label: Option<Arc<str>>,
+    /// Set for a new listing: select with this filter first (`indices` is then ignored),
+    /// so that the listing is installed together with its selection and grouping.
+    pub filter: Option<Filter>,
+    /// Which listing this prepares (see `App::prepare_gen`).
+    pub prepare_gen: u64,
+    /// The listing on screen and its grouping, to compute +new/−gone against.
+    pub previous: Option<(Arc<Snapshot>, Arc<Grouping>)>,
+}
+
+/// A listing's selection, grouping, sparklines and diff, computed by a worker.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub selection: Selection,
+    pub grouping: Grouping,
+    pub sparks: Vec<[u32; SPARK_BUCKETS]>,
+    pub diff: Option<HashMap<Arc<str>, GroupDiff>>,
+}
+
+/// A finished [`RegroupJob`].
+#[derive(Debug, Clone)]
+pub struct Regrouped {
+    pub generation: u64,
+    pub snapshot: Arc<Snapshot>,
+    pub grouping: Grouping,
+    pub sparks: Vec<[u32; SPARK_BUCKETS]>,
+    pub keep_label: Option<Arc<str>>,
+    /// For a new listing: its selection under the job's filter.
+    pub selection: Option<Selection>,
+    pub prepare_gen: u64,
+    /// +new/−gone per group against `RegroupJob::previous`.
+    pub diff: Option<HashMap<Arc<str>, GroupDiff>>,
+}
+
+impl RegroupJob {
+    /// Select (for a new listing), group, sort and build the sparklines. Pure; may run on
+    /// any thread.
+    #[must_use]
+    pub fn run(self) -> Regrouped {
+        let selection = self
+            .filter
+            .as_ref()
+            .map(|f| select(&self.snapshot, f, self.now));
+        let indices = selection.as_ref().map_or(&self.indices, |s| &s.indices);
+        let mut grouping = group(&self.snapshot, indices, self.key, self.now);
+        grouping.sort(self.sort_by, self.sort_desc);
+        let sparks = build_sparks(&self.snapshot, &grouping);
+        let diff = self
+            .previous
+            .as_ref()
+            .map(|(old, old_grouping)| diff_groups(old, old_grouping, &self.snapshot, &grouping));
+        Regrouped {
+            generation: self.generation,
+            snapshot: self.snapshot,
+            grouping,
+            sparks,
+            keep_label: self.keep_label,
+            selection,
+            prepare_gen: self.prepare_gen,
+            diff,
+        }
+    }
+}
+
+/// Arrivals per group over (at most) the last [`SPARK_WINDOW_SECS`] of the snapshot.
+fn build_sparks(snap: &Snapshot, grouping: &Grouping) -> Vec<[u32; SPARK_BUCKETS]> {
+    let oldest = snap.messages.iter().map(|m| m.arrival_time).min();
+    let Some(oldest) = oldest else {
+        return vec![[0; SPARK_BUCKETS]; grouping.groups.len()];
+    };
+    let newest = snap
+        .messages
+        .iter()
+        .map(|m| m.arrival_time)
+        .max()
+        .unwrap_or(oldest);
+    // A storm is about the last hours; a few week-old stragglers must not squash it into
+    // one bucket, so older arrivals are clamped into the first one.
+    let oldest = oldest.max(newest - SPARK_WINDOW_SECS);
+    let span = (newest - oldest).max(1) + 1;
+    grouping
+        .groups
+        .iter()
+        .map(|g| {
+            let mut b = [0u32; SPARK_BUCKETS];
+            for &i in &g.members {
+                if let Some(m) = snap.messages.get(i as usize) {
+                    let k = usize::try_from(
+                        (m.arrival_time - oldest).max(0) * SPARK_BUCKETS as i64 / span,
+                    )
+                    .unwrap_or(0)
+                    .min(SPARK_BUCKETS - 1);
+                    b[k] = b[k].saturating_add(1);
+                }
+            }
+            b
+        })
+        .collect()
+}
+
+/// Number of buckets in a group's arrival sparkline.
+pub const SPARK_BUCKETS: usize = 10;
+
+/// The sparkline covers at most the last six hours before the newest arrival.
+pub const SPARK_WINDOW_SECS: i64 = 6 * 3_600;
+
+/// Which key table applies: the focused pane, or the overlay on top of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Groups,
+    Messages,
+    Detail,
+    Filter,
+    Confirm,
+    Help,
+    Popup,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 7] = [
+        Mode::Groups,
+        Mode::Messages,
+        Mode::Detail,
+        Mode::Filter,
+        Mode::Confirm,
+        Mode::Help,
+        Mode::Popup,
+    ];
+
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Groups => "groups",
+            Self::Messages => "messages",
+            Self::Detail => "detail",
+            Self::Filter => "filter input",
+            Self::Confirm => "confirm dialog",
+            Self::Help => "help",
+            Self::Popup => "result popup",
+        }
+    }
+}
+
+/// The pane with the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Groups,
+    Messages,
+    Detail,
+}
+
+/// What is drawn on top of the panes. One at a time, by construction.
+#[derive(Debug, Clone, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    Help,
+    Filter(FilterInput),
+    Confirm(Pending),
+    Popup(Popup),
+}
+
+/// The filter being typed, with its live match count.
+#[derive(Debug, Clone, Default)]
+pub struct FilterInput {
+    pub text: String,
+    /// The filter in force when the input opened: `Esc` goes back to it.
+    pub before: String,
+    pub error: Option<String>,
+    pub matches: usize,
+}
+
+/// A queue change waiting for confirmation: the request exactly as the user saw it, and
+/// the facts the dialog states ([`ops::preview`], computed once when the dialog opens).
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub request: ops::Request,
+    pub preview: ops::Preview,
+    /// What was chosen: "3 marked messages", "group reason: …", "message 4B2F41C0A8".
+    pub scope: String,
+    /// Digits typed so far when `preview.needs_typed_confirmation`.
+    pub typed: String,
+}
+
+impl Pending {
+    #[must_use]
+    pub fn messages(&self) -> usize {
+        self.preview.messages
+    }
+}
+
+/// A result or progress popup.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Popup {
+    pub title: String,
+    pub lines: Vec<String>,
+    /// Work still running: the popup cannot be closed into a half-known state.
+    pub busy: bool,
+}
+
+/// The detail view of one message; the queue file arrives asynchronously.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub key: MessageKey,
+    pub file: Option<QueueFile>,
+    pub body: bool,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub scroll: usize,
+}
+
+/// Change of one group since the previous refresh.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupDiff {
+    pub added: usize,
+    pub gone: usize,
+}
+
+/// A cursor in a list and the first visible row (written by `draw`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub pos: usize,
+    pub offset: usize,
+}
+
+impl Cursor {
+    fn clamp(&mut self, len: usize) {
+        self.pos = self.pos.min(len.saturating_sub(1));
+    }
+
+    /// Keep the cursor visible in a window of `height` rows.
+    pub fn scroll_into_view(&mut self, height: usize, len: usize) {
+        let height = height.max(1);
+        self.clamp(len);
+        if self.pos < self.offset {
+            self.offset = self.pos;
+        } else if self.pos >= self.offset + height {
+            self.offset = self.pos + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+    }
+}
+
+/// A line for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// How the terminal can show things: decided once from the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Look {
+    /// False under `NO_COLOR`: monochrome, emphasis by bold/reverse only.
+    pub color: bool,
+    /// ASCII borders and sparklines (non-UTF-8 locale, `TERM=linux`/`dumb`).
+    pub ascii: bool,
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Self {
+            color: true,
+            ascii: false,
+        }
+    }
+}
+
+/// How the app starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `describe()` of the queue.
+    pub source: String,
+    /// Why the queue cannot be changed (`--read-only` or the adapter's reason).
+    pub read_only: Option<String>,
+    pub alert_at: Option<usize>,
+    pub refresh_every: Duration,
+    /// Set when Postfix is not installed and the demo queue stands in.
+    pub demo_note: Option<String>,
+    pub demo: bool,
+    pub look: Look,
+    /// The key table (built-in, with the config file's `[keys]` merged over it).
+    pub keymap: Keymap,
+    /// The grouping the app opens with.
+    pub group_key: Option<GroupKey>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            source: String::new(),
+            read_only: None,
+            alert_at: None,
+            refresh_every: Duration::from_secs(10),
+            demo_note: None,
+            demo: false,
+            look: Look::default(),
+            keymap: Keymap::default(),
+            group_key: Some(GroupKey::Reason),
+        }
+    }
+}
+
+/// Everything on screen.
+#[derive(Debug)]
+pub struct App {
+    pub source: String,
+    pub demo: bool,
+    pub demo_note: Option<String>,
+    pub read_only: Option<String>,
+    pub keymap: Keymap,
+    pub look: Look,
+    pub snapshot: Arc<Snapshot>,
+    /// No listing has arrived yet (the screen says "loading", not "empty").
+    pub loaded_once: bool,
+    /// Unix seconds used for age terms and buckets; the loop sets it, tests fix it.
+    pub now: i64,
+    pub filter: Filter,
+    pub selection: Selection,
+    /// `None`: no grouping, the messages pane lists the whole selection.
+    pub group_key: Option<GroupKey>,
+    pub sort_by: SortBy,
+    pub sort_desc: bool,
+    /// Shared so a worker preparing the next listing can diff against it without a copy.
+    pub grouping: Arc<Grouping>,
+    /// Arrivals per group over the snapshot's time span, aligned with `grouping.groups`.
+    pub sparks: Vec<[u32; SPARK_BUCKETS]>,
+    /// Per group label: messages new and gone since the previous refresh.
+    pub diff: HashMap<Arc<str>, GroupDiff>,
+    pub focus: Pane,
+    pub groups_cursor: Cursor,
+    pub messages_cursor: Cursor,
+    /// Marks by snapshot index; remapped by [`MessageKey`] on every refresh.
+    pub marks: Vec<bool>,
+    pub mark_count: usize,
+    pub overlay: Overlay,
+    pub detail: Option<Detail>,
+    pub status: Option<Status>,
+    pub loading: bool,
+    pub refresh_pending: bool,
+    pub applying: bool,
+    pub frozen: bool,
+    pub alert_at: Option<usize>,
+    pub refresh_every: Duration,
+    pub should_quit: bool,
+    /// Rows of the focused list at the last draw: the size of a half-page jump.
+    pub page: usize,
+    /// Bumped on every regroup request: results of older requests are dropped.
+    pub group_gen: u64,
+    /// A grouping to compute in the background; the event loop takes and runs it.
+    pub regroup_job: Option<RegroupJob>,
+    /// A background regroup is running (the header says so).
+    pub regrouping: bool,
+    /// Bumped for every large listing received; only the newest one's preparation counts.
+    pub prepare_gen: u64,
+    /// A new listing is being selected and grouped on a worker thread.
+    pub preparing: bool,
+    /// The previous listing, for the loop to drop off the UI thread.
+    pub retired: Option<(Arc<Snapshot>, Arc<Grouping>)>,
+}
+
+impl App {
+    #[must_use]
+    pub fn new(opts: Options) -> Self {
+        let keymap = if opts.read_only.is_some() {
+            opts.keymap.without_mutating()
+        } else {
+            opts.keymap
+        };
+        Self {
+            source: opts.source,
+            demo: opts.demo,
+            demo_note: opts.demo_note,
+            read_only: opts.read_only,
+            keymap,
+            look: opts.look,
+            snapshot: Arc::new(Snapshot::default()),
+            loaded_once: false,
+            now: 0,
+            filter: Filter::default(),
+            selection: Selection::default(),
+            focus: if opts.group_key.is_some() {
+                Pane::Groups
+            } else {
+                Pane::Messages
+            },
+            group_key: opts.group_key,
+            sort_by: SortBy::Messages,
+            sort_desc: true,
+            grouping: Arc::default(),
+            sparks: Vec::new(),
+            diff: HashMap::new(),
+            groups_cursor: Cursor::default(),
+            messages_cursor: Cursor::default(),
+            marks: Vec::new(),
+            mark_count: 0,
+            overlay: Overlay::None,
+            detail: None,
+            status: None,
+            loading: false,
+            refresh_pending: false,
+            applying: false,
+            frozen: false,
+            alert_at: opts.alert_at,
+            refresh_every: opts.refresh_every,
+            should_quit: false,
+            page: 10,
+            group_gen: 0,
+            regroup_job: None,
+            regrouping: false,
+            prepare_gen: 0,
+            preparing: false,
+            retired: None,
+        }
+    }
+
+    /// The key table that applies now.
+    #[must_use]
+    pub fn mode(&self) -> Mode {
+        match &self.overlay {
+            Overlay::Help => Mode::Help,
+            Overlay::Filter(_) => Mode::Filter,
+            Overlay::Confirm(_) => Mode::Confirm,
+            Overlay::Popup(_) => Mode::Popup,
+            Overlay::None => match self.focus {
+                Pane::Groups => Mode::Groups,
+                Pane::Messages => Mode::Messages,
+                Pane::Detail => Mode::Detail,
+            },
+        }
+    }
+
+    /// The deferred-queue alert fired (`--alert-at N`).
+    #[must_use]
+    pub fn alert(&self) -> bool {
+        self.alert_at
+            .is_some_and(|n| self.snapshot.count(&QueueName::Deferred).messages >= n)
+    }
+
+    /// The group under the groups cursor.
+    #[must_use]
+    pub fn current_group(&self) -> Option<&Group> {
+        self.group_key?;
+        self.grouping.groups.get(self.groups_cursor.pos)
+    }
+
+    /// The rows of the messages pane (indices into the snapshot). Borrowed, never copied:
+    /// at a million messages a per-frame copy would be the whole frame budget.
+    #[must_use]
+    pub fn message_rows(&self) -> &[u32] {
+        match self.group_key {
+            Some(_) => self.current_group().map_or(&[], |g| g.members.as_slice()),
+            None => &self.selection.indices,
+        }
+    }
+
+    /// Snapshot index of the message under the messages cursor.
+    #[must_use]
+    pub fn cursor_message(&self) -> Option<usize> {
+        self.message_rows()
+            .get(self.messages_cursor.pos)
+            .map(|&i| i as usize)
+    }
+
+    #[must_use]
+    pub fn is_marked(&self, index: usize) -> bool {
+        self.marks.get(index).copied().unwrap_or(false)
+    }
+
+    fn set_mark(&mut self, index: usize, on: bool) {
+        if let Some(m) = self.marks.get_mut(index)
+            && *m != on
+        {
+            *m = on;
+            if on {
+                self.mark_count += 1;
+            } else {
+                self.mark_count -= 1;
+            }
+        }
+    }
+
+    fn clear_marks(&mut self) {
+        self.marks.iter_mut().for_each(|m| *m = false);
+        self.mark_count = 0;
+    }
+
+    /// Re-run the filter over the snapshot, then regroup.
+    pub fn reselect(&mut self) {
+        self.selection = select(&self.snapshot, &self.filter, self.now);
+        self.regroup();
+    }
+
+    /// Regroup the current selection and rebuild the sparklines.
+    pub fn regroup(&mut self) {
+        self.regroup_with(self.selection.indices.len() >= ASYNC_REGROUP_AT);
+    }
+
+    /// Regroup now, whatever the size: a new snapshot must never be shown with a grouping
+    /// whose member indices point into the previous one.
+    pub fn regroup_now(&mut self) {
+        self.regroup_with(false);
+    }
+
+    fn regroup_with(&mut self, in_background: bool) {
+        self.group_gen += 1;
+        self.regroup_job = None;
+        self.regrouping = false;
+        let Some(key) = self.group_key else {
+            self.grouping = Arc::default();
+            self.sparks = Vec::new();
+            if self.focus == Pane::Groups {
+                self.focus = Pane::Messages;
+            }
+            self.messages_cursor.clamp(self.message_rows().len());
+            return;
+        };
+        let job = RegroupJob {
+            generation: self.group_gen,
+            snapshot: self.snapshot.clone(),
+            indices: self.selection.indices.clone(),
+            key,
+            sort_by: self.sort_by,
+            sort_desc: self.sort_desc,
+            now: self.now,
+            keep_label: self.current_group().map(|g| g.label.clone()),
+            filter: None,
+            prepare_gen: 0,
+            previous: None,
+        };
+        if in_background {
+            // The old grouping stays on screen (same snapshot, so its indices stay valid)
+            // until the new one lands; typing never waits for it.
+            self.regroup_job = Some(job);
+            self.regrouping = true;
+        } else {
+            let done = job.run();
+            self.apply_regrouped(done);
+        }
+    }
+
+    /// Install a finished grouping if it is still the one wanted (a newer keystroke may
+    /// have superseded it).
+    pub fn apply_regrouped(&mut self, r: Regrouped) {
+        if let Some(selection) = r.selection {
+            // A prepared listing. Older than the newest one asked for: drop it.
+            if r.prepare_gen != self.prepare_gen {
+                return;
+            }
+            self.preparing = false;
+            let current = r.generation == self.group_gen;
+            let snapshot = r.snapshot.clone();
+            self.set_snapshot_with(
+                snapshot,
+                Some(Prepared {
+                    selection,
+                    grouping: r.grouping,
+                    sparks: r.sparks,
+                    diff: r.diff,
+                }),
+            );
+            if !current {
+                // Filter, grouping or sort changed while it was prepared: redo with today's.
+                self.reselect();
+            }
+            return;
+        }
+        if r.generation != self.group_gen || !Arc::ptr_eq(&r.snapshot, &self.snapshot) {
+            return;
+        }
+        self.regrouping = false;
+        self.grouping = Arc::new(r.grouping);
+        self.sparks = r.sparks;
+        if let Some(label) = r.keep_label
+            && let Some(p) = self.grouping.groups.iter().position(|g| g.label == label)
+        {
+            self.groups_cursor.pos = p;
+        }
+        self.groups_cursor.clamp(self.grouping.groups.len());
+        self.messages_cursor.clamp(self.message_rows().len());
+    }
+
+    /// Take a new listing, keeping cursor, marks, detail and filter on the same messages
+    /// (by [`MessageKey`] and group label) and recording what changed per group.
+    pub fn set_snapshot(&mut self, snap: Arc<Snapshot>) {
+        self.set_snapshot_with(snap, None);
+    }
+
+    /// Take a new listing. A large one is first prepared (selected and grouped) on a worker
+    /// thread, and installed when ready; until then the previous listing stays on screen.
+    pub fn receive_snapshot(&mut self, snap: Arc<Snapshot>) {
+        self.prepare_gen += 1;
+        if snap.len() < ASYNC_REGROUP_AT || self.group_key.is_none() {
+            self.preparing = false;
+            self.set_snapshot(snap);
+            return;
+        }
+        self.preparing = true;
+        self.regroup_job = Some(RegroupJob {
+            generation: self.group_gen,
+            snapshot: snap,
+            indices: Vec::new(),
+            key: self.group_key.unwrap_or(GroupKey::Reason),
+            sort_by: self.sort_by,
+            sort_desc: self.sort_desc,
+            now: self.now,
+            keep_label: None,
+            filter: Some(self.filter.clone()),
+            prepare_gen: self.prepare_gen,
+            previous: (self.loaded_once && self.group_key.is_some())
+                .then(|| (self.snapshot.clone(), self.grouping.clone())),
+        });
+    }
+
+    /// Install a listing, with its selection, grouping and sparklines when a worker already
+    /// computed them.
+    pub fn set_snapshot_with(&mut self, snap: Arc<Snapshot>, prepared: Option<Prepared>) {
+        let group_label = self.current_group().map(|g| g.label.clone());
+        let cursor_key = self
+            .cursor_message()
+            .and_then(|i| self.snapshot.messages.get(i))
+            .map(crate::model::Message::key);
+        let marked: HashSet<MessageKey> = if self.mark_count == 0 {
+            HashSet::new()
+        } else {
+            self.snapshot
+                .messages
+                .iter()
+                .zip(&self.marks)
+                .filter(|(_, m)| **m)
+                .map(|(msg, _)| msg.key())
+                .collect()
+        };
+        let first = !self.loaded_once;
+        let old = std::mem::replace(&mut self.snapshot, snap);
+        let old_grouping = std::mem::take(&mut self.grouping);
+        self.loaded_once = true;
+        self.marks = vec![false; self.snapshot.messages.len()];
+        self.mark_count = 0;
+        if !marked.is_empty() {
+            for i in 0..self.snapshot.messages.len() {
+                if marked.contains(&self.snapshot.messages[i].key()) {
+                    self.marks[i] = true;
+                    self.mark_count += 1;
+                }
+            }
+        }
+        let mut diff = None;
+        match prepared {
+            Some(Prepared {
+                selection,
+                grouping,
+                sparks,
+                diff: d,
+            }) => {
+                diff = d;
+                self.group_gen += 1;
+                self.regroup_job = None;
+                self.regrouping = false;
+                self.selection = selection;
+                self.grouping = Arc::new(grouping);
+                self.sparks = sparks;
+                self.groups_cursor.clamp(self.grouping.groups.len());
+            }
+            None => {
+                self.selection = select(&self.snapshot, &self.filter, self.now);
+                self.regroup_now();
+            }
+        }
+        self.diff = match diff {
+            _ if first || self.group_key.is_none() => HashMap::new(),
+            Some(d) => d,
+            None => diff_groups(&old, &old_grouping, &self.snapshot, &self.grouping),
+        };
+        // Freeing a million messages takes a noticeable moment: let the loop hand the old
+        // listing to a worker to drop instead of doing it here.
+        self.retired = Some((old, old_grouping));
+        if let Some(label) = group_label
+            && let Some(pos) = self.grouping.groups.iter().position(|g| g.label == label)
+        {
+            self.groups_cursor.pos = pos;
+        }
+        if let Some(key) = cursor_key {
+            let snap = &self.snapshot;
+            if let Some(pos) = self.message_rows().iter().position(|&i| {
+                snap.messages
+                    .get(i as usize)
+                    .is_some_and(|m| m.key() == key)
+            }) {
+                self.messages_cursor.pos = pos;
+            }
+        }
+        self.messages_cursor.clamp(self.message_rows().len());
+    }
+
+    /// What a mutating action applies to: the marked messages if any, otherwise the message
+    /// under the cursor (messages/detail) or the group under the cursor (groups pane).
+    #[must_use]
+    pub fn targets(&self) -> (Vec<u32>, String) {
+        if self.mark_count > 0 {
+            let idx: Vec<u32> = self
+                .marks
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| **m)
+                .filter_map(|(i, _)| u32::try_from(i).ok())
+                .collect();
+            let scope = format!("{} marked message{}", idx.len(), plural(idx.len()));
+            return (idx, scope);
+        }
+        match self.focus {
+            Pane::Groups => match (self.current_group(), self.group_key) {
+                (Some(g), Some(k)) => (
+                    g.members.clone(),
+                    format!(
+                        "group {} = {}",
+                        k.name(),
+                        crate::model::text::snippet(&g.label, 60)
+                    ),
+                ),
+                _ => (Vec::new(), String::new()),
+            },
+            Pane::Messages | Pane::Detail => {
+                let i = if self.focus == Pane::Detail {
+                    self.detail_index()
+                } else {
+                    self.cursor_message()
+                };
+                match i.and_then(|i| Some((i, self.snapshot.messages.get(i)?))) {
+                    Some((i, m)) => (
+                        u32::try_from(i).map(|i| vec![i]).unwrap_or_default(),
+                        format!("message {}", m.queue_id),
+                    ),
+                    None => (Vec::new(), String::new()),
+                }
+            }
+        }
+    }
+
+    /// Snapshot index of the message in the detail view.
+    #[must_use]
+    pub fn detail_index(&self) -> Option<usize> {
+        let d = self.detail.as_ref()?;
+        // Fast path: the cursor is still on it (always true between refreshes).
+        if let Some(i) = self.cursor_message()
+            && self
+                .snapshot
+                .messages
+                .get(i)
+                .is_some_and(|m| m.key() == d.key)
+        {
+            return Some(i);
+        }
+        self.snapshot.messages.iter().position(|m| m.key() == d.key)
+    }
+
+    /// Everything the confirm dialog states about applying `op` to `indices`.
+    #[must_use]
+    pub fn pending(&self, op: QueueOp, indices: &[u32], scope: String) -> Pending {
+        // Partial: selected, but with recipients the filter does not match. Postfix acts on
+        // whole messages, so those recipients are affected too.
+        let partial = if self.filter.is_empty() {
+            0
+        } else {
+            indices
+                .iter()
+                .filter_map(|&i| self.snapshot.messages.get(i as usize))
+                .filter(|m| self.filter.matches(m, self.now) != Match::Whole)
+                .count()
+        };
+        let request = ops::Request::from_indices(&self.snapshot, indices, op, self.filter.text());
+        let preview = ops::preview(&self.snapshot, &request, partial);
+        Pending {
+            request,
+            preview,
+            scope,
+            typed: String::new(),
+        }
+    }
+}
+
+/// +new / −gone per group label between two listings. Messages are matched by
+/// (queue ID, arrival time): IDs alone are reused by Postfix.
+fn diff_groups(
+    old: &Snapshot,
+    old_grouping: &Grouping,
+    new: &Snapshot,
+    new_grouping: &Grouping,
+) -> HashMap<Arc<str>, GroupDiff> {
+    let key = |m: &crate::model::Message| (m.queue_id.clone(), m.arrival_time);
+    let old_keys: HashSet<(QueueId, i64)> = old.messages.iter().map(key).collect();
+    let new_keys: HashSet<(QueueId, i64)> = new.messages.iter().map(key).collect();
+    let mut out: HashMap<Arc<str>, GroupDiff> = HashMap::new();
+    for g in &new_grouping.groups {
+        let added = g
+            .members
+            .iter()
+            .filter_map(|&i| new.messages.get(i as usize))
+            .filter(|m| !old_keys.contains(&key(m)))
+            .count();
+        if added > 0 {
+            out.entry(g.label.clone()).or_default().added = added;
+        }
+    }
+    for g in &old_grouping.groups {
+        let gone = g
+            .members
+            .iter()
+            .filter_map(|&i| old.messages.get(i as usize))
+            .filter(|m| !new_keys.contains(&key(m)))
+            .count();
+        if gone > 0 {
+            out.entry(g.label.clone()).or_default().gone = gone;
+        }
+    }
+    out
+}
+
+/// `"s"` unless exactly one.
+#[must_use]
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,90 @@
+//! Test fixtures shared by the `update()` and screen tests: an NDR storm replayed from
+//! `tests/fixtures/tui/ndr_storm.jsonl`, at a fixed "now".
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Action, App, Options, update};
+use crate::model::{QueueFile, QueueId, Snapshot};
+use crate::postfix::MailQueue;
+use crate::postfix::replay::ReplayQueue;
+
+/// The fixed "now" of every test (the fixture's arrival times are relative to it).
+pub const NOW: i64 = 1_800_000_000;
+
+pub fn fixture_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tui/ndr_storm.jsonl")
+}
+
+/// The storm as a writable in-memory queue, with one NDR's queue file readable.
+pub fn storm_queue() -> ReplayQueue {
+    let q = ReplayQueue::from_file(&fixture_path(), "MAILER-DAEMON").unwrap();
+    let snap = q.list().unwrap();
+    ReplayQueue::new(
+        "file ndr_storm.jsonl",
+        snap.messages,
+        vec![ndr_file()],
+        true,
+    )
+}
+
+/// A listing with the volatile fields (taken at, took) fixed.
+pub fn snapshot_of(q: &dyn MailQueue) -> Arc<Snapshot> {
+    let mut s = q.list().unwrap();
+    s.taken_at = NOW;
+    s.took = Duration::from_millis(120);
+    Arc::new(s)
+}
+
+pub fn options(read_only: Option<&str>) -> Options {
+    Options {
+        source: "file ndr_storm.jsonl".to_owned(),
+        read_only: read_only.map(str::to_owned),
+        ..Options::default()
+    }
+}
+
+/// An app that has loaded `q` once.
+pub fn app_on(q: &dyn MailQueue, read_only: Option<&str>) -> App {
+    let mut app = App::new(options(read_only));
+    app.now = NOW;
+    assert!(matches!(
+        update(&mut app, Action::Refresh),
+        Some(super::Effect::Load)
+    ));
+    let fx = update(&mut app, Action::Loaded(Ok(snapshot_of(q))));
+    assert!(fx.is_none());
+    app
+}
+
+/// The queue file of the first NDR in the fixture: what `postcat -q -ebh` would show for
+/// backscatter from spam sent through a phished account.
+pub fn ndr_file() -> QueueFile {
+    QueueFile {
+        queue_id: QueueId::new("A4C123B161"),
+        queue: None,
+        envelope: vec![
+            (
+                "create_time".to_owned(),
+                "Fri Jan 15 08:57:00 2027".to_owned(),
+            ),
+            ("sender".to_owned(), String::new()),
+        ],
+        attributes: vec![
+            ("log_client_address".to_owned(), "186.216.156.42".to_owned()),
+            ("sasl_method".to_owned(), "CRAM-MD5".to_owned()),
+            ("sasl_username".to_owned(), "victim@home.example".to_owned()),
+        ],
+        headers: b"From: MAILER-DAEMON@home.example (Mail Delivery System)\n\
+Subject: Undelivered Mail Returned to Sender\n\
+To: user0@pharma-victim.example\n\
+X-Evil: \x1b]52;c;SGVsbG8=\x07\n"
+            .to_vec(),
+        body: Some(
+            b"This is the mail system at host home.example.\n\n\
+--- original message ---\nFrom: \"CANADA PHARMACY\" <sales@pharma.example>\nSubject: Cheap pills\n"
+                .to_vec(),
+        ),
+    }
+}

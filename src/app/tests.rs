@@ -1,0 +1,466 @@
+//! `update()` tests: an App fed Actions, no terminal, no runtime.
+
+use std::sync::Arc;
+
+use super::testing::{NOW, app_on, snapshot_of, storm_queue};
+use super::*;
+use crate::model::QueueName;
+use crate::postfix::MailQueue;
+
+fn run(app: &mut App, actions: impl IntoIterator<Item = Action>) -> Vec<Effect> {
+    actions.into_iter().filter_map(|a| update(app, a)).collect()
+}
+
+fn type_filter(app: &mut App, text: &str) {
+    update(app, Action::OpenFilter);
+    for c in text.chars() {
+        update(app, Action::Input(c));
+    }
+}
+
+#[test]
+fn loads_and_groups_the_storm_by_reason_largest_first() {
+    let q = storm_queue();
+    let app = app_on(&q, None);
+    assert_eq!(app.snapshot.len(), 39);
+    assert_eq!(app.group_key, Some(GroupKey::Reason));
+    let g = &app.grouping.groups[0];
+    assert!(g.label.contains("Connection timed out"));
+    assert_eq!(g.messages, 16);
+    assert!(
+        app.grouping
+            .groups
+            .windows(2)
+            .all(|w| w[0].messages >= w[1].messages)
+    );
+    assert_eq!(app.focus, Pane::Groups);
+    assert_eq!(app.message_rows().len(), 16);
+}
+
+#[test]
+fn at_most_one_listing_in_flight() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
+    assert_eq!(update(&mut app, Action::Refresh), None);
+    assert_eq!(update(&mut app, Action::Refresh), None);
+    assert!(app.refresh_pending);
+    // The pending refresh starts exactly one more listing when the first one lands.
+    let fx = update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
+    assert_eq!(fx, Some(Effect::Load));
+    assert!(!app.refresh_pending);
+    assert_eq!(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))), None);
+    assert!(!app.loading);
+}
+
+#[test]
+fn drill_in_and_back_reads_the_queue_file() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    assert_eq!(update(&mut app, Action::Open), None);
+    assert_eq!(app.focus, Pane::Messages);
+    update(&mut app, Action::MoveDown);
+    let i = app.cursor_message().unwrap();
+    let id = app.snapshot.messages[i].queue_id.clone();
+    assert_eq!(
+        update(&mut app, Action::Open),
+        Some(Effect::Read {
+            id: id.clone(),
+            body: false
+        })
+    );
+    assert_eq!(app.mode(), Mode::Detail);
+    update(&mut app, Action::Back);
+    assert_eq!(app.focus, Pane::Messages);
+    assert!(app.detail.is_none());
+    update(&mut app, Action::Escape);
+    assert_eq!(app.focus, Pane::Groups);
+}
+
+#[test]
+fn filter_counts_live_and_escape_restores_the_previous_filter() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    type_filter(&mut app, "alice");
+    let Overlay::Filter(input) = &app.overlay else {
+        panic!("filter input should be open")
+    };
+    assert_eq!(input.matches, 1);
+    assert_eq!(app.selection.indices.len(), 1);
+    update(&mut app, Action::Cancel);
+    assert!(matches!(app.overlay, Overlay::None));
+    assert!(app.filter.is_empty());
+    assert_eq!(app.selection.indices.len(), 39);
+    type_filter(&mut app, "mailer");
+    update(&mut app, Action::ApplyFilter);
+    assert_eq!(app.filter.text(), "mailer");
+    assert_eq!(app.selection.indices.len(), 36);
+    // Esc clears an active filter before anything else.
+    update(&mut app, Action::Escape);
+    assert!(app.filter.is_empty());
+}
+
+#[test]
+fn marking_group_all_invert_and_clear() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::MarkGroup);
+    assert_eq!(app.mark_count, 16);
+    update(&mut app, Action::MarkGroup);
+    assert_eq!(app.mark_count, 0, "marking a fully marked group unmarks it");
+    update(&mut app, Action::Open);
+    update(&mut app, Action::ToggleMark);
+    assert_eq!(app.mark_count, 1);
+    assert_eq!(app.messages_cursor.pos, 1, "space marks and moves down");
+    update(&mut app, Action::InvertMarks);
+    assert_eq!(app.mark_count, 38);
+    update(&mut app, Action::MarkAllMatching);
+    assert_eq!(app.mark_count, 39);
+    update(&mut app, Action::ClearMarks);
+    assert_eq!(app.mark_count, 0);
+}
+
+#[test]
+fn hold_asks_first_and_confirm_applies_exactly_the_marked_messages() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::Open);
+    run(&mut app, [Action::ToggleMark, Action::ToggleMark]);
+    let want: Vec<_> = app.message_rows()[..2]
+        .iter()
+        .map(|&i| app.snapshot.messages[i as usize].queue_id.clone())
+        .collect();
+    assert_eq!(
+        update(&mut app, Action::Hold),
+        None,
+        "H only opens the dialog"
+    );
+    let Overlay::Confirm(p) = &app.overlay else {
+        panic!("confirm dialog should be open")
+    };
+    assert_eq!(p.messages(), 2);
+    assert_eq!(p.preview.recipients, 2);
+    assert_eq!(p.preview.queues, vec![(QueueName::Deferred, 2)]);
+    assert!(!p.preview.needs_typed_confirmation);
+    assert_eq!(
+        update(&mut app, Action::ConfirmSingle),
+        None,
+        "Enter does not confirm two messages"
+    );
+    let Some(Effect::Apply(req)) = update(&mut app, Action::Confirm) else {
+        panic!("y should confirm")
+    };
+    assert_eq!(req.op, QueueOp::Hold);
+    let got: Vec<_> = req
+        .selection
+        .iter()
+        .map(|s| s.key.queue_id.clone())
+        .collect();
+    assert_eq!(got, want);
+    assert!(app.applying);
+    // Esc on the progress popup interrupts instead of hiding a running action.
+    assert_eq!(update(&mut app, Action::Cancel), Some(Effect::Interrupt));
+    // The result comes back: popup, marks cleared, and a refresh.
+    let exec = crate::ops::ExecOptions {
+        audit_log: None,
+        ..crate::ops::ExecOptions::default()
+    };
+    let out = crate::ops::execute(
+        &q,
+        &req,
+        &exec,
+        &mut |_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .unwrap();
+    assert_eq!(
+        update(&mut app, Action::Applied(Ok(Box::new(out)))),
+        Some(Effect::Load)
+    );
+    let Overlay::Popup(p) = &app.overlay else {
+        panic!("result popup")
+    };
+    assert_eq!(p.lines[0], "done: 2");
+    assert_eq!(app.mark_count, 0);
+    update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
+    assert_eq!(app.snapshot.count(&QueueName::Hold).messages, 3);
+}
+
+#[test]
+fn single_message_confirms_with_enter() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::Open);
+    update(&mut app, Action::Delete);
+    let fx = update(&mut app, Action::ConfirmSingle);
+    assert!(
+        matches!(fx, Some(Effect::Apply(ref r)) if r.selection.len() == 1 && r.op == QueueOp::Delete)
+    );
+}
+
+#[test]
+fn whole_queue_needs_the_count_typed() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::MarkAllMatching);
+    update(&mut app, Action::Delete);
+    assert_eq!(update(&mut app, Action::Confirm), None);
+    let Overlay::Confirm(p) = &app.overlay else {
+        panic!()
+    };
+    assert!(p.preview.needs_typed_confirmation);
+    assert!(p.preview.warnings.iter().any(|w| w.contains("ENTIRE")));
+    for c in "39".chars() {
+        update(&mut app, Action::Input(c));
+    }
+    assert!(matches!(
+        update(&mut app, Action::Confirm),
+        Some(Effect::Apply(ref r)) if r.selection.len() == 39 && r.entire_queue
+    ));
+}
+
+#[test]
+fn confirm_dialog_counts_partial_matches() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    // Select alice's message by its sender, then mark it via the filter.
+    type_filter(&mut app, "alice");
+    update(&mut app, Action::ApplyFilter);
+    update(&mut app, Action::MarkAllMatching);
+    update(&mut app, Action::Requeue);
+    let Overlay::Confirm(p) = &app.overlay else {
+        panic!()
+    };
+    assert_eq!(p.messages(), 1);
+    assert_eq!(p.preview.recipients, 2);
+    assert_eq!(p.request.filter, "alice");
+    assert_eq!(p.preview.sample[0].0.as_str(), "4B2F41C0A8");
+}
+
+#[test]
+fn read_only_can_never_produce_apply() {
+    let q = storm_queue();
+    let mut app = app_on(&q, Some("not root"));
+    assert!(app.keymap.bindings().iter().all(|b| !b.mutates));
+    let mut all: Vec<Action> = vec![Action::MarkAllMatching];
+    for b in Keymap::default().bindings() {
+        all.push(b.action.clone());
+    }
+    for c in "39y".chars() {
+        all.push(Action::Input(c));
+    }
+    for _ in 0..3 {
+        for a in all.clone() {
+            if matches!(a, Action::Quit) {
+                continue;
+            }
+            let fx = update(&mut app, a.clone());
+            assert!(
+                !matches!(fx, Some(Effect::Apply(_))),
+                "{a:?} produced an apply in read-only mode"
+            );
+            assert!(!matches!(app.overlay, Overlay::Confirm(_)));
+        }
+        for a in [
+            Action::Hold,
+            Action::Delete,
+            Action::Release,
+            Action::Requeue,
+            Action::Confirm,
+            Action::ConfirmSingle,
+        ] {
+            assert!(!matches!(update(&mut app, a), Some(Effect::Apply(_))));
+        }
+    }
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("read-only"))
+    );
+}
+
+#[test]
+fn refresh_keeps_cursor_and_marks_on_the_same_messages_and_reports_growth() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::MoveDown); // second group
+    let label = app.current_group().unwrap().label.clone();
+    update(&mut app, Action::Open);
+    run(
+        &mut app,
+        [Action::MoveDown, Action::MoveDown, Action::ToggleMark],
+    );
+    let cursor_key = app.snapshot.messages[app.cursor_message().unwrap()].key();
+    let marked: Vec<_> = (0..app.snapshot.len())
+        .filter(|&i| app.is_marked(i))
+        .map(|i| app.snapshot.messages[i].key())
+        .collect();
+    // The queue changes: the first message disappears and two new NDRs arrive, in a new order.
+    let mut snap = (*snapshot_of(&q)).clone();
+    let gone = snap.messages.remove(0);
+    let mut new1 = gone.clone();
+    new1.queue_id = crate::model::QueueId::new("NEW0000001");
+    let mut new2 = new1.clone();
+    new2.queue_id = crate::model::QueueId::new("NEW0000002");
+    snap.messages.insert(0, new1);
+    snap.messages.push(new2);
+    snap.messages.reverse();
+    let snap = Snapshot::new(snap.messages, Vec::new(), 0, NOW + 10, snap.took);
+    update(&mut app, Action::Refresh);
+    update(&mut app, Action::Loaded(Ok(Arc::new(snap))));
+    assert_eq!(app.current_group().unwrap().label, label);
+    assert_eq!(
+        app.snapshot.messages[app.cursor_message().unwrap()].key(),
+        cursor_key
+    );
+    let now_marked: Vec<_> = (0..app.snapshot.len())
+        .filter(|&i| app.is_marked(i))
+        .map(|i| app.snapshot.messages[i].key())
+        .collect();
+    assert_eq!(now_marked, marked);
+    let timed_out = app
+        .diff
+        .iter()
+        .find(|(l, _)| l.contains("timed out"))
+        .map(|(_, d)| *d)
+        .unwrap();
+    assert_eq!(timed_out.gone, 1, "{:?}", gone.queue_id);
+    assert_eq!(timed_out.added, 2);
+}
+
+#[test]
+fn grouping_cycles_through_every_key_and_none() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    let mut seen = vec![app.group_key];
+    for _ in 0..GroupKey::ALL.len() {
+        update(&mut app, Action::NextGrouping);
+        seen.push(app.group_key);
+    }
+    assert_eq!(seen.last(), Some(&None));
+    assert_eq!(app.focus, Pane::Messages);
+    assert_eq!(app.message_rows().len(), 39);
+    update(&mut app, Action::NextGrouping);
+    assert_eq!(app.group_key, Some(GroupKey::Reason));
+    update(&mut app, Action::PrevGrouping);
+    assert_eq!(app.group_key, None);
+}
+
+#[test]
+fn missing_postfix_falls_back_to_the_demo_once() {
+    let mut app = App::new(Options::default());
+    update(&mut app, Action::Refresh);
+    let err = LoadError {
+        message: "postqueue not found".to_owned(),
+        not_installed: true,
+    };
+    assert_eq!(
+        update(&mut app, Action::Loaded(Err(err.clone()))),
+        Some(Effect::FallbackToDemo)
+    );
+    assert!(app.demo && app.demo_note.is_some() && app.loading);
+    // If even that fails, it is an error line, not a loop.
+    assert_eq!(update(&mut app, Action::Loaded(Err(err))), None);
+    assert!(app.status.as_ref().is_some_and(|s| s.error));
+}
+
+#[test]
+fn failed_apply_shows_a_popup_and_refreshes() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    let fx = update(
+        &mut app,
+        Action::Applied(Err("postsuper: permission denied".to_owned())),
+    );
+    assert_eq!(fx, Some(Effect::Load));
+    assert!(matches!(&app.overlay, Overlay::Popup(p) if p.title == "Failed"));
+}
+
+#[test]
+fn detail_body_is_read_on_request() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::Open);
+    let Some(Effect::Read { id, body }) = update(&mut app, Action::Open) else {
+        panic!()
+    };
+    assert!(!body);
+    let rep = q
+        .read(
+            std::slice::from_ref(&id),
+            crate::postfix::ReadParts { body },
+        )
+        .unwrap();
+    update(&mut app, Action::ReadDone(Ok(rep)));
+    let d = app.detail.as_ref().unwrap();
+    assert!(d.file.as_ref().is_some_and(|f| f.body.is_none()));
+    assert_eq!(
+        update(&mut app, Action::ToggleBody),
+        Some(Effect::Read { id, body: true })
+    );
+}
+
+#[test]
+fn half_page_moves_by_the_drawn_page() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::Open);
+    app.page = 10;
+    update(&mut app, Action::HalfPageDown);
+    assert_eq!(app.messages_cursor.pos, 5);
+    update(&mut app, Action::Bottom);
+    assert_eq!(app.messages_cursor.pos, 15);
+    update(&mut app, Action::Top);
+    assert_eq!(app.messages_cursor.pos, 0);
+}
+
+#[test]
+fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
+    let spec = crate::synth::StormSpec::new(ASYNC_REGROUP_AT + 500);
+    let mut buf = Vec::new();
+    crate::synth::write_jsonl(&spec, &mut buf).unwrap();
+    let snap = crate::postfix::parse::parse_stream(buf.as_slice(), "MAILER-DAEMON").unwrap();
+    let mut app = App::new(Options::default());
+    app.now = spec.now;
+    update(&mut app, Action::Refresh);
+    let snap = Arc::new(snap);
+    // A large listing is selected and grouped on a worker, then installed in one piece.
+    update(&mut app, Action::Loaded(Ok(snap.clone())));
+    let stale = app.regroup_job.take().expect("prepared in the background");
+    assert!(app.preparing && !app.loaded_once);
+    update(&mut app, Action::Refresh);
+    update(&mut app, Action::Loaded(Ok(snap.clone())));
+    let fresh = app.regroup_job.take().expect("second listing");
+    update(&mut app, Action::Regrouped(Box::new(stale.run())));
+    assert!(
+        !app.loaded_once,
+        "an older listing's preparation is dropped"
+    );
+    update(&mut app, Action::Regrouped(Box::new(fresh.run())));
+    assert!(app.loaded_once && !app.preparing);
+    assert!(Arc::ptr_eq(&app.snapshot, &snap));
+    assert_eq!(app.selection.indices.len(), snap.len());
+    assert!(!app.grouping.groups.is_empty());
+    let before = app.grouping.groups.len();
+    update(&mut app, Action::NextGrouping);
+    let first = app
+        .regroup_job
+        .take()
+        .expect("regroup runs in the background");
+    assert!(app.regrouping);
+    assert_eq!(
+        app.grouping.groups.len(),
+        before,
+        "old grouping stays meanwhile"
+    );
+    update(&mut app, Action::NextGrouping);
+    let second = app.regroup_job.take().expect("second job");
+    update(&mut app, Action::Regrouped(Box::new(first.run())));
+    assert!(app.regrouping, "a superseded result is dropped");
+    let want = second.key;
+    update(&mut app, Action::Regrouped(Box::new(second.run())));
+    assert!(!app.regrouping);
+    assert_eq!(app.group_key, Some(want));
+    let direct = crate::model::group::group(&app.snapshot, &app.selection.indices, want, app.now);
+    assert_eq!(app.grouping.groups.len(), direct.groups.len());
+}

@@ -1,0 +1,612 @@
+//! `update(&mut App, Action) -> Option<Effect>`: the only place state changes.
+//!
+//! Synchronous and free of IO, so every behaviour here is testable without a terminal or a
+//! runtime: the event loop runs the returned [`Effect`] and feeds the result back as an
+//! [`Action`].
+
+use std::sync::Arc;
+
+use super::{Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, plural};
+use crate::model::filter::Filter;
+use crate::model::group::{GroupKey, SortBy};
+use crate::model::text::sanitize;
+use crate::model::{QueueId, Snapshot};
+use crate::ops::{self, Outcome};
+use crate::postfix::{QueueOp, ReadReport};
+
+/// IO the event loop must run for the app.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// List the queue (at most one listing is in flight; see `App::refresh_pending`).
+    Load,
+    /// Run the bulk-action protocol ([`crate::ops::execute`]) on exactly this request.
+    /// Only a confirmed dialog produces it, and never in read-only mode.
+    Apply(Box<ops::Request>),
+    /// Stop a running bulk action between batches (Esc on the progress popup).
+    Interrupt,
+    /// Read one queue file for the detail view.
+    Read { id: QueueId, body: bool },
+    /// Postfix is not installed: switch to the demo queue, then list it.
+    FallbackToDemo,
+}
+
+impl PartialEq for Effect {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Load, Self::Load)
+            | (Self::Interrupt, Self::Interrupt)
+            | (Self::FallbackToDemo, Self::FallbackToDemo) => true,
+            (Self::Apply(a), Self::Apply(b)) => {
+                a.op == b.op
+                    && a.selection == b.selection
+                    && a.filter == b.filter
+                    && a.entire_queue == b.entire_queue
+            }
+            (Self::Read { id: a, body: x }, Self::Read { id: b, body: y }) => a == b && x == y,
+            _ => false,
+        }
+    }
+}
+
+/// Apply one action to the app.
+pub fn update(app: &mut App, action: Action) -> Option<Effect> {
+    match action {
+        Action::Quit => {
+            app.should_quit = true;
+            None
+        }
+        Action::Resize => None,
+        Action::Regrouped(r) => {
+            app.apply_regrouped(*r);
+            None
+        }
+        Action::Loaded(r) => loaded(app, r),
+        Action::Applied(r) => applied(app, r),
+        Action::Progress(p) => {
+            if let Overlay::Popup(popup) = &mut app.overlay
+                && popup.busy
+            {
+                popup.lines = vec![format!(
+                    "{} of {} message{} sent to postsuper",
+                    crate::ui::count(p.done),
+                    crate::ui::count(p.total),
+                    plural(p.total)
+                )];
+            }
+            None
+        }
+        Action::ReadDone(r) => read_done(app, r),
+        Action::Refresh => request_load(app),
+        Action::ToggleFreeze => {
+            app.frozen = !app.frozen;
+            None
+        }
+        Action::ToggleHelp => {
+            app.overlay = match app.overlay {
+                Overlay::Help => Overlay::None,
+                _ => Overlay::Help,
+            };
+            None
+        }
+        Action::Delete => open_confirm(app, QueueOp::Delete),
+        Action::Hold => open_confirm(app, QueueOp::Hold),
+        Action::Release => open_confirm(app, QueueOp::Release),
+        Action::Requeue => open_confirm(app, QueueOp::Requeue),
+        Action::Confirm => confirm(app, false),
+        Action::ConfirmSingle => confirm(app, true),
+        Action::Cancel => cancel(app),
+        Action::OpenFilter => {
+            let text = app.filter.text().to_owned();
+            app.overlay = Overlay::Filter(FilterInput {
+                before: text.clone(),
+                text,
+                error: None,
+                matches: app.selection.indices.len(),
+            });
+            None
+        }
+        Action::ApplyFilter => {
+            if let Overlay::Filter(input) = &app.overlay {
+                if let Some(e) = &input.error {
+                    app.status = Some(error(e.clone()));
+                    return None;
+                }
+                app.overlay = Overlay::None;
+                app.status = None;
+            }
+            None
+        }
+        Action::Input(c) => {
+            typed(app, Some(c));
+            None
+        }
+        Action::Backspace => {
+            typed(app, None);
+            None
+        }
+        Action::MoveDown => {
+            move_by(app, 1);
+            None
+        }
+        Action::MoveUp => {
+            move_by(app, -1);
+            None
+        }
+        Action::HalfPageDown => {
+            move_by(app, isize::try_from(app.page / 2).unwrap_or(1).max(1));
+            None
+        }
+        Action::HalfPageUp => {
+            move_by(app, -isize::try_from(app.page / 2).unwrap_or(1).max(1));
+            None
+        }
+        Action::Top => {
+            move_by(app, isize::MIN);
+            None
+        }
+        Action::Bottom => {
+            move_by(app, isize::MAX);
+            None
+        }
+        Action::Open => open(app),
+        Action::Back => {
+            back(app);
+            None
+        }
+        Action::Escape => {
+            escape(app);
+            None
+        }
+        Action::ToggleMark => {
+            toggle_mark(app);
+            None
+        }
+        Action::MarkGroup => {
+            if let Some(g) = app.current_group() {
+                let members = g.members.clone();
+                let all = members.iter().all(|&i| app.is_marked(i as usize));
+                for i in members {
+                    app.set_mark(i as usize, !all);
+                }
+            }
+            None
+        }
+        Action::MarkAllMatching => {
+            let idx = std::mem::take(&mut app.selection.indices);
+            for &i in &idx {
+                app.set_mark(i as usize, true);
+            }
+            app.selection.indices = idx;
+            None
+        }
+        Action::InvertMarks => {
+            let idx = std::mem::take(&mut app.selection.indices);
+            for &i in &idx {
+                let on = !app.is_marked(i as usize);
+                app.set_mark(i as usize, on);
+            }
+            app.selection.indices = idx;
+            None
+        }
+        Action::ClearMarks => {
+            app.clear_marks();
+            None
+        }
+        Action::NextGrouping | Action::PrevGrouping => {
+            let forward = matches!(action, Action::NextGrouping);
+            app.group_key = cycle_key(app.group_key, forward);
+            app.groups_cursor = super::Cursor::default();
+            app.messages_cursor = super::Cursor::default();
+            app.focus = if app.group_key.is_some() {
+                Pane::Groups
+            } else {
+                Pane::Messages
+            };
+            app.detail = None;
+            app.regroup();
+            app.status = Some(info(format!(
+                "grouped by {}",
+                app.group_key.map_or("nothing", GroupKey::name)
+            )));
+            None
+        }
+        Action::CycleSort | Action::ReverseSort => {
+            if matches!(action, Action::CycleSort) {
+                app.sort_by = next_sort(app.sort_by);
+            } else {
+                app.sort_desc = !app.sort_desc;
+            }
+            let label = app.current_group().map(|g| g.label.clone());
+            app.regroup();
+            if let Some(label) = label
+                && let Some(p) = app.grouping.groups.iter().position(|g| g.label == label)
+            {
+                app.groups_cursor.pos = p;
+            }
+            app.status = Some(info(format!(
+                "sorted by {} ({})",
+                sort_name(app.sort_by),
+                if app.sort_desc {
+                    "descending"
+                } else {
+                    "ascending"
+                }
+            )));
+            None
+        }
+        Action::ToggleBody => {
+            let d = app.detail.as_mut()?;
+            d.body = !d.body;
+            if d.body && d.file.as_ref().is_none_or(|f| f.body.is_none()) {
+                d.loading = true;
+                return Some(Effect::Read {
+                    id: d.key.queue_id.clone(),
+                    body: true,
+                });
+            }
+            None
+        }
+    }
+}
+
+fn info(text: String) -> Status {
+    Status { text, error: false }
+}
+
+fn error(text: String) -> Status {
+    Status { text, error: true }
+}
+
+fn request_load(app: &mut App) -> Option<Effect> {
+    if app.loading {
+        app.refresh_pending = true;
+        None
+    } else {
+        app.loading = true;
+        Some(Effect::Load)
+    }
+}
+
+fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> {
+    app.loading = false;
+    match r {
+        Ok(snap) => {
+            app.receive_snapshot(snap);
+            if app.status.as_ref().is_some_and(|s| s.error) {
+                app.status = None;
+            }
+        }
+        Err(e) if e.not_installed && !app.loaded_once && !app.demo => {
+            app.demo = true;
+            app.source = "demo".to_owned();
+            app.demo_note = Some(format!(
+                "{} — showing the built-in demo queue instead",
+                sanitize(&e.message)
+            ));
+            app.loading = true;
+            return Some(Effect::FallbackToDemo);
+        }
+        Err(e) => app.status = Some(error(format!("listing failed: {}", sanitize(&e.message)))),
+    }
+    if app.refresh_pending {
+        app.refresh_pending = false;
+        app.loading = true;
+        return Some(Effect::Load);
+    }
+    None
+}
+
+fn applied(app: &mut App, r: Result<Box<Outcome>, String>) -> Option<Effect> {
+    app.applying = false;
+    app.overlay = Overlay::Popup(match r {
+        Ok(out) => {
+            let mut lines = vec![
+                format!("done: {}", out.done.len()),
+                format!("no longer in queue: {}", out.gone.len()),
+            ];
+            for (n, what) in [
+                (out.changed.len(), "changed since you chose (not touched)"),
+                (out.failed.len(), "failed"),
+                (out.skipped.len(), "skipped (interrupted)"),
+            ] {
+                if n > 0 {
+                    lines.push(format!("{what}: {n}"));
+                }
+            }
+            lines.extend(
+                out.failed
+                    .iter()
+                    .take(3)
+                    .map(|(id, why)| format!("  {id}: {}", sanitize(why))),
+            );
+            lines.extend(out.summary.iter().map(|s| sanitize(s).into_owned()));
+            lines.extend(
+                out.errors
+                    .iter()
+                    .take(5)
+                    .map(|s| format!("error: {}", sanitize(s))),
+            );
+            if out.errors.len() > 5 {
+                lines.push(format!("… and {} more errors", out.errors.len() - 5));
+            }
+            match &out.audit {
+                Ok(p) => lines.push(format!("audit: {}", sanitize(&p.display().to_string()))),
+                Err(e) => lines.push(format!("audit: {}", sanitize(e))),
+            }
+            app.clear_marks();
+            Popup {
+                title: if out.complete() {
+                    "Done".to_owned()
+                } else if out.interrupted {
+                    "Interrupted".to_owned()
+                } else {
+                    "Done, with problems".to_owned()
+                },
+                lines,
+                busy: false,
+            }
+        }
+        Err(e) => Popup {
+            title: "Failed".to_owned(),
+            lines: vec![sanitize(&e).into_owned()],
+            busy: false,
+        },
+    });
+    request_load(app)
+}
+
+fn read_done(app: &mut App, r: Result<ReadReport, String>) -> Option<Effect> {
+    let d = app.detail.as_mut()?;
+    d.loading = false;
+    match r {
+        Ok(mut rep) => {
+            if let Some(pos) = rep.files.iter().position(|f| f.queue_id == d.key.queue_id) {
+                d.file = Some(rep.files.swap_remove(pos));
+                d.error = None;
+            } else if rep.vanished.contains(&d.key.queue_id) {
+                d.error = Some("the message is no longer in the queue".to_owned());
+            } else if let Some(e) = rep.errors.first() {
+                d.error = Some(sanitize(e).into_owned());
+            }
+        }
+        Err(e) => d.error = Some(sanitize(&e).into_owned()),
+    }
+    None
+}
+
+fn open_confirm(app: &mut App, op: QueueOp) -> Option<Effect> {
+    if let Some(reason) = &app.read_only {
+        app.status = Some(error(format!("read-only: {reason}")));
+        return None;
+    }
+    if app.applying {
+        app.status = Some(error("an operation is still running".to_owned()));
+        return None;
+    }
+    let (indices, scope) = app.targets();
+    if indices.is_empty() {
+        app.status = Some(error(format!("nothing to {op}: the view is empty")));
+        return None;
+    }
+    app.overlay = Overlay::Confirm(app.pending(op, &indices, scope));
+    None
+}
+
+fn confirm(app: &mut App, enter: bool) -> Option<Effect> {
+    let Overlay::Confirm(p) = &mut app.overlay else {
+        return None;
+    };
+    if app.read_only.is_some() {
+        // Second guard: the dialog cannot open in read-only mode, and cannot confirm either.
+        app.overlay = Overlay::None;
+        return None;
+    }
+    let n = p.messages();
+    if enter && n != 1 {
+        app.status = Some(error(format!(
+            "Enter confirms single messages only: press y to {} {n} messages",
+            p.request.op
+        )));
+        return None;
+    }
+    if p.preview.needs_typed_confirmation && p.typed != n.to_string() {
+        app.status = Some(error(format!("type {n} and press y to confirm")));
+        return None;
+    }
+    let request = p.request.clone();
+    let op = request.op;
+    app.applying = true;
+    app.status = None;
+    app.overlay = Overlay::Popup(Popup {
+        title: format!("{}…", capitalize(op.verb())),
+        lines: vec![format!("{} {} message{}", op.verb(), n, plural(n))],
+        busy: true,
+    });
+    Some(Effect::Apply(Box::new(request)))
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn cancel(app: &mut App) -> Option<Effect> {
+    match &app.overlay {
+        Overlay::Filter(input) => {
+            let before = input.before.clone();
+            app.filter = Filter::parse(&before).unwrap_or_default();
+            app.reselect();
+            app.overlay = Overlay::None;
+        }
+        // A running action stops between batches and then reports exactly what it did.
+        Overlay::Popup(p) if p.busy => {
+            app.status = Some(info("stopping after the current batch…".to_owned()));
+            return Some(Effect::Interrupt);
+        }
+        _ => app.overlay = Overlay::None,
+    }
+    None
+}
+
+fn typed(app: &mut App, c: Option<char>) {
+    match &mut app.overlay {
+        Overlay::Filter(input) => {
+            match c {
+                Some(c) => input.text.push(c),
+                None => {
+                    input.text.pop();
+                }
+            }
+            match Filter::parse(&input.text) {
+                Ok(f) => {
+                    input.error = None;
+                    app.filter = f;
+                    app.groups_cursor = super::Cursor::default();
+                    app.messages_cursor = super::Cursor::default();
+                    app.reselect();
+                    if let Overlay::Filter(input) = &mut app.overlay {
+                        input.matches = app.selection.indices.len();
+                    }
+                }
+                Err(e) => input.error = Some(e.to_string()),
+            }
+        }
+        Overlay::Confirm(p) => match c {
+            Some(c) if c.is_ascii_digit() && p.typed.len() < 12 => p.typed.push(c),
+            Some(_) => {}
+            None => {
+                p.typed.pop();
+            }
+        },
+        _ => {}
+    }
+}
+
+fn move_by(app: &mut App, delta: isize) {
+    let step = |pos: usize, len: usize| -> usize {
+        if len == 0 {
+            return 0;
+        }
+        pos.saturating_add_signed(delta).min(len - 1)
+    };
+    match app.focus {
+        Pane::Groups => {
+            let len = app.grouping.groups.len();
+            let new = step(app.groups_cursor.pos, len);
+            if new != app.groups_cursor.pos {
+                app.groups_cursor.pos = new;
+                app.messages_cursor = super::Cursor::default();
+            }
+        }
+        Pane::Messages => {
+            let len = app.message_rows().len();
+            app.messages_cursor.pos = step(app.messages_cursor.pos, len);
+        }
+        Pane::Detail => {
+            if let Some(d) = &mut app.detail {
+                d.scroll = d.scroll.saturating_add_signed(delta).min(10_000);
+            }
+        }
+    }
+}
+
+fn open(app: &mut App) -> Option<Effect> {
+    match app.focus {
+        Pane::Groups => {
+            if app.current_group().is_some() {
+                app.focus = Pane::Messages;
+            }
+            None
+        }
+        Pane::Messages => {
+            let i = app.cursor_message()?;
+            let m = app.snapshot.messages.get(i)?;
+            let id = m.queue_id.clone();
+            app.detail = Some(Detail {
+                key: m.key(),
+                file: None,
+                body: false,
+                loading: true,
+                error: None,
+                scroll: 0,
+            });
+            app.focus = Pane::Detail;
+            Some(Effect::Read { id, body: false })
+        }
+        Pane::Detail => None,
+    }
+}
+
+fn back(app: &mut App) {
+    match app.focus {
+        Pane::Detail => {
+            app.detail = None;
+            app.focus = Pane::Messages;
+        }
+        Pane::Messages if app.group_key.is_some() => app.focus = Pane::Groups,
+        _ => {}
+    }
+}
+
+fn escape(app: &mut App) {
+    if app.focus == Pane::Detail {
+        back(app);
+    } else if !app.filter.is_empty() {
+        app.filter = Filter::default();
+        app.reselect();
+        app.status = Some(info("filter cleared".to_owned()));
+    } else if app.mark_count > 0 {
+        app.clear_marks();
+    } else {
+        back(app);
+    }
+}
+
+fn toggle_mark(app: &mut App) {
+    match app.focus {
+        Pane::Groups => {
+            update(app, Action::MarkGroup);
+        }
+        Pane::Messages => {
+            if let Some(i) = app.cursor_message() {
+                let on = !app.is_marked(i);
+                app.set_mark(i, on);
+                move_by(app, 1);
+            }
+        }
+        Pane::Detail => {
+            if let Some(i) = app.detail_index() {
+                let on = !app.is_marked(i);
+                app.set_mark(i, on);
+            }
+        }
+    }
+}
+
+/// Reason → sender → … → size → no grouping → reason.
+fn cycle_key(key: Option<GroupKey>, forward: bool) -> Option<GroupKey> {
+    let all = GroupKey::ALL;
+    let last = all[all.len() - 1];
+    let first = all[0];
+    match (key, forward) {
+        (None, true) => Some(first),
+        (None, false) => Some(last),
+        (Some(k), true) if k == last => None,
+        (Some(k), false) if k == first => None,
+        (Some(k), true) => Some(k.next()),
+        (Some(k), false) => Some(k.prev()),
+    }
+}
+
+fn next_sort(s: SortBy) -> SortBy {
+    let i = SortBy::ALL.iter().position(|x| *x == s).unwrap_or(0);
+    SortBy::ALL[(i + 1) % SortBy::ALL.len()]
+}
+
+/// The word for a sort order, as the groups pane title shows it.
+#[must_use]
+pub fn sort_name(s: SortBy) -> &'static str {
+    s.name()
+}

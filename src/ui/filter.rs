@@ -1,0 +1,47 @@
+//! The filter input, drawn over the status line with its live match count.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::{Theme, count, fit};
+use crate::app::{App, Overlay};
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Overlay::Filter(input) = &app.overlay else {
+        return;
+    };
+    let right = match &input.error {
+        Some(e) => e.clone(),
+        None => format!("{} matches", count(input.matches)),
+    };
+    let w = usize::from(area.width);
+    let text_w = w.saturating_sub(right.len() + 6);
+    // Keep the end of a long filter visible: that is where the user types.
+    let shown = tail(&input.text, text_w);
+    let line = Line::from(vec![
+        Span::styled("/", theme.key()),
+        Span::raw(shown),
+        Span::styled(theme.caret(), theme.key()),
+        Span::raw("  "),
+        Span::styled(
+            fit(&right, w.saturating_sub(text_w + 4)),
+            if input.error.is_some() {
+                theme.error()
+            } else {
+                theme.dim()
+            },
+        ),
+    ]);
+    f.render_widget(line, area);
+}
+
+fn tail(s: &str, width: usize) -> String {
+    let clean = crate::model::text::sanitize(s);
+    let n = clean.chars().count();
+    if n <= width {
+        clean.into_owned()
+    } else {
+        clean.chars().skip(n - width).collect()
+    }
+}

@@ -1,0 +1,116 @@
+//! The header: where the data comes from, how fresh it is, per-queue counts and badges.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Theme, count, fit, hms, size};
+use crate::app::App;
+use crate::model::QueueName;
+
+/// Lines the header needs: two, plus one per banner (read-only reason, demo note).
+#[must_use]
+pub fn height(app: &App) -> u16 {
+    2 + u16::from(app.read_only.is_some()) + u16::from(app.demo_note.is_some())
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let snap = &app.snapshot;
+    let w = usize::from(area.width);
+    let mut top = vec![Span::styled("mailq-tui ", theme.heading())];
+    top.push(Span::raw(fit(&app.source, 30)));
+    if app.loaded_once {
+        top.push(Span::styled(
+            format!(
+                " · taken {} UTC in {:.2} s",
+                hms(snap.taken_at),
+                snap.took.as_secs_f64()
+            ),
+            theme.dim(),
+        ));
+    }
+    top.push(Span::raw(" "));
+    let mut badges: Vec<(&str, Color)> = Vec::new();
+    if app.demo {
+        badges.push(("DEMO", Color::Magenta));
+    }
+    if app.read_only.is_some() {
+        badges.push(("READ-ONLY", Color::Blue));
+    }
+    if app.frozen {
+        badges.push(("FROZEN", Color::Cyan));
+    }
+    if !app.filter.is_empty() {
+        badges.push(("FILTER", Color::Yellow));
+    }
+    if app.alert() {
+        badges.push(("ALERT", Color::Red));
+    }
+    if app.loading {
+        badges.push(("LOADING", Color::Green));
+    }
+    if app.regrouping || app.preparing {
+        badges.push(("GROUPING", Color::Green));
+    }
+    for (b, c) in badges {
+        top.push(Span::styled(format!(" {b} "), theme.badge(c)));
+        top.push(Span::raw(" "));
+    }
+
+    let mut counts: Vec<Span> = Vec::new();
+    for q in QueueName::ALL {
+        let n = snap.count(&q).messages;
+        let style = match (&q, app.alert()) {
+            (QueueName::Deferred, true) => theme.error(),
+            _ if n == 0 => theme.dim(),
+            _ => Style::new(),
+        };
+        counts.push(Span::styled(
+            format!("{} {}  ", q.as_str(), count(n)),
+            style,
+        ));
+    }
+    counts.push(Span::raw(format!(
+        "{} {} msgs {} rcpts {}",
+        theme.sep(),
+        count(snap.len()),
+        count(snap.total_recipients()),
+        size(snap.total_size())
+    )));
+    if let Some(n) = app.alert_at {
+        counts.push(Span::styled(
+            format!(" {} alert at {}", theme.sep(), count(n)),
+            theme.dim(),
+        ));
+    }
+    let problems = snap.problems.len();
+    if problems > 0 || snap.duplicates > 0 {
+        counts.push(Span::styled(
+            format!(
+                " {} {} parse problem{}, {} duplicate{}",
+                theme.sep(),
+                count(problems),
+                crate::app::plural(problems),
+                count(snap.duplicates),
+                crate::app::plural(snap.duplicates)
+            ),
+            theme.error(),
+        ));
+    }
+    let mut lines = vec![Line::from(top), Line::from(counts)];
+    if let Some(reason) = &app.read_only {
+        lines.push(Line::styled(
+            fit(
+                &format!("READ-ONLY: {reason} — no key changes the queue"),
+                w,
+            ),
+            theme.dim(),
+        ));
+    }
+    if let Some(note) = &app.demo_note {
+        lines.push(Line::styled(fit(note, w), theme.dim()));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}

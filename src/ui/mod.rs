@@ -1,0 +1,353 @@
+//! Drawing: reads [`App`] and paints one frame. The only state it writes is scroll offsets
+//! (and the page size used by half-page jumps), which depend on the terminal size.
+//!
+//! No grouping or filtering happens here: rows come from `App::grouping` and
+//! `App::message_rows()`, and only the visible window of them is turned into widgets, so a
+//! million-message queue costs the same per frame as a ten-message one.
+//!
+//! Every string that came from the queue goes through [`crate::model::text::sanitize`]
+//! (directly or via [`fit`]) before it reaches a widget.
+
+pub mod confirm;
+pub mod detail;
+pub mod filter;
+pub mod footer;
+pub mod groups;
+pub mod header;
+pub mod help;
+pub mod messages;
+pub mod popup;
+
+#[cfg(test)]
+mod screen_tests;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::border;
+use ratatui::widgets::{Block, Borders, Clear};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::app::{App, Look, Overlay, Pane};
+use crate::model::text::sanitize;
+
+/// Draw the whole screen.
+///
+/// ```text
+/// ┌──────────────────────────────────────────────────────────────────┐
+/// │ header: source · taken at · listing time · badges                │ 2-4 lines
+/// │ per-queue counts · total size · parse problems · banner/demo note│
+/// ├────────────── groups ───────────┬──────────── messages ──────────┤
+/// │ msgs rcpts size oldest trend Δ  │ ✓ id queue age size sender …   │ side by side
+/// │ label                           │                                │ at ≥ 150 cols,
+/// │                                 │                                │ stacked below
+/// ├─────────────────────────────────┴────────────────────────────────┤
+/// │ status / error line  (or the filter input with its match count)  │ 1 line
+/// │ footer: key hints of the current mode, from the keymap           │ 1 line
+/// └──────────────────────────────────────────────────────────────────┘
+///   detail replaces both panes; help, confirm and result popups float on top.
+/// ```
+pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
+    let area = f.area();
+    let theme = Theme::new(app.look);
+    let header_h = header::height(app).min(area.height.saturating_sub(2));
+    let [head, body, status, foot] = Layout::vertical([
+        Constraint::Length(header_h),
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::render(f, head, app, &theme);
+    match app.focus {
+        Pane::Detail => detail::render(f, body, app, &theme, now),
+        _ if app.group_key.is_none() => messages::render(f, body, app, &theme, now),
+        _ => {
+            let dir = if body.width >= 150 {
+                Direction::Horizontal
+            } else {
+                Direction::Vertical
+            };
+            let split = if dir == Direction::Horizontal {
+                [Constraint::Percentage(45), Constraint::Percentage(55)]
+            } else {
+                // Stacked: the groups pane takes what its rows need, at most 40 %, and always
+                // keeps one visible row (border + header + row = 4 lines).
+                let need = u16::try_from(app.grouping.groups.len() + 3).unwrap_or(u16::MAX);
+                let h = need.min(body.height * 2 / 5).max(4.min(body.height / 2));
+                [Constraint::Length(h), Constraint::Min(0)]
+            };
+            let [g, m] = Layout::default()
+                .direction(dir)
+                .constraints(split)
+                .areas(body);
+            groups::render(f, g, app, &theme, now);
+            messages::render(f, m, app, &theme, now);
+        }
+    }
+    match &app.overlay {
+        Overlay::Filter(_) => filter::render(f, status, app, &theme),
+        _ => footer::render_status(f, status, app, &theme),
+    }
+    footer::render(f, foot, app, &theme);
+    match &app.overlay {
+        Overlay::Help => help::render(f, area, app, &theme),
+        Overlay::Confirm(p) => confirm::render(f, area, p, &theme),
+        Overlay::Popup(p) => popup::render(f, area, p, &theme),
+        Overlay::None | Overlay::Filter(_) => {}
+    }
+}
+
+/// Colours and borders for the terminal at hand. With `NO_COLOR` every style is built from
+/// modifiers only (bold, reverse, dim), so nothing depends on colour to be read.
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub look: Look,
+}
+
+const ASCII_BORDER: border::Set = border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+impl Theme {
+    #[must_use]
+    pub fn new(look: Look) -> Self {
+        Self { look }
+    }
+
+    fn fg(self, c: Color) -> Style {
+        if self.look.color {
+            Style::new().fg(c)
+        } else {
+            Style::new()
+        }
+    }
+
+    #[must_use]
+    pub fn block(self, title: String, focused: bool) -> Block<'static> {
+        let b = Block::new().borders(Borders::ALL).title(title);
+        let b = if self.look.ascii {
+            b.border_set(ASCII_BORDER)
+        } else {
+            b
+        };
+        if focused {
+            b.border_style(self.fg(Color::Cyan).add_modifier(Modifier::BOLD))
+        } else {
+            b.border_style(self.fg(Color::DarkGray))
+        }
+    }
+
+    #[must_use]
+    pub fn selected(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
+    /// The cursor row of a pane without focus: visible, but clearly not where keys go.
+    #[must_use]
+    pub fn selected_unfocused(self) -> Style {
+        if self.look.color {
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        }
+    }
+
+    #[must_use]
+    pub fn marked(self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+
+    #[must_use]
+    pub fn dim(self) -> Style {
+        if self.look.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new().add_modifier(Modifier::DIM)
+        }
+    }
+
+    #[must_use]
+    pub fn error(self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+
+    #[must_use]
+    pub fn growing(self) -> Style {
+        self.fg(Color::LightRed).add_modifier(Modifier::BOLD)
+    }
+
+    #[must_use]
+    pub fn heading(self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+
+    #[must_use]
+    pub fn key(self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+
+    #[must_use]
+    pub fn mutating_key(self) -> Style {
+        self.fg(Color::LightRed).add_modifier(Modifier::BOLD)
+    }
+
+    /// Badges read as reversed text in monochrome and as coloured labels otherwise.
+    #[must_use]
+    pub fn badge(self, c: Color) -> Style {
+        if self.look.color {
+            Style::new()
+                .fg(Color::White)
+                .bg(c)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        }
+    }
+
+    /// Sparkline glyphs from empty to full.
+    #[must_use]
+    pub fn spark_glyphs(self) -> &'static [char] {
+        if self.look.ascii {
+            &[' ', '.', ':', '-', '=', '+', '*', '#', '@']
+        } else {
+            &[' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
+        }
+    }
+
+    /// Separator between header fields.
+    #[must_use]
+    pub fn sep(self) -> &'static str {
+        if self.look.ascii { "|" } else { "│" }
+    }
+
+    /// The text cursor drawn after typed input.
+    #[must_use]
+    pub fn caret(self) -> &'static str {
+        if self.look.ascii { "_" } else { "▏" }
+    }
+}
+
+/// A sanitized string cut to at most `width` terminal columns (East-Asian wide characters
+/// count as two), ending in an ellipsis when cut.
+#[must_use]
+pub fn fit(s: &str, width: usize) -> String {
+    let clean = sanitize(s);
+    if clean.width() <= width {
+        return clean.into_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in clean.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// `1234567` → `1,234,567`.
+#[must_use]
+pub fn count(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes in a short human form: `512`, `4.0K`, `12.3M`, `1.2G`.
+#[must_use]
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["K", "M", "G", "T"];
+    if bytes < 1024 {
+        return bytes.to_string();
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let mut v = bytes as f64 / 1024.0;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    format!("{v:.1}{}", UNITS[u])
+}
+
+/// Seconds in the largest whole unit: `45s`, `12m`, `3h`, `2d`.
+#[must_use]
+pub fn age(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3_600 => format!("{}m", s / 60),
+        3_600..86_400 => format!("{}h", s / 3_600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// Unix seconds as `HH:MM:SS` UTC (the header's "taken at"; no time-zone database needed).
+#[must_use]
+pub fn hms(unix: i64) -> String {
+    let d = unix.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", d / 3_600, d % 3_600 / 60, d % 60)
+}
+
+/// A `width`×`height` rectangle centred in `area`, clamped to it.
+#[must_use]
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Clear an area for a floating popup.
+pub fn clear(f: &mut Frame, area: Rect) {
+    f.render_widget(Clear, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_counts_wide_characters_twice() {
+        assert_eq!(fit("件名テスト", 6), "件名…");
+        assert_eq!(fit("件名テスト", 10), "件名テスト");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("a\u{1b}[2Jb", 20), "a\\e[2Jb");
+    }
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(999), "999");
+        assert_eq!(size(1536), "1.5K");
+        assert_eq!(size(12 * 1024 * 1024), "12.0M");
+        assert_eq!(age(59), "59s");
+        assert_eq!(age(7_200), "2h");
+        assert_eq!(hms(3_661), "01:01:01");
+    }
+}
