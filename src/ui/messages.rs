@@ -87,7 +87,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
             }
             cells.push(Cell::from(fit(&rcpt, rcpt_w)));
             if wide {
-                let reason = first.and_then(|r| r.delay_reason.as_deref()).unwrap_or("");
+                // The family reads better in a list than the raw text (host names, IPs and
+                // tracking codes folded); the detail view shows every raw reason.
+                let family = first
+                    .and_then(|r| r.delay_reason.as_ref())
+                    .map(crate::model::reason::family_shared);
+                let reason = family.as_deref().unwrap_or("");
                 cells.push(Cell::from(Line::styled(fit(reason, reason_w), theme.dim())));
             }
         }
