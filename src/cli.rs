@@ -13,7 +13,18 @@ Examples:
   mailq-tui ids sender:MAILER-DAEMON rcpt:@victim-a.example
   mailq-tui hold --dry-run reason:/timed out/
   mailq-tui fleet                   one row per [[hosts]] entry of the config file
-  mailq-tui --host mx1 --host mx2 storm   the same command on two hosts over ssh";
+  mailq-tui --host mx1 --host mx2 storm   the same command on two hosts over ssh
+
+Exit status:
+  0  success
+  1  error: Postfix unreachable, permission denied, aborted at the prompt
+  2  usage or filter syntax error; `fleet`: a host is down
+  3  a bulk action did only part of the selection (gone, changed, failed, interrupted)
+
+Files:
+  ~/.config/mailq-tui/config.toml      configuration ($MAILQ_TUI_CONFIG, --config)
+  ~/.local/state/mailq-tui/audit.jsonl audit log of every queue change (--audit-log)
+  ~/.local/state/mailq-tui/mailq-tui.log  log file ($MAILQ_TUI_LOG, --log-level)";
 
 /// A terminal UI for the Postfix mail queue.
 #[derive(Debug, Parser)]
@@ -93,6 +104,8 @@ pub enum Command {
     Storm(StormArgs),
     /// Show the configuration: `--print-default` prints the sample file, `--path` where it is read from
     Config(ConfigArgs),
+    /// List the Postfix instances on this machine (`postmulti -l`); open one with `--config-dir`
+    Instances,
     /// Show recent entries of the audit log
     Log(LogArgs),
     /// One row per Postfix host (`--host`, or all `[[hosts]]`): counts, NDRs, storm, errors

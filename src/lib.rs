@@ -118,6 +118,16 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
             }
         };
     }
+    if let Some(Command::Instances) = &cli.command {
+        let list = postfix::instances::list()?;
+        write_stdout(|out| {
+            for i in &list {
+                writeln!(out, "{}", i.label())?;
+            }
+            Ok(())
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(Command::Log(args)) = &cli.command {
         return bulk_cli::run_log(&cli.global, args);
     }

@@ -61,3 +61,21 @@ fn man_page_documents_every_subcommand() {
         );
     }
 }
+
+#[test]
+fn help_output() {
+    let help = Cli::command()
+        .term_width(100)
+        .render_long_help()
+        .to_string();
+    insta::assert_snapshot!("long_help", help);
+    for sub in ["summary", "hold", "storm"] {
+        let mut cmd = Cli::command().term_width(100);
+        let text = cmd
+            .find_subcommand_mut(sub)
+            .expect("subcommand")
+            .render_long_help()
+            .to_string();
+        insta::assert_snapshot!(format!("long_help_{sub}"), text);
+    }
+}

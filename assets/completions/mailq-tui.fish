@@ -46,6 +46,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "release" -d 'Re
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "requeue" -d 'Requeue the messages matching a filter'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "storm" -d 'Preview the NDR storm: size, speed, campaigns, accounts, countermeasures'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "config" -d 'Show the configuration: `--print-default` prints the sample file, `--path` where it is read from'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "instances" -d 'List the Postfix instances on this machine (`postmulti -l`); open one with `--config-dir`'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "log" -d 'Show recent entries of the audit log'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "fleet" -d 'One row per Postfix host (`--host`, or all `[[hosts]]`): counts, NDRs, storm, errors'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "help" -d 'Explain a topic: `filter`'
@@ -174,6 +175,18 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l path -d '
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s n -l limit -d 'Show the last N entries' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F

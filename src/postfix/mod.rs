@@ -13,6 +13,7 @@
 
 pub mod command;
 pub mod fleet;
+pub mod instances;
 pub mod parse;
 pub mod postcat;
 pub mod postqueue_text;
