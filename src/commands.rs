@@ -605,6 +605,7 @@ mod tests {
             recipients: vec![Recipient {
                 address: Arc::from("a@b.example"),
                 delay_reason: None,
+                family: None,
             }],
         };
         let snap = Snapshot::new(vec![m], Vec::new(), 0, 0, std::time::Duration::ZERO);

@@ -879,6 +879,7 @@ mod tests {
                 .map(|(a, r)| Recipient {
                     address: Arc::from(*a),
                     delay_reason: r.map(Arc::from),
+                    family: None,
                 })
                 .collect(),
         }

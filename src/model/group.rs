@@ -549,12 +549,14 @@ impl<'c> Labeler<'c> {
                     GroupKey::RecipientPattern => {
                         self.ptr_label(&r.address, |l, s| l.text_label(&recipient_pattern(s), None))
                     }
-                    _ => match &r.delay_reason {
-                        Some(reason) => self.ptr_label(reason, |l, s| {
+                    _ => match (&r.family, &r.delay_reason) {
+                        // Computed at parse time: a handful of shared `Arc`s.
+                        (Some(fam), _) => self.ptr_label(fam, |l, f| l.text_label(f, Some(f))),
+                        (None, Some(reason)) => self.ptr_label(reason, |l, s| {
                             let fam = family_shared(s);
                             l.text_label(&fam, Some(&fam))
                         }),
-                        None => self.fixed_label(SLOT_NO_REASON, super::reason::NO_REASON),
+                        (None, None) => self.fixed_label(SLOT_NO_REASON, super::reason::NO_REASON),
                     },
                 }
             }
@@ -788,6 +790,7 @@ mod tests {
                 .map(|(a, r)| Recipient {
                     address: Arc::from(*a),
                     delay_reason: r.map(Arc::from),
+                    family: None,
                 })
                 .collect(),
         }

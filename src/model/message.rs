@@ -136,6 +136,25 @@ impl<'de> Deserialize<'de> for QueueName {
 pub struct Recipient {
     pub address: Arc<str>,
     pub delay_reason: Option<Arc<str>>,
+    /// The delay reason's family (`connect to <host>: Connection timed out`), computed once
+    /// per distinct reason when the listing is parsed; equal families share one `Arc`, so
+    /// grouping by reason costs no more than grouping by sender. `None` when there is no
+    /// reason or the recipient was built by hand (grouping then computes it).
+    #[serde(skip)]
+    pub family: Option<Arc<str>>,
+}
+
+impl Recipient {
+    /// A recipient with its reason family filled in.
+    #[must_use]
+    pub fn new(address: Arc<str>, delay_reason: Option<Arc<str>>) -> Self {
+        let family = delay_reason.as_ref().map(super::reason::family_shared);
+        Self {
+            address,
+            delay_reason,
+            family,
+        }
+    }
 }
 
 /// One queued message as `postqueue -j` describes it.

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use compact_str::CompactString;
 use serde::Deserialize;
 
+use crate::model::reason::FamilyCache;
 use crate::model::text::snippet;
 use crate::model::{Interner, Message, ParseProblem, QueueId, QueueName, Recipient, Snapshot};
 
@@ -43,6 +44,8 @@ struct RawRecipient<'a> {
 /// replay files alike, so both reach the same code path.
 pub struct SnapshotBuilder {
     interner: Interner,
+    /// Reason families, once per distinct (interned) reason string.
+    families: FamilyCache,
     null_sender: CompactString,
     messages: Vec<Message>,
     index: HashMap<QueueId, usize>,
@@ -60,6 +63,7 @@ impl SnapshotBuilder {
     pub fn new(null_sender: &str) -> Self {
         Self {
             interner: Interner::new(),
+            families: FamilyCache::new(),
             null_sender: CompactString::new(null_sender),
             messages: Vec::new(),
             index: HashMap::new(),
@@ -107,9 +111,13 @@ impl SnapshotBuilder {
         let recipients = raw
             .recipients
             .iter()
-            .map(|r| Recipient {
-                address: self.interner.intern(&r.address),
-                delay_reason: r.delay_reason.as_deref().map(|d| self.interner.intern(d)),
+            .map(|r| {
+                let delay_reason = r.delay_reason.as_deref().map(|d| self.interner.intern(d));
+                Recipient {
+                    address: self.interner.intern(&r.address),
+                    family: delay_reason.as_ref().map(|d| self.families.get(Some(d))),
+                    delay_reason,
+                }
             })
             .collect();
         let msg = Message {

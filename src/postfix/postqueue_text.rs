@@ -95,10 +95,8 @@ impl TextListing {
                 return;
             };
             let address = self.builder.interner().intern(trimmed);
-            msg.recipients.push(Recipient {
-                address,
-                delay_reason: self.reason.clone(),
-            });
+            msg.recipients
+                .push(Recipient::new(address, self.reason.clone()));
             return;
         }
         self.flush();
