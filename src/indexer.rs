@@ -267,7 +267,9 @@ pub fn run_job(
         }
         let mut contents = ContentIndex::new();
         let failure = match index_batch(queue, &snapshot, chunk, &mut contents) {
-            Err(e @ PostfixError::PermissionDenied { .. }) => Some(JobFailure::NeedsRoot(e.to_string())),
+            Err(e @ PostfixError::PermissionDenied { .. }) => {
+                Some(JobFailure::NeedsRoot(e.to_string()))
+            }
             Err(e) => Some(JobFailure::Failed(e.to_string())),
             // Nothing read, nothing vanished, only errors: postcat is not going to read the
             // rest either, so stop instead of failing 500 IDs at a time.
@@ -307,9 +309,14 @@ mod tests {
         let q = ReplayQueue::demo();
         let n = q.list().unwrap().len();
         let mut got = Vec::new();
-        run_job(&q, job(&q, 10, ContentIndex::new()), &AtomicBool::new(false), &mut |b| {
-            got.push(b);
-        });
+        run_job(
+            &q,
+            job(&q, 10, ContentIndex::new()),
+            &AtomicBool::new(false),
+            &mut |b| {
+                got.push(b);
+            },
+        );
         assert_eq!(got.len(), n.div_ceil(10));
         assert!(got.iter().all(|b| b.generation == 7 && b.total == n));
         assert!(got.last().unwrap().finished);
@@ -322,14 +329,30 @@ mod tests {
     fn a_cancelled_job_reports_nothing_and_a_known_index_means_nothing_to_read() {
         let q = ReplayQueue::demo();
         let mut got = Vec::new();
-        run_job(&q, job(&q, 10, ContentIndex::new()), &AtomicBool::new(true), &mut |b| {
-            got.push(b);
-        });
+        run_job(
+            &q,
+            job(&q, 10, ContentIndex::new()),
+            &AtomicBool::new(true),
+            &mut |b| {
+                got.push(b);
+            },
+        );
         assert!(got.is_empty());
         let snap = q.list().unwrap();
         let mut full = ContentIndex::new();
-        build(&q, &snap, &mut full, &[], 100, &mut |_, _| {}, &AtomicBool::new(false)).unwrap();
-        run_job(&q, job(&q, 10, full), &AtomicBool::new(false), &mut |b| got.push(b));
+        build(
+            &q,
+            &snap,
+            &mut full,
+            &[],
+            100,
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        run_job(&q, job(&q, 10, full), &AtomicBool::new(false), &mut |b| {
+            got.push(b)
+        });
         assert_eq!(got.len(), 1);
         assert!(got[0].finished && got[0].total == 0 && got[0].contents.is_empty());
     }

@@ -543,12 +543,13 @@ fn write_new_file(file_name: &str, text: &str) -> Result<String, String> {
     let first = write(cwd.clone());
     let result = match first {
         Ok(p) => Ok(p),
-        Err(e) => match ops::audit::default_path().and_then(|p| p.parent().map(Path::to_path_buf)) {
-            Some(state) => write(state).map_err(|e2| {
-                format!("{}: {e}; {}: {e2}", cwd.display(), file_name)
-            }),
-            None => Err(format!("{}: {e}", cwd.display())),
-        },
+        Err(e) => {
+            match ops::audit::default_path().and_then(|p| p.parent().map(Path::to_path_buf)) {
+                Some(state) => write(state)
+                    .map_err(|e2| format!("{}: {e}; {}: {e2}", cwd.display(), file_name)),
+                None => Err(format!("{}: {e}", cwd.display())),
+            }
+        }
     };
     result.map(|p| p.display().to_string())
 }

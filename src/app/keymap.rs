@@ -190,7 +190,12 @@ fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
             Action::FilterToCause,
             "filter + mark cause",
         ),
-        (STORM, Key::ch('l'), Action::FilterToCause, "filter + mark cause"),
+        (
+            STORM,
+            Key::ch('l'),
+            Action::FilterToCause,
+            "filter + mark cause",
+        ),
         (
             STORM,
             Key::ch('c'),

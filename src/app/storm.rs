@@ -158,8 +158,12 @@ pub(super) fn start_index(app: &mut App) -> Option<Effect> {
     }
     // Keep the cache bounded by the queue: forget what left it (a storm can come and go).
     if app.content.len() > app.snapshot.len() * 2 + 1_000 {
-        let keys: std::collections::HashSet<_> =
-            app.snapshot.messages.iter().map(crate::model::Message::key).collect();
+        let keys: std::collections::HashSet<_> = app
+            .snapshot
+            .messages
+            .iter()
+            .map(crate::model::Message::key)
+            .collect();
         Arc::make_mut(&mut app.content).retain(|k| keys.contains(k));
     }
     let mut priority: Vec<u32> = Vec::new();
@@ -174,7 +178,10 @@ pub(super) fn start_index(app: &mut App) -> Option<Effect> {
         );
     }
     let rows = app.message_rows();
-    priority.extend(rows.iter().take(MAX_PRIORITY.saturating_sub(priority.len())));
+    priority.extend(
+        rows.iter()
+            .take(MAX_PRIORITY.saturating_sub(priority.len())),
+    );
     if !app.filter.is_empty() {
         let sel = &app.selection.indices;
         priority.extend(sel.iter().take(MAX_PRIORITY.saturating_sub(priority.len())));

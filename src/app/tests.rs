@@ -518,9 +518,14 @@ mod storm_and_indexing {
         let job = job_of(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))));
         // Everything is cached: the new job plans nothing.
         let mut got = Vec::new();
-        crate::indexer::run_job(&q, *job, &std::sync::atomic::AtomicBool::new(false), &mut |b| {
-            got.push(b);
-        });
+        crate::indexer::run_job(
+            &q,
+            *job,
+            &std::sync::atomic::AtomicBool::new(false),
+            &mut |b| {
+                got.push(b);
+            },
+        );
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].total, 0);
 
@@ -535,9 +540,14 @@ mod storm_and_indexing {
         let mut job = *job;
         job.batch = 100;
         let mut batches = Vec::new();
-        crate::indexer::run_job(&q, job, &std::sync::atomic::AtomicBool::new(false), &mut |b| {
-            batches.push(b);
-        });
+        crate::indexer::run_job(
+            &q,
+            job,
+            &std::sync::atomic::AtomicBool::new(false),
+            &mut |b| {
+                batches.push(b);
+            },
+        );
         assert!(batches.len() > 3);
         let last = batches.pop().unwrap();
         let mut gens = Vec::new();
@@ -555,7 +565,10 @@ mod storm_and_indexing {
                 .find(|g| g.label.contains("CANADA PHARMACY"))
                 .map_or(0, |g| g.messages)
         };
-        assert!(canada(&app) < 888, "the throttled batches are not grouped yet");
+        assert!(
+            canada(&app) < 888,
+            "the throttled batches are not grouped yet"
+        );
         update(&mut app, Action::Indexed(Box::new(last)));
         assert!(!app.indexing.running && !app.indexing.stale);
         assert_eq!(canada(&app), 888);
@@ -574,7 +587,10 @@ mod storm_and_indexing {
         let mut contents = ContentIndex::new();
         let m = &app.snapshot.messages[0];
         contents.insert(m.key(), crate::model::content::Content::default());
-        update(&mut app, Action::Indexed(Box::new(batch(old.generation, contents, true))));
+        update(
+            &mut app,
+            Action::Indexed(Box::new(batch(old.generation, contents, true))),
+        );
         assert!(app.content.is_empty());
         assert!(app.indexing.running, "the new job is still the one running");
         assert_eq!(app.indexing.done, 0);
@@ -588,7 +604,9 @@ mod storm_and_indexing {
         update(&mut app, Action::Refresh);
         let job = job_of(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))));
         let mut b = batch(job.generation, ContentIndex::new(), true);
-        b.failure = Some(JobFailure::NeedsRoot("postcat: permission denied".to_owned()));
+        b.failure = Some(JobFailure::NeedsRoot(
+            "postcat: permission denied".to_owned(),
+        ));
         update(&mut app, Action::Indexed(Box::new(b)));
         let status = app.status.clone().unwrap();
         assert!(status.error && status.text.contains("contents need root"));
@@ -628,7 +646,10 @@ mod storm_and_indexing {
             panic!("hold must ask first");
         };
         assert_eq!(p.messages(), 888);
-        assert_eq!(p.preview.partial, 0, "the campaign filter is judged with contents");
+        assert_eq!(
+            p.preview.partial, 0,
+            "the campaign filter is judged with contents"
+        );
     }
 
     #[test]

@@ -23,6 +23,9 @@ use crate::app::{App, Cursor, StormView, TextView};
 use crate::model::text::sanitize;
 use crate::model::time::format_utc;
 
+/// Width from which the per-minute and per-hour charts fit on one row.
+const CHARTS_SIDE_BY_SIDE: u16 = 14 + 60 + 2 + 10 + 24;
+
 const ASCII_BARS: bar::Set = bar::Set {
     full: "#",
     seven_eighths: "#",
@@ -47,8 +50,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) {
         24..36 => 2,
         _ => 3,
     };
+    // Below 110 columns the two charts sit on top of each other, one line each.
+    let chart_h = if area.width < CHARTS_SIDE_BY_SIDE {
+        2
+    } else {
+        chart_h
+    };
+    let verdict_w = unicode_width::UnicodeWidthStr::width(r.verdict.as_str());
+    let verdict_h = u16::try_from(verdict_w / usize::from(area.width.max(1)) + 1)
+        .unwrap_or(3)
+        .clamp(1, 3);
     let [verdict, stats, charts, causes] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(verdict_h),
         Constraint::Length(2),
         Constraint::Length(chart_h),
         Constraint::Min(0),
@@ -64,8 +77,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) {
     );
     let w = usize::from(area.width);
     let growth = match r.growth {
-        Some(g) if g > 0 => format!(" · +{} since the previous refresh", count(g.unsigned_abs() as usize)),
-        Some(g) if g < 0 => format!(" · −{} since the previous refresh", count(g.unsigned_abs() as usize)),
+        Some(g) if g > 0 => format!(
+            " · +{} since the previous refresh",
+            count(g.unsigned_abs() as usize)
+        ),
+        Some(g) if g < 0 => format!(
+            " · −{} since the previous refresh",
+            count(g.unsigned_abs() as usize)
+        ),
         Some(_) => " · no change since the previous refresh".to_owned(),
         None => String::new(),
     };
@@ -115,6 +134,20 @@ fn render_charts(f: &mut Frame, area: Rect, view: &StormView, theme: &Theme) {
     let label = |text: &'static str| Paragraph::new(Line::styled(text, theme.dim()));
     let min_w = u16::try_from(r.per_minute.len()).unwrap_or(60);
     let hour_w = u16::try_from(r.per_hour.len()).unwrap_or(24);
+    if area.width < CHARTS_SIDE_BY_SIDE {
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+        for (row, text, data, w) in [
+            (top, "NDRs/min, 1 h", &r.per_minute, min_w),
+            (bottom, "NDRs/h, 24 h", &r.per_hour, hour_w),
+        ] {
+            let [l, s] =
+                Layout::horizontal([Constraint::Length(14), Constraint::Length(w)]).areas(row);
+            f.render_widget(label(text), l);
+            f.render_widget(spark(data), s);
+        }
+        return;
+    }
     let [l1, s1, _gap, l2, s2] = Layout::horizontal([
         Constraint::Length(14),
         Constraint::Length(min_w),
@@ -141,8 +174,7 @@ fn scroll(offset: &mut usize, pos: Option<usize>, height: usize, len: usize) {
 
 fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme) {
     let (main, side) = if area.width >= 110 {
-        let [m, s] =
-            Layout::horizontal([Constraint::Min(60), Constraint::Length(40)]).areas(area);
+        let [m, s] = Layout::horizontal([Constraint::Min(60), Constraint::Length(40)]).areas(area);
         (m, Some(s))
     } else {
         (area, None)
@@ -152,8 +184,7 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
     let camp_h = u16::try_from(nc.max(1) + 3)
         .unwrap_or(u16::MAX)
         .min(main.height.saturating_sub(main.height / 3).max(4));
-    let [ca, aa] =
-        Layout::vertical([Constraint::Length(camp_h), Constraint::Min(0)]).areas(main);
+    let [ca, aa] = Layout::vertical([Constraint::Length(camp_h), Constraint::Min(0)]).areas(main);
 
     // Campaigns.
     let in_campaigns = view.cursor < nc;
@@ -174,7 +205,10 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
         Row::new(vec![
             count(c.messages),
             fit(&c.label, label_w),
-            c.sample.first().map(|q| fit(q.as_str(), 12)).unwrap_or_default(),
+            c.sample
+                .first()
+                .map(|q| fit(q.as_str(), 12))
+                .unwrap_or_default(),
         ])
     });
     let table = Table::new(
@@ -188,11 +222,16 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
     .header(Row::new(vec!["msgs", "campaign (From name + subject)", "sample"]).style(theme.dim()))
     .block(block)
     .row_highlight_style(theme.selected());
-    let mut state = TableState::default()
-        .with_selected((in_campaigns && nc > 0).then(|| view.cursor - start));
+    let mut state =
+        TableState::default().with_selected((in_campaigns && nc > 0).then(|| view.cursor - start));
     f.render_stateful_widget(table, ca, &mut state);
     if nc == 0 {
-        empty_note(f, ca, theme, "none found yet (NDR contents not indexed, or no NDRs)");
+        empty_note(
+            f,
+            ca,
+            theme,
+            "none found yet (NDR contents not indexed, or no NDRs)",
+        );
     }
 
     // Accounts.
@@ -235,9 +274,7 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
             Constraint::Length(11),
         ],
     )
-    .header(
-        Row::new(vec!["account", "msgs", "rcpts", "domains", "clients", ""]).style(theme.dim()),
-    )
+    .header(Row::new(vec!["account", "msgs", "rcpts", "domains", "clients", ""]).style(theme.dim()))
     .block(block)
     .row_highlight_style(theme.selected());
     let mut state =
@@ -250,7 +287,13 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
     if let Some(side) = side {
         let [fd, od] =
             Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(side);
-        domains(f, fd, theme, " Forged senders (domain) ", &view.report.forged_domains);
+        domains(
+            f,
+            fd,
+            theme,
+            " Forged senders (domain) ",
+            &view.report.forged_domains,
+        );
         domains(
             f,
             od,
