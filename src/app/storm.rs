@@ -227,7 +227,7 @@ pub(super) fn indexed(app: &mut App, b: BatchDone) {
     if b.finished {
         app.indexing.running = false;
     }
-    if app.indexing.stale && (b.finished || app.now >= app.indexing.last_apply + 1) {
+    if app.indexing.stale && (b.finished || app.now > app.indexing.last_apply) {
         app.apply_contents();
     }
 }
