@@ -187,3 +187,173 @@ pub fn select_with_content(
         },
     ))
 }
+
+/// A background indexing run for the TUI: what to read, from which listing.
+///
+/// The worker plans the order itself ([`plan`] is O(queue size)), so starting a job never
+/// costs the UI thread a pass over a million messages. `known` is only used for planning
+/// and dropped before the first batch is reported, so the app can keep merging into its own
+/// index without copying it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Identifies the job; results of a superseded job are ignored.
+    pub generation: u64,
+    pub snapshot: std::sync::Arc<Snapshot>,
+    /// Read these first (the selection and the marked messages).
+    pub priority: Vec<u32>,
+    pub known: std::sync::Arc<ContentIndex>,
+    pub batch: usize,
+}
+
+/// Why a job stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobFailure {
+    /// postcat may not read the queue files: not root. Said once, never retried.
+    NeedsRoot(String),
+    /// postcat failed otherwise.
+    Failed(String),
+}
+
+/// One batch of a [`Job`], as reported back to the app.
+#[derive(Debug, Clone)]
+pub struct BatchDone {
+    pub generation: u64,
+    /// Messages planned so far / in total (`done == total` when finished).
+    pub done: usize,
+    pub total: usize,
+    /// What this batch extracted, to merge into the app's index.
+    pub contents: ContentIndex,
+    pub finished: bool,
+    pub failure: Option<JobFailure>,
+}
+
+/// Run a [`Job`]: plan, then read batch after batch, reporting each one through `send`.
+/// Stops between batches when `cancel` is set (a newer listing superseded the job, or the
+/// app quits). Every run ends with one report whose `finished` is set, unless cancelled.
+pub fn run_job(
+    queue: &dyn MailQueue,
+    job: Job,
+    cancel: &AtomicBool,
+    send: &mut dyn FnMut(BatchDone),
+) {
+    let Job {
+        generation,
+        snapshot,
+        priority,
+        known,
+        batch,
+    } = job;
+    let order = plan(&snapshot, &known, &priority);
+    drop(known);
+    let total = order.len();
+    let report = |done, contents, finished, failure| BatchDone {
+        generation,
+        done,
+        total,
+        contents,
+        finished,
+        failure,
+    };
+    if order.is_empty() {
+        send(report(0, ContentIndex::new(), true, None));
+        return;
+    }
+    let mut done = 0;
+    let chunks: Vec<&[u32]> = order.chunks(batch.max(1)).collect();
+    let last = chunks.len() - 1;
+    for (n, chunk) in chunks.into_iter().enumerate() {
+        if cancel.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut contents = ContentIndex::new();
+        let failure = match index_batch(queue, &snapshot, chunk, &mut contents) {
+            Err(e @ PostfixError::PermissionDenied { .. }) => {
+                Some(JobFailure::NeedsRoot(e.to_string()))
+            }
+            Err(e) => Some(JobFailure::Failed(e.to_string())),
+            // Nothing read, nothing vanished, only errors: postcat is not going to read the
+            // rest either, so stop instead of failing 500 IDs at a time.
+            Ok(s) if s.read == 0 && s.vanished == 0 && !s.errors.is_empty() => {
+                Some(JobFailure::Failed(s.errors[0].clone()))
+            }
+            Ok(_) => None,
+        };
+        done += chunk.len();
+        let stop = failure.is_some();
+        send(report(done, contents, n == last || stop, failure));
+        if stop {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::postfix::replay::ReplayQueue;
+
+    fn job(q: &ReplayQueue, batch: usize, known: ContentIndex) -> Job {
+        Job {
+            generation: 7,
+            snapshot: Arc::new(q.list().unwrap()),
+            priority: Vec::new(),
+            known: Arc::new(known),
+            batch,
+        }
+    }
+
+    #[test]
+    fn a_job_reports_every_batch_and_ends_finished() {
+        let q = ReplayQueue::demo();
+        let n = q.list().unwrap().len();
+        let mut got = Vec::new();
+        run_job(
+            &q,
+            job(&q, 10, ContentIndex::new()),
+            &AtomicBool::new(false),
+            &mut |b| {
+                got.push(b);
+            },
+        );
+        assert_eq!(got.len(), n.div_ceil(10));
+        assert!(got.iter().all(|b| b.generation == 7 && b.total == n));
+        assert!(got.last().unwrap().finished);
+        assert_eq!(got.iter().filter(|b| b.finished).count(), 1);
+        let read: usize = got.iter().map(|b| b.contents.len()).sum();
+        assert_eq!(read, n);
+    }
+
+    #[test]
+    fn a_cancelled_job_reports_nothing_and_a_known_index_means_nothing_to_read() {
+        let q = ReplayQueue::demo();
+        let mut got = Vec::new();
+        run_job(
+            &q,
+            job(&q, 10, ContentIndex::new()),
+            &AtomicBool::new(true),
+            &mut |b| {
+                got.push(b);
+            },
+        );
+        assert!(got.is_empty());
+        let snap = q.list().unwrap();
+        let mut full = ContentIndex::new();
+        build(
+            &q,
+            &snap,
+            &mut full,
+            &[],
+            100,
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        run_job(&q, job(&q, 10, full), &AtomicBool::new(false), &mut |b| {
+            got.push(b)
+        });
+        assert_eq!(got.len(), 1);
+        assert!(got[0].finished && got[0].total == 0 && got[0].contents.is_empty());
+    }
+}

@@ -31,6 +31,7 @@ use std::io::IsTerminal;
 use std::io::Write;
 use std::process::ExitCode;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -368,6 +369,7 @@ async fn event_loop(app: App, queue: Arc<dyn MailQueue>, exec: ops::ExecOptions)
         queue,
         exec,
         cancel: cancel.clone(),
+        index_cancel: Arc::new(AtomicBool::new(false)),
         tx: io_tx,
     };
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
@@ -418,6 +420,8 @@ async fn event_loop(app: App, queue: Arc<dyn MailQueue>, exec: ops::ExecOptions)
         }
     };
     stop.store(true, Ordering::Relaxed);
+    // Content indexing stops between batches; nobody waits for it.
+    runner.index_cancel.store(true, Ordering::SeqCst);
     // A bulk action still running stops after its current batch (and writes its audit line).
     cancel.store(true, Ordering::SeqCst);
     drop(terminal);
@@ -445,6 +449,9 @@ struct Runner {
     queue: Arc<dyn MailQueue>,
     exec: ops::ExecOptions,
     cancel: Arc<AtomicBool>,
+    /// Stops the running content-indexing job; replaced for every new job, so at most one
+    /// job reads at a time (an old one stops after its current batch).
+    index_cancel: Arc<AtomicBool>,
     tx: UnboundedSender<Action>,
 }
 
@@ -460,6 +467,28 @@ impl Runner {
                 self.cancel.store(true, Ordering::SeqCst);
                 return;
             }
+            Effect::Index(job) => {
+                self.index_cancel.store(true, Ordering::SeqCst);
+                self.index_cancel = Arc::new(AtomicBool::new(false));
+                let (q, tx, cancel) = (
+                    self.queue.clone(),
+                    self.tx.clone(),
+                    self.index_cancel.clone(),
+                );
+                tokio::task::spawn_blocking(move || {
+                    indexer::run_job(q.as_ref(), *job, &cancel, &mut |b| {
+                        let _ = tx.send(Action::Indexed(Box::new(b)));
+                    });
+                });
+                return;
+            }
+            Effect::Write { file_name, text } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Action::Written(write_new_file(&file_name, &text)));
+                });
+                return;
+            }
             e => e,
         };
         let q = self.queue.clone();
@@ -468,7 +497,11 @@ impl Runner {
         let cancel = self.cancel.clone();
         tokio::task::spawn_blocking(move || {
             let action = match effect {
-                Effect::Load | Effect::FallbackToDemo | Effect::Interrupt => {
+                Effect::Load
+                | Effect::FallbackToDemo
+                | Effect::Interrupt
+                | Effect::Index(_)
+                | Effect::Write { .. } => {
                     Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
                         not_installed: matches!(e, PostfixError::NotFound(_)),
                         message: e.to_string(),
@@ -494,4 +527,39 @@ impl Runner {
             let _ = tx.send(action);
         });
     }
+}
+
+/// Write `text` (each line sanitized: the file is meant to be read and pasted, and must not
+/// carry a spammer's escape sequences) to a new file named `file_name` in the current
+/// directory, or in the state directory when the current one is not writable (`sudo` in
+/// `/`). Never overwrites. Returns the absolute path.
+fn write_new_file(file_name: &str, text: &str) -> Result<String, String> {
+    let mut body = String::with_capacity(text.len());
+    for line in text.lines() {
+        body.push_str(&model::text::sanitize(line));
+        body.push('\n');
+    }
+    let write = |dir: std::path::PathBuf| -> std::io::Result<std::path::PathBuf> {
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(file_name);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        f.write_all(body.as_bytes())?;
+        Ok(path)
+    };
+    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+    let first = write(cwd.clone());
+    let result = match first {
+        Ok(p) => Ok(p),
+        Err(e) => {
+            match ops::audit::default_path().and_then(|p| p.parent().map(Path::to_path_buf)) {
+                Some(state) => write(state)
+                    .map_err(|e2| format!("{}: {e}; {}: {e2}", cwd.display(), file_name)),
+                None => Err(format!("{}: {e}", cwd.display())),
+            }
+        }
+    };
+    result.map(|p| p.display().to_string())
 }

@@ -63,6 +63,15 @@ pub enum Action {
     /// a repeating Enter on a laggy SSH link must not purge a storm.
     ConfirmSingle,
     Cancel,
+    /// Open (or close) the storm screen: verdict, size and speed, campaigns, accounts.
+    ToggleStorm,
+    /// Storm screen: filter the main view to the selected campaign or account and mark
+    /// its messages, ready for `H`/`D`.
+    FilterToCause,
+    /// Storm screen: show the countermeasures for the selected cause.
+    ShowCountermeasures,
+    /// Storm screen: write the countermeasures for the selected cause to a file.
+    WriteCountermeasures,
     /// Apply the filter being typed and close the input.
     ApplyFilter,
     /// Delete the last typed character (filter input, typed confirmation).
@@ -88,6 +97,12 @@ pub enum Action {
     /// A `postcat` read for the detail view finished.
     #[serde(skip)]
     ReadDone(Result<ReadReport, String>),
+    /// A batch of the background content indexing finished.
+    #[serde(skip)]
+    Indexed(Box<crate::indexer::BatchDone>),
+    /// The countermeasures file was written (its path) or not (why).
+    #[serde(skip)]
+    Written(Result<String, String>),
 }
 
 /// Why a listing failed, and whether it failed because Postfix is not installed at all

@@ -165,24 +165,67 @@ pub struct Keymap {
 
 const BROWSE: &[Mode] = &[Mode::Groups, Mode::Messages];
 const PANES: &[Mode] = &[Mode::Groups, Mode::Messages, Mode::Detail];
+/// The panes and the storm screen: keys that work on every screen.
+const SCREENS: &[Mode] = &[Mode::Groups, Mode::Messages, Mode::Detail, Mode::Storm];
+/// Everywhere a cursor or a scroll position moves.
+const MOVES: &[Mode] = &[
+    Mode::Groups,
+    Mode::Messages,
+    Mode::Detail,
+    Mode::Storm,
+    Mode::Text,
+];
+const STORM: &[Mode] = &[Mode::Storm];
+const TEXT: &[Mode] = &[Mode::Text];
 
 /// The built-in rows: (modes, key, action, description). `mutates` is derived from the action.
 fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
     use KeyCode as K;
     vec![
-        (PANES, Key::ch('j'), Action::MoveDown, "down"),
-        (PANES, Key::plain(K::Down), Action::MoveDown, "down"),
-        (PANES, Key::ch('k'), Action::MoveUp, "up"),
-        (PANES, Key::plain(K::Up), Action::MoveUp, "up"),
-        (PANES, Key::ch('g'), Action::Top, "top"),
-        (PANES, Key::ch('G'), Action::Bottom, "bottom"),
+        // Storm screen and text popup first: the footer shows hints in table order, and
+        // on these screens their own keys matter more than movement.
         (
-            PANES,
+            STORM,
+            Key::plain(K::Enter),
+            Action::FilterToCause,
+            "filter + mark cause",
+        ),
+        (
+            STORM,
+            Key::ch('l'),
+            Action::FilterToCause,
+            "filter + mark cause",
+        ),
+        (
+            STORM,
+            Key::ch('c'),
+            Action::ShowCountermeasures,
+            "countermeasures",
+        ),
+        (
+            &[Mode::Storm, Mode::Text],
+            Key::ch('w'),
+            Action::WriteCountermeasures,
+            "write to file",
+        ),
+        (STORM, Key::ch('h'), Action::Back, "back"),
+        (STORM, Key::plain(K::Esc), Action::Escape, "back"),
+        (TEXT, Key::plain(K::Esc), Action::Cancel, "close"),
+        (TEXT, Key::ch('q'), Action::Cancel, "close"),
+        (TEXT, Key::plain(K::Enter), Action::Cancel, "close"),
+        (MOVES, Key::ch('j'), Action::MoveDown, "down"),
+        (MOVES, Key::plain(K::Down), Action::MoveDown, "down"),
+        (MOVES, Key::ch('k'), Action::MoveUp, "up"),
+        (MOVES, Key::plain(K::Up), Action::MoveUp, "up"),
+        (MOVES, Key::ch('g'), Action::Top, "top"),
+        (MOVES, Key::ch('G'), Action::Bottom, "bottom"),
+        (
+            MOVES,
             Key::ctrl('d'),
             Action::HalfPageDown,
             "half page down",
         ),
-        (PANES, Key::ctrl('u'), Action::HalfPageUp, "half page up"),
+        (MOVES, Key::ctrl('u'), Action::HalfPageUp, "half page up"),
         (BROWSE, Key::plain(K::Enter), Action::Open, "open"),
         (BROWSE, Key::ch('l'), Action::Open, "open"),
         (PANES, Key::ch('h'), Action::Back, "back"),
@@ -218,11 +261,12 @@ fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
         (BROWSE, Key::ch('s'), Action::CycleSort, "sort by"),
         (BROWSE, Key::ch('S'), Action::ReverseSort, "reverse sort"),
         (&[Mode::Detail], Key::ch('b'), Action::ToggleBody, "body"),
-        (PANES, Key::ch('r'), Action::Refresh, "refresh"),
-        (PANES, Key::ch('f'), Action::ToggleFreeze, "freeze"),
-        (PANES, Key::ch('?'), Action::ToggleHelp, "help"),
-        (PANES, Key::ch('q'), Action::Quit, "quit"),
-        (PANES, Key::ctrl('c'), Action::Quit, "quit"),
+        (SCREENS, Key::ch('t'), Action::ToggleStorm, "storm screen"),
+        (SCREENS, Key::ch('r'), Action::Refresh, "refresh"),
+        (SCREENS, Key::ch('f'), Action::ToggleFreeze, "freeze"),
+        (SCREENS, Key::ch('?'), Action::ToggleHelp, "help"),
+        (SCREENS, Key::ch('q'), Action::Quit, "quit"),
+        (SCREENS, Key::ctrl('c'), Action::Quit, "quit"),
         (
             &[Mode::Filter],
             Key::plain(K::Enter),

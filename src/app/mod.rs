@@ -11,6 +11,7 @@
 
 pub mod action;
 pub mod keymap;
+pub mod storm;
 pub mod update;
 
 #[cfg(test)]
@@ -26,8 +27,11 @@ pub use action::{Action, LoadError};
 pub use keymap::Keymap;
 pub use update::{Effect, update};
 
-use crate::model::filter::{Filter, Match, Selection, select};
-use crate::model::group::{Group, GroupKey, Grouping, SortBy, group};
+pub use storm::{Cause, IndexState, StormView, TextView};
+
+use crate::model::content::{ContentIndex, ContentView};
+use crate::model::filter::{ContentLookup, Filter, Match, MatchContext, Selection, select_with};
+use crate::model::group::{Group, GroupKey, Grouping, SortBy, group_with};
 use crate::model::{MessageKey, QueueFile, QueueId, QueueName, Snapshot};
 use crate::ops;
 use crate::postfix::QueueOp;
@@ -55,6 +59,8 @@ pub struct RegroupJob {
     pub prepare_gen: u64,
     /// The listing on screen and its grouping, to compute +new/−gone against.
     pub previous: Option<(Arc<Snapshot>, Arc<Grouping>)>,
+    /// The content index, when the grouping key or the filter needs message contents.
+    pub content: Option<Arc<ContentIndex>>,
 }
 
 /// A listing's selection, grouping, sparklines and diff, computed by a worker.
@@ -86,12 +92,23 @@ impl RegroupJob {
     /// any thread.
     #[must_use]
     pub fn run(self) -> Regrouped {
-        let selection = self
-            .filter
+        let view = self
+            .content
             .as_ref()
-            .map(|f| select(&self.snapshot, f, self.now));
+            .map(|c| ContentView::new(&self.snapshot, c));
+        let lookup = view.as_ref().map(|v| v as &dyn ContentLookup);
+        let selection = self.filter.as_ref().map(|f| {
+            select_with(
+                &self.snapshot,
+                f,
+                &MatchContext {
+                    now: self.now,
+                    content: lookup,
+                },
+            )
+        });
         let indices = selection.as_ref().map_or(&self.indices, |s| &s.indices);
-        let mut grouping = group(&self.snapshot, indices, self.key, self.now);
+        let mut grouping = group_with(&self.snapshot, indices, self.key, None, self.now, lookup);
         grouping.sort(self.sort_by, self.sort_desc);
         let sparks = build_sparks(&self.snapshot, &grouping);
         let diff = self
@@ -163,10 +180,14 @@ pub enum Mode {
     Confirm,
     Help,
     Popup,
+    /// The storm screen (causes of an NDR storm).
+    Storm,
+    /// A scrollable text popup (countermeasures).
+    Text,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 9] = [
         Mode::Groups,
         Mode::Messages,
         Mode::Detail,
@@ -174,6 +195,8 @@ impl Mode {
         Mode::Confirm,
         Mode::Help,
         Mode::Popup,
+        Mode::Storm,
+        Mode::Text,
     ];
 
     #[must_use]
@@ -186,6 +209,8 @@ impl Mode {
             Self::Confirm => "confirm dialog",
             Self::Help => "help",
             Self::Popup => "result popup",
+            Self::Storm => "storm screen",
+            Self::Text => "countermeasures",
         }
     }
 }
@@ -207,6 +232,8 @@ pub enum Overlay {
     Filter(FilterInput),
     Confirm(Pending),
     Popup(Popup),
+    /// Plain text to read and copy (countermeasures).
+    Text(TextView),
 }
 
 /// The filter being typed, with its live match count.
@@ -406,6 +433,15 @@ pub struct App {
     pub preparing: bool,
     /// The previous listing, for the loop to drop off the UI thread.
     pub retired: Option<(Arc<Snapshot>, Arc<Grouping>)>,
+    /// Message contents read in the background (`postcat`), kept across refreshes. Shared
+    /// with grouping workers; merging copies it only while one of them still holds it.
+    pub content: Arc<ContentIndex>,
+    /// The background indexing job and its progress.
+    pub indexing: IndexState,
+    /// The storm screen, when open (it covers the panes).
+    pub storm: Option<StormView>,
+    /// NDRs in the previous listing: the storm screen's growth.
+    pub previous_ndrs: Option<usize>,
 }
 
 impl App {
@@ -460,6 +496,10 @@ impl App {
             prepare_gen: 0,
             preparing: false,
             retired: None,
+            content: Arc::default(),
+            indexing: IndexState::default(),
+            storm: None,
+            previous_ndrs: None,
         }
     }
 
@@ -471,6 +511,8 @@ impl App {
             Overlay::Filter(_) => Mode::Filter,
             Overlay::Confirm(_) => Mode::Confirm,
             Overlay::Popup(_) => Mode::Popup,
+            Overlay::Text(_) => Mode::Text,
+            Overlay::None if self.storm.is_some() => Mode::Storm,
             Overlay::None => match self.focus {
                 Pane::Groups => Mode::Groups,
                 Pane::Messages => Mode::Messages,
@@ -536,8 +578,30 @@ impl App {
 
     /// Re-run the filter over the snapshot, then regroup.
     pub fn reselect(&mut self) {
-        self.selection = select(&self.snapshot, &self.filter, self.now);
+        self.selection = self.select_now();
         self.regroup();
+    }
+
+    /// The current filter over the current snapshot, with message contents when the filter
+    /// has content terms (`subject:`, `campaign:`, `sasl:`, …).
+    fn select_now(&self) -> Selection {
+        let view = (!self.filter.content_fields().is_empty())
+            .then(|| ContentView::new(&self.snapshot, &self.content));
+        select_with(
+            &self.snapshot,
+            &self.filter,
+            &MatchContext {
+                now: self.now,
+                content: view.as_ref().map(|v| v as &dyn ContentLookup),
+            },
+        )
+    }
+
+    /// The content index for a grouping job, if the key or the filter needs contents (a
+    /// view over the index costs a pass over the snapshot, so only then).
+    fn content_for_job(&self, key: GroupKey) -> Option<Arc<ContentIndex>> {
+        (key.needs_content() || !self.filter.content_fields().is_empty())
+            .then(|| self.content.clone())
     }
 
     /// Regroup the current selection and rebuild the sparklines.
@@ -576,6 +640,7 @@ impl App {
             filter: None,
             prepare_gen: 0,
             previous: None,
+            content: self.content_for_job(key),
         };
         if in_background {
             // The old grouping stays on screen (same snapshot, so its indices stay valid)
@@ -658,6 +723,7 @@ impl App {
             prepare_gen: self.prepare_gen,
             previous: (self.loaded_once && self.group_key.is_some())
                 .then(|| (self.snapshot.clone(), self.grouping.clone())),
+            content: self.content_for_job(self.group_key.unwrap_or(GroupKey::Reason)),
         });
     }
 
@@ -681,6 +747,9 @@ impl App {
                 .collect()
         };
         let first = !self.loaded_once;
+        if self.loaded_once {
+            self.previous_ndrs = Some(storm::ndr_count(&self.snapshot));
+        }
         let old = std::mem::replace(&mut self.snapshot, snap);
         let old_grouping = std::mem::take(&mut self.grouping);
         self.loaded_once = true;
@@ -712,7 +781,7 @@ impl App {
                 self.groups_cursor.clamp(self.grouping.groups.len());
             }
             None => {
-                self.selection = select(&self.snapshot, &self.filter, self.now);
+                self.selection = self.select_now();
                 self.regroup_now();
             }
         }
@@ -740,6 +809,9 @@ impl App {
             }
         }
         self.messages_cursor.clamp(self.message_rows().len());
+        // New messages may need reading; the storm screen follows the listing.
+        self.indexing.wanted = true;
+        self.refresh_storm();
     }
 
     /// What a mutating action applies to: the marked messages if any, otherwise the message
@@ -811,10 +883,17 @@ impl App {
         let partial = if self.filter.is_empty() {
             0
         } else {
+            // With content terms (`campaign:…`) the filter needs the contents to judge.
+            let view = (!self.filter.content_fields().is_empty())
+                .then(|| ContentView::new(&self.snapshot, &self.content));
+            let ctx = MatchContext {
+                now: self.now,
+                content: view.as_ref().map(|v| v as &dyn ContentLookup),
+            };
             indices
                 .iter()
-                .filter_map(|&i| self.snapshot.messages.get(i as usize))
-                .filter(|m| self.filter.matches(m, self.now) != Match::Whole)
+                .filter_map(|&i| Some((i, self.snapshot.messages.get(i as usize)?)))
+                .filter(|(i, m)| self.filter.matches_with(m, *i, &ctx) != Match::Whole)
                 .count()
         };
         let request = ops::Request::from_indices(&self.snapshot, indices, op, self.filter.text());

@@ -53,8 +53,9 @@ pub fn app_on(q: &dyn MailQueue, read_only: Option<&str>) -> App {
         update(&mut app, Action::Refresh),
         Some(super::Effect::Load)
     ));
+    // Installing a listing starts reading its contents in the background, nothing else.
     let fx = update(&mut app, Action::Loaded(Ok(snapshot_of(q))));
-    assert!(fx.is_none());
+    assert!(matches!(fx, Some(super::Effect::Index(_))), "{fx:?}");
     app
 }
 
@@ -87,4 +88,49 @@ X-Evil: \x1b]52;c;SGVsbG8=\x07\n"
                 .to_vec(),
         ),
     }
+}
+
+/// The demo queue with its arrival times anchored at [`NOW`] (the demo itself follows the
+/// clock), and every message's queue file readable.
+pub fn demo_queue() -> ReplayQueue {
+    use crate::postfix::ReadParts;
+    let demo = ReplayQueue::demo();
+    let mut messages = demo.list().unwrap().messages;
+    let ids: Vec<QueueId> = messages.iter().map(|m| m.queue_id.clone()).collect();
+    let files = demo.read(&ids, ReadParts { body: true }).unwrap().files;
+    let newest = messages.iter().map(|m| m.arrival_time).max().unwrap();
+    for m in &mut messages {
+        m.arrival_time += NOW - 60 - newest;
+    }
+    ReplayQueue::new("demo", messages, files, true)
+}
+
+/// Run an indexing effect to the end, synchronously, and feed every batch to the app (what
+/// the event loop does on a worker thread).
+pub fn run_index(app: &mut App, q: &dyn MailQueue, fx: Option<super::Effect>) {
+    let Some(super::Effect::Index(job)) = fx else {
+        panic!("expected an indexing effect, got {fx:?}");
+    };
+    let mut batches = Vec::new();
+    crate::indexer::run_job(
+        q,
+        *job,
+        &std::sync::atomic::AtomicBool::new(false),
+        &mut |b| batches.push(b),
+    );
+    for b in batches {
+        assert!(update(app, Action::Indexed(Box::new(b))).is_none());
+    }
+}
+
+/// The demo queue loaded and fully indexed.
+pub fn indexed_demo() -> (App, ReplayQueue) {
+    let q = demo_queue();
+    let mut app = App::new(options(None));
+    app.source = "demo".to_owned();
+    app.now = NOW;
+    update(&mut app, Action::Refresh);
+    let fx = update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
+    run_index(&mut app, &q, fx);
+    (app, q)
 }

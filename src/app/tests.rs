@@ -49,7 +49,11 @@ fn at_most_one_listing_in_flight() {
     let fx = update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
     assert_eq!(fx, Some(Effect::Load));
     assert!(!app.refresh_pending);
-    assert_eq!(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))), None);
+    // No further listing: only the content indexing for the installed one starts.
+    assert!(matches!(
+        update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))),
+        Some(Effect::Index(_))
+    ));
     assert!(!app.loading);
 }
 
@@ -463,4 +467,240 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     assert_eq!(app.group_key, Some(want));
     let direct = crate::model::group::group(&app.snapshot, &app.selection.indices, want, app.now);
     assert_eq!(app.grouping.groups.len(), direct.groups.len());
+}
+
+mod storm_and_indexing {
+    use super::super::testing::{demo_queue, indexed_demo};
+    use super::*;
+    use crate::indexer::{BatchDone, JobFailure};
+    use crate::model::content::ContentIndex;
+
+    fn job_of(fx: Option<Effect>) -> Box<crate::indexer::Job> {
+        match fx {
+            Some(Effect::Index(j)) => j,
+            other => panic!("expected an indexing effect, got {other:?}"),
+        }
+    }
+
+    fn batch(generation: u64, contents: ContentIndex, finished: bool) -> BatchDone {
+        BatchDone {
+            generation,
+            done: contents.len(),
+            total: 100,
+            contents,
+            finished,
+            failure: None,
+        }
+    }
+
+    #[test]
+    fn indexed_batches_merge_and_content_keys_group_without_unknowns() {
+        let (mut app, _q) = indexed_demo();
+        assert_eq!(app.content.len(), app.snapshot.len());
+        assert!(!app.indexing.running);
+        assert_eq!(app.indexing.done, app.indexing.total);
+        app.group_key = Some(GroupKey::Campaign);
+        app.regroup();
+        let top = &app.grouping.groups[0];
+        assert!(top.label.contains("CANADA PHARMACY"), "{}", top.label);
+        // 725 NDRs carrying it, plus the outbound spam itself.
+        assert_eq!(top.messages, 888);
+        assert!(!app.grouping.groups.iter().any(|g| &*g.label == "(unknown)"));
+        // A content filter matches in the TUI now.
+        type_filter(&mut app, "sasl:=partner@example.test");
+        assert_eq!(app.selection.indices.len(), 318);
+    }
+
+    #[test]
+    fn a_refresh_reads_only_new_messages_and_regroups_at_most_once_a_second() {
+        let (mut app, q) = indexed_demo();
+        update(&mut app, Action::Refresh);
+        let job = job_of(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))));
+        // Everything is cached: the new job plans nothing.
+        let mut got = Vec::new();
+        crate::indexer::run_job(
+            &q,
+            *job,
+            &std::sync::atomic::AtomicBool::new(false),
+            &mut |b| {
+                got.push(b);
+            },
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].total, 0);
+
+        // Throttle: with contents arriving at the same second, only the first batch and
+        // the last one regroup.
+        let q = demo_queue();
+        let mut app = App::new(super::super::testing::options(None));
+        app.now = NOW;
+        app.group_key = Some(GroupKey::Campaign);
+        update(&mut app, Action::Refresh);
+        let job = job_of(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))));
+        let mut job = *job;
+        job.batch = 100;
+        let mut batches = Vec::new();
+        crate::indexer::run_job(
+            &q,
+            job,
+            &std::sync::atomic::AtomicBool::new(false),
+            &mut |b| {
+                batches.push(b);
+            },
+        );
+        assert!(batches.len() > 3);
+        let last = batches.pop().unwrap();
+        let mut gens = Vec::new();
+        for b in batches {
+            update(&mut app, Action::Indexed(Box::new(b)));
+            gens.push(app.group_gen);
+            assert!(app.indexing.running);
+        }
+        assert!(gens.windows(2).skip(1).all(|w| w[0] == w[1]), "{gens:?}");
+        assert!(app.indexing.stale);
+        let canada = |app: &App| {
+            app.grouping
+                .groups
+                .iter()
+                .find(|g| g.label.contains("CANADA PHARMACY"))
+                .map_or(0, |g| g.messages)
+        };
+        assert!(
+            canada(&app) < 888,
+            "the throttled batches are not grouped yet"
+        );
+        update(&mut app, Action::Indexed(Box::new(last)));
+        assert!(!app.indexing.running && !app.indexing.stale);
+        assert_eq!(canada(&app), 888);
+    }
+
+    #[test]
+    fn batches_of_a_superseded_job_are_ignored() {
+        let q = demo_queue();
+        let mut app = App::new(super::super::testing::options(None));
+        app.now = NOW;
+        update(&mut app, Action::Refresh);
+        let old = job_of(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))));
+        update(&mut app, Action::Refresh);
+        let new = job_of(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))));
+        assert!(new.generation > old.generation);
+        let mut contents = ContentIndex::new();
+        let m = &app.snapshot.messages[0];
+        contents.insert(m.key(), crate::model::content::Content::default());
+        update(
+            &mut app,
+            Action::Indexed(Box::new(batch(old.generation, contents, true))),
+        );
+        assert!(app.content.is_empty());
+        assert!(app.indexing.running, "the new job is still the one running");
+        assert_eq!(app.indexing.done, 0);
+    }
+
+    #[test]
+    fn not_root_is_said_once_and_indexing_is_not_retried() {
+        let q = demo_queue();
+        let mut app = App::new(super::super::testing::options(None));
+        app.now = NOW;
+        update(&mut app, Action::Refresh);
+        let job = job_of(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))));
+        let mut b = batch(job.generation, ContentIndex::new(), true);
+        b.failure = Some(JobFailure::NeedsRoot(
+            "postcat: permission denied".to_owned(),
+        ));
+        update(&mut app, Action::Indexed(Box::new(b)));
+        let status = app.status.clone().unwrap();
+        assert!(status.error && status.text.contains("contents need root"));
+        app.status = None;
+        for _ in 0..3 {
+            assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
+            assert_eq!(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))), None);
+        }
+        assert_eq!(app.status, None, "no error storm on later refreshes");
+        assert!(!app.indexing.running);
+    }
+
+    #[test]
+    fn storm_screen_hands_a_campaign_to_the_bulk_actions() {
+        let (mut app, _q) = indexed_demo();
+        update(&mut app, Action::ToggleStorm);
+        assert_eq!(app.mode(), Mode::Storm);
+        let view = app.storm.as_ref().unwrap();
+        assert!(view.report.verdict.contains("CANADA PHARMACY"));
+        let n = view.report.campaigns[0].messages;
+        update(&mut app, Action::FilterToCause);
+        assert!(app.storm.is_none());
+        assert_eq!(app.mode(), Mode::Groups);
+        assert_eq!(app.filter.text(), "campaign:\"CANADA PHARMACY\"");
+        // The campaign's NDRs (n) and the queued spam itself: exactly the filter's matches.
+        assert_eq!(app.selection.indices.len(), 888);
+        assert!(n < 888);
+        assert_eq!(app.mark_count, 888);
+        assert!(
+            app.selection
+                .indices
+                .iter()
+                .all(|&i| app.is_marked(i as usize))
+        );
+        update(&mut app, Action::Hold);
+        let Overlay::Confirm(p) = &app.overlay else {
+            panic!("hold must ask first");
+        };
+        assert_eq!(p.messages(), 888);
+        assert_eq!(
+            p.preview.partial, 0,
+            "the campaign filter is judged with contents"
+        );
+    }
+
+    #[test]
+    fn storm_screen_hands_an_account_over_and_shows_and_writes_countermeasures() {
+        let (mut app, _q) = indexed_demo();
+        update(&mut app, Action::ToggleStorm);
+        let campaigns = app.storm.as_ref().unwrap().report.campaigns.len();
+        for _ in 0..campaigns {
+            update(&mut app, Action::MoveDown);
+        }
+        update(&mut app, Action::ShowCountermeasures);
+        let Overlay::Text(t) = &app.overlay else {
+            panic!("countermeasures popup expected");
+        };
+        assert!(t.text.contains("partner@example.test"));
+        assert!(t.text.contains("check_sasl_access"));
+        assert_eq!(app.mode(), Mode::Text);
+        update(&mut app, Action::MoveDown);
+        let Overlay::Text(t) = &app.overlay else {
+            panic!()
+        };
+        assert_eq!(t.scroll, 1);
+        let text = t.text.clone();
+        let fx = update(&mut app, Action::WriteCountermeasures);
+        assert_eq!(
+            fx,
+            Some(Effect::Write {
+                file_name: "mailq-tui-countermeasures-20270115-080000.txt".to_owned(),
+                text,
+            })
+        );
+        update(&mut app, Action::Written(Ok("/tmp/x.txt".to_owned())));
+        assert!(app.status.as_ref().unwrap().text.contains("/tmp/x.txt"));
+        update(&mut app, Action::Cancel);
+        assert_eq!(app.mode(), Mode::Storm);
+        update(&mut app, Action::FilterToCause);
+        assert_eq!(app.filter.text(), "sasl:=partner@example.test");
+        assert_eq!(app.mark_count, 318);
+    }
+
+    #[test]
+    fn storm_screen_closes_with_escape_and_read_only_never_applies() {
+        let (mut app, _q) = indexed_demo();
+        app.read_only = Some("test".to_owned());
+        update(&mut app, Action::ToggleStorm);
+        update(&mut app, Action::Escape);
+        assert!(app.storm.is_none());
+        update(&mut app, Action::ToggleStorm);
+        update(&mut app, Action::FilterToCause);
+        assert!(app.status.as_ref().unwrap().text.contains("read-only"));
+        assert_eq!(update(&mut app, Action::Hold), None);
+        assert!(matches!(app.overlay, Overlay::None));
+    }
 }

@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use super::{Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, plural};
+use super::{
+    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, plural, storm,
+};
 use crate::model::filter::Filter;
 use crate::model::group::{GroupKey, SortBy};
 use crate::model::text::sanitize;
@@ -28,6 +30,11 @@ pub enum Effect {
     Read { id: QueueId, body: bool },
     /// Postfix is not installed: switch to the demo queue, then list it.
     FallbackToDemo,
+    /// Read message contents in the background ([`crate::indexer::run_job`]); supersedes
+    /// (cancels) the job running before it.
+    Index(Box<crate::indexer::Job>),
+    /// Write text to a new file of this name (current directory, else the state directory).
+    Write { file_name: String, text: String },
 }
 
 impl PartialEq for Effect {
@@ -43,13 +50,36 @@ impl PartialEq for Effect {
                     && a.entire_queue == b.entire_queue
             }
             (Self::Read { id: a, body: x }, Self::Read { id: b, body: y }) => a == b && x == y,
+            (Self::Index(a), Self::Index(b)) => a.generation == b.generation,
+            (
+                Self::Write {
+                    file_name: a,
+                    text: x,
+                },
+                Self::Write {
+                    file_name: b,
+                    text: y,
+                },
+            ) => a == b && x == y,
             _ => false,
         }
     }
 }
 
 /// Apply one action to the app.
+///
+/// When a new listing was installed and the step itself needs no IO, the content indexing
+/// for it starts here, so every path that installs a listing (directly, or after a
+/// background preparation) gets exactly one job.
 pub fn update(app: &mut App, action: Action) -> Option<Effect> {
+    let fx = step(app, action);
+    if fx.is_none() && app.indexing.wanted {
+        return storm::start_index(app);
+    }
+    fx
+}
+
+fn step(app: &mut App, action: Action) -> Option<Effect> {
     match action {
         Action::Quit => {
             app.should_quit = true;
@@ -76,6 +106,27 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::ReadDone(r) => read_done(app, r),
+        Action::Indexed(b) => {
+            storm::indexed(app, *b);
+            None
+        }
+        Action::Written(r) => {
+            storm::written(app, r);
+            None
+        }
+        Action::ToggleStorm => {
+            storm::toggle(app);
+            None
+        }
+        Action::FilterToCause => {
+            storm::filter_to_cause(app);
+            None
+        }
+        Action::ShowCountermeasures => {
+            storm::show_countermeasures(app);
+            None
+        }
+        Action::WriteCountermeasures => storm::write_countermeasures(app),
         Action::Refresh => request_load(app),
         Action::ToggleFreeze => {
             app.frozen = !app.frozen;
@@ -485,6 +536,17 @@ fn typed(app: &mut App, c: Option<char>) {
 }
 
 fn move_by(app: &mut App, delta: isize) {
+    if let Overlay::Text(t) = &mut app.overlay {
+        t.scroll = t
+            .scroll
+            .saturating_add_signed(delta)
+            .min(t.text.lines().count().saturating_sub(1));
+        return;
+    }
+    if let Some(view) = &mut app.storm {
+        storm::move_cursor(view, delta);
+        return;
+    }
     let step = |pos: usize, len: usize| -> usize {
         if len == 0 {
             return 0;
@@ -540,6 +602,9 @@ fn open(app: &mut App) -> Option<Effect> {
 }
 
 fn back(app: &mut App) {
+    if app.storm.take().is_some() {
+        return;
+    }
     match app.focus {
         Pane::Detail => {
             app.detail = None;
@@ -551,7 +616,7 @@ fn back(app: &mut App) {
 }
 
 fn escape(app: &mut App) {
-    if app.focus == Pane::Detail {
+    if app.storm.is_some() || app.focus == Pane::Detail {
         back(app);
     } else if !app.filter.is_empty() {
         app.filter = Filter::default();

@@ -413,6 +413,12 @@ impl ContentIndex {
         self.by_key.is_empty()
     }
 
+    /// Take over everything `other` holds (newer contents win). How the TUI merges a
+    /// background batch into the index it owns without re-reading anything.
+    pub fn extend(&mut self, other: ContentIndex) {
+        self.by_key.extend(other.by_key);
+    }
+
     /// Forget messages that are no longer queued.
     pub fn retain(&mut self, mut keep: impl FnMut(&MessageKey) -> bool) {
         self.by_key.retain(|k, _| keep(k));

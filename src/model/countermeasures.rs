@@ -102,15 +102,39 @@ pub fn for_campaign(c: &CampaignStat, dsn_seen: bool) -> String {
     t
 }
 
-/// A filter term selecting the campaign's NDRs, quoted for a POSIX shell.
+/// A filter term selecting the campaign's NDRs (`campaign:"CANADA PHARMACY"`), as typed
+/// into the TUI's filter: quotes and backslashes escaped the way the filter language reads
+/// them, no shell quoting.
 #[must_use]
-pub fn campaign_filter(c: &CampaignStat) -> String {
+pub fn campaign_term(c: &CampaignStat) -> String {
     let who = c
         .from_name
         .as_deref()
         .or(c.from_address.as_deref())
         .unwrap_or(&c.label);
-    let term = format!("campaign:\"{}\"", who.replace(['"', '\\'], "."));
+    format!("campaign:{}", filter_quote(who))
+}
+
+/// A filter term selecting an account's messages exactly (`sasl:=user`).
+#[must_use]
+pub fn account_term(a: &AccountStat) -> String {
+    let user = if a.user.chars().any(|c| c.is_whitespace() || c == '"') {
+        filter_quote(&a.user)
+    } else {
+        a.user.clone()
+    };
+    format!("sasl:={user}")
+}
+
+/// `"value"` with `\` and `"` escaped as the filter language's quoted values expect.
+fn filter_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A filter term selecting the campaign's NDRs, quoted for a POSIX shell.
+#[must_use]
+pub fn campaign_filter(c: &CampaignStat) -> String {
+    let term = campaign_term(c);
     format!("'{}'", term.replace('\'', r"'\''"))
 }
 

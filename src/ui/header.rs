@@ -58,6 +58,17 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         top.push(Span::styled(format!(" {b} "), theme.badge(c)));
         top.push(Span::raw(" "));
     }
+    // Content indexing (postcat in the background): progress while it runs.
+    if app.indexing.running && app.indexing.total > 0 {
+        top.push(Span::styled(
+            format!(
+                "indexing {}/{} ",
+                count(app.indexing.done),
+                count(app.indexing.total)
+            ),
+            theme.dim(),
+        ));
+    }
 
     let mut counts: Vec<Span> = Vec::new();
     for q in QueueName::ALL {

@@ -17,6 +17,7 @@ pub mod header;
 pub mod help;
 pub mod messages;
 pub mod popup;
+pub mod storm;
 
 #[cfg(test)]
 mod screen_tests;
@@ -45,7 +46,8 @@ use crate::model::text::sanitize;
 /// │ status / error line  (or the filter input with its match count)  │ 1 line
 /// │ footer: key hints of the current mode, from the keymap           │ 1 line
 /// └──────────────────────────────────────────────────────────────────┘
-///   detail replaces both panes; help, confirm and result popups float on top.
+///   detail and the storm screen (`t`) replace both panes; help, confirm and result popups
+///   float on top; the countermeasures text covers the whole screen (plain, for copying).
 /// ```
 pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
     let area = f.area();
@@ -60,6 +62,7 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
     .areas(area);
     header::render(f, head, app, &theme);
     match app.focus {
+        _ if app.storm.is_some() => storm::render(f, body, app, &theme),
         Pane::Detail => detail::render(f, body, app, &theme, now),
         _ if app.group_key.is_none() => messages::render(f, body, app, &theme, now),
         _ => {
@@ -94,6 +97,7 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
         Overlay::Help => help::render(f, area, app, &theme),
         Overlay::Confirm(p) => confirm::render(f, area, p, &theme),
         Overlay::Popup(p) => popup::render(f, area, p, &theme),
+        Overlay::Text(t) => storm::render_text(f, area, t, &theme),
         Overlay::None | Overlay::Filter(_) => {}
     }
 }

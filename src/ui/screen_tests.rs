@@ -187,3 +187,33 @@ fn every_screen_survives_every_small_size() {
         }
     }
 }
+
+#[test]
+fn storm_screen_on_the_indexed_demo_120x34() {
+    let (mut app, _q) = crate::app::testing::indexed_demo();
+    update(&mut app, Action::ToggleStorm);
+    insta::assert_snapshot!(render(&mut app, 120, 34).backend());
+}
+
+#[test]
+fn storm_screen_80x24_with_an_account_selected() {
+    let (mut app, _q) = crate::app::testing::indexed_demo();
+    update(&mut app, Action::ToggleStorm);
+    let n = app.storm.as_ref().unwrap().report.campaigns.len();
+    for _ in 0..n {
+        update(&mut app, Action::MoveDown);
+    }
+    insta::assert_snapshot!(render(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn countermeasures_text_is_plain_for_copying() {
+    let (mut app, _q) = crate::app::testing::indexed_demo();
+    update(&mut app, Action::ToggleStorm);
+    update(&mut app, Action::ShowCountermeasures);
+    let t = render(&mut app, 100, 24);
+    let screen = format!("{:?}", t.backend());
+    // No box drawing around or inside the text: selecting it copies exactly the lines.
+    assert!(!screen.contains('│') && !screen.contains('┌'), "{screen}");
+    insta::assert_snapshot!(t.backend());
+}

@@ -1,0 +1,407 @@
+//! Background content indexing and the storm screen: the state, and the `update()` steps
+//! that change it. No IO: reading queue files is [`Effect::Index`], writing the
+//! countermeasures file is [`Effect::Write`]; the event loop runs both.
+
+use std::sync::Arc;
+
+use super::{App, Effect, Overlay, Pane, Status};
+use crate::indexer::{self, BatchDone, JobFailure};
+use crate::model::countermeasures;
+use crate::model::filter::Filter;
+use crate::model::storm::{AccountStat, CampaignStat, StormReport, analyze};
+use crate::model::text::snippet;
+use crate::model::{Snapshot, time::format_utc};
+
+/// At most this many priority messages (selection, marks) are handed to a job: the rest
+/// are read in the normal order anyway, and a million-entry copy would cost the UI thread.
+const MAX_PRIORITY: usize = 50_000;
+
+/// The background indexing job, as the app sees it.
+#[derive(Debug, Clone, Default)]
+pub struct IndexState {
+    /// The job whose batches count; older ones are ignored.
+    pub generation: u64,
+    pub running: bool,
+    /// Progress of the running (or last) job: messages read / planned.
+    pub done: usize,
+    pub total: usize,
+    /// A listing was installed: start a job once the current step has no other effect.
+    pub wanted: bool,
+    /// Indexing gave up (not root, or postcat failing): said once, never retried.
+    pub gave_up: Option<String>,
+    /// Contents merged since grouping and the storm screen last used them.
+    pub stale: bool,
+    /// When (`App::now`) grouping last took new contents: at most once a second.
+    pub last_apply: i64,
+}
+
+/// The storm screen: the report, and a cursor over its causes (campaigns, then accounts).
+#[derive(Debug, Clone, Default)]
+pub struct StormView {
+    pub report: StormReport,
+    pub cursor: usize,
+    /// First visible row of each cause table, written by `draw`.
+    pub campaigns_offset: usize,
+    pub accounts_offset: usize,
+}
+
+/// A cause the user can pick on the storm screen.
+#[derive(Debug, Clone, Copy)]
+pub enum Cause<'a> {
+    Campaign(&'a CampaignStat),
+    Account(&'a AccountStat),
+}
+
+impl StormView {
+    /// Selectable rows: every campaign, then every account.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.report.campaigns.len() + self.report.accounts.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[must_use]
+    pub fn selected(&self) -> Option<Cause<'_>> {
+        let c = &self.report.campaigns;
+        match c.get(self.cursor) {
+            Some(x) => Some(Cause::Campaign(x)),
+            None => self
+                .report
+                .accounts
+                .get(self.cursor - c.len())
+                .map(Cause::Account),
+        }
+    }
+
+    /// A name for the selected cause that survives a new report (the cursor follows it).
+    fn selected_name(&self) -> Option<String> {
+        self.selected().map(|c| match c {
+            Cause::Campaign(x) => format!("c{}", x.label),
+            Cause::Account(a) => format!("a{}", a.user),
+        })
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        let n = self.report.campaigns.len();
+        if let Some(l) = name.strip_prefix('c') {
+            self.report.campaigns.iter().position(|x| x.label == l)
+        } else {
+            let u = name.strip_prefix('a')?;
+            self.report
+                .accounts
+                .iter()
+                .position(|a| a.user == u)
+                .map(|p| p + n)
+        }
+    }
+}
+
+/// Scrollable plain text on top of the screen. `text` is kept as generated (it is what is
+/// written to the file); every line is sanitized when drawn.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextView {
+    pub title: String,
+    pub text: String,
+    pub scroll: usize,
+}
+
+/// Messages from the null sender (bounces) in a listing.
+#[must_use]
+pub fn ndr_count(snap: &Snapshot) -> usize {
+    snap.messages.iter().filter(|m| m.null_sender).count()
+}
+
+impl App {
+    /// Recompute the storm report (when the screen is open), keeping the cursor on the same
+    /// cause.
+    pub fn refresh_storm(&mut self) {
+        let Some(view) = &self.storm else {
+            return;
+        };
+        let keep = view.selected_name();
+        let report = analyze(&self.snapshot, &self.content, self.previous_ndrs, self.now);
+        let mut next = StormView {
+            report,
+            ..view.clone()
+        };
+        next.cursor = keep
+            .and_then(|k| next.find(&k))
+            .unwrap_or(next.cursor)
+            .min(next.len().saturating_sub(1));
+        self.storm = Some(next);
+    }
+
+    /// Contents merged since the last regroup reach grouping, filter and the storm screen.
+    fn apply_contents(&mut self) {
+        self.indexing.stale = false;
+        self.indexing.last_apply = self.now;
+        let needs = self.group_key.is_some_and(|k| k.needs_content())
+            || !self.filter.content_fields().is_empty();
+        if needs {
+            // Keeps the groups cursor on the same label (see `regroup_with`).
+            self.reselect();
+        }
+        self.refresh_storm();
+    }
+}
+
+/// Start an indexing job for the listing on screen, superseding any running one (the loop
+/// cancels it). `None` when indexing gave up, or in the middle of quitting.
+pub(super) fn start_index(app: &mut App) -> Option<Effect> {
+    app.indexing.wanted = false;
+    if app.indexing.gave_up.is_some() || app.should_quit || !app.loaded_once {
+        return None;
+    }
+    // Keep the cache bounded by the queue: forget what left it (a storm can come and go).
+    if app.content.len() > app.snapshot.len() * 2 + 1_000 {
+        let keys: std::collections::HashSet<_> = app
+            .snapshot
+            .messages
+            .iter()
+            .map(crate::model::Message::key)
+            .collect();
+        Arc::make_mut(&mut app.content).retain(|k| keys.contains(k));
+    }
+    let mut priority: Vec<u32> = Vec::new();
+    if app.mark_count > 0 {
+        priority.extend(
+            app.marks
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| **m)
+                .filter_map(|(i, _)| u32::try_from(i).ok())
+                .take(MAX_PRIORITY),
+        );
+    }
+    let rows = app.message_rows();
+    priority.extend(
+        rows.iter()
+            .take(MAX_PRIORITY.saturating_sub(priority.len())),
+    );
+    if !app.filter.is_empty() {
+        let sel = &app.selection.indices;
+        priority.extend(sel.iter().take(MAX_PRIORITY.saturating_sub(priority.len())));
+    }
+    app.indexing.generation += 1;
+    app.indexing.running = true;
+    app.indexing.done = 0;
+    app.indexing.total = 0;
+    Some(Effect::Index(Box::new(indexer::Job {
+        generation: app.indexing.generation,
+        snapshot: app.snapshot.clone(),
+        priority,
+        known: app.content.clone(),
+        batch: indexer::DEFAULT_BATCH,
+    })))
+}
+
+/// A batch of contents arrived.
+pub(super) fn indexed(app: &mut App, b: BatchDone) {
+    if b.generation != app.indexing.generation || !app.indexing.running {
+        // Superseded by a newer listing's job: its progress is not this job's progress.
+        return;
+    }
+    app.indexing.done = b.done;
+    app.indexing.total = b.total;
+    if !b.contents.is_empty() {
+        Arc::make_mut(&mut app.content).extend(b.contents);
+        app.indexing.stale = true;
+    }
+    if let Some(f) = b.failure {
+        let text = match f {
+            JobFailure::NeedsRoot(_) => "contents need root: postcat cannot read the queue \
+                files, so campaign/sasl/subject keys show (unknown)"
+                .to_owned(),
+            JobFailure::Failed(e) => format!(
+                "reading message contents failed, indexing stopped: {}",
+                crate::model::text::sanitize(&e)
+            ),
+        };
+        app.indexing.gave_up = Some(text.clone());
+        app.status = Some(Status { text, error: true });
+    }
+    if b.finished {
+        app.indexing.running = false;
+    }
+    if app.indexing.stale && (b.finished || app.now > app.indexing.last_apply) {
+        app.apply_contents();
+    }
+}
+
+/// `t`: open the storm screen (analysing what is indexed so far), or close it.
+pub(super) fn toggle(app: &mut App) {
+    if app.storm.take().is_some() {
+        return;
+    }
+    app.storm = Some(StormView::default());
+    app.refresh_storm();
+    if let Some(why) = &app.indexing.gave_up {
+        app.status = Some(Status {
+            text: why.clone(),
+            error: true,
+        });
+    }
+}
+
+pub(super) fn move_cursor(view: &mut StormView, delta: isize) {
+    let len = view.len();
+    if len == 0 {
+        view.cursor = 0;
+        return;
+    }
+    view.cursor = view.cursor.saturating_add_signed(delta).min(len - 1);
+}
+
+/// Hand the selected cause to the bulk actions: filter the main view to its messages and
+/// mark exactly them, so `H`/`D` (through the confirm dialog) act on what the storm screen
+/// showed, not on whatever group happens to be under the cursor.
+pub(super) fn filter_to_cause(app: &mut App) {
+    let Some(view) = &app.storm else {
+        return;
+    };
+    let (term, what) = match view.selected() {
+        Some(Cause::Campaign(c)) => (countermeasures::campaign_term(c), "campaign"),
+        Some(Cause::Account(a)) => (countermeasures::account_term(a), "account"),
+        None => {
+            app.status = Some(Status {
+                text: "no cause to select: nothing indexed yet".to_owned(),
+                error: true,
+            });
+            return;
+        }
+    };
+    let filter = match Filter::parse(&term) {
+        Ok(f) => f,
+        Err(e) => {
+            app.status = Some(Status {
+                text: format!("cannot filter on this {what}: {e}"),
+                error: true,
+            });
+            return;
+        }
+    };
+    app.storm = None;
+    app.filter = filter;
+    app.detail = None;
+    app.focus = if app.group_key.is_some() {
+        Pane::Groups
+    } else {
+        Pane::Messages
+    };
+    app.groups_cursor = super::Cursor::default();
+    app.messages_cursor = super::Cursor::default();
+    app.reselect();
+    app.clear_marks();
+    let idx = std::mem::take(&mut app.selection.indices);
+    for &i in &idx {
+        app.set_mark(i as usize, true);
+    }
+    app.selection.indices = idx;
+    let n = app.mark_count;
+    let keys = if app.read_only.is_some() {
+        "read-only: nothing can be changed"
+    } else {
+        "H hold, D delete (asks first)"
+    };
+    app.status = Some(Status {
+        text: format!(
+            "{what} {}: {} message{} marked — {keys}",
+            snippet(&term, 50),
+            crate::ui::count(n),
+            super::plural(n)
+        ),
+        error: false,
+    });
+}
+
+/// The countermeasures for the selected cause, as text (never applied).
+fn countermeasures_text(view: &StormView) -> Option<(String, String)> {
+    Some(match view.selected()? {
+        Cause::Campaign(c) => (
+            format!("Countermeasures: campaign {}", snippet(&c.label, 40)),
+            countermeasures::for_campaign(c, view.report.dsn_seen),
+        ),
+        Cause::Account(a) => (
+            format!("Countermeasures: account {}", snippet(&a.user, 40)),
+            countermeasures::for_account(a),
+        ),
+    })
+}
+
+/// `c`: show the countermeasures in a scrollable popup.
+pub(super) fn show_countermeasures(app: &mut App) {
+    match app.storm.as_ref().and_then(countermeasures_text) {
+        Some((title, text)) => {
+            app.overlay = Overlay::Text(TextView {
+                title,
+                text,
+                scroll: 0,
+            });
+        }
+        None => {
+            app.status = Some(Status {
+                text: "select a campaign or an account first".to_owned(),
+                error: true,
+            });
+        }
+    }
+}
+
+/// `w`: write the countermeasures shown (or those of the selected cause) to a file in the
+/// current directory. The loop writes it and reports where.
+pub(super) fn write_countermeasures(app: &mut App) -> Option<Effect> {
+    let text = match &app.overlay {
+        Overlay::Text(t) => Some(t.text.clone()),
+        _ => app
+            .storm
+            .as_ref()
+            .and_then(countermeasures_text)
+            .map(|(_, t)| t),
+    };
+    let Some(text) = text else {
+        app.status = Some(Status {
+            text: "select a campaign or an account first".to_owned(),
+            error: true,
+        });
+        return None;
+    };
+    Some(Effect::Write {
+        file_name: countermeasures_file_name(app.now),
+        text,
+    })
+}
+
+/// `mailq-tui-countermeasures-20261128-042329.txt` (UTC), so files from one incident sort.
+#[must_use]
+pub fn countermeasures_file_name(now: i64) -> String {
+    let t: String = format_utc(now)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let (date, time) = t.split_at(t.len().min(8));
+    format!("mailq-tui-countermeasures-{date}-{time}.txt")
+}
+
+/// The file was written (or not).
+pub(super) fn written(app: &mut App, r: Result<String, String>) {
+    app.status = Some(match r {
+        Ok(path) => Status {
+            text: format!(
+                "countermeasures written to {} (review before use)",
+                crate::model::text::sanitize(&path)
+            ),
+            error: false,
+        },
+        Err(e) => Status {
+            text: format!(
+                "cannot write countermeasures: {}",
+                crate::model::text::sanitize(&e)
+            ),
+            error: true,
+        },
+    });
+}
