@@ -8,21 +8,20 @@
 //! - [`app`]: the TUI state machine (`App`, `Action`, keymap, `update`); no IO.
 //! - [`ui`]: drawing the `App` with ratatui; one file per screen region.
 //! - [`tui`]: the terminal itself (raw mode, restore on every exit path, input thread).
-//! - [`cli`]: the command line; [`fleet_cli`]: `--host` and `mailq-tui fleet`.
-//! - [`commands`]: the scriptable subcommands (`summary`, `ids`, `help`).
+//! - [`cli`]: the command line; `--host` and `mailq-tui fleet` live in [`commands::fleet`].
+//! - [`commands`]: the subcommands: `summary`, `ids`, `help` (mod.rs), the bulk actions and
+//!   `log` (bulk.rs), `storm` (storm.rs), `fleet` and `--host` (fleet.rs).
 
 pub mod app;
-pub mod bulk_cli;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod fleet_cli;
+mod event_loop;
 pub mod indexer;
 pub mod logging;
 pub mod model;
 pub mod ops;
 pub mod postfix;
-pub mod storm_cli;
 pub mod synth;
 pub mod tui;
 pub mod ui;
@@ -31,20 +30,8 @@ use std::io::IsTerminal;
 use std::io::Write;
 use std::process::ExitCode;
 
-use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
-
 use anyhow::{Context, Result};
 use clap::Parser;
-use crossterm::event::{Event, KeyEventKind};
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc::{self, UnboundedSender};
-use tokio::time::Instant;
-
-use crate::app::{Action, App, Effect, LoadError, Options, update};
-use crate::postfix::{ReadParts, parse};
 
 use crate::cli::{Cli, Command, GlobalOpts};
 use crate::postfix::command::Postfix;
@@ -103,19 +90,19 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     // not a terminal) the same invocation prints one status line per queue instead.
     if cli.command.is_none() && std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         return match cli.global.hosts.len() {
-            0 => run_tui(&cli.global, &loaded.config, None),
+            0 => event_loop::run_tui(&cli.global, &loaded.config, None),
             1 => {
-                let (hosts, _) = fleet_cli::resolve_hosts(&cli.global, false)?;
+                let (hosts, _) = commands::fleet::resolve_hosts(&cli.global, false)?;
                 let host = hosts.first().context("no host")?;
                 let queue =
                     postfix::remote::connect(host, &postfix::remote::SshOptions::default())?;
-                run_tui(&cli.global, &loaded.config, Some(Box::new(queue)))
+                event_loop::run_tui(&cli.global, &loaded.config, Some(Box::new(queue)))
             }
             _ => {
                 eprintln!(
                     "several hosts: the fleet overview below; open one with `mailq-tui --host NAME`"
                 );
-                fleet_cli::run(&cli.global, &cli::FleetArgs { json: false })
+                commands::fleet::run(&cli.global, &cli::FleetArgs { json: false })
             }
         };
     }
@@ -130,10 +117,10 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(Command::Log(args)) = &cli.command {
-        return bulk_cli::run_log(&cli.global, args);
+        return commands::bulk::run_log(&cli.global, args);
     }
     if let Some(Command::Fleet(args)) = &cli.command {
-        return fleet_cli::run(&cli.global, args);
+        return commands::fleet::run(&cli.global, args);
     }
     if !cli.global.hosts.is_empty() {
         return run_on_hosts(&cli);
@@ -148,7 +135,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
 /// the first non-zero one (1 when a host could not be reached).
 fn run_on_hosts(cli: &Cli) -> Result<ExitCode> {
     use crate::postfix::remote::{SshOptions, connect};
-    let (hosts, _) = fleet_cli::resolve_hosts(&cli.global, false)?;
+    let (hosts, _) = commands::fleet::resolve_hosts(&cli.global, false)?;
     let several = hosts.len() > 1;
     let mut code = ExitCode::SUCCESS;
     let opts = SshOptions::default();
@@ -191,11 +178,15 @@ fn dispatch(queue: &dyn MailQueue, cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
         Some(Command::Summary(a)) => commands::summary(queue, a),
         Some(Command::Ids(a)) => commands::ids(queue, a),
-        Some(Command::Storm(a)) => storm_cli::run(queue, a),
-        Some(Command::Delete(a)) => bulk_cli::run_op(queue, &cli.global, QueueOp::Delete, a),
-        Some(Command::Hold(a)) => bulk_cli::run_op(queue, &cli.global, QueueOp::Hold, a),
-        Some(Command::Release(a)) => bulk_cli::run_op(queue, &cli.global, QueueOp::Release, a),
-        Some(Command::Requeue(a)) => bulk_cli::run_op(queue, &cli.global, QueueOp::Requeue, a),
+        Some(Command::Storm(a)) => commands::storm::run(queue, a),
+        Some(Command::Delete(a)) => commands::bulk::run_op(queue, &cli.global, QueueOp::Delete, a),
+        Some(Command::Hold(a)) => commands::bulk::run_op(queue, &cli.global, QueueOp::Hold, a),
+        Some(Command::Release(a)) => {
+            commands::bulk::run_op(queue, &cli.global, QueueOp::Release, a)
+        }
+        Some(Command::Requeue(a)) => {
+            commands::bulk::run_op(queue, &cli.global, QueueOp::Requeue, a)
+        }
         _ => {
             let snap = queue.list()?;
             warn_problems(&snap);
@@ -264,16 +255,7 @@ fn run_config(global: &GlobalOpts, args: &cli::ConfigArgs) -> Result<ExitCode> {
 
 /// Tell the user about unparsable listing lines on stderr: counted, never silent.
 pub fn warn_problems(snap: &model::Snapshot) {
-    if snap.problems.is_empty() {
-        return;
-    }
-    eprintln!(
-        "warning: {} listing line(s) could not be parsed:",
-        snap.problems.len()
-    );
-    for p in snap.problems.iter().take(5) {
-        eprintln!("  line {}: {} ({})", p.line, p.snippet, p.error);
-    }
+    commands::warn_problems(snap, &mut std::io::stderr().lock());
 }
 
 /// Open the queue the global options name: `--demo`, `--from-file`, or Postfix (`-c DIR`).
@@ -288,278 +270,4 @@ pub fn open_queue(opts: &GlobalOpts) -> Result<Box<dyn MailQueue>, PostfixError>
         return Ok(Box::new(ReplayQueue::from_file(path, "MAILER-DAEMON")?));
     }
     Ok(Box::new(Postfix::new(opts.config_dir.clone())?))
-}
-
-/// Default auto-refresh interval.
-const DEFAULT_REFRESH: Duration = Duration::from_secs(10);
-
-/// Open the queue for the TUI and run it until the user quits.
-///
-/// When Postfix is not installed the demo queue stands in, with a DEMO badge and a note, so
-/// `mailq-tui` on a laptop shows something useful instead of an error.
-fn run_tui(
-    opts: &GlobalOpts,
-    cfg: &config::Config,
-    remote: Option<Box<dyn MailQueue>>,
-) -> Result<ExitCode> {
-    // The config file was read (and a typo in it reported) before the terminal goes raw;
-    // the command line already overrides it in `opts`.
-    let keymap = app::Keymap::default()
-        .with_overrides(cfg.keys.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(anyhow::Error::msg)?;
-    let opened = match remote {
-        Some(q) => Ok(q),
-        None => open_queue(opts),
-    };
-    let (queue, demo_note): (Box<dyn MailQueue>, _) = match opened {
-        Ok(q) => (q, None),
-        Err(e @ PostfixError::NotFound(_)) if opts.from_file.is_none() => (
-            Box::new(ReplayQueue::demo()),
-            Some(format!("{e} — showing the built-in demo queue instead")),
-        ),
-        Err(e) => return Err(e.into()),
-    };
-    let queue: Arc<dyn MailQueue> = Arc::from(queue);
-    let read_only = if opts.read_only {
-        Some("started with --read-only".to_owned())
-    } else {
-        queue.read_only_reason()
-    };
-    let app = App::new(Options {
-        source: queue.describe(),
-        read_only,
-        alert_at: opts.alert_at.or(cfg.alert_at),
-        refresh_every: Duration::from_secs(
-            config::layer(opts.refresh, Some(cfg.refresh), DEFAULT_REFRESH.as_secs()).max(1),
-        ),
-        demo: opts.demo || demo_note.is_some(),
-        demo_note,
-        look: {
-            let mut look = tui::look_from_env();
-            look.color &= cfg.theme != config::Theme::Monochrome;
-            look
-        },
-        keymap,
-        group_key: Some(cfg.default_grouping),
-    });
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let exec = ops::ExecOptions {
-        audit_log: opts.audit_log.clone().or_else(ops::audit::default_path),
-        ..ops::ExecOptions::default()
-    };
-    rt.block_on(event_loop(app, queue, exec))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The loop: wait for input, an IO result, the refresh tick or a signal; drain everything
-/// already queued; update; draw once. Nothing wakes it while idle, so idle CPU is ~0.
-async fn event_loop(app: App, queue: Arc<dyn MailQueue>, exec: ops::ExecOptions) -> Result<()> {
-    let mut app = app;
-    let (mut terminal, _guard) = tui::init().context("cannot set up the terminal")?;
-    let (input_tx, mut input_rx) = mpsc::channel::<Event>(256);
-    let stop = Arc::new(AtomicBool::new(false));
-    let input = tui::spawn_input(input_tx, stop.clone());
-    let (io_tx, mut io_rx) = mpsc::unbounded_channel::<Action>();
-    let cancel = Arc::new(AtomicBool::new(false));
-    let mut runner = Runner {
-        queue,
-        exec,
-        cancel: cancel.clone(),
-        index_cancel: Arc::new(AtomicBool::new(false)),
-        tx: io_tx,
-    };
-    let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
-    let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
-    let mut pending = vec![Action::Refresh];
-    let mut next_refresh = Instant::now() + app.refresh_every;
-    let result = loop {
-        for a in pending.drain(..) {
-            app.now = parse::unix_now();
-            if let Some(effect) = update(&mut app, a) {
-                runner.run(effect);
-            }
-        }
-        if let Some(old) = app.retired.take() {
-            tokio::task::spawn_blocking(move || drop(old));
-        }
-        if let Some(job) = app.regroup_job.take() {
-            let tx = runner.tx.clone();
-            tokio::task::spawn_blocking(move || {
-                let _ = tx.send(Action::Regrouped(Box::new(job.run())));
-            });
-        }
-        if app.should_quit {
-            break Ok(());
-        }
-        let now = parse::unix_now();
-        if let Err(e) = terminal.draw(|f| ui::draw(f, &mut app, now)) {
-            break Err(anyhow::Error::from(e).context("cannot draw"));
-        }
-        tokio::select! {
-            Some(ev) = input_rx.recv() => push_event(&app, ev, &mut pending),
-            Some(a) = io_rx.recv() => pending.push(a),
-            () = tokio::time::sleep_until(next_refresh), if !app.frozen => {
-                // Never list more often than 5x the last listing took: on a huge queue
-                // postqueue itself is the load we must not add to.
-                let every = app.refresh_every.max(app.snapshot.took * 5);
-                next_refresh = Instant::now() + every;
-                pending.push(Action::Refresh);
-            }
-            _ = sigterm.recv() => break Ok(()),
-            _ = sighup.recv() => break Ok(()),
-        }
-        while let Ok(a) = io_rx.try_recv() {
-            pending.push(a);
-        }
-        while let Ok(ev) = input_rx.try_recv() {
-            push_event(&app, ev, &mut pending);
-        }
-    };
-    stop.store(true, Ordering::Relaxed);
-    // Content indexing stops between batches; nobody waits for it.
-    runner.index_cancel.store(true, Ordering::SeqCst);
-    // A bulk action still running stops after its current batch (and writes its audit line).
-    cancel.store(true, Ordering::SeqCst);
-    drop(terminal);
-    drop(_guard);
-    let _ = input.join();
-    result
-}
-
-/// Key presses go through the keymap of the current mode; resizes just trigger a redraw.
-fn push_event(app: &App, ev: Event, pending: &mut Vec<Action>) {
-    match ev {
-        Event::Key(k) if k.kind == KeyEventKind::Press => {
-            if let Some(a) = app.keymap.dispatch(app.mode(), k) {
-                pending.push(a);
-            }
-        }
-        Event::Resize(..) => pending.push(Action::Resize),
-        _ => {}
-    }
-}
-
-/// What the event loop needs to run effects: the queue, the bulk-action options and the
-/// flag that interrupts a running bulk action between batches.
-struct Runner {
-    queue: Arc<dyn MailQueue>,
-    exec: ops::ExecOptions,
-    cancel: Arc<AtomicBool>,
-    /// Stops the running content-indexing job; replaced for every new job, so at most one
-    /// job reads at a time (an old one stops after its current batch).
-    index_cancel: Arc<AtomicBool>,
-    tx: UnboundedSender<Action>,
-}
-
-impl Runner {
-    /// Run an [`Effect`] on a blocking thread; its result comes back as an [`Action`].
-    fn run(&mut self, effect: Effect) {
-        let effect = match effect {
-            Effect::FallbackToDemo => {
-                self.queue = Arc::new(ReplayQueue::demo());
-                Effect::Load
-            }
-            Effect::Interrupt => {
-                self.cancel.store(true, Ordering::SeqCst);
-                return;
-            }
-            Effect::Index(job) => {
-                self.index_cancel.store(true, Ordering::SeqCst);
-                self.index_cancel = Arc::new(AtomicBool::new(false));
-                let (q, tx, cancel) = (
-                    self.queue.clone(),
-                    self.tx.clone(),
-                    self.index_cancel.clone(),
-                );
-                tokio::task::spawn_blocking(move || {
-                    indexer::run_job(q.as_ref(), *job, &cancel, &mut |b| {
-                        let _ = tx.send(Action::Indexed(Box::new(b)));
-                    });
-                });
-                return;
-            }
-            Effect::Write { file_name, text } => {
-                let tx = self.tx.clone();
-                tokio::task::spawn_blocking(move || {
-                    let _ = tx.send(Action::Written(write_new_file(&file_name, &text)));
-                });
-                return;
-            }
-            e => e,
-        };
-        let q = self.queue.clone();
-        let tx = self.tx.clone();
-        let exec = self.exec.clone();
-        let cancel = self.cancel.clone();
-        tokio::task::spawn_blocking(move || {
-            let action = match effect {
-                Effect::Load
-                | Effect::FallbackToDemo
-                | Effect::Interrupt
-                | Effect::Index(_)
-                | Effect::Write { .. } => {
-                    Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
-                        not_installed: matches!(e, PostfixError::NotFound(_)),
-                        message: e.to_string(),
-                    }))
-                }
-                Effect::Apply(req) => {
-                    cancel.store(false, Ordering::SeqCst);
-                    let progress_tx = tx.clone();
-                    let mut progress = |p: ops::Progress| {
-                        let _ = progress_tx.send(Action::Progress(p));
-                    };
-                    Action::Applied(
-                        ops::execute(q.as_ref(), &req, &exec, &mut progress, &cancel)
-                            .map(Box::new)
-                            .map_err(|e| e.to_string()),
-                    )
-                }
-                Effect::Read { id, body } => {
-                    Action::ReadDone(q.read(&[id], ReadParts { body }).map_err(|e| e.to_string()))
-                }
-            };
-            // The loop may have quit meanwhile; then nobody wants the result.
-            let _ = tx.send(action);
-        });
-    }
-}
-
-/// Write `text` (each line sanitized: the file is meant to be read and pasted, and must not
-/// carry a spammer's escape sequences) to a new file named `file_name` in the current
-/// directory, or in the state directory when the current one is not writable (`sudo` in
-/// `/`). Never overwrites. Returns the absolute path.
-fn write_new_file(file_name: &str, text: &str) -> Result<String, String> {
-    let mut body = String::with_capacity(text.len());
-    for line in text.lines() {
-        body.push_str(&model::text::sanitize(line));
-        body.push('\n');
-    }
-    let write = |dir: std::path::PathBuf| -> std::io::Result<std::path::PathBuf> {
-        std::fs::create_dir_all(&dir)?;
-        let path = dir.join(file_name);
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        f.write_all(body.as_bytes())?;
-        Ok(path)
-    };
-    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
-    let first = write(cwd.clone());
-    let result = match first {
-        Ok(p) => Ok(p),
-        Err(e) => {
-            match ops::audit::default_path().and_then(|p| p.parent().map(Path::to_path_buf)) {
-                Some(state) => write(state)
-                    .map_err(|e2| format!("{}: {e}; {}: {e2}", cwd.display(), file_name)),
-                None => Err(format!("{}: {e}", cwd.display())),
-            }
-        }
-    };
-    result.map(|p| p.display().to_string())
 }

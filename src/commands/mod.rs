@@ -7,6 +7,10 @@
 //! Every queue string printed here goes through [`text::sanitize`]: a spammer's sender or
 //! a server's reply must not reach the terminal raw.
 
+pub mod bulk;
+pub mod fleet;
+pub mod storm;
+
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -139,7 +143,7 @@ fn now_for(snap: &Snapshot) -> i64 {
 }
 
 /// Tell the user about lines that could not be parsed: never silently.
-fn warn_problems(snap: &Snapshot, err: &mut dyn Write) {
+pub(crate) fn warn_problems(snap: &Snapshot, err: &mut dyn Write) {
     if snap.problems.is_empty() {
         return;
     }
