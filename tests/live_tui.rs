@@ -54,6 +54,7 @@ const CASES: &[(&str, Case)] = cases![
     journey_hold_and_release_exactly_the_ndrs,
     hostile_mail_cannot_drive_the_terminal,
     resize_to_1x1_and_back_keeps_running,
+    hangup_ends_the_process,
 ];
 
 fn main() -> ExitCode {
@@ -937,4 +938,59 @@ fn resize_to_1x1_and_back_keeps_running(cx: &Ctx<'_>) {
     let status = t.quit();
     assert_eq!(status, "0", "mailq-tui exited with {status}");
     assert_terminal_restored(&t, "after resizing");
+}
+
+/// The PID of the `mailq-tui` the pane's shell started.
+fn tui_pid(t: &Tmux) -> i32 {
+    let shell = t.format("#{pane_pid}");
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .unwrap_or_else(|e| panic!("children of the pane's shell {shell}: {e}"));
+    children
+        .split_whitespace()
+        .filter_map(|p| p.parse::<i32>().ok())
+        .find(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm"))
+                .is_ok_and(|c| c.trim() == "mailq-tui")
+        })
+        .unwrap_or_else(|| panic!("no mailq-tui among the shell's children: {children:?}"))
+}
+
+/// Gone, or a zombie nobody reaps (its parent, the pane's shell, is gone too).
+fn exited(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
+    }
+}
+
+/// The SSH link drops: the terminal hangs up under the running TUI (tmux's server dies with
+/// the pty), once while idle and once while it is quitting. The process must end within
+/// seconds either way, not linger on a dead terminal.
+fn hangup_ends_the_process(cx: &Ctx<'_>) {
+    hangup_after(cx, "idle", &[]);
+    hangup_after(cx, "quitting", &["q"]);
+}
+
+fn hangup_after(cx: &Ctx<'_>, tag: &str, keys: &[&str]) {
+    let t = Tmux::start(&format!("hangup-{tag}"), 120, 40);
+    t.launch(cx.lab, &audit_path(cx.lab, "hangup"));
+    let pid = tui_pid(&t);
+    if !keys.is_empty() {
+        t.keys(keys);
+    }
+    t.cmd(&["kill-server"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !exited(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if !exited(pid) {
+        // Ours to clean up: this test started it.
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        panic!("{tag}: mailq-tui (pid {pid}) still ran 5 s after its terminal hung up");
+    }
 }
