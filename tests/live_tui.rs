@@ -110,7 +110,6 @@ fn main() -> ExitCode {
         }
     }
     let took = suite.elapsed().as_secs_f64();
-    drop(ctx);
     drop(lab);
     if failed.is_empty() {
         println!("\ntest result: ok. {ran} passed; 0 failed; cases took {took:.1} s");
