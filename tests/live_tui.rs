@@ -754,6 +754,7 @@ impl Smtp {
 fn hostile_mail_cannot_drive_the_terminal(cx: &Ctx<'_>) {
     let before = cx.lab.queue_by_id();
     let hostile = hostile_messages();
+    let started = Instant::now();
     let mut smtp = Smtp::connect(&cx.lab.manifest().smtpd);
     smtp.send("EHLO", b"EHLO e2e.lab.test", 250);
     for h in &hostile {
@@ -761,6 +762,10 @@ fn hostile_mail_cannot_drive_the_terminal(cx: &Ctx<'_>) {
     }
     smtp.send("QUIT", b"QUIT", 221);
     let injected = Instant::now();
+    eprintln!(
+        "hostile: SMTP session took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let listing = cx.lab.wait_until("hostile mail deferred", |l| {
         l.iter()
             .filter(|m| m.sender.ends_with(HOSTILE_DOMAIN) && m.queue_name == "deferred")
@@ -886,6 +891,11 @@ fn hostile_mail_cannot_drive_the_terminal(cx: &Ctx<'_>) {
     assert!(
         buffers.trim().is_empty(),
         "an OSC 52 clipboard write reached tmux: {buffers}"
+    );
+    eprintln!(
+        "hostile: {} screens checked, {:.1} s since the injection",
+        screens.len(),
+        injected.elapsed().as_secs_f64()
     );
     let status = t.quit();
     assert_eq!(status, "0", "mailq-tui exited with {status}");
