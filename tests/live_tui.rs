@@ -212,7 +212,14 @@ impl Tmux {
             &cols.to_string(),
             "-y",
             &rows.to_string(),
+            // A UTF-8 locale as an admin's SSH session has; the TUI draws ASCII borders and
+            // carets otherwise, and the screens this file waits for are the UTF-8 ones.
             "env",
+            "-u",
+            "LC_ALL",
+            "-u",
+            "LC_CTYPE",
+            "LANG=C.UTF-8",
             &format!("PS1={PROMPT}"),
             "TERM=tmux-256color",
             "bash",
