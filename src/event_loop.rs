@@ -160,7 +160,17 @@ async fn event_loop(app: App, queue: Arc<dyn MailQueue>, exec: ops::ExecOptions)
     cancel.store(true, Ordering::SeqCst);
     drop(terminal);
     drop(_guard);
-    let _ = input.join();
+    // The input thread sees `stop` within one 100 ms poll. But when the terminal hung up
+    // (the SSH link dropped) while we were quitting, crossterm's read can spin on the dead
+    // tty and never return: joining it kept the process alive forever, burning CPU. Wait a
+    // little, then let it end with the process.
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    while !input.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if input.is_finished() {
+        let _ = input.join();
+    }
     result
 }
 

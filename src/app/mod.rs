@@ -812,6 +812,12 @@ impl App {
         // New messages may need reading; the storm screen follows the listing.
         self.indexing.wanted = true;
         self.refresh_storm();
+        // A listing that lands while the filter input is open (the first one, typically, when
+        // the admin starts typing at once) changes what the typed filter matches: the live
+        // count must follow, or it keeps saying "0 matches" over a non-empty list.
+        if let Overlay::Filter(input) = &mut self.overlay {
+            input.matches = self.selection.indices.len();
+        }
     }
 
     /// What a mutating action applies to: the marked messages if any, otherwise the message

@@ -105,6 +105,26 @@ fn filter_counts_live_and_escape_restores_the_previous_filter() {
 }
 
 #[test]
+fn filter_count_follows_a_listing_that_lands_while_typing() {
+    let q = storm_queue();
+    let mut app = App::new(super::testing::options(None));
+    app.now = NOW;
+    assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
+    // The admin types before the first listing is in: nothing matches yet.
+    type_filter(&mut app, "mailer");
+    let Overlay::Filter(input) = &app.overlay else {
+        panic!("filter input should be open")
+    };
+    assert_eq!(input.matches, 0);
+    update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
+    let Overlay::Filter(input) = &app.overlay else {
+        panic!("filter input should stay open")
+    };
+    assert_eq!(input.matches, 36, "the live count follows the new listing");
+    assert_eq!(app.selection.indices.len(), 36);
+}
+
+#[test]
 fn marking_group_all_invert_and_clear() {
     let q = storm_queue();
     let mut app = app_on(&q, None);
