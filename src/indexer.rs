@@ -248,3 +248,122 @@ pub fn select_with_content(
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::postfix::replay::ReplayQueue;
+
+    fn demo() -> (ReplayQueue, Snapshot) {
+        let q = ReplayQueue::demo();
+        let snap = q.list().expect("list");
+        assert!(
+            snap.len() > 20,
+            "the demo storm should span several batches"
+        );
+        (q, snap)
+    }
+
+    #[test]
+    fn build_indexes_every_message_in_batches_and_reports_progress() {
+        let (q, snap) = demo();
+        let mut index = ContentIndex::new();
+        let mut seen = Vec::new();
+        let stats = build(
+            &q,
+            &snap,
+            &mut index,
+            &[],
+            7,
+            &mut |done, total| seen.push((done, total)),
+            &AtomicBool::new(false),
+        )
+        .expect("build");
+        let n = snap.len();
+        assert_eq!(stats.read, n);
+        assert!(!stats.cancelled);
+        assert!(snap.messages.iter().all(|m| index.contains(&m.key())));
+        // (0, n), then one step per batch of 7, ending at (n, n).
+        assert_eq!(seen.first(), Some(&(0, n)));
+        assert_eq!(seen.last(), Some(&(n, n)));
+        assert_eq!(seen.len(), 1 + n.div_ceil(7));
+        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0));
+        // A second run has nothing new to read.
+        let again = build(
+            &q,
+            &snap,
+            &mut index,
+            &[],
+            7,
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )
+        .expect("build");
+        assert_eq!(again.read, 0);
+    }
+
+    #[test]
+    fn build_extracts_ndr_contents_like_index_batch() {
+        let (q, snap) = demo();
+        let all: Vec<u32> = (0..u32::try_from(snap.len()).expect("small")).collect();
+        let mut one_go = ContentIndex::new();
+        index_batch(&q, &snap, &all, &mut one_go).expect("index_batch");
+        let mut batched = ContentIndex::new();
+        build(
+            &q,
+            &snap,
+            &mut batched,
+            &[],
+            5,
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )
+        .expect("build");
+        let ndr = snap
+            .messages
+            .iter()
+            .find(|m| m.null_sender)
+            .expect("an NDR");
+        let a = one_go.get(&ndr.key()).expect("indexed");
+        let b = batched.get(&ndr.key()).expect("indexed");
+        assert_eq!(a, b);
+        assert!(a.ndr.is_some(), "the demo NDR's report should be parsed");
+    }
+
+    #[test]
+    fn cancel_stops_between_batches_and_says_so() {
+        let (q, snap) = demo();
+        let cancel = AtomicBool::new(false);
+        let mut index = ContentIndex::new();
+        let stats = build(
+            &q,
+            &snap,
+            &mut index,
+            &[],
+            4,
+            &mut |done, _| {
+                if done >= 4 {
+                    cancel.store(true, Ordering::SeqCst);
+                }
+            },
+            &cancel,
+        )
+        .expect("build");
+        assert!(stats.cancelled);
+        assert_eq!(stats.read, 4, "exactly the first batch is indexed");
+
+        let already = AtomicBool::new(true);
+        let stats = build(
+            &q,
+            &snap,
+            &mut ContentIndex::new(),
+            &[],
+            4,
+            &mut |_, _| {},
+            &already,
+        )
+        .expect("build");
+        assert!(stats.cancelled);
+        assert_eq!(stats.read, 0);
+    }
+}
