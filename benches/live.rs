@@ -34,7 +34,7 @@ use mailq_tui::indexer;
 use mailq_tui::model::QueueName;
 use mailq_tui::model::content::ContentIndex;
 use mailq_tui::ops::{self, ExecOptions, Request};
-use mailq_tui::postfix::command::Postfix;
+use mailq_tui::postfix::command::{Bins, Postfix};
 use mailq_tui::postfix::{MailQueue, QueueOp};
 
 const DEFAULT_MESSAGES: usize = 20_000;
@@ -219,10 +219,19 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
 
-fn command(program: &str, config_dir: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.arg("-c").arg(config_dir);
-    cmd
+/// The lab's Postfix programs, at the paths the adapter found (not whatever `PATH` holds),
+/// and its config directory.
+struct Tools {
+    bins: Bins,
+    cfg: PathBuf,
+}
+
+impl Tools {
+    fn cmd(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.arg("-c").arg(&self.cfg);
+        cmd
+    }
 }
 
 /// Run to completion with stdout to /dev/null; fail on a non-zero exit.
@@ -246,14 +255,9 @@ fn run_quiet(what: &str, mut cmd: Command) -> Res<()> {
 
 /// One bare `postsuper FLAG - QUEUE` with `ids` on stdin, written from a thread while
 /// stderr is read (as any correct caller must); returns how many stderr lines end in `done`.
-fn bare_postsuper(
-    config_dir: &Path,
-    flag: &str,
-    queue: &str,
-    ids: &[String],
-    done: &str,
-) -> Res<usize> {
-    let mut child = command("postsuper", config_dir)
+fn bare_postsuper(t: &Tools, flag: &str, queue: &str, ids: &[String], done: &str) -> Res<usize> {
+    let mut child = t
+        .cmd(&t.bins.postsuper)
         .args([flag, "-", queue])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -287,9 +291,9 @@ fn bare_postsuper(
 }
 
 /// Bare batched `postcat -q PARTS ID…`, `POSTCAT_BATCH` IDs per process, output discarded.
-fn bare_postcat(config_dir: &Path, parts: &str, ids: &[String]) -> Res<()> {
+fn bare_postcat(t: &Tools, parts: &str, ids: &[String]) -> Res<()> {
     for chunk in ids.chunks(POSTCAT_BATCH) {
-        let mut cmd = command("postcat", config_dir);
+        let mut cmd = t.cmd(&t.bins.postcat);
         cmd.args(["-q", parts]).args(chunk);
         run_quiet("postcat", cmd)?;
     }
@@ -298,9 +302,10 @@ fn bare_postcat(config_dir: &Path, parts: &str, ids: &[String]) -> Res<()> {
 
 /// The same, but reading the output through a pipe as any consumer must: postcat makes one
 /// `write(2)` per line, free on /dev/null but a copy and a reader wake-up on a pipe.
-fn bare_postcat_piped(config_dir: &Path, parts: &str, ids: &[String]) -> Res<()> {
+fn bare_postcat_piped(t: &Tools, parts: &str, ids: &[String]) -> Res<()> {
     for chunk in ids.chunks(POSTCAT_BATCH) {
-        let out = command("postcat", config_dir)
+        let out = t
+            .cmd(&t.bins.postcat)
             .args(["-q", parts])
             .args(chunk)
             .stdin(Stdio::null())
@@ -319,7 +324,7 @@ fn bare_postcat_piped(config_dir: &Path, parts: &str, ids: &[String]) -> Res<()>
 
 /// The same into an anonymous in-memory file, read back after each process: the cheapest
 /// sink a reader of postcat's output has (what `Postfix::read` uses).
-fn bare_postcat_memfd(config_dir: &Path, parts: &str, ids: &[String]) -> Res<()> {
+fn bare_postcat_memfd(t: &Tools, parts: &str, ids: &[String]) -> Res<()> {
     use nix::sys::memfd::{MFdFlags, memfd_create};
     use std::io::Seek;
     for chunk in ids.chunks(POSTCAT_BATCH) {
@@ -328,7 +333,8 @@ fn bare_postcat_memfd(config_dir: &Path, parts: &str, ids: &[String]) -> Res<()>
                 .map_err(|e| format!("memfd_create: {e}"))?,
         );
         let sink = file.try_clone().map_err(|e| format!("dup: {e}"))?;
-        let out = command("postcat", config_dir)
+        let out = t
+            .cmd(&t.bins.postcat)
             .args(["-q", parts])
             .args(chunk)
             .stdin(Stdio::null())
@@ -355,6 +361,10 @@ fn run(lab: &LabHandle, interrupt: &Interrupt) -> Res<String> {
     let runs = env_usize("MAILQ_TUI_BENCH_RUNS", DEFAULT_RUNS)?.max(MIN_RUNS);
     let cfg = lab.config_dir();
     let pf = Postfix::new(Some(cfg.clone())).map_err(|e| e.to_string())?;
+    let tools = Tools {
+        bins: pf.bins().clone(),
+        cfg: cfg.clone(),
+    };
     let snap = pf.list().map_err(|e| format!("list: {e}"))?;
     let total = snap.messages.len();
     let ndr_idx: Vec<u32> = (0..u32::try_from(total).map_err(|e| e.to_string())?)
@@ -397,7 +407,7 @@ fn run(lab: &LabHandle, interrupt: &Interrupt) -> Res<String> {
     let bin = env!("CARGO_BIN_EXE_mailq-tui");
     let s = interleaved(runs, 3, interrupt, |i| match i {
         0 => timed(|| {
-            let mut cmd = command("postqueue", &cfg);
+            let mut cmd = tools.cmd(&tools.bins.postqueue);
             cmd.arg("-j");
             run_quiet("postqueue -j", cmd)
         })
@@ -449,7 +459,7 @@ fn run(lab: &LabHandle, interrupt: &Interrupt) -> Res<String> {
         "bench: all NDRs in deferred",
     );
     let release = |ids: &[String]| -> Res<()> {
-        let released = bare_postsuper(&cfg, "-H", "hold", ids, ": released from hold")?;
+        let released = bare_postsuper(&tools, "-H", "hold", ids, ": released from hold")?;
         if released == ids.len() {
             Ok(())
         } else {
@@ -459,7 +469,7 @@ fn run(lab: &LabHandle, interrupt: &Interrupt) -> Res<String> {
     let s = interleaved(runs, 3, interrupt, |i| {
         let d = if i == 0 {
             let (d, held) =
-                timed(|| bare_postsuper(&cfg, "-h", "deferred", &ndr_ids, ": placed on hold"))?;
+                timed(|| bare_postsuper(&tools, "-h", "deferred", &ndr_ids, ": placed on hold"))?;
             if held != n {
                 return Err(format!("bare postsuper held {held} of {n}"));
             }
@@ -467,10 +477,10 @@ fn run(lab: &LabHandle, interrupt: &Interrupt) -> Res<String> {
         } else if i == 2 {
             // The protocol's floor: the verification listing, then the same bare postsuper.
             let (d, held) = timed(|| {
-                let mut cmd = command("postqueue", &cfg);
+                let mut cmd = tools.cmd(&tools.bins.postqueue);
                 cmd.arg("-j");
                 run_quiet("postqueue -j", cmd)?;
-                bare_postsuper(&cfg, "-h", "deferred", &ndr_ids, ": placed on hold")
+                bare_postsuper(&tools, "-h", "deferred", &ndr_ids, ": placed on hold")
             })?;
             if held != n {
                 return Err(format!("bare postsuper held {held} of {n}"));
@@ -519,7 +529,7 @@ fn run(lab: &LabHandle, interrupt: &Interrupt) -> Res<String> {
     let sample = &ndr_ids[..LOOP_SAMPLE];
     let (d, ()) = timed(|| {
         for id in sample {
-            let mut cmd = command("postsuper", &cfg);
+            let mut cmd = tools.cmd(&tools.bins.postsuper);
             cmd.args(["-h", id, "deferred"]);
             run_quiet("postsuper -h ID", cmd)?;
         }
@@ -545,10 +555,10 @@ fn run(lab: &LabHandle, interrupt: &Interrupt) -> Res<String> {
         ));
     }
     let s = interleaved(runs, 5, interrupt, |i| match i {
-        0 => timed(|| bare_postcat(&cfg, "-ebh", &all_ids)).map(|(d, ())| d),
-        1 => timed(|| bare_postcat(&cfg, "-eh", &all_ids)).map(|(d, ())| d),
-        3 => timed(|| bare_postcat_piped(&cfg, "-ebh", &all_ids)).map(|(d, ())| d),
-        4 => timed(|| bare_postcat_memfd(&cfg, "-ebh", &all_ids)).map(|(d, ())| d),
+        0 => timed(|| bare_postcat(&tools, "-ebh", &all_ids)).map(|(d, ())| d),
+        1 => timed(|| bare_postcat(&tools, "-eh", &all_ids)).map(|(d, ())| d),
+        3 => timed(|| bare_postcat_piped(&tools, "-ebh", &all_ids)).map(|(d, ())| d),
+        4 => timed(|| bare_postcat_memfd(&tools, "-ebh", &all_ids)).map(|(d, ())| d),
         _ => {
             let never = AtomicBool::new(false);
             let mut index = ContentIndex::new();
