@@ -6,9 +6,10 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 use crate::model::content::{ContentIndex, extract};
-use crate::model::{QueueId, Snapshot};
+use crate::model::{QueueFile, QueueId, Snapshot};
 use crate::postfix::{MailQueue, PostfixError, ReadParts};
 
 /// IDs per `postcat` process.
@@ -68,44 +69,86 @@ pub fn index_batch(
     indices: &[u32],
     index: &mut ContentIndex,
 ) -> Result<IndexStats, PostfixError> {
-    let mut stats = IndexStats::default();
-    let mut by_id: HashMap<&QueueId, u32> = HashMap::with_capacity(indices.len());
+    let read = read_batch(queue, snapshot, indices)?;
+    Ok(extract_batch(snapshot, indices, read, index))
+}
+
+/// What the `postcat` runs of one batch returned, not yet extracted.
+struct ReadBatch {
+    files: Vec<QueueFile>,
+    vanished: usize,
+    errors: Vec<String>,
+}
+
+/// The IO half of [`index_batch`]: one `postcat -ebh` for the NDRs (an NDR's cause is in its
+/// body, the returned original), one `postcat -eh` for the rest (envelope and headers say
+/// who submitted it).
+fn read_batch(
+    queue: &dyn MailQueue,
+    snapshot: &Snapshot,
+    indices: &[u32],
+) -> Result<ReadBatch, PostfixError> {
     let (mut ndrs, mut others) = (Vec::new(), Vec::new());
-    for &i in indices {
-        let Some(m) = snapshot.messages.get(i as usize) else {
-            continue;
-        };
-        by_id.insert(&m.queue_id, i);
-        // An NDR's cause is in its body (the returned original); for other mail the
-        // envelope and headers say who submitted it.
+    for m in indices
+        .iter()
+        .filter_map(|&i| snapshot.messages.get(i as usize))
+    {
         if m.null_sender {
-            ndrs.push(m.queue_id.clone())
+            ndrs.push(m.queue_id.clone());
         } else {
-            others.push(m.queue_id.clone())
+            others.push(m.queue_id.clone());
         }
     }
+    let mut batch = ReadBatch {
+        files: Vec::new(),
+        vanished: 0,
+        errors: Vec::new(),
+    };
     for (ids, body) in [(ndrs, true), (others, false)] {
         if ids.is_empty() {
             continue;
         }
         let report = queue.read(&ids, ReadParts { body })?;
-        stats.vanished += report.vanished.len();
-        stats.errors.extend(report.errors);
-        for f in &report.files {
-            let Some(m) = by_id
-                .get(&f.queue_id)
-                .and_then(|&i| snapshot.messages.get(i as usize))
-            else {
-                continue;
-            };
-            index.insert(m.key(), extract(f));
-            stats.read += 1;
-        }
+        batch.vanished += report.vanished.len();
+        batch.errors.extend(report.errors);
+        batch.files.extend(report.files);
     }
-    Ok(stats)
+    Ok(batch)
+}
+
+/// The CPU half of [`index_batch`]: parse what was read and insert it into the index.
+fn extract_batch(
+    snapshot: &Snapshot,
+    indices: &[u32],
+    read: ReadBatch,
+    index: &mut ContentIndex,
+) -> IndexStats {
+    let by_id: HashMap<&QueueId, u32> = indices
+        .iter()
+        .filter_map(|&i| snapshot.messages.get(i as usize).map(|m| (&m.queue_id, i)))
+        .collect();
+    let mut stats = IndexStats {
+        vanished: read.vanished,
+        errors: read.errors,
+        ..IndexStats::default()
+    };
+    for f in &read.files {
+        let Some(m) = by_id
+            .get(&f.queue_id)
+            .and_then(|&i| snapshot.messages.get(i as usize))
+        else {
+            continue;
+        };
+        index.insert(m.key(), extract(f));
+        stats.read += 1;
+    }
+    stats
 }
 
 /// Index everything `plan` says, in batches, reporting `(done, total)` after each.
+///
+/// A reader thread runs the next batch's `postcat` while this thread extracts the current
+/// one, so MIME parsing overlaps with Postfix reading queue files (benches/live.rs).
 ///
 /// # Errors
 /// When postcat cannot run at all.
@@ -122,18 +165,37 @@ pub fn build(
     let mut total = IndexStats::default();
     let mut done = 0;
     progress(0, order.len());
-    for chunk in order.chunks(batch.max(1)) {
-        if cancel.load(Ordering::SeqCst) {
-            total.cancelled = true;
-            break;
+    std::thread::scope(|scope| {
+        // One batch read ahead at most: memory stays at two batches' worth of queue files.
+        let (tx, rx) = mpsc::sync_channel(1);
+        let order = &order;
+        scope.spawn(move || {
+            for chunk in order.chunks(batch.max(1)) {
+                if cancel.load(Ordering::SeqCst) {
+                    break;
+                }
+                let read = read_batch(queue, snapshot, chunk);
+                let failed = read.is_err();
+                // A closed channel means the consumer stopped (error or cancel).
+                if tx.send((chunk, read)).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for (chunk, read) in rx {
+            if cancel.load(Ordering::SeqCst) {
+                break;
+            }
+            let s = extract_batch(snapshot, chunk, read?, index);
+            total.read += s.read;
+            total.vanished += s.vanished;
+            total.errors.extend(s.errors);
+            done += chunk.len();
+            progress(done, order.len());
         }
-        let s = index_batch(queue, snapshot, chunk, index)?;
-        total.read += s.read;
-        total.vanished += s.vanished;
-        total.errors.extend(s.errors);
-        done += chunk.len();
-        progress(done, order.len());
-    }
+        Ok::<(), PostfixError>(())
+    })?;
+    total.cancelled = done < order.len() && cancel.load(Ordering::SeqCst);
     Ok(total)
 }
 
@@ -355,5 +417,124 @@ mod tests {
         });
         assert_eq!(got.len(), 1);
         assert!(got[0].finished && got[0].total == 0 && got[0].contents.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod build_tests {
+    use super::*;
+    use crate::postfix::replay::ReplayQueue;
+
+    fn demo() -> (ReplayQueue, Snapshot) {
+        let q = ReplayQueue::demo();
+        let snap = q.list().expect("list");
+        assert!(
+            snap.len() > 20,
+            "the demo storm should span several batches"
+        );
+        (q, snap)
+    }
+
+    #[test]
+    fn build_indexes_every_message_in_batches_and_reports_progress() {
+        let (q, snap) = demo();
+        let mut index = ContentIndex::new();
+        let mut seen = Vec::new();
+        let stats = build(
+            &q,
+            &snap,
+            &mut index,
+            &[],
+            7,
+            &mut |done, total| seen.push((done, total)),
+            &AtomicBool::new(false),
+        )
+        .expect("build");
+        let n = snap.len();
+        assert_eq!(stats.read, n);
+        assert!(!stats.cancelled);
+        assert!(snap.messages.iter().all(|m| index.contains(&m.key())));
+        // (0, n), then one step per batch of 7, ending at (n, n).
+        assert_eq!(seen.first(), Some(&(0, n)));
+        assert_eq!(seen.last(), Some(&(n, n)));
+        assert_eq!(seen.len(), 1 + n.div_ceil(7));
+        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0));
+        // A second run has nothing new to read.
+        let again = build(
+            &q,
+            &snap,
+            &mut index,
+            &[],
+            7,
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )
+        .expect("build");
+        assert_eq!(again.read, 0);
+    }
+
+    #[test]
+    fn build_extracts_ndr_contents_like_index_batch() {
+        let (q, snap) = demo();
+        let all: Vec<u32> = (0..u32::try_from(snap.len()).expect("small")).collect();
+        let mut one_go = ContentIndex::new();
+        index_batch(&q, &snap, &all, &mut one_go).expect("index_batch");
+        let mut batched = ContentIndex::new();
+        build(
+            &q,
+            &snap,
+            &mut batched,
+            &[],
+            5,
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )
+        .expect("build");
+        let ndr = snap
+            .messages
+            .iter()
+            .find(|m| m.null_sender)
+            .expect("an NDR");
+        let a = one_go.get(&ndr.key()).expect("indexed");
+        let b = batched.get(&ndr.key()).expect("indexed");
+        assert_eq!(a, b);
+        assert!(a.ndr.is_some(), "the demo NDR's report should be parsed");
+    }
+
+    #[test]
+    fn cancel_stops_between_batches_and_says_so() {
+        let (q, snap) = demo();
+        let cancel = AtomicBool::new(false);
+        let mut index = ContentIndex::new();
+        let stats = build(
+            &q,
+            &snap,
+            &mut index,
+            &[],
+            4,
+            &mut |done, _| {
+                if done >= 4 {
+                    cancel.store(true, Ordering::SeqCst);
+                }
+            },
+            &cancel,
+        )
+        .expect("build");
+        assert!(stats.cancelled);
+        assert_eq!(stats.read, 4, "exactly the first batch is indexed");
+
+        let already = AtomicBool::new(true);
+        let stats = build(
+            &q,
+            &snap,
+            &mut ContentIndex::new(),
+            &[],
+            4,
+            &mut |_, _| {},
+            &already,
+        )
+        .expect("build");
+        assert!(stats.cancelled);
+        assert_eq!(stats.read, 0);
     }
 }
