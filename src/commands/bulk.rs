@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::cli::{GlobalOpts, LogArgs, OpArgs};
 use crate::model::filter::Filter;
-use crate::model::time::format_size;
+use crate::model::format::size;
 use crate::ops::{self, ExecOptions, Progress, Request, audit};
 use crate::postfix::parse::unix_now;
 use crate::postfix::{MailQueue, QueueOp};
@@ -102,7 +102,7 @@ pub fn run_op(
             "dry run: would {op} {} of {} queued messages ({} queued in all); nothing changed",
             p.messages,
             snap.len(),
-            format_size(snap.total_size())
+            size(snap.total_size())
         );
         return Ok(ExitCode::SUCCESS);
     }

@@ -10,7 +10,7 @@ use anyhow::{Result, bail};
 use crate::cli::{FleetArgs, GlobalOpts};
 use crate::config;
 use crate::model::fleet::FleetRow;
-use crate::model::storm::thousands;
+use crate::model::format::thousands;
 use crate::model::text::sanitize;
 use crate::postfix::fleet::Fleet;
 use crate::postfix::remote::{DEFAULT_CONNECT_TIMEOUT, SshHost, SshOptions};

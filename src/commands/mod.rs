@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::cli::{FilterArgs, SummaryArgs};
 use crate::model::content::{ContentIndex, ContentView};
 use crate::model::filter::{Filter, FilterError, Selection};
+use crate::model::format::{size, thousands};
 use crate::model::group::{Group, GroupKey, Grouping, SortBy, group_with};
 use crate::model::{FILTER_HELP, QueueName, Snapshot, text};
 use crate::postfix::MailQueue;
@@ -438,7 +439,7 @@ impl Report<'_> {
             [
                 thousands(x.messages),
                 thousands(x.recipients),
-                human_size(x.size),
+                size(x.size),
                 human_age(self.now - x.oldest),
                 format!("{indent}{}", text::sanitize(&x.label)),
             ]
@@ -479,7 +480,7 @@ impl Report<'_> {
             thousands(g.messages),
             if g.messages == 1 { "" } else { "s" },
             thousands(g.recipients),
-            human_size(g.size),
+            size(g.size),
             thousands(g.groups.len()),
             if g.groups.len() == 1 { "" } else { "s" },
         );
@@ -493,36 +494,6 @@ impl Report<'_> {
         out.push('\n');
         out
     }
-}
-
-/// `1234567` → `1,234,567`.
-#[must_use]
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Bytes in powers of 1024 with one decimal: `512B`, `2.1K`, `4.0M`.
-#[must_use]
-pub fn human_size(n: u64) -> String {
-    const UNITS: [&str; 5] = ["K", "M", "G", "T", "P"];
-    if n < 1024 {
-        return format!("{n}B");
-    }
-    let mut v = n as f64 / 1024.0;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    format!("{v:.1}{}", UNITS[u])
 }
 
 /// Seconds as the two largest units: `45s`, `12m`, `3h12m`, `2d04h`.
@@ -579,13 +550,6 @@ mod tests {
 
     #[test]
     fn formatting() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(human_size(512), "512B");
-        assert_eq!(human_size(2_150), "2.1K");
-        assert_eq!(human_size(5 << 20), "5.0M");
         assert_eq!(human_age(-3), "0s");
         assert_eq!(human_age(59), "59s");
         assert_eq!(human_age(754), "12m");

@@ -12,6 +12,7 @@ pub mod content;
 pub mod countermeasures;
 pub mod filter;
 pub mod fleet;
+pub mod format;
 pub mod group;
 pub mod message;
 pub mod queue_file;

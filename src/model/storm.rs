@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::content::ContentIndex;
+pub use super::format::thousands;
 use super::text::sanitize;
 use super::time::format_utc;
 use super::{QueueId, QueueName, Snapshot, split_address};
@@ -246,20 +247,6 @@ fn is_foreign(ip: &str) -> bool {
         }
         Err(_) => false,
     }
-}
-
-/// `1234` → `1,234`.
-#[must_use]
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn verdict(r: &StormReport) -> String {

@@ -40,19 +40,6 @@ pub fn format_age(secs: i64) -> String {
     }
 }
 
-/// `1.2 MB`-style sizes (decimal units, as Postfix's own `Kbytes` are not).
-#[must_use]
-pub fn format_size(bytes: u64) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let b = bytes as f64;
-    match bytes {
-        0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{:.1} kB", b / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1} MB", b / 1e6),
-        _ => format!("{:.1} GB", b / 1e9),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,7 +55,5 @@ mod tests {
     fn ages_and_sizes() {
         assert_eq!(format_age(59), "59s");
         assert_eq!(format_age(3 * 3600 + 5), "3h");
-        assert_eq!(format_size(999), "999 B");
-        assert_eq!(format_size(1_500_000), "1.5 MB");
     }
 }

@@ -267,32 +267,13 @@ pub fn fit(s: &str, width: usize) -> String {
 /// `1234567` → `1,234,567`.
 #[must_use]
 pub fn count(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::model::format::thousands(n)
 }
 
 /// Bytes in a short human form: `512`, `4.0K`, `12.3M`, `1.2G`.
 #[must_use]
 pub fn size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["K", "M", "G", "T"];
-    if bytes < 1024 {
-        return bytes.to_string();
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let mut v = bytes as f64 / 1024.0;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    format!("{v:.1}{}", UNITS[u])
+    crate::model::format::size(bytes)
 }
 
 /// Seconds in the largest whole unit: `45s`, `12m`, `3h`, `2d`.
