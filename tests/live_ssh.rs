@@ -10,10 +10,11 @@
 //! failing. `MAILQ_TUI_SSH_LAB_MESSAGES=N` changes each lab's size (default 300).
 
 mod common;
+
+use common::harness;
 mod ssh_support;
 
 use std::collections::BTreeMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Output};
 use std::time::{Duration, Instant};
@@ -132,35 +133,10 @@ fn main() -> ExitCode {
         }
         Err(why) => panic!("cannot set up the ssh tests: {why}"),
     };
-    let mut failed = Vec::new();
-    let started = Instant::now();
-    for (name, case) in &selected {
-        let t = Instant::now();
-        let ok = catch_unwind(AssertUnwindSafe(|| case(&mut ctx))).is_ok();
-        let secs = t.elapsed().as_secs_f64();
-        println!(
-            "test {name} ... {} ({secs:.2} s)",
-            if ok { "ok" } else { "FAILED" }
-        );
-        if !ok {
-            failed.push(*name);
-        }
-    }
-    let took = started.elapsed().as_secs_f64();
     let ran = selected.len();
+    let (failed, took) = harness::run_cases(&selected, |case| case(&mut ctx));
     drop(ctx);
-    if failed.is_empty() {
-        println!("\ntest result: ok. {ran} passed; 0 failed; cases took {took:.1} s");
-        ExitCode::SUCCESS
-    } else {
-        println!("\nfailures:\n    {}", failed.join("\n    "));
-        println!(
-            "\ntest result: FAILED. {} passed; {} failed; cases took {took:.1} s",
-            ran - failed.len(),
-            failed.len()
-        );
-        ExitCode::from(101)
-    }
+    harness::report(ran, &failed, took)
 }
 
 fn setup() -> Result<Ctx, String> {

@@ -12,10 +12,11 @@
 
 mod common;
 
+use common::harness::{self, HarnessArgs};
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Output};
 use std::time::{Duration, Instant};
@@ -95,78 +96,10 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     };
     let ctx = Ctx { lab: &lab };
-    let suite = Instant::now();
-    let mut failed = Vec::new();
     let ran = selected.len();
-    for (name, case) in selected {
-        let started = Instant::now();
-        let outcome = catch_unwind(AssertUnwindSafe(|| case(&ctx)));
-        let secs = started.elapsed().as_secs_f64();
-        if outcome.is_ok() {
-            println!("test {name} ... ok ({secs:.2} s)");
-        } else {
-            println!("test {name} ... FAILED ({secs:.2} s)");
-            failed.push(*name);
-        }
-    }
-    let took = suite.elapsed().as_secs_f64();
+    let (failed, took) = harness::run_cases(&selected, |case| case(&ctx));
     drop(lab);
-    if failed.is_empty() {
-        println!("\ntest result: ok. {ran} passed; 0 failed; cases took {took:.1} s");
-        ExitCode::SUCCESS
-    } else {
-        println!("\nfailures:\n    {}", failed.join("\n    "));
-        println!(
-            "\ntest result: FAILED. {} passed; {} failed; cases took {took:.1} s",
-            ran - failed.len(),
-            failed.len()
-        );
-        ExitCode::from(101)
-    }
-}
-
-/// Name filters, `--skip`, `--exact`, `--list` and `--ignored` (selects none), as libtest.
-#[derive(Default)]
-struct HarnessArgs {
-    filters: Vec<String>,
-    skip: Vec<String>,
-    exact: bool,
-    list: bool,
-    ignored_only: bool,
-}
-
-impl HarnessArgs {
-    fn parse() -> Self {
-        let mut a = HarnessArgs::default();
-        let mut it = std::env::args().skip(1);
-        while let Some(arg) = it.next() {
-            match arg.as_str() {
-                "--list" => a.list = true,
-                "--exact" => a.exact = true,
-                "--ignored" => a.ignored_only = true,
-                "--skip" => a.skip.extend(it.next()),
-                "--test-threads" | "--format" | "--color" | "--logfile" | "-Z" => {
-                    it.next();
-                }
-                s if s.starts_with('-') => {}
-                s => a.filters.push(s.to_owned()),
-            }
-        }
-        a
-    }
-
-    fn wants(&self, name: &str) -> bool {
-        let hit = |f: &String| {
-            if self.exact {
-                name == f
-            } else {
-                name.contains(f.as_str())
-            }
-        };
-        !self.ignored_only
-            && (self.filters.is_empty() || self.filters.iter().any(hit))
-            && !self.skip.iter().any(|s| name.contains(s.as_str()))
-    }
+    harness::report(ran, &failed, took)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 
+pub mod harness;
+
 /// `DIR/manifest.json` as `scripts/lab.sh` writes it after each fill: what the queue holds.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Manifest {

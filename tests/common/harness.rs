@@ -1,0 +1,91 @@
+//! A small libtest-like harness for the live test binaries (`harness = false`): they share
+//! one expensive fixture (a lab, sshd servers) that must be torn down at the end, which
+//! libtest cannot guarantee (statics are never dropped).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// The few libtest arguments that matter here: name filters, `--skip`, `--exact`, `--list`
+/// and `--ignored` (no case is ignored, so it selects none). Others are accepted and ignored.
+#[derive(Default)]
+pub struct HarnessArgs {
+    filters: Vec<String>,
+    skip: Vec<String>,
+    exact: bool,
+    pub list: bool,
+    ignored_only: bool,
+}
+
+impl HarnessArgs {
+    pub fn parse() -> Self {
+        let mut a = HarnessArgs::default();
+        let mut it = std::env::args().skip(1);
+        while let Some(arg) = it.next() {
+            match arg.as_str() {
+                "--list" => a.list = true,
+                "--exact" => a.exact = true,
+                "--ignored" => a.ignored_only = true,
+                "--skip" => a.skip.extend(it.next()),
+                "--test-threads" | "--format" | "--color" | "--logfile" | "-Z" => {
+                    it.next();
+                }
+                s if s.starts_with('-') => {}
+                s => a.filters.push(s.to_owned()),
+            }
+        }
+        a
+    }
+
+    pub fn wants(&self, name: &str) -> bool {
+        let hit = |f: &String| {
+            if self.exact {
+                name == f
+            } else {
+                name.contains(f.as_str())
+            }
+        };
+        !self.ignored_only
+            && (self.filters.is_empty() || self.filters.iter().any(hit))
+            && !self.skip.iter().any(|s| name.contains(s.as_str()))
+    }
+}
+
+/// Run the cases one after the other, each with its panics caught, printing a libtest line
+/// per case. Returns the names of the failed cases and the seconds all cases took.
+pub fn run_cases<T>(
+    cases: &[&(&'static str, T)],
+    mut run: impl FnMut(&T),
+) -> (Vec<&'static str>, f64) {
+    let suite = Instant::now();
+    let mut failed = Vec::new();
+    for (name, case) in cases.iter().copied() {
+        let started = Instant::now();
+        let ok = catch_unwind(AssertUnwindSafe(|| run(case))).is_ok();
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "test {name} ... {} ({secs:.2} s)",
+            if ok { "ok" } else { "FAILED" }
+        );
+        if !ok {
+            failed.push(*name);
+        }
+    }
+    (failed, suite.elapsed().as_secs_f64())
+}
+
+/// The libtest summary line and the exit code (101 on failure, as libtest).
+pub fn report(ran: usize, failed: &[&str], took: f64) -> ExitCode {
+    if failed.is_empty() {
+        println!("\ntest result: ok. {ran} passed; 0 failed; cases took {took:.1} s");
+        ExitCode::SUCCESS
+    } else {
+        println!("\nfailures:\n    {}", failed.join("\n    "));
+        println!(
+            "\ntest result: FAILED. {} passed; {} failed; cases took {took:.1} s",
+            ran - failed.len(),
+            failed.len()
+        );
+        ExitCode::from(101)
+    }
+}
