@@ -59,6 +59,9 @@ const CASES: &[(&str, Case)] = cases![
     vanished_ids_are_reported_gone,
     read_across_a_vanished_id_keeps_the_others,
     non_root_lists_but_cannot_apply,
+    protocol_leaves_moved_mail_alone_and_keeps_evidence,
+    interrupt_between_batches_reports_exactly,
+    cli_summary_and_ids_match_the_lab,
 ];
 
 fn main() -> ExitCode {
@@ -823,4 +826,160 @@ fn child(mode: &str) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// NDRs to `domain` still in `deferred`, as indices into a fresh `list()`.
+fn deferred_ndrs(snap: &mailq_tui::model::Snapshot, domain: &str, n: usize) -> Vec<u32> {
+    let suffix = format!("@{domain}");
+    let idx: Vec<u32> = snap
+        .messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| {
+            m.null_sender
+                && m.queue == QueueName::Deferred
+                && m.recipients.iter().any(|r| r.address.ends_with(&suffix))
+        })
+        .map(|(i, _)| u32::try_from(i).expect("fits"))
+        .take(n)
+        .collect();
+    assert_eq!(idx.len(), n, "the lab has {n} deferred NDRs to {domain}");
+    idx
+}
+
+/// Issue 5 on real Postfix: a message that moved to `hold` after it was selected is not
+/// deleted (the selection said `deferred`); the others are, after their evidence (envelope
+/// and the whole NDR with the returned original) was exported; the audit entry says so.
+fn protocol_leaves_moved_mail_alone_and_keeps_evidence(cx: &Ctx<'_>) {
+    use mailq_tui::ops::{self, ExecOptions, Request, audit};
+    use std::sync::atomic::AtomicBool;
+    let snap = cx.pf.list().unwrap_or_else(|e| panic!("list: {e}"));
+    let idx = deferred_ndrs(&snap, "victim-a.example", 3);
+    let req = Request::from_indices(&snap, &idx, QueueOp::Delete, "live protocol test");
+    let moved = snap.messages[idx[0] as usize].queue_id.to_string();
+    let stderr = cx.lab.postsuper("-h", std::slice::from_ref(&moved));
+    assert!(stderr.contains("placed on hold"), "setup: {stderr}");
+    let evidence = cx.lab.dir().join("evidence");
+    let log = cx.lab.dir().join("audit-protocol.jsonl");
+    let opts = ExecOptions {
+        batch_size: 2,
+        audit_log: Some(log.clone()),
+        export_dir: Some(evidence.clone()),
+    };
+    let out = ops::execute(&cx.pf, &req, &opts, &mut |_| {}, &AtomicBool::new(false))
+        .unwrap_or_else(|e| panic!("execute: {e}"));
+    assert_eq!(
+        out.changed,
+        vec![QueueId::new(&moved)],
+        "{}",
+        out.headline()
+    );
+    assert_eq!(out.done.len(), 2, "{}", out.headline());
+    let after = cx.lab.queue_by_id();
+    assert_eq!(
+        after[&moved].queue_name, "hold",
+        "the moved message was touched"
+    );
+    for id in &out.done {
+        assert!(!after.contains_key(id.as_str()), "{id} still queued");
+        let text = std::fs::read_to_string(evidence.join(format!("{id}.txt")))
+            .unwrap_or_else(|e| panic!("evidence for {id}: {e}"));
+        assert!(text.contains("*** ENVELOPE"), "{id}: no envelope");
+        assert!(
+            text.to_ascii_lowercase().contains("multipart/report"),
+            "{id}: not the NDR"
+        );
+        assert!(
+            text.contains("rfc822"),
+            "{id}: the returned original is missing from the evidence"
+        );
+    }
+    let entries = audit::read_recent(&log, 10).expect("audit log");
+    let e = entries
+        .last()
+        .and_then(|e| e.as_ref().ok())
+        .expect("an audit entry");
+    assert_eq!((e.op.as_str(), e.done, e.changed), ("delete", 2, 1));
+    assert_eq!(e.exported.as_deref(), Some(evidence.as_path()));
+    cx.lab.postsuper("-H", &[moved]);
+}
+
+/// Issue 5: an interrupt (the flag a SIGINT/SIGTERM/SIGHUP handler sets) during a
+/// multi-batch hold stops between batches; the report and the audit entry say exactly
+/// what was done and what was skipped, and the queue agrees.
+fn interrupt_between_batches_reports_exactly(cx: &Ctx<'_>) {
+    use mailq_tui::ops::{self, ExecOptions, Request, audit};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let snap = cx.pf.list().unwrap_or_else(|e| panic!("list: {e}"));
+    let idx = deferred_ndrs(&snap, "victim-b.example", 9);
+    let req = Request::from_indices(&snap, &idx, QueueOp::Hold, "live interrupt test");
+    let log = cx.lab.dir().join("audit-interrupt.jsonl");
+    let opts = ExecOptions {
+        batch_size: 3,
+        audit_log: Some(log.clone()),
+        export_dir: None,
+    };
+    let cancel = AtomicBool::new(false);
+    let mut progress = |p: ops::Progress| {
+        if p.done >= 3 {
+            cancel.store(true, Ordering::SeqCst);
+        }
+    };
+    let out = ops::execute(&cx.pf, &req, &opts, &mut progress, &cancel)
+        .unwrap_or_else(|e| panic!("execute: {e}"));
+    assert!(out.interrupted);
+    assert_eq!(
+        (out.done.len(), out.skipped.len()),
+        (3, 6),
+        "{}",
+        out.headline()
+    );
+    let after = cx.lab.queue_by_id();
+    for id in &out.done {
+        assert_eq!(after[id.as_str()].queue_name, "hold", "{id}");
+    }
+    for id in &out.skipped {
+        assert_eq!(
+            after[id.as_str()].queue_name,
+            "deferred",
+            "{id} was acted on"
+        );
+    }
+    let entries = audit::read_recent(&log, 10).expect("audit log");
+    let e = entries
+        .last()
+        .and_then(|e| e.as_ref().ok())
+        .expect("an audit entry");
+    assert!(e.interrupted);
+    assert_eq!((e.done, e.skipped), (3, 6));
+    let done: Vec<String> = out.done.iter().map(ToString::to_string).collect();
+    cx.lab.postsuper("-H", &done);
+}
+
+/// Issue 3: `summary` and `ids` on the live lab agree with `postqueue -j`.
+fn cli_summary_and_ids_match_the_lab(cx: &Ctx<'_>) {
+    let listing = cx.lab.queue_by_id();
+    let null = cx.lab.manifest().empty_address_recipient.clone();
+    let want: BTreeSet<String> = listing
+        .values()
+        .filter(|m| m.sender == null && m.queue_name == "deferred")
+        .map(|m| m.queue_id.clone())
+        .collect();
+    let out = mailq_tui_bin(cx.lab, &["ids", "null", "queue:deferred"]);
+    assert!(out.status.success(), "ids: {}", out.stderr_text());
+    let got: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(got, want);
+    let out = mailq_tui_bin(cx.lab, &["summary", "--by", "queue", "--json"]);
+    assert!(out.status.success(), "summary: {}", out.stderr_text());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
+    let text = v.to_string();
+    assert!(text.contains("deferred"), "{text}");
+    let total = listing.len();
+    assert!(
+        text.contains(&format!("\"messages\":{total}")),
+        "total {total} not in {text}"
+    );
 }
