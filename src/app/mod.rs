@@ -16,6 +16,8 @@ pub mod storm;
 pub mod update;
 
 #[cfg(test)]
+mod sources_tests;
+#[cfg(test)]
 pub mod testing;
 #[cfg(test)]
 mod tests;
