@@ -63,13 +63,15 @@ pub(crate) fn run_tui(
         .map_err(anyhow::Error::msg)?;
     let opened = match remote {
         Some(q) => Ok(q),
-        // Nothing is open on the fleet overview until a host is chosen: an empty,
-        // read-only stand-in answers the effects meanwhile.
+        // Nothing is open on the fleet overview until a host is chosen: an empty stand-in
+        // answers the effects meanwhile. Not flagged read-only: there is nothing in it to
+        // change, its panes cannot be reached before a host is open, and a READ-ONLY
+        // badge on the overview would wrongly suggest the hosts are.
         None if sources.overview => Ok(Box::new(ReplayQueue::new(
             "fleet overview",
             Vec::new(),
             Vec::new(),
-            false,
+            true,
         )) as Box<dyn MailQueue>),
         None => open_queue(opts),
     };
