@@ -20,9 +20,16 @@ use crate::app::{Action, App, Effect, LoadError, Options, update};
 use crate::postfix::{ReadParts, parse};
 
 use crate::cli::GlobalOpts;
+use crate::model::fleet::FleetRow;
+use crate::postfix::command::Postfix;
+use crate::postfix::fleet::Source;
+use crate::postfix::instances;
+use crate::postfix::remote::{SshHost, SshOptions};
 use crate::postfix::replay::ReplayQueue;
 use crate::postfix::{MailQueue, PostfixError};
 use crate::{app, config, indexer, model, open_queue, ops, tui, ui};
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 /// Default auto-refresh interval.
 const DEFAULT_REFRESH: Duration = Duration::from_secs(10);
@@ -31,10 +38,23 @@ const DEFAULT_REFRESH: Duration = Duration::from_secs(10);
 ///
 /// When Postfix is not installed the demo queue stands in, with a DEMO badge and a note, so
 /// `mailq-tui` on a laptop shows something useful instead of an error.
+/// The switchable sources a session starts with (hosts from `--host` or `[[hosts]]`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sources {
+    pub hosts: Vec<SshHost>,
+    /// Per-host timeout of each probe and of each remote command.
+    pub ssh: SshOptions,
+    /// Which host is open at start (one `--host`).
+    pub current: Option<usize>,
+    /// Several hosts: start on the fleet overview with no host open.
+    pub overview: bool,
+}
+
 pub(crate) fn run_tui(
     opts: &GlobalOpts,
     cfg: &config::Config,
     remote: Option<Box<dyn MailQueue>>,
+    sources: Sources,
 ) -> Result<ExitCode> {
     // The config file was read (and a typo in it reported) before the terminal goes raw;
     // the command line already overrides it in `opts`.
@@ -43,6 +63,16 @@ pub(crate) fn run_tui(
         .map_err(anyhow::Error::msg)?;
     let opened = match remote {
         Some(q) => Ok(q),
+        // Nothing is open on the fleet overview until a host is chosen: an empty stand-in
+        // answers the effects meanwhile. Not flagged read-only: there is nothing in it to
+        // change, its panes cannot be reached before a host is open, and a READ-ONLY
+        // badge on the overview would wrongly suggest the hosts are.
+        None if sources.overview => Ok(Box::new(ReplayQueue::new(
+            "fleet overview",
+            Vec::new(),
+            Vec::new(),
+            true,
+        )) as Box<dyn MailQueue>),
         None => open_queue(opts),
     };
     let (queue, demo_note): (Box<dyn MailQueue>, _) = match opened {
@@ -75,6 +105,12 @@ pub(crate) fn run_tui(
         },
         keymap,
         group_key: Some(cfg.default_grouping),
+        sources: sources.hosts.iter().cloned().map(Source::Remote).collect(),
+        current_source: sources.current,
+        sticky_read_only: opts.read_only,
+        // Local instances only when the session is about real Postfix, not a demo or file.
+        list_instances: !opts.demo && opts.from_file.is_none(),
+        fleet_overview: sources.overview,
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -85,13 +121,18 @@ pub(crate) fn run_tui(
         audit_log: opts.audit_log.clone().or_else(ops::audit::default_path),
         ..ops::ExecOptions::default()
     };
-    rt.block_on(event_loop(app, queue, exec))?;
+    rt.block_on(event_loop(app, queue, exec, sources.ssh))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The loop: wait for input, an IO result, the refresh tick or a signal; drain everything
 /// already queued; update; draw once. Nothing wakes it while idle, so idle CPU is ~0.
-async fn event_loop(app: App, queue: Arc<dyn MailQueue>, exec: ops::ExecOptions) -> Result<()> {
+async fn event_loop(
+    app: App,
+    queue: Arc<dyn MailQueue>,
+    exec: ops::ExecOptions,
+    ssh: SshOptions,
+) -> Result<()> {
     let mut app = app;
     let (mut terminal, _guard) = tui::init().context("cannot set up the terminal")?;
     let (input_tx, mut input_rx) = mpsc::channel::<Event>(256);
@@ -105,6 +146,9 @@ async fn event_loop(app: App, queue: Arc<dyn MailQueue>, exec: ops::ExecOptions)
         cancel: cancel.clone(),
         index_cancel: Arc::new(AtomicBool::new(false)),
         tx: io_tx,
+        generation: 0,
+        ssh,
+        opened: Arc::default(),
     };
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
@@ -113,6 +157,12 @@ async fn event_loop(app: App, queue: Arc<dyn MailQueue>, exec: ops::ExecOptions)
     let result = loop {
         for a in pending.drain(..) {
             app.now = parse::unix_now();
+            if let Action::Switched(s) = &a
+                && app.accepts_switch(s)
+                && let Ok(h) = &s.result
+            {
+                runner.switch_to(h.queue.clone(), s.generation);
+            }
             if let Some(effect) = update(&mut app, a) {
                 runner.run(effect);
             }
@@ -197,9 +247,96 @@ struct Runner {
     /// job reads at a time (an old one stops after its current batch).
     index_cancel: Arc<AtomicBool>,
     tx: UnboundedSender<Action>,
+    /// The source generation of `queue`: its results are tagged with it.
+    generation: u64,
+    ssh: SshOptions,
+    /// Adapters opened by probes and switches, by `Source::key()`: probing every few
+    /// seconds must not re-probe the remote uid and paths each time.
+    opened: Arc<Mutex<HashMap<String, Arc<Postfix>>>>,
+}
+
+/// The adapter for `source`: the cached one, or a new one (then cached).
+fn open_cached(
+    opened: &Mutex<HashMap<String, Arc<Postfix>>>,
+    source: &Source,
+    ssh: &SshOptions,
+) -> Result<Arc<Postfix>, PostfixError> {
+    let key = source.key();
+    if let Some(q) = opened
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return Ok(q.clone());
+    }
+    // Not held while opening: a host timing out must not block the others' probes.
+    let q = Arc::new(source.open(ssh)?);
+    opened
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, q.clone());
+    Ok(q)
 }
 
 impl Runner {
+    /// Make `queue` the one every later effect runs against. The content indexer of the
+    /// old one stops; results still on their way from it carry the old generation and are
+    /// dropped by `update()`.
+    fn switch_to(&mut self, queue: Arc<dyn MailQueue>, generation: u64) {
+        self.index_cancel.store(true, Ordering::SeqCst);
+        self.queue = queue;
+        self.generation = generation;
+    }
+
+    /// Tag a result of the current queue with its generation.
+    fn tag(generation: u64, a: Action) -> Action {
+        Action::Tagged(generation, Box::new(a))
+    }
+
+    fn probe_sources(&self, list_instances: bool, sources: Vec<(usize, Source, Option<FleetRow>)>) {
+        if list_instances {
+            let tx = self.tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let r = instances::list()
+                    .map(|l| l.iter().map(Source::from).collect())
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Action::InstancesListed(r));
+            });
+        }
+        // One thread per source: a host that hangs until its timeout delays only its row.
+        for (index, source, previous) in sources {
+            let (tx, opened, ssh) = (self.tx.clone(), self.opened.clone(), self.ssh.clone());
+            tokio::task::spawn_blocking(move || {
+                let started = std::time::Instant::now();
+                let queue = open_cached(&opened, &source, &ssh);
+                let row = source.probe(queue, started, previous.as_ref());
+                let _ = tx.send(Action::SourceProbed(index, Box::new(row)));
+            });
+        }
+    }
+
+    fn switch(&self, index: usize, source: Source, generation: u64) {
+        let (tx, opened, ssh) = (self.tx.clone(), self.opened.clone(), self.ssh.clone());
+        tokio::task::spawn_blocking(move || {
+            let result = open_cached(&opened, &source, &ssh)
+                .map(|q| {
+                    let describe = q.describe();
+                    let read_only = q.read_only_reason();
+                    app::QueueHandle {
+                        queue: q as Arc<dyn MailQueue>,
+                        describe,
+                        read_only,
+                    }
+                })
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Action::Switched(Box::new(app::Switched {
+                generation,
+                index,
+                result,
+            })));
+        });
+    }
+
     /// Run an [`Effect`] on a blocking thread; its result comes back as an [`Action`].
     fn run(&mut self, effect: Effect) {
         let effect = match effect {
@@ -214,16 +351,32 @@ impl Runner {
             Effect::Index(job) => {
                 self.index_cancel.store(true, Ordering::SeqCst);
                 self.index_cancel = Arc::new(AtomicBool::new(false));
-                let (q, tx, cancel) = (
+                let (q, tx, cancel, generation) = (
                     self.queue.clone(),
                     self.tx.clone(),
                     self.index_cancel.clone(),
+                    self.generation,
                 );
                 tokio::task::spawn_blocking(move || {
                     indexer::run_job(q.as_ref(), *job, &cancel, &mut |b| {
-                        let _ = tx.send(Action::Indexed(Box::new(b)));
+                        let _ = tx.send(Self::tag(generation, Action::Indexed(Box::new(b))));
                     });
                 });
+                return;
+            }
+            Effect::ProbeSources {
+                list_instances,
+                sources,
+            } => {
+                self.probe_sources(list_instances, sources);
+                return;
+            }
+            Effect::Switch {
+                index,
+                source,
+                generation,
+            } => {
+                self.switch(index, source, generation);
                 return;
             }
             Effect::Write { file_name, text } => {
@@ -239,13 +392,16 @@ impl Runner {
         let tx = self.tx.clone();
         let exec = self.exec.clone();
         let cancel = self.cancel.clone();
+        let generation = self.generation;
         tokio::task::spawn_blocking(move || {
             let action = match effect {
                 Effect::Load
                 | Effect::FallbackToDemo
                 | Effect::Interrupt
                 | Effect::Index(_)
-                | Effect::Write { .. } => {
+                | Effect::Write { .. }
+                | Effect::ProbeSources { .. }
+                | Effect::Switch { .. } => {
                     Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
                         not_installed: matches!(e, PostfixError::NotFound(_)),
                         message: e.to_string(),
@@ -268,7 +424,7 @@ impl Runner {
                 }
             };
             // The loop may have quit meanwhile; then nobody wants the result.
-            let _ = tx.send(action);
+            let _ = tx.send(Self::tag(generation, action));
         });
     }
 }

@@ -89,22 +89,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     // No subcommand: the TUI, when there is a terminal to draw on. From a script (stdout
     // not a terminal) the same invocation prints one status line per queue instead.
     if cli.command.is_none() && std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return match cli.global.hosts.len() {
-            0 => event_loop::run_tui(&cli.global, &loaded.config, None),
-            1 => {
-                let (hosts, _) = commands::fleet::resolve_hosts(&cli.global, false)?;
-                let host = hosts.first().context("no host")?;
-                let queue =
-                    postfix::remote::connect(host, &postfix::remote::SshOptions::default())?;
-                event_loop::run_tui(&cli.global, &loaded.config, Some(Box::new(queue)))
-            }
-            _ => {
-                eprintln!(
-                    "several hosts: the fleet overview below; open one with `mailq-tui --host NAME`"
-                );
-                commands::fleet::run(&cli.global, &cli::FleetArgs { json: false })
-            }
-        };
+        return run_tui_with_hosts(&cli.global, &loaded.config);
     }
     if let Some(Command::Instances) = &cli.command {
         let list = postfix::instances::list()?;
@@ -127,6 +112,50 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     }
     let queue = open_queue(&cli.global)?;
     dispatch(queue.as_ref(), &cli)
+}
+
+/// The TUI with its switchable sources: no `--host` opens the local queue (the `[[hosts]]`
+/// of the config file are in the picker); one opens that host; several open the fleet
+/// overview, from which Enter drills into a host and `i` comes back.
+fn run_tui_with_hosts(global: &GlobalOpts, cfg: &config::Config) -> Result<ExitCode> {
+    use crate::postfix::remote::{DEFAULT_CONNECT_TIMEOUT, SshOptions};
+    use std::time::Duration;
+    let (hosts, timeout) = if global.hosts.is_empty() {
+        (
+            cfg.hosts
+                .iter()
+                .map(config::HostConfig::to_ssh_host)
+                .collect(),
+            config::layer(global.host_timeout, None, cfg.host_timeout),
+        )
+    } else {
+        commands::fleet::resolve_hosts(global, false)?
+    };
+    let ssh = SshOptions {
+        timeout: Duration::from_secs(timeout),
+        // A short host timeout must not be outlived by ssh's own connect timeout.
+        connect_timeout: DEFAULT_CONNECT_TIMEOUT.min(Duration::from_secs(timeout)),
+        ..SshOptions::default()
+    };
+    let mut sources = event_loop::Sources {
+        hosts,
+        ssh,
+        current: None,
+        overview: false,
+    };
+    match global.hosts.len() {
+        0 => event_loop::run_tui(global, cfg, None, sources),
+        1 => {
+            let host = sources.hosts.first().context("no host")?;
+            let queue = postfix::remote::connect(host, &sources.ssh)?;
+            sources.current = Some(0);
+            event_loop::run_tui(global, cfg, Some(Box::new(queue)), sources)
+        }
+        _ => {
+            sources.overview = true;
+            event_loop::run_tui(global, cfg, None, sources)
+        }
+    }
 }
 
 /// Run the command once per `--host`, one host after the other, each under a label naming

@@ -72,6 +72,10 @@ pub enum Action {
     ShowCountermeasures,
     /// Storm screen: write the countermeasures for the selected cause to a file.
     WriteCountermeasures,
+    /// Open (or close) the source picker: local Postfix instances and ssh hosts.
+    ToggleSources,
+    /// Source picker: open the source under the cursor instead of the current one.
+    SwitchSource,
     /// Apply the filter being typed and close the input.
     ApplyFilter,
     /// Delete the last typed character (filter input, typed confirmation).
@@ -103,6 +107,19 @@ pub enum Action {
     /// The countermeasures file was written (its path) or not (why).
     #[serde(skip)]
     Written(Result<String, String>),
+    /// `postmulti -l` answered: the local instances as sources.
+    #[serde(skip)]
+    InstancesListed(Result<Vec<crate::postfix::fleet::Source>, String>),
+    /// One source's overview row is in (index into `App::sources`).
+    #[serde(skip)]
+    SourceProbed(usize, Box<crate::model::fleet::FleetRow>),
+    /// A switch finished (the queue was opened, or why not).
+    #[serde(skip)]
+    Switched(Box<super::Switched>),
+    /// A result from the queue open at source generation `.0`: dropped when the session
+    /// has switched since, so a late listing of the old host never lands on the new one.
+    #[serde(skip)]
+    Tagged(u64, Box<Action>),
 }
 
 /// Why a listing failed, and whether it failed because Postfix is not installed at all

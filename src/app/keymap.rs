@@ -174,8 +174,10 @@ const MOVES: &[Mode] = &[
     Mode::Detail,
     Mode::Storm,
     Mode::Text,
+    Mode::Sources,
 ];
 const STORM: &[Mode] = &[Mode::Storm];
+const SOURCES: &[Mode] = &[Mode::Sources];
 const TEXT: &[Mode] = &[Mode::Text];
 
 /// The built-in rows: (modes, key, action, description). `mutates` is derived from the action.
@@ -208,6 +210,19 @@ fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
             Action::WriteCountermeasures,
             "write to file",
         ),
+        (
+            SOURCES,
+            Key::plain(K::Enter),
+            Action::SwitchSource,
+            "open source",
+        ),
+        (SOURCES, Key::ch('l'), Action::SwitchSource, "open source"),
+        (SOURCES, Key::ch('i'), Action::ToggleSources, "close"),
+        (SOURCES, Key::plain(K::Esc), Action::ToggleSources, "close"),
+        (SOURCES, Key::ch('r'), Action::Refresh, "refresh"),
+        (SOURCES, Key::ch('?'), Action::ToggleHelp, "help"),
+        (SOURCES, Key::ch('q'), Action::Quit, "quit"),
+        (SOURCES, Key::ctrl('c'), Action::Quit, "quit"),
         (STORM, Key::ch('h'), Action::Back, "back"),
         (STORM, Key::plain(K::Esc), Action::Escape, "back"),
         (TEXT, Key::plain(K::Esc), Action::Cancel, "close"),
@@ -262,6 +277,7 @@ fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
         (BROWSE, Key::ch('S'), Action::ReverseSort, "reverse sort"),
         (&[Mode::Detail], Key::ch('b'), Action::ToggleBody, "body"),
         (SCREENS, Key::ch('t'), Action::ToggleStorm, "storm screen"),
+        (SCREENS, Key::ch('i'), Action::ToggleSources, "sources"),
         (SCREENS, Key::ch('r'), Action::Refresh, "refresh"),
         (SCREENS, Key::ch('f'), Action::ToggleFreeze, "freeze"),
         (SCREENS, Key::ch('?'), Action::ToggleHelp, "help"),

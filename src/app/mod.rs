@@ -11,9 +11,12 @@
 
 pub mod action;
 pub mod keymap;
+pub mod sources;
 pub mod storm;
 pub mod update;
 
+#[cfg(test)]
+mod sources_tests;
 #[cfg(test)]
 pub mod testing;
 #[cfg(test)]
@@ -27,6 +30,7 @@ pub use action::{Action, LoadError};
 pub use keymap::Keymap;
 pub use update::{Effect, update};
 
+pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
 pub use storm::{Cause, IndexState, StormView, TextView};
 
 use crate::model::content::{ContentIndex, ContentView};
@@ -184,10 +188,12 @@ pub enum Mode {
     Storm,
     /// A scrollable text popup (countermeasures).
     Text,
+    /// The source picker / fleet overview (key `i`).
+    Sources,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Groups,
         Mode::Messages,
         Mode::Detail,
@@ -197,6 +203,7 @@ impl Mode {
         Mode::Popup,
         Mode::Storm,
         Mode::Text,
+        Mode::Sources,
     ];
 
     #[must_use]
@@ -211,6 +218,7 @@ impl Mode {
             Self::Popup => "result popup",
             Self::Storm => "storm screen",
             Self::Text => "countermeasures",
+            Self::Sources => "sources (fleet overview)",
         }
     }
 }
@@ -359,6 +367,16 @@ pub struct Options {
     pub keymap: Keymap,
     /// The grouping the app opens with.
     pub group_key: Option<GroupKey>,
+    /// Hosts (and, once listed, local instances) the picker offers.
+    pub sources: Vec<crate::postfix::fleet::Source>,
+    /// Which of `sources` is open now (None: a local queue, demo or file not in the list).
+    pub current_source: Option<usize>,
+    /// `read_only` came from `--read-only`: it survives every switch.
+    pub sticky_read_only: bool,
+    /// Ask `postmulti -l` for local instances when the picker first opens.
+    pub list_instances: bool,
+    /// Start on the fleet overview (several `--host`s): no source open yet.
+    pub fleet_overview: bool,
 }
 
 impl Default for Options {
@@ -373,6 +391,11 @@ impl Default for Options {
             look: Look::default(),
             keymap: Keymap::default(),
             group_key: Some(GroupKey::Reason),
+            sources: Vec::new(),
+            current_source: None,
+            sticky_read_only: false,
+            list_instances: false,
+            fleet_overview: false,
         }
     }
 }
@@ -442,11 +465,31 @@ pub struct App {
     pub storm: Option<StormView>,
     /// NDRs in the previous listing: the storm screen's growth.
     pub previous_ndrs: Option<usize>,
+    /// The key table before read-only trimming: a switch to a writable source restores it.
+    pub base_keymap: Keymap,
+    /// See [`Options::sticky_read_only`].
+    pub sticky_read_only: bool,
+    /// Every queue the picker offers, with its last overview row.
+    pub sources: Vec<SourceEntry>,
+    /// Index of the open source in `sources`.
+    pub current_source: Option<usize>,
+    /// The picker, when open (it covers the panes).
+    pub sources_view: Option<SourcesView>,
+    /// Bumped by every successful switch: results tagged with an older one are dropped.
+    pub source_gen: u64,
+    /// The source being opened.
+    pub switching: Option<usize>,
+    pub list_instances: bool,
+    pub instances_listed: bool,
+    /// The session started on the fleet overview: the picker cannot be closed until a
+    /// host is open.
+    pub fleet_overview: bool,
 }
 
 impl App {
     #[must_use]
     pub fn new(opts: Options) -> Self {
+        let base_keymap = opts.keymap.clone();
         let keymap = if opts.read_only.is_some() {
             opts.keymap.without_mutating()
         } else {
@@ -500,6 +543,16 @@ impl App {
             indexing: IndexState::default(),
             storm: None,
             previous_ndrs: None,
+            base_keymap,
+            sticky_read_only: opts.sticky_read_only,
+            sources: opts.sources.into_iter().map(SourceEntry::new).collect(),
+            current_source: opts.current_source,
+            sources_view: opts.fleet_overview.then(SourcesView::default),
+            source_gen: 0,
+            switching: None,
+            list_instances: opts.list_instances,
+            instances_listed: false,
+            fleet_overview: opts.fleet_overview,
         }
     }
 
@@ -512,6 +565,7 @@ impl App {
             Overlay::Confirm(_) => Mode::Confirm,
             Overlay::Popup(_) => Mode::Popup,
             Overlay::Text(_) => Mode::Text,
+            Overlay::None if self.sources_view.is_some() => Mode::Sources,
             Overlay::None if self.storm.is_some() => Mode::Storm,
             Overlay::None => match self.focus {
                 Pane::Groups => Mode::Groups,

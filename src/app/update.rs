@@ -7,13 +7,16 @@
 use std::sync::Arc;
 
 use super::{
-    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, plural, storm,
+    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, plural, sources,
+    storm,
 };
 use crate::model::filter::Filter;
+use crate::model::fleet::FleetRow;
 use crate::model::group::{GroupKey, SortBy};
 use crate::model::text::sanitize;
 use crate::model::{QueueId, Snapshot};
 use crate::ops::{self, Outcome};
+use crate::postfix::fleet::Source;
 use crate::postfix::{QueueOp, ReadReport};
 
 /// IO the event loop must run for the app.
@@ -35,6 +38,19 @@ pub enum Effect {
     Index(Box<crate::indexer::Job>),
     /// Write text to a new file of this name (current directory, else the state directory).
     Write { file_name: String, text: String },
+    /// List the local Postfix instances (when asked) and list each source in parallel,
+    /// each with its own timeout; each answer comes back as its own Action.
+    ProbeSources {
+        list_instances: bool,
+        /// (index in `App::sources`, the source, its previous row).
+        sources: Vec<(usize, Source, Option<FleetRow>)>,
+    },
+    /// Open `source` and, on success, make it the queue of every later effect.
+    Switch {
+        index: usize,
+        source: Source,
+        generation: u64,
+    },
 }
 
 impl PartialEq for Effect {
@@ -61,6 +77,28 @@ impl PartialEq for Effect {
                     text: y,
                 },
             ) => a == b && x == y,
+            (
+                Self::ProbeSources {
+                    list_instances: a,
+                    sources: x,
+                },
+                Self::ProbeSources {
+                    list_instances: b,
+                    sources: y,
+                },
+            ) => a == b && x == y,
+            (
+                Self::Switch {
+                    index: a,
+                    source: x,
+                    generation: g,
+                },
+                Self::Switch {
+                    index: b,
+                    source: y,
+                    generation: h,
+                },
+            ) => a == b && x == y && g == h,
             _ => false,
         }
     }
@@ -86,6 +124,22 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::Resize => None,
+        Action::Tagged(generation, a) => {
+            if generation == app.source_gen {
+                step(app, *a)
+            } else {
+                None
+            }
+        }
+        Action::ToggleSources => sources::toggle(app),
+        Action::SwitchSource => sources::switch(app),
+        Action::InstancesListed(r) => sources::instances_listed(app, r),
+        Action::SourceProbed(i, row) => {
+            sources::probed(app, i, *row);
+            None
+        }
+        Action::Switched(s) => sources::switched(app, *s),
+        Action::Refresh if app.sources_view.is_some() => sources::refresh(app),
         Action::Regrouped(r) => {
             app.apply_regrouped(*r);
             None
@@ -541,6 +595,10 @@ fn move_by(app: &mut App, delta: isize) {
             .scroll
             .saturating_add_signed(delta)
             .min(t.text.lines().count().saturating_sub(1));
+        return;
+    }
+    if app.sources_view.is_some() {
+        sources::move_cursor(app, delta);
         return;
     }
     if let Some(view) = &mut app.storm {

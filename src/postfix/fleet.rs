@@ -2,6 +2,7 @@
 //! that is slow or down never delays the others' results. Used by `mailq-tui fleet` and
 //! meant for the TUI's fleet screen (results arrive per host, in completion order).
 
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -10,10 +11,12 @@ use std::time::{Duration, Instant};
 use tracing::warn;
 
 use super::command::Postfix;
+use super::instances::Instance;
 use super::remote::{SshHost, SshOptions, connect};
 use super::{MailQueue, PostfixError};
 use crate::model::Snapshot;
 use crate::model::fleet::FleetRow;
+use crate::model::text::sanitize;
 
 /// A set of hosts and their (lazily opened, then reused) adapters.
 pub struct Fleet {
@@ -165,5 +168,120 @@ impl Fleet {
                 q.disconnect();
             }
         }
+    }
+}
+
+/// A queue the TUI can switch to: a local Postfix instance (`postmulti -l`) or an ssh host
+/// (`--host`, `[[hosts]]`). Plain data, so the app can hold and compare it without IO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A Postfix instance on this machine, opened with `-c config_dir`.
+    Local {
+        /// `Instance::label()`: name and config dir.
+        label: String,
+        config_dir: PathBuf,
+    },
+    /// A Postfix host reached over ssh.
+    Remote(SshHost),
+}
+
+impl Source {
+    /// The name shown in the picker (sanitized: instance and host names come from files).
+    #[must_use]
+    pub fn label(&self) -> String {
+        match self {
+            Self::Local { label, .. } => format!("local {}", sanitize(label)),
+            Self::Remote(h) => format!("ssh {}", sanitize(&h.name)),
+        }
+    }
+
+    /// A stable identity for caching opened adapters: two entries with the same key are the
+    /// same queue.
+    #[must_use]
+    pub fn key(&self) -> String {
+        match self {
+            Self::Local { config_dir, .. } => format!("local:{}", config_dir.display()),
+            Self::Remote(h) => format!("ssh:{}:{}", h.name, h.destination),
+        }
+    }
+
+    /// Open the adapter: `Postfix::new(Some(dir))` locally, [`connect`] for a host.
+    ///
+    /// # Errors
+    /// Postfix missing or unusable locally; ssh refused, timed out or denied remotely.
+    pub fn open(&self, opts: &SshOptions) -> Result<Postfix, PostfixError> {
+        match self {
+            Self::Local { config_dir, .. } => Postfix::new(Some(config_dir.clone())),
+            Self::Remote(h) => connect(h, opts),
+        }
+    }
+
+    /// List through `queue` (already opened, or the error opening it) and summarise as an
+    /// overview row; `previous` is this source's last row (growth, last known counts).
+    #[must_use]
+    pub fn probe(
+        &self,
+        queue: Result<Arc<Postfix>, PostfixError>,
+        started: Instant,
+        previous: Option<&FleetRow>,
+    ) -> FleetRow {
+        let label = self.label();
+        let (instance, result) = match queue {
+            Ok(q) => (q.describe(), q.list()),
+            Err(e) => (label.clone(), Err(e)),
+        };
+        match result {
+            Ok(snap) => {
+                FleetRow::from_snapshot(&label, &instance, &snap, started.elapsed(), previous)
+            }
+            Err(e) => {
+                warn!(source = %label, error = %e, "source listing failed");
+                FleetRow::down(&label, &e.to_string(), started.elapsed(), previous)
+            }
+        }
+    }
+}
+
+impl From<&Instance> for Source {
+    fn from(i: &Instance) -> Self {
+        Self::Local {
+            label: i.label(),
+            config_dir: PathBuf::from(&i.config_dir),
+        }
+    }
+}
+
+#[cfg(test)]
+mod source_tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_keys_tell_sources_apart() {
+        let local = Source::from(&Instance {
+            name: "postfix-out".into(),
+            group: "mta".into(),
+            enabled: true,
+            config_dir: "/etc/postfix-out".into(),
+        });
+        assert_eq!(local.label(), "local postfix-out (/etc/postfix-out)");
+        assert_eq!(local.key(), "local:/etc/postfix-out");
+        let remote = Source::Remote(SshHost::new("mx1\u{1b}[2J"));
+        assert!(!remote.label().contains('\u{1b}'));
+        assert_ne!(local.key(), remote.key());
+    }
+
+    #[test]
+    fn a_host_that_cannot_be_opened_is_a_down_row() {
+        let src = Source::Remote(SshHost::new("mx9"));
+        let row = src.probe(
+            Err(PostfixError::Unreachable {
+                host: "mx9".into(),
+                detail: "connection refused".into(),
+            }),
+            Instant::now(),
+            None,
+        );
+        assert!(!row.up);
+        assert!(row.error.as_deref().is_some_and(|e| e.contains("refused")));
     }
 }

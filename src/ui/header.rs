@@ -71,6 +71,27 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 
     let mut counts: Vec<Span> = Vec::new();
+    if app.fleet_overview && app.current_source.is_none() {
+        // No host is open yet: the queue counts would be the empty stand-in's, so the
+        // line sums up the fleet instead.
+        let rows = || app.sources.iter().filter_map(|e| e.row.as_ref());
+        counts.push(Span::raw(format!(
+            "{} host{} {} {} down {} {} in an NDR storm {} {} deferred in all",
+            count(app.sources.len()),
+            crate::app::plural(app.sources.len()),
+            theme.sep(),
+            count(rows().filter(|r| !r.up).count()),
+            theme.sep(),
+            count(rows().filter(|r| r.storm).count()),
+            theme.sep(),
+            count(rows().map(|r| r.deferred).sum()),
+        )));
+        f.render_widget(
+            Paragraph::new(vec![Line::from(top), Line::from(counts)]),
+            area,
+        );
+        return;
+    }
     for q in QueueName::ALL {
         let n = snap.count(&q).messages;
         let style = match (&q, app.alert()) {

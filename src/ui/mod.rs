@@ -17,6 +17,7 @@ pub mod header;
 pub mod help;
 pub mod messages;
 pub mod popup;
+pub mod sources;
 pub mod storm;
 
 #[cfg(test)]
@@ -62,6 +63,7 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
     .areas(area);
     header::render(f, head, app, &theme);
     match app.focus {
+        _ if app.sources_view.is_some() => sources::render(f, body, app, &theme, now),
         _ if app.storm.is_some() => storm::render(f, body, app, &theme),
         Pane::Detail => detail::render(f, body, app, &theme, now),
         _ if app.group_key.is_none() => messages::render(f, body, app, &theme, now),

@@ -217,3 +217,74 @@ fn countermeasures_text_is_plain_for_copying() {
     assert!(!screen.contains('│') && !screen.contains('┌'), "{screen}");
     insta::assert_snapshot!(t.backend());
 }
+
+/// A row as a probe would report it: `total` messages, `ndrs` of them bounces, listed
+/// `ago` seconds before [`NOW`].
+fn fleet_row(
+    name: &str,
+    deferred: usize,
+    ndrs: usize,
+    hold: usize,
+    ago: i64,
+) -> crate::model::fleet::FleetRow {
+    crate::model::fleet::FleetRow {
+        name: name.to_owned(),
+        instance: format!("{name}: postfix"),
+        up: true,
+        total: deferred + hold,
+        maildrop: 0,
+        incoming: 0,
+        active: 0,
+        deferred,
+        hold,
+        ndrs,
+        storm: ndrs >= 100,
+        growth: Some(i64::try_from(ndrs / 10).unwrap()),
+        error: None,
+        taken_at: Some(NOW - ago),
+        took_ms: 40,
+    }
+}
+
+#[test]
+fn fleet_overview_with_one_host_down() {
+    use crate::app::SourceEntry;
+    use crate::model::fleet::FleetRow;
+    use crate::postfix::fleet::Source;
+    use crate::postfix::remote::SshHost;
+    let host = |n: &str| Source::Remote(SshHost::new(n));
+    let mut app = App::new(Options {
+        sources: vec![host("mx1"), host("mx2"), host("mx3")],
+        fleet_overview: true,
+        ..crate::app::testing::options(None)
+    });
+    app.source = "fleet overview".to_owned();
+    app.now = NOW;
+    let up = fleet_row("ssh mx1", 4_210, 3_900, 12, 5);
+    // mx2 was up a minute ago, then its sshd went away: last counts kept, marked down.
+    let before = fleet_row("ssh mx2", 80, 2, 0, 65);
+    let down = FleetRow::down(
+        "ssh mx2",
+        "ssh: connect to host mx2 port 22: Connection refused\u{1b}[2J",
+        std::time::Duration::from_secs(3),
+        Some(&before),
+    );
+    let mut quiet = fleet_row("ssh mx3", 3, 0, 1, 5);
+    quiet.growth = Some(0);
+    app.sources = vec![
+        SourceEntry {
+            row: Some(up),
+            ..SourceEntry::new(host("mx1"))
+        },
+        SourceEntry {
+            row: Some(down),
+            ..SourceEntry::new(host("mx2"))
+        },
+        SourceEntry {
+            row: Some(quiet),
+            ..SourceEntry::new(host("mx3"))
+        },
+    ];
+    update(&mut app, Action::MoveDown);
+    insta::assert_snapshot!(render(&mut app, 140, 14).backend());
+}

@@ -1,0 +1,290 @@
+//! The source picker (key `i`) and the fleet overview: every queue the session can switch
+//! to — local Postfix instances and ssh hosts — with each one's last known counts.
+//!
+//! Pure state changes only: listing instances, probing sources and opening the chosen one
+//! are [`Effect`]s the event loop runs on blocking threads, one per source, so a host that is
+//! down shows its error in its own row and never holds up the others or the screen.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::{App, Cursor, IndexState, Overlay, Pane, Status, update::Effect};
+use crate::model::fleet::FleetRow;
+use crate::model::text::sanitize;
+use crate::postfix::MailQueue;
+use crate::postfix::fleet::Source;
+
+/// One row of the picker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceEntry {
+    pub source: Source,
+    /// The last probe's result; `None` until the first one is in.
+    pub row: Option<FleetRow>,
+    /// A probe is running (a second one is not started on top of it).
+    pub probing: bool,
+}
+
+impl SourceEntry {
+    #[must_use]
+    pub fn new(source: Source) -> Self {
+        Self {
+            source,
+            row: None,
+            probing: false,
+        }
+    }
+}
+
+/// The picker on screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourcesView {
+    pub cursor: Cursor,
+}
+
+/// An opened queue on its way from the worker that opened it to the event loop.
+#[derive(Clone)]
+pub struct QueueHandle {
+    pub queue: Arc<dyn MailQueue>,
+    /// `describe()`, taken on the worker (it may not be free for remote queues).
+    pub describe: String,
+    pub read_only: Option<String>,
+}
+
+impl fmt::Debug for QueueHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueHandle")
+            .field("describe", &self.describe)
+            .field("read_only", &self.read_only)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The result of an [`Effect::Switch`].
+#[derive(Debug, Clone)]
+pub struct Switched {
+    /// The `source_gen` the switch was requested for (current + 1).
+    pub generation: u64,
+    /// Index into `App::sources`.
+    pub index: usize,
+    pub result: Result<QueueHandle, String>,
+}
+
+impl App {
+    /// True when `s` answers the switch in flight (and not an older, superseded one): the
+    /// event loop swaps its queue exactly when `update()` will accept the switch.
+    #[must_use]
+    pub fn accepts_switch(&self, s: &Switched) -> bool {
+        self.switching == Some(s.index) && s.generation == self.source_gen + 1
+    }
+
+    /// Forget everything about the previous source: its listing, marks, filter, contents,
+    /// detail and storm view belong to another queue and must never be acted on here.
+    fn reset_for_source(&mut self, handle: &QueueHandle, generation: u64, index: usize) {
+        self.source = sanitize(&handle.describe).into_owned();
+        self.source_gen = generation;
+        self.current_source = Some(index);
+        // `--read-only` sticks for the whole session; otherwise the new queue's own reason.
+        if !self.sticky_read_only {
+            self.read_only.clone_from(&handle.read_only);
+        }
+        self.keymap = if self.read_only.is_some() {
+            self.base_keymap.clone().without_mutating()
+        } else {
+            self.base_keymap.clone()
+        };
+        self.demo = false;
+        self.demo_note = None;
+        let old = std::mem::take(&mut self.snapshot);
+        let old_grouping = std::mem::take(&mut self.grouping);
+        self.retired = Some((old, old_grouping));
+        self.loaded_once = false;
+        self.filter = crate::model::filter::Filter::default();
+        self.selection = crate::model::filter::Selection::default();
+        self.sparks.clear();
+        self.diff.clear();
+        self.marks.clear();
+        self.mark_count = 0;
+        self.groups_cursor = Cursor::default();
+        self.messages_cursor = Cursor::default();
+        self.focus = if self.group_key.is_some() {
+            Pane::Groups
+        } else {
+            Pane::Messages
+        };
+        self.detail = None;
+        self.overlay = Overlay::None;
+        self.storm = None;
+        self.previous_ndrs = None;
+        self.content = Arc::default();
+        self.indexing = IndexState {
+            generation: self.indexing.generation + 1,
+            ..IndexState::default()
+        };
+        self.loading = false;
+        self.refresh_pending = false;
+        self.group_gen += 1;
+        self.regroup_job = None;
+        self.regrouping = false;
+        self.prepare_gen += 1;
+        self.preparing = false;
+    }
+}
+
+/// The probe effect for the given entries (skipping those already being probed).
+fn probe(app: &mut App, indices: impl IntoIterator<Item = usize>) -> Option<Effect> {
+    let list_instances = app.list_instances && !app.instances_listed;
+    let mut sources = Vec::new();
+    for i in indices {
+        if let Some(e) = app.sources.get_mut(i)
+            && !e.probing
+        {
+            e.probing = true;
+            sources.push((i, e.source.clone(), e.row.clone()));
+        }
+    }
+    if sources.is_empty() && !list_instances {
+        return None;
+    }
+    if list_instances {
+        // Asked once per session; the answer (or its failure) comes back as InstancesListed.
+        app.instances_listed = true;
+    }
+    Some(Effect::ProbeSources {
+        list_instances,
+        sources,
+    })
+}
+
+/// `i`: open the picker (and refresh every row), or close it again.
+pub(super) fn toggle(app: &mut App) -> Option<Effect> {
+    if app.sources_view.is_some() {
+        close(app);
+        return None;
+    }
+    app.storm = None;
+    app.sources_view = Some(SourcesView {
+        cursor: Cursor {
+            pos: app.current_source.unwrap_or(0),
+            offset: 0,
+        },
+    });
+    refresh(app)
+}
+
+/// Close the picker, unless no source is open yet (the fleet overview is then the screen).
+pub(super) fn close(app: &mut App) {
+    if app.current_source.is_some() || !app.fleet_overview {
+        app.sources_view = None;
+    }
+}
+
+/// Probe every source again (the refresh tick and `r` while the picker is open).
+pub(super) fn refresh(app: &mut App) -> Option<Effect> {
+    probe(app, 0..app.sources.len())
+}
+
+pub(super) fn move_cursor(app: &mut App, delta: isize) {
+    let len = app.sources.len();
+    if let Some(v) = &mut app.sources_view {
+        v.cursor.pos = if len == 0 {
+            0
+        } else {
+            v.cursor.pos.saturating_add_signed(delta).min(len - 1)
+        };
+    }
+}
+
+/// The local instances are known: add the ones not listed yet, and probe them.
+pub(super) fn instances_listed(app: &mut App, r: Result<Vec<Source>, String>) -> Option<Effect> {
+    match r {
+        Ok(list) => {
+            let first_new = app.sources.len();
+            for s in list {
+                if !app.sources.iter().any(|e| e.source.key() == s.key()) {
+                    app.sources.push(SourceEntry::new(s));
+                }
+            }
+            probe(app, first_new..app.sources.len())
+        }
+        Err(e) => {
+            if app.sources_view.is_some() {
+                app.status = Some(Status {
+                    text: format!("no local instances: {}", sanitize(&e)),
+                    error: true,
+                });
+            }
+            None
+        }
+    }
+}
+
+pub(super) fn probed(app: &mut App, index: usize, row: FleetRow) {
+    if let Some(e) = app.sources.get_mut(index) {
+        e.row = Some(row);
+        e.probing = false;
+    }
+}
+
+/// Enter in the picker: open the source under the cursor.
+pub(super) fn switch(app: &mut App) -> Option<Effect> {
+    let index = app.sources_view.as_ref()?.cursor.pos;
+    let entry = app.sources.get(index)?;
+    if app.current_source == Some(index) {
+        app.sources_view = None;
+        return None;
+    }
+    if app.applying {
+        app.status = Some(Status {
+            text: "an operation is still running: switch when it has finished".to_owned(),
+            error: true,
+        });
+        return None;
+    }
+    let source = entry.source.clone();
+    app.status = Some(Status {
+        text: format!("opening {}…", source.label()),
+        error: false,
+    });
+    app.switching = Some(index);
+    Some(Effect::Switch {
+        index,
+        source,
+        generation: app.source_gen + 1,
+    })
+}
+
+/// The chosen source was opened (then it becomes the session's queue) or not (then the
+/// session stays where it was and says why).
+pub(super) fn switched(app: &mut App, s: Switched) -> Option<Effect> {
+    if !app.accepts_switch(&s) {
+        return None;
+    }
+    app.switching = None;
+    let label = app
+        .sources
+        .get(s.index)
+        .map_or_else(String::new, |e| e.source.label());
+    match s.result {
+        Ok(handle) => {
+            app.reset_for_source(&handle, s.generation, s.index);
+            app.sources_view = None;
+            app.status = Some(Status {
+                text: format!("opened {label}"),
+                error: false,
+            });
+            app.loading = true;
+            Some(Effect::Load)
+        }
+        Err(e) => {
+            app.status = Some(Status {
+                text: format!(
+                    "cannot open {label}: {}; still on {}",
+                    sanitize(&e),
+                    app.source
+                ),
+                error: true,
+            });
+            None
+        }
+    }
+}
