@@ -858,32 +858,7 @@ mod tests {
     use super::*;
     use crate::model::QueueName;
 
-    fn msg(
-        id: &str,
-        q: QueueName,
-        t: i64,
-        size: u64,
-        sender: &str,
-        rcpts: &[(&str, Option<&str>)],
-    ) -> Message {
-        Message {
-            queue_id: id.into(),
-            queue: q,
-            arrival_time: t,
-            size,
-            sender: Arc::from(sender),
-            null_sender: sender == "MAILER-DAEMON",
-            forced_expire: false,
-            recipients: rcpts
-                .iter()
-                .map(|(a, r)| Recipient {
-                    address: Arc::from(*a),
-                    delay_reason: r.map(Arc::from),
-                    family: None,
-                })
-                .collect(),
-        }
-    }
+    use crate::model::group::tests::msg;
 
     const NOW: i64 = 100_000;
     const TIMEOUT: &str = "connect to mx.victim-a.example[192.0.2.10]:25: Connection timed out";

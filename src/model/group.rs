@@ -764,11 +764,12 @@ impl Grouping {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::time::Duration;
 
     use super::*;
 
+    /// A message for tests (also used by the filter's tests).
     pub(crate) fn msg(
         id: &str,
         q: QueueName,
