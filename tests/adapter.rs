@@ -2,54 +2,14 @@
 //! `tests/fixtures/bin/`. Each test gets a scratch directory that is passed as `-c DIR`;
 //! the stubs read their behaviour from it and record argv and stdin into it.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::stub::{Stub, fixtures};
 use std::time::{Duration, Instant};
 
 use mailq_tui::model::{QueueId, QueueName};
 use mailq_tui::postfix::command::{Bins, Postfix};
 use mailq_tui::postfix::{MailQueue, PostfixError, QueueOp, ReadParts, Target};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-struct Stub {
-    dir: tempfile::TempDir,
-}
-
-impl Stub {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, contents: impl AsRef<[u8]>) {
-        std::fs::write(self.path(name), contents).expect("write");
-    }
-
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).unwrap_or_default()
-    }
-
-    fn postfix(&self) -> Postfix {
-        let bin = fixtures().join("bin");
-        Postfix::with_bins(
-            Some(self.dir.path().to_owned()),
-            Bins {
-                postqueue: bin.join("postqueue"),
-                postsuper: bin.join("postsuper"),
-                postcat: bin.join("postcat"),
-            },
-            "MAILER-DAEMON",
-        )
-        .assume_root(true)
-    }
-}
 
 fn target(id: &str, queue: QueueName) -> Target {
     Target {
@@ -64,7 +24,7 @@ fn ids(v: &[&str]) -> Vec<QueueId> {
 
 #[test]
 fn list_streams_json_with_config_dir() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     stub.write(
         "json",
         std::fs::read(fixtures().join("postqueue-p/postfix-3.7-marks.jsonl")).expect("fixture"),
@@ -80,7 +40,7 @@ fn list_streams_json_with_config_dir() {
 
 #[test]
 fn garbage_gives_parse_problems_not_an_error() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     stub.write(
         "json",
         "\u{1b}[2Jnot json\n{\"queue_name\":\"deferred\",\"queue_id\":\"AB12\",\"arrival_time\":1,\"sender\":\"x\"}\n{broken\n",
@@ -93,7 +53,7 @@ fn garbage_gives_parse_problems_not_an_error() {
 
 #[test]
 fn postqueue_refusing_j_falls_back_to_p() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     stub.write("no-json", "");
     stub.write(
         "text",
@@ -108,7 +68,7 @@ fn postqueue_refusing_j_falls_back_to_p() {
 
 #[test]
 fn mail_system_down() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     stub.write("down", "");
     match stub.postfix().list() {
         Err(PostfixError::MailSystemDown(m)) => assert!(m.contains("mail system is down")),
@@ -118,7 +78,7 @@ fn mail_system_down() {
 
 #[test]
 fn a_hanging_postqueue_is_killed() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     stub.write("hang", "");
     let started = Instant::now();
     let result = stub
@@ -135,7 +95,7 @@ fn a_hanging_postqueue_is_killed() {
 
 #[test]
 fn missing_binary_is_not_found() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     let pf = Postfix::with_bins(
         None,
         Bins {
@@ -150,7 +110,7 @@ fn missing_binary_is_not_found() {
 
 #[test]
 fn apply_batches_per_queue_and_refuses_invalid_ids() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     stub.write("gone", "DEADBEEF01\n");
     let targets = [
         target("AB12", QueueName::Deferred),
@@ -184,7 +144,7 @@ fn apply_batches_per_queue_and_refuses_invalid_ids() {
 
 #[test]
 fn apply_maps_ops_to_flags() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     let pf = stub.postfix();
     for op in QueueOp::ALL {
         let report = pf
@@ -200,7 +160,7 @@ fn apply_maps_ops_to_flags() {
 
 #[test]
 fn apply_100k_ids_does_not_deadlock() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     let targets: Vec<Target> = (0..100_000)
         .map(|i| target(&format!("{i:010X}"), QueueName::Deferred))
         .collect();
@@ -217,7 +177,7 @@ fn apply_100k_ids_does_not_deadlock() {
 
 #[test]
 fn apply_as_non_root_is_refused_before_spawning() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     let err = stub
         .postfix()
         .assume_root(false)
@@ -238,7 +198,7 @@ fn apply_as_non_root_is_refused_before_spawning() {
 
 #[test]
 fn postsuper_superuser_fatal_is_permission_denied() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     stub.write("not-root", "");
     let err = stub
         .postfix()
@@ -252,7 +212,7 @@ fn postsuper_superuser_fatal_is_permission_denied() {
 
 #[test]
 fn read_continues_after_a_vanished_id() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     std::fs::create_dir(stub.path("files")).expect("mkdir");
     for id in ["2AA8D98C1FD", "26B2998C1F6", "4C27898C08F"] {
         std::fs::copy(
@@ -294,6 +254,6 @@ fn read_continues_after_a_vanished_id() {
 
 #[test]
 fn describe_names_the_instance() {
-    let stub = Stub::new();
+    let stub = Stub::new("bin");
     assert!(stub.postfix().describe().starts_with("postfix -c "));
 }

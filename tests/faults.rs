@@ -3,63 +3,20 @@
 //! a full disk. Stub scripts live in `tests/fixtures/faults/` and take the scratch directory
 //! as `-c DIR`, like the adapter stubs in `tests/fixtures/bin/`.
 
+mod common;
+
+use common::stub::{Stub, fixtures};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use mailq_tui::model::text::is_unsafe_char;
 use mailq_tui::model::{QueueId, QueueName};
 use mailq_tui::ops::{self, ExecOptions, Request, audit};
-use mailq_tui::postfix::command::{Bins, Postfix};
+use mailq_tui::postfix::command::Postfix;
 use mailq_tui::postfix::replay::ReplayQueue;
 use mailq_tui::postfix::{MailQueue, PostfixError, QueueOp, ReadParts, Target};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-struct Stub {
-    dir: tempfile::TempDir,
-}
-
-impl Stub {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, contents: impl AsRef<[u8]>) {
-        std::fs::write(self.path(name), contents).expect("write");
-    }
-
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).unwrap_or_default()
-    }
-
-    fn bins(&self) -> Bins {
-        let bin = fixtures().join("faults");
-        Bins {
-            postqueue: bin.join("postqueue"),
-            postsuper: bin.join("postsuper"),
-            postcat: bin.join("postcat"),
-        }
-    }
-
-    fn postfix(&self) -> Postfix {
-        Postfix::with_bins(
-            Some(self.dir.path().to_owned()),
-            self.bins(),
-            "MAILER-DAEMON",
-        )
-        .assume_root(true)
-    }
-}
 
 /// One `postqueue -j` line per ID, all deferred, all from the null sender.
 fn listing(ids: &[String]) -> String {
@@ -95,7 +52,7 @@ fn targets(v: &[String]) -> Vec<Target> {
 
 #[test]
 fn postqueue_missing_is_not_found_with_a_hint() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     let mut bins = stub.bins();
     bins.postqueue = stub.path("no-such-postqueue");
     let err = Postfix::with_bins(None, bins, "MAILER-DAEMON")
@@ -107,7 +64,7 @@ fn postqueue_missing_is_not_found_with_a_hint() {
 
 #[test]
 fn postqueue_not_executable_is_permission_denied() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     let copy = stub.path("postqueue");
     std::fs::copy(fixtures().join("faults/postqueue"), &copy).expect("copy");
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o644)).expect("chmod");
@@ -125,7 +82,7 @@ fn postqueue_not_executable_is_permission_denied() {
 
 #[test]
 fn postqueue_exiting_non_zero_is_an_error_with_sanitized_stderr() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     stub.write(
         "exit",
         "75 postqueue: fatal: \u{1b}]0;pwned\u{7}\u{1b}[31mqueue scan failed\u{9b}2J\n",
@@ -146,7 +103,7 @@ fn postqueue_exiting_non_zero_is_an_error_with_sanitized_stderr() {
 /// files directly and gets a listing (the plain stub path, covered in tests/adapter.rs).
 #[test]
 fn postqueue_with_postfix_stopped_as_non_root() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     stub.write(
         "exit",
         "69 postqueue: fatal: Queue report unavailable - mail system is down\n",
@@ -161,7 +118,7 @@ fn postqueue_with_postfix_stopped_as_non_root() {
 /// Root with Postfix stopped: postqueue warns and reads the queue directly (exit 0).
 #[test]
 fn postqueue_with_postfix_stopped_as_root_still_lists() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     stub.write(
         "stderr",
         "postqueue: warning: Mail system is down -- accessing queue directly\n",
@@ -174,7 +131,7 @@ fn postqueue_with_postfix_stopped_as_root_still_lists() {
 
 #[test]
 fn a_hanging_postqueue_times_out_clearly_and_a_retry_succeeds() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     stub.write("hang-once", "");
     stub.write("json", listing(&ids(3)));
     let pf = stub.postfix().with_timeout(Duration::from_secs(1));
@@ -196,7 +153,7 @@ fn a_hanging_postqueue_times_out_clearly_and_a_retry_succeeds() {
 
 #[test]
 fn a_sub_second_timeout_is_not_shown_as_zero_seconds() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     stub.write("hang-once", "");
     let err = stub
         .postfix()
@@ -208,7 +165,7 @@ fn a_sub_second_timeout_is_not_shown_as_zero_seconds() {
 
 #[test]
 fn postqueue_printing_garbage_gives_problems_not_a_crash() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     let mut junk: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     junk.extend_from_slice(b"\n\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\xc3\x28\xff\xfe\0\n");
     junk.extend_from_slice(&[b'{'; 100_000]);
@@ -226,7 +183,7 @@ fn postqueue_printing_garbage_gives_problems_not_a_crash() {
 
 #[test]
 fn postqueue_killed_mid_line_is_an_error_not_a_partial_listing() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     stub.write("json", listing(&ids(5)));
     stub.write("cut", "");
     let err = stub.postfix().list().expect_err("killed");
@@ -241,7 +198,7 @@ fn postqueue_killed_mid_line_is_an_error_not_a_partial_listing() {
 
 #[test]
 fn postsuper_killed_mid_batch_reports_done_and_unconfirmed() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     let all = ids(10);
     stub.write("die-after", "4\n");
     let report = stub
@@ -265,7 +222,7 @@ fn postsuper_killed_mid_batch_reports_done_and_unconfirmed() {
 
 #[test]
 fn safe_action_protocol_survives_a_postsuper_killed_mid_run() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     let all = ids(10);
     stub.write("json", listing(&all));
     // Each postsuper process dies after confirming 3 IDs; batches are 4 IDs.
@@ -312,7 +269,7 @@ fn safe_action_protocol_survives_a_postsuper_killed_mid_run() {
 /// runs and is reported.
 #[test]
 fn a_hanging_postsuper_is_killed_and_its_batch_is_unconfirmed() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     stub.write("hang-after", "2\n");
     let all = ids(4);
     let mut t = targets(&all);
@@ -354,7 +311,7 @@ fn postcat_files(stub: &Stub) -> Vec<String> {
 
 #[test]
 fn postcat_dying_mid_output_loses_track_of_nothing() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     let names = postcat_files(&stub);
     stub.write("die-after", "1\n");
     let report = stub
@@ -480,7 +437,7 @@ fn cli_names_a_full_disk_under_the_audit_log() {
 /// first (nothing ran, so nothing is "unconfirmed").
 #[test]
 fn postsuper_missing_is_not_found() {
-    let stub = Stub::new();
+    let stub = Stub::new("faults");
     let mut bins = stub.bins();
     bins.postsuper = stub.path("no-such-postsuper");
     let mut t = targets(&ids(2));

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::Deserialize;
 
 pub mod harness;
+pub mod stub;
 
 /// `DIR/manifest.json` as `scripts/lab.sh` writes it after each fill: what the queue holds.
 #[derive(Debug, Clone, Deserialize)]
