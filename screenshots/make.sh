@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Regenerate the README screenshots from the built-in demo queue (never a real queue: it
-# holds real addresses). Needs tmux, aha (Debian package `aha`) and headless Chromium.
+# holds real addresses). Needs tmux, aha (Debian package `aha`), headless Chromium and, for
+# the Japanese subjects, fonts-noto-cjk (a browser font's CJK width is not exactly two
+# monospace cells, so such lines sit slightly off in the PNG; the terminal aligns them).
 #
 #   screenshots/make.sh            # builds the binary (debug) and writes screenshots/*.png
 #
@@ -66,4 +68,9 @@ keys /
 keys -l MAILER
 shot 04-filter
 keys Escape
+# 5. The storm screen: verdict, speed, campaigns, forged domains, compromised account.
+keys t
+sleep 1
+shot 05-storm
+keys t
 keys q
