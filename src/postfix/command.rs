@@ -236,20 +236,24 @@ impl Postfix {
         }
     }
 
+    /// `postqueue [-c DIR] FLAG` with every stdout line handed to `on_line` as it arrives.
+    fn run_postqueue(
+        &self,
+        flag: &str,
+        on_line: impl FnMut(&[u8]),
+    ) -> Result<Finished, PostfixError> {
+        let cmd = self.command(&self.bins.postqueue, &[OsStr::new(flag)], false);
+        let done = run("postqueue", cmd, None, on_line, self.timeout)?;
+        self.check_transport("postqueue", &done)?;
+        Ok(done)
+    }
+
     /// `postqueue -p`, for Postfix before 3.1.
     fn list_text(&self) -> Result<Snapshot, PostfixError> {
         let utc_offset = local_utc_offset();
         let builder = SnapshotBuilder::new(&self.null_sender);
         let mut listing = TextListing::new(builder, unix_now(), utc_offset);
-        let cmd = self.command(&self.bins.postqueue, &[OsStr::new("-p")], false);
-        let done = run(
-            "postqueue",
-            cmd,
-            None,
-            |line| listing.push_line(line),
-            self.timeout,
-        )?;
-        self.check_transport("postqueue", &done)?;
+        let done = self.run_postqueue("-p", |line| listing.push_line(line))?;
         if done.status.success() {
             return Ok(listing.finish());
         }
@@ -291,15 +295,7 @@ impl MailQueue for Postfix {
         }
         // Built right before the spawn: it stamps `taken_at` and starts the `took` clock.
         let mut builder = SnapshotBuilder::new(&self.null_sender);
-        let cmd = self.command(&self.bins.postqueue, &[OsStr::new("-j")], false);
-        let done = run(
-            "postqueue",
-            cmd,
-            None,
-            |line| builder.push_line(line),
-            self.timeout,
-        )?;
-        self.check_transport("postqueue", &done)?;
+        let done = self.run_postqueue("-j", |line| builder.push_line(line))?;
         if done.status.success() {
             if !done.stderr.is_empty() {
                 warn!(stderr = %snippet(&String::from_utf8_lossy(&done.stderr), 300), "postqueue -j");
