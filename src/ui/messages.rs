@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Cell, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row, Table};
 
 use super::{Theme, age, count, fit, size};
 use crate::app::{App, Pane};
@@ -127,17 +127,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
         (head, widths)
     };
     let header = Row::new(head).style(theme.dim());
-    let mut state =
-        TableState::default().with_selected((len > 0).then(|| app.messages_cursor.pos - start));
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block)
-        .row_highlight_style(if focused {
-            theme.selected()
-        } else {
-            theme.selected_unfocused()
-        });
-    f.render_stateful_widget(table, area, &mut state);
+    let cursor = (len > 0).then(|| app.messages_cursor.pos - start);
+    super::render_list_table(
+        f,
+        area,
+        Table::new(rows, widths).header(header).block(block),
+        cursor,
+        focused,
+        theme,
+    );
     if len == 0 && inner.height > 1 {
         let msg = if app.loaded_once {
             "no messages"

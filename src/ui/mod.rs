@@ -266,6 +266,25 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// Draw a pane's table (only its visible rows) with the cursor row highlighted, dimmer
+/// when the pane does not have the focus.
+pub(crate) fn render_list_table(
+    f: &mut Frame,
+    area: Rect,
+    table: ratatui::widgets::Table<'_>,
+    cursor: Option<usize>,
+    focused: bool,
+    theme: &Theme,
+) {
+    let style = if focused {
+        theme.selected()
+    } else {
+        theme.selected_unfocused()
+    };
+    let mut state = ratatui::widgets::TableState::default().with_selected(cursor);
+    f.render_stateful_widget(table.row_highlight_style(style), area, &mut state);
+}
+
 /// `1234567` → `1,234,567`.
 #[must_use]
 pub fn count(n: usize) -> String {
