@@ -10,6 +10,7 @@
 //! Needs root and Postfix (see `.ci/run`). `MAILQ_TUI_SKIP_LIVE=1` skips instead of failing.
 //! `MAILQ_TUI_LAB_MESSAGES=N` changes the storm size (default 4,000).
 
+#[macro_use]
 mod common;
 
 use common::harness::{self, HarnessArgs};
@@ -36,13 +37,6 @@ struct Ctx<'a> {
 }
 
 type Case = fn(&Ctx<'_>);
-
-/// Each case is named after its function, as libtest would.
-macro_rules! cases {
-    ($($case:ident),* $(,)?) => {
-        &[$((stringify!($case), $case as Case)),*]
-    };
-}
 
 /// In this order: read-only cases, then the binary end to end (it checks the manifest's
 /// counts), then the mutating adapter cases, each on its own part of the storm.

@@ -10,6 +10,7 @@
 //! the cases FAIL, unless `MAILQ_TUI_SKIP_LIVE=1`. `MAILQ_TUI_E2E_SHOW=1` prints every
 //! screen the cases wait for (to see what the test sees).
 
+#[macro_use]
 mod common;
 
 use common::harness::{self, HarnessArgs};
@@ -42,12 +43,6 @@ struct Ctx<'a> {
 }
 
 type Case = fn(&Ctx<'_>);
-
-macro_rules! cases {
-    ($($case:ident),* $(,)?) => {
-        &[$((stringify!($case), $case as Case)),*]
-    };
-}
 
 /// In this order: the journey checks the lab manifest's exact counts, so it runs before the
 /// hostile case adds mail.

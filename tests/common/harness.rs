@@ -3,6 +3,15 @@
 //! libtest cannot guarantee (statics are never dropped).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// `cases![a, b]` → `&[("a", a as Case), ("b", b as Case)]`: each case named after its
+/// function, as libtest would. `Case` is the calling test binary's own case type.
+#[allow(unused_macros)] // Only the harness = false binaries use it.
+macro_rules! cases {
+    ($($case:ident),* $(,)?) => {
+        &[$((stringify!($case), $case as Case)),*]
+    };
+}
 use std::process::ExitCode;
 use std::time::Instant;
 
