@@ -28,6 +28,26 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Unix time of a UTC civil date and time (proleptic Gregorian; month 1–12). The inverse
+/// of [`format_utc`]; log timestamps are read with it.
+#[must_use]
+pub fn utc_from_civil(y: i64, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 86_400 + i64::from(hh) * 3600 + i64::from(mm) * 60 + i64::from(ss)
+}
+
+/// The UTC year of a Unix time.
+#[must_use]
+pub fn utc_year(secs: i64) -> i64 {
+    civil_from_days(secs.div_euclid(86_400)).0
+}
+
 /// A compact age: `45s`, `12m`, `3h`, `2d`.
 #[must_use]
 pub fn format_age(secs: i64) -> String {
@@ -49,6 +69,26 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_utc(1_764_299_781), "2025-11-28T03:16:21Z");
         assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn civil_round_trip() {
+        for t in [0, 951_782_400, 1_764_299_781, 4_102_444_799, -86_400] {
+            let days = i64::div_euclid(t, 86_400);
+            let (y, m, d) = civil_from_days(days);
+            let r = t.rem_euclid(86_400);
+            let (hh, mm, ss) = (r / 3600, r % 3600 / 60, r % 60);
+            let back = utc_from_civil(
+                y,
+                m,
+                d,
+                u32::try_from(hh).unwrap(),
+                u32::try_from(mm).unwrap(),
+                u32::try_from(ss).unwrap(),
+            );
+            assert_eq!(back, t);
+        }
+        assert_eq!(utc_year(1_764_299_781), 2025);
     }
 
     #[test]
