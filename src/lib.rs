@@ -19,6 +19,7 @@ pub mod config;
 mod event_loop;
 pub mod indexer;
 pub mod logging;
+pub mod maillog;
 pub mod model;
 pub mod ops;
 pub mod postfix;
@@ -106,6 +107,9 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     }
     if let Some(Command::Fleet(args)) = &cli.command {
         return commands::fleet::run(&cli.global, args);
+    }
+    if let Some(Command::Logins(args)) = &cli.command {
+        return commands::logins::run_cli(&cli.global, args);
     }
     if !cli.global.hosts.is_empty() {
         return run_on_hosts(&cli);

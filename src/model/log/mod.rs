@@ -7,6 +7,7 @@
 //! - [`logins`]: the per-account / per-address aggregation and its report.
 //! - [`score`]: the compromise score of one account, from plain facts.
 
+pub mod advice;
 pub mod event;
 pub mod line;
 pub mod logins;
