@@ -311,7 +311,7 @@ pub(super) fn filter_to_cause(app: &mut App) {
         text: format!(
             "{what} {}: {} message{} marked — {keys}",
             snippet(&term, 50),
-            crate::ui::count(n),
+            crate::model::format::thousands(n),
             super::plural(n)
         ),
         error: false,

@@ -152,8 +152,8 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             {
                 popup.lines = vec![format!(
                     "{} of {} message{} sent to postsuper",
-                    crate::ui::count(p.done),
-                    crate::ui::count(p.total),
+                    crate::model::format::thousands(p.done),
+                    crate::model::format::thousands(p.total),
                     plural(p.total)
                 )];
             }
