@@ -312,7 +312,7 @@ pub(super) fn filter_to_cause(app: &mut App) {
             "{what} {}: {} message{} marked — {keys}",
             snippet(&term, 50),
             crate::model::format::thousands(n),
-            super::plural(n)
+            crate::model::format::plural(n)
         ),
         error: false,
     });
