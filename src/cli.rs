@@ -235,6 +235,15 @@ pub struct StormArgs {
     /// Do not read queue files (no campaigns or accounts; faster)
     #[arg(long)]
     pub no_index: bool,
+    /// Mail log for the accounts' login evidence (repeatable; default: the instance's log)
+    #[arg(long = "log", value_name = "PATH")]
+    pub log: Vec<PathBuf>,
+    /// Do not read the mail log
+    #[arg(long, conflicts_with = "log")]
+    pub no_log: bool,
+    /// Mail log window start (as for `logins`; default: the oldest queued message, at least 24h)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -101,4 +101,31 @@ fn sasl_lab_log_matches_the_manifest() {
         !text.contains("Countermeasures for alice@lab.test"),
         "{text}"
     );
+
+    // `storm` on the same instance: the queue holds carol's deferred spam, the log (found
+    // through the instance) adds where she logged in from, and the countermeasures name
+    // those addresses.
+    let out = Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .args(["-c"])
+        .arg(lab.config_dir())
+        .args(["storm", "--since", "1h"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "storm: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Mail log evidence:"), "{text}");
+    assert!(
+        text.contains(
+            "carol@lab.test (PROBABLY COMPROMISED): logged in 25 times from 13 addresses"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Countermeasures for carol@lab.test (from the mail log):"),
+        "{text}"
+    );
 }

@@ -148,6 +148,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l demo -d 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l top -d 'Show at most N rows per section' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l log -d 'Mail log for the accounts\' login evidence (repeatable; default: the instance\'s log)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l since -d 'Mail log window start (as for `logins`; default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l refresh -d 'Auto-refresh interval in seconds' -r
@@ -159,6 +161,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l host-timeo
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l json -d 'Print JSON'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l no-index -d 'Do not read queue files (no campaigns or accounts; faster)'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l no-log -d 'Do not read the mail log'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -s h -l help -d 'Print help'

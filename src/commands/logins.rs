@@ -29,17 +29,48 @@ pub const LOOK_BACK: i64 = 30 * 86_400;
 /// # Errors
 /// A bad `--since`, or no source could be read at all.
 pub fn run(postfix: Option<&Postfix>, args: &LoginsArgs) -> Result<ExitCode> {
+    let (report, read, failed) = login_report(postfix, &args.log, args.since.as_deref())?;
+    let logpath = jail_logpath(&read);
+    crate::write_stdout(|out| {
+        if args.json {
+            let json = serde_json::to_string_pretty(&JsonOut {
+                sources: &read,
+                report: &report,
+            })
+            .map_err(std::io::Error::from)?;
+            writeln!(out, "{}", json_terminal_safe(&json))
+        } else {
+            write_text(out, &report, &read, args.top, &logpath)
+        }
+    })?;
+    Ok(if failed > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Read the mail log of `postfix` (or the `logs` given) and analyse it: the report, the
+/// sources read and how many failed (each failure is printed as a warning on stderr).
+/// `since`: the `--since` text; default [`default_since`].
+///
+/// # Errors
+/// A bad `since`, or no source could be read at all.
+pub fn login_report(
+    postfix: Option<&Postfix>,
+    logs: &[std::path::PathBuf],
+    since: Option<&str>,
+) -> Result<(LoginReport, Vec<String>, usize)> {
     let reader = LogReader::new(postfix);
     let clock = reader.clock(unix_now());
-    let since = match &args.since {
+    let since = match since {
         Some(s) => parse_since(s, &clock).map_err(anyhow::Error::msg)?,
         None => default_since(postfix, clock.now),
     };
-    let sources: Vec<LogSource> = if args.log.is_empty() {
+    let sources: Vec<LogSource> = if logs.is_empty() {
         reader.discover()
     } else {
-        args.log
-            .iter()
+        logs.iter()
             .map(|p| {
                 if p.as_os_str() == "-" {
                     LogSource::Stdin
@@ -81,31 +112,19 @@ pub fn run(postfix: Option<&Postfix>, args: &LoginsArgs) -> Result<ExitCode> {
     if report.input.unparsed > 0 {
         eprintln!(
             "note: {} line(s) were not syslog or journal lines and were skipped",
-            thousands(usize::try_from(report.input.unparsed).unwrap_or(usize::MAX))
+            n(report.input.unparsed)
         );
     }
-    let logpath = read
-        .iter()
+    Ok((report, read, failed))
+}
+
+/// The file a fail2ban jail should watch: the first plain file read, else the usual one.
+#[must_use]
+pub fn jail_logpath(read: &[String]) -> String {
+    read.iter()
         .find(|s| s.starts_with('/') && !s.ends_with(".gz"))
         .cloned()
-        .unwrap_or_else(|| "/var/log/mail.log".to_owned());
-    crate::write_stdout(|out| {
-        if args.json {
-            let json = serde_json::to_string_pretty(&JsonOut {
-                sources: &read,
-                report: &report,
-            })
-            .map_err(std::io::Error::from)?;
-            writeln!(out, "{}", json_terminal_safe(&json))
-        } else {
-            write_text(out, &report, &read, args.top, &logpath)
-        }
-    })?;
-    Ok(if failed > 0 {
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
-    })
+        .unwrap_or_else(|| "/var/log/mail.log".to_owned())
 }
 
 #[derive(serde::Serialize)]
@@ -330,8 +349,15 @@ pub fn run_cli(global: &GlobalOpts, args: &LoginsArgs) -> Result<ExitCode> {
     }
     let (hosts, _) = super::fleet::resolve_hosts(global, false)?;
     let mut code = ExitCode::SUCCESS;
+    let several = hosts.len() > 1;
     for host in &hosts {
-        println!("== host {} ==", sanitize(&host.name));
+        // One host: stdout stays exactly what it is locally (e.g. `--json` for jq).
+        let label = format!("== host {} ==", sanitize(&host.name));
+        if several {
+            println!("{label}");
+        } else {
+            eprintln!("{label}");
+        }
         let outcome = connect(host, &SshOptions::default())
             .map_err(anyhow::Error::from)
             .and_then(|pf| run(Some(&pf), args));
@@ -345,4 +371,109 @@ pub fn run_cli(global: &GlobalOpts, args: &LoginsArgs) -> Result<ExitCode> {
         }
     }
     Ok(code)
+}
+
+/// The log evidence `storm` shows: accounts the log flags as compromised, and accounts the
+/// queue's storm analysis names.
+#[derive(Debug)]
+pub struct StormEvidence {
+    pub accounts: Vec<AccountReport>,
+    /// The file a fail2ban jail should watch.
+    pub logpath: String,
+}
+
+/// `storm --json`: the storm report with the log evidence beside it.
+#[derive(serde::Serialize)]
+pub struct StormJson<'a> {
+    #[serde(flatten)]
+    pub report: &'a crate::model::storm::StormReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_evidence: Option<&'a [AccountReport]>,
+}
+
+/// Read the mail log for `storm`: of the real instance behind `queue` (a demo or a
+/// captured queue has no log of its own: only `--log` is read then). Failing to read
+/// it is a note, never fatal: the storm preview stands on the queue alone.
+#[must_use]
+pub fn storm_evidence(
+    queue: &dyn MailQueue,
+    storm: &crate::model::storm::StormReport,
+    logs: &[std::path::PathBuf],
+    since: Option<&str>,
+    no_log: bool,
+) -> Option<StormEvidence> {
+    let postfix = queue.postfix();
+    if no_log || (postfix.is_none() && logs.is_empty()) {
+        return None;
+    }
+    let (report, read, _) = match login_report(postfix, logs, since) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!(
+                "note: no mail log evidence: {}",
+                sanitize(&format!("{e:#}"))
+            );
+            return None;
+        }
+    };
+    let accounts: Vec<AccountReport> = report
+        .accounts
+        .into_iter()
+        .filter(|a| a.verdict.compromised || storm.accounts.iter().any(|q| q.user == a.user))
+        .collect();
+    Some(StormEvidence {
+        accounts,
+        logpath: jail_logpath(&read),
+    })
+}
+
+/// The evidence lines under `storm`'s text: per account, the sentence, the addresses with
+/// their share, and for a flagged account the countermeasures naming its addresses.
+///
+/// # Errors
+/// Writing failed.
+pub fn write_storm_evidence(
+    out: &mut dyn Write,
+    e: &StormEvidence,
+    top: usize,
+) -> std::io::Result<()> {
+    if e.accounts.is_empty() {
+        return writeln!(
+            out,
+            "\nMail log: no account with compromise signals in the window."
+        );
+    }
+    writeln!(out, "\nMail log evidence:")?;
+    for a in &e.accounts {
+        writeln!(
+            out,
+            "  {}{}: {}",
+            sanitize(&a.user),
+            if a.verdict.compromised {
+                " (PROBABLY COMPROMISED)"
+            } else {
+                ""
+            },
+            evidence(a)
+        )?;
+        let total = a.logins.max(1);
+        for ad in a.addresses.iter().take(top) {
+            writeln!(
+                out,
+                "      {:<39} {:>3}% of logins{}",
+                sanitize(&ad.address),
+                ad.logins * 100 / total,
+                if ad.new { ", new" } else { "" }
+            )?;
+        }
+    }
+    for a in e.accounts.iter().filter(|a| a.verdict.compromised) {
+        writeln!(
+            out,
+            "\nCountermeasures for {} (from the mail log):",
+            sanitize(&a.user)
+        )?;
+        write!(out, "{}", advice::for_account(a, &e.logpath))?;
+    }
+    Ok(())
 }

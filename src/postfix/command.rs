@@ -565,6 +565,10 @@ impl MailQueue for Postfix {
         }
     }
 
+    fn postfix(&self) -> Option<&Postfix> {
+        Some(self)
+    }
+
     fn read_only_reason(&self) -> Option<String> {
         if let Transport::Ssh(t) = &self.transport {
             return (!self.root).then(|| {

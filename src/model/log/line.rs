@@ -27,11 +27,21 @@ pub struct Clock {
     pub utc_offset: i64,
 }
 
+/// A line's timestamp, converted only when the line turns out to matter (most do not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp<'a> {
+    /// `Nov 29 22:16:26[.frac][ YYYY]`
+    Bsd(&'a [u8]),
+    /// `2026-11-29T22:16:26[.frac](Z|±hh:mm|±hhmm)`
+    Iso(&'a [u8]),
+    /// Already a Unix time (journald).
+    Unix(Option<i64>),
+}
+
 /// The parts of a syslog line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Envelope<'a> {
-    /// Unix seconds; `None` when the timestamp could not be read.
-    pub time: Option<i64>,
+    pub stamp: Stamp<'a>,
     pub host: &'a [u8],
     /// `postfix/smtpd`, `postfix-out/smtpd`, `dovecot`, `imap-login`.
     pub program: &'a [u8],
@@ -39,6 +49,16 @@ pub struct Envelope<'a> {
 }
 
 impl Envelope<'_> {
+    /// Unix seconds; `None` when the timestamp could not be read.
+    #[must_use]
+    pub fn time(&self, clock: &Clock) -> Option<i64> {
+        match self.stamp {
+            Stamp::Bsd(s) => bsd_time(s, clock).and_then(|(t, _)| t),
+            Stamp::Iso(s) => iso_time(s).and_then(|(t, _)| t),
+            Stamp::Unix(t) => t,
+        }
+    }
+
     /// The last `/` component of the program: `smtpd` for `postfix/submission/smtpd`.
     #[must_use]
     pub fn service(&self) -> &[u8] {
@@ -56,21 +76,27 @@ const MONTHS: [&[u8; 3]; 12] = [
 /// Split a syslog line into its envelope. `None` for lines that are not syslog at all
 /// (journalctl's `-- Boot …` markers, blank lines, binary junk).
 #[must_use]
-pub fn parse_envelope<'a>(line: &'a [u8], clock: &Clock) -> Option<Envelope<'a>> {
+pub fn parse_envelope(line: &[u8]) -> Option<Envelope<'_>> {
     let mut rest = strip_pri(line);
     let mut rfc5424 = false;
     if rest.len() > 2 && rest[0] == b'1' && rest[1] == b' ' {
         rfc5424 = true;
         rest = &rest[2..];
     }
-    let (time, after) = match rest.first()? {
-        b'0'..=b'9' => iso_time(rest)?,
-        b'A'..=b'Z' => bsd_time(rest, clock)?,
+    let (stamp, after) = match rest.first()? {
+        b'0'..=b'9' => {
+            let after = iso_shape(rest)?;
+            (Stamp::Iso(&rest[..rest.len() - after.len()]), after)
+        }
+        b'A'..=b'Z' => {
+            let after = bsd_shape(rest)?;
+            (Stamp::Bsd(&rest[..rest.len() - after.len()]), after)
+        }
         _ => return None,
     };
     let rest = after.strip_prefix(b" ")?;
     if rfc5424 {
-        return rfc5424_tail(time, rest);
+        return rfc5424_tail(stamp, rest);
     }
     let (first, tail) = split_word(rest);
     // `imap-login: Info: …` (Dovecot's own file) has no host; a host never ends in ':'.
@@ -91,11 +117,53 @@ pub fn parse_envelope<'a>(line: &'a [u8], clock: &Clock) -> Option<Envelope<'a>>
         .strip_prefix(b" ")
         .unwrap_or(&prog_part[colon + 1..]);
     Some(Envelope {
-        time,
+        stamp,
         host,
         program,
         message,
     })
+}
+
+/// Where a BSD timestamp ends, checking only its shape (cheap: every line pays it).
+fn bsd_shape(s: &[u8]) -> Option<&[u8]> {
+    if s.len() < 15 || s[3] != b' ' || s[6] != b' ' || s[9] != b':' || s[12] != b':' {
+        return None;
+    }
+    if !MONTHS.iter().any(|m| &s[..3] == *m) {
+        return None;
+    }
+    let mut rest = &s[15..];
+    if rest.first() == Some(&b'.') {
+        let n = rest[1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        rest = &rest[1 + n..];
+    }
+    if rest.len() > 5
+        && rest[0] == b' '
+        && rest[5] == b' '
+        && rest[1..5].iter().all(u8::is_ascii_digit)
+    {
+        rest = &rest[5..];
+    }
+    Some(rest)
+}
+
+/// Where an ISO timestamp ends (at the first space after the time), checking its shape.
+fn iso_shape(s: &[u8]) -> Option<&[u8]> {
+    if s.len() < 19
+        || s[4] != b'-'
+        || s[7] != b'-'
+        || !(s[10] == b'T' || s[10] == b' ')
+        || s[13] != b':'
+        || s[16] != b':'
+    {
+        return None;
+    }
+    let month = (s[5].wrapping_sub(b'0')) * 10 + s[6].wrapping_sub(b'0');
+    if !(1..=12).contains(&month) {
+        return None;
+    }
+    let end = 19 + memchr::memchr(b' ', &s[19..])?;
+    Some(&s[end..])
 }
 
 /// `<34>` in front of the line (syslog priority), if any.
@@ -218,7 +286,7 @@ fn iso_time(s: &[u8]) -> Option<(Option<i64>, &[u8])> {
 }
 
 /// RFC 5424 after the timestamp: `HOST APP PROCID MSGID [SD|-] MSG`.
-fn rfc5424_tail(time: Option<i64>, s: &[u8]) -> Option<Envelope<'_>> {
+fn rfc5424_tail<'a>(stamp: Stamp<'a>, s: &'a [u8]) -> Option<Envelope<'a>> {
     let (host, s) = split_word(s);
     let (app, s) = split_word(s);
     let (_procid, s) = split_word(s);
@@ -257,7 +325,7 @@ fn rfc5424_tail(time: Option<i64>, s: &[u8]) -> Option<Envelope<'_>> {
         return None;
     }
     Some(Envelope {
-        time,
+        stamp,
         host: if host == b"-" { b"" } else { host },
         program: app,
         message,
@@ -318,7 +386,7 @@ impl JournalEntry {
             Some(us.div_euclid(1_000_000))
         });
         Some(Envelope {
-            time,
+            stamp: Stamp::Unix(time),
             host: self.hostname.as_ref().map_or(&b""[..], JournalField::bytes),
             program,
             message,
@@ -337,19 +405,22 @@ mod tests {
     };
 
     fn env(line: &str) -> Envelope<'_> {
-        parse_envelope(line.as_bytes(), &CLOCK).expect(line)
+        parse_envelope(line.as_bytes()).expect(line)
     }
 
     #[test]
     fn bsd_syslog_and_postlogd() {
         let e = env("Nov 29 22:16:26 mx postfix/smtpd[13215]: 6ED2DBE744: client=unknown[1.2.3.4]");
-        assert_eq!(e.time, Some(utc_from_civil(2026, 11, 29, 22, 16, 26)));
+        assert_eq!(
+            e.time(&CLOCK),
+            Some(utc_from_civil(2026, 11, 29, 22, 16, 26))
+        );
         assert_eq!(e.host, b"mx");
         assert_eq!(e.program, b"postfix/smtpd");
         assert_eq!(e.service(), b"smtpd");
         assert_eq!(e.message, b"6ED2DBE744: client=unknown[1.2.3.4]");
         let e = env("Nov  2 03:04:05 mx postfix-out/smtpd[1]: x");
-        assert_eq!(e.time, Some(utc_from_civil(2026, 11, 2, 3, 4, 5)));
+        assert_eq!(e.time(&CLOCK), Some(utc_from_civil(2026, 11, 2, 3, 4, 5)));
         assert_eq!(e.program, b"postfix-out/smtpd");
     }
 
@@ -359,10 +430,10 @@ mod tests {
             now: utc_from_civil(2027, 1, 2, 0, 0, 0),
             utc_offset: 0,
         };
-        let e = parse_envelope(b"Dec 31 23:59:59 mx postfix/qmgr[1]: x", &jan).unwrap();
-        assert_eq!(e.time, Some(utc_from_civil(2026, 12, 31, 23, 59, 59)));
-        let e = parse_envelope(b"Jan  1 00:00:01 mx postfix/qmgr[1]: x", &jan).unwrap();
-        assert_eq!(e.time, Some(utc_from_civil(2027, 1, 1, 0, 0, 1)));
+        let e = parse_envelope(b"Dec 31 23:59:59 mx postfix/qmgr[1]: x").unwrap();
+        assert_eq!(e.time(&jan), Some(utc_from_civil(2026, 12, 31, 23, 59, 59)));
+        let e = parse_envelope(b"Jan  1 00:00:01 mx postfix/qmgr[1]: x").unwrap();
+        assert_eq!(e.time(&jan), Some(utc_from_civil(2027, 1, 1, 0, 0, 1)));
     }
 
     #[test]
@@ -371,8 +442,8 @@ mod tests {
             now: CLOCK.now,
             utc_offset: 9 * 3600,
         };
-        let e = parse_envelope(b"Nov 29 09:00:00 mx postfix/qmgr[1]: x", &tokyo).unwrap();
-        assert_eq!(e.time, Some(utc_from_civil(2026, 11, 29, 0, 0, 0)));
+        let e = parse_envelope(b"Nov 29 09:00:00 mx postfix/qmgr[1]: x").unwrap();
+        assert_eq!(e.time(&tokyo), Some(utc_from_civil(2026, 11, 29, 0, 0, 0)));
     }
 
     #[test]
@@ -387,7 +458,7 @@ mod tests {
             "<22>2026-11-29T21:16:26Z mx postfix/smtpd[1]: m",
         ] {
             let e = env(line);
-            assert_eq!(e.time, Some(t), "{line}");
+            assert_eq!(e.time(&CLOCK), Some(t), "{line}");
             assert_eq!(e.message, b"m", "{line}");
         }
     }
@@ -421,10 +492,7 @@ mod tests {
             "2026-13-29T22:16:26Z mx p: x",
             "\u{1b}[31mNov 29 22:16:26 mx p: x",
         ] {
-            assert!(
-                parse_envelope(line.as_bytes(), &CLOCK).is_none(),
-                "{line:?}"
-            );
+            assert!(parse_envelope(line.as_bytes()).is_none(), "{line:?}");
         }
     }
 
@@ -433,7 +501,7 @@ mod tests {
         let line = br#"{"__REALTIME_TIMESTAMP":"1795994186123456","SYSLOG_IDENTIFIER":"postfix/smtpd","_HOSTNAME":"mx","MESSAGE":"6ED: client=x","_PID":"7"}"#;
         let j = JournalEntry::parse(line).unwrap();
         let e = j.envelope().unwrap();
-        assert_eq!(e.time, Some(1_795_994_186));
+        assert_eq!(e.time(&CLOCK), Some(1_795_994_186));
         assert_eq!(e.program, b"postfix/smtpd");
         let bin = br#"{"SYSLOG_IDENTIFIER":"dovecot","MESSAGE":[105,109,97,112,255]}"#;
         let j = JournalEntry::parse(bin).unwrap();

@@ -49,7 +49,7 @@ struct Use {
 #[derive(Debug)]
 struct Account {
     name: Box<str>,
-    per_addr: HashMap<u32, Use>,
+    per_addr: HashMap<u32, Use, FastHash>,
     logins: u64,
     first: Option<i64>,
     last: Option<i64>,
@@ -72,8 +72,8 @@ struct Address {
     first_failure: Option<i64>,
     last_failure: Option<i64>,
     last_failure_seq: u64,
-    accounts: HashSet<u32>,
-    tried: HashSet<u32>,
+    accounts: HashSet<u32, FastHash>,
+    tried: HashSet<u32, FastHash>,
 }
 
 #[derive(Debug, Default)]
@@ -117,13 +117,13 @@ pub struct LoginAnalyzer {
     clock: Clock,
     since: Option<i64>,
     accounts: Vec<Account>,
-    account_ix: HashMap<Box<str>, u32>,
+    account_ix: HashMap<Box<str>, u32, FastHash>,
     addrs: Vec<Address>,
-    addr_ix: HashMap<Box<str>, u32>,
+    addr_ix: HashMap<Box<str>, u32, FastHash>,
     tried: Vec<Tried>,
     tried_ix: HashMap<Box<str>, u32>,
-    in_flight: HashMap<Box<str>, InFlight>,
-    flight_order: VecDeque<Box<str>>,
+    in_flight: HashMap<u64, InFlight, FastHash>,
+    flight_order: VecDeque<u64>,
     rejections: HashMap<(String, String), Rejection>,
     /// Postfix's own failure lines name the user: Dovecot's backend lines then only link.
     postfix_names_users: bool,
@@ -142,12 +142,12 @@ impl LoginAnalyzer {
             clock,
             since,
             accounts: Vec::new(),
-            account_ix: HashMap::new(),
+            account_ix: HashMap::with_hasher(FastHash),
             addrs: Vec::new(),
-            addr_ix: HashMap::new(),
+            addr_ix: HashMap::with_hasher(FastHash),
             tried: Vec::new(),
             tried_ix: HashMap::new(),
-            in_flight: HashMap::new(),
+            in_flight: HashMap::with_hasher(FastHash),
             flight_order: VecDeque::new(),
             rejections: HashMap::new(),
             postfix_names_users: false,
@@ -162,7 +162,7 @@ impl LoginAnalyzer {
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         self.stats.lines += 1;
-        match parse_envelope(line, &self.clock) {
+        match parse_envelope(line) {
             Some(env) => self.push_envelope(&env),
             None => self.stats.unparsed += u64::from(!line.is_empty()),
         }
@@ -207,7 +207,21 @@ impl LoginAnalyzer {
         if !quick_candidate(service, env.message) {
             return;
         }
-        let msg = String::from_utf8_lossy(env.message);
+        // qmgr and delivery lines only matter for messages submitted by an account: look
+        // the queue ID up before decoding anything.
+        if postfix && !matches!(service, b"smtpd" | b"cleanup") {
+            let Some(colon) = memchr::memchr(b':', env.message) else {
+                return;
+            };
+            if !self.in_flight.contains_key(&qid_key(&env.message[..colon])) {
+                return;
+            }
+        }
+        // Valid UTF-8 (nearly every line) is borrowed; only broken bytes are replaced.
+        let msg = match std::str::from_utf8(env.message) {
+            Ok(m) => std::borrow::Cow::Borrowed(m),
+            Err(_) => String::from_utf8_lossy(env.message),
+        };
         let event = if postfix {
             postfix_event(service, &msg)
         } else {
@@ -216,11 +230,12 @@ impl LoginAnalyzer {
         if let Some(ev) = event {
             self.stats.events += 1;
             self.seq += 1;
-            if let Some(t) = env.time {
+            let time = env.time(&self.clock);
+            if let Some(t) = time {
                 self.stats.first_time = Some(self.stats.first_time.map_or(t, |f| f.min(t)));
                 self.stats.last_time = Some(self.stats.last_time.map_or(t, |l| l.max(t)));
             }
-            self.apply(ev, env.time);
+            self.apply(ev, time);
         }
     }
 
@@ -239,7 +254,7 @@ impl LoginAnalyzer {
         let i = u32::try_from(self.accounts.len()).unwrap_or(u32::MAX);
         self.accounts.push(Account {
             name: name.into(),
-            per_addr: HashMap::new(),
+            per_addr: HashMap::with_hasher(FastHash),
             logins: 0,
             first: None,
             last: None,
@@ -435,7 +450,7 @@ impl LoginAnalyzer {
                 }
             }
             Event::Queued { qid, nrcpt, .. } => {
-                if let Some(f) = self.in_flight.get_mut(qid)
+                if let Some(f) = self.in_flight.get_mut(&qid_key(qid.as_bytes()))
                     && !f.counted
                 {
                     f.counted = true;
@@ -445,8 +460,8 @@ impl LoginAnalyzer {
                 }
             }
             Event::Delivery { qid, to, status } => {
-                if let Some(f) = self.in_flight.get_mut(qid) {
-                    let h = hash(to);
+                if let Some(f) = self.in_flight.get_mut(&qid_key(qid.as_bytes())) {
+                    let h = qid_key(to.as_bytes());
                     if let Some(slot) = f.rcpts.iter_mut().find(|(r, _)| *r == h) {
                         slot.1 = status;
                     } else if f.rcpts.len() < 10_000 {
@@ -455,7 +470,7 @@ impl LoginAnalyzer {
                 }
             }
             Event::Removed { qid } => {
-                if let Some(f) = self.in_flight.remove(qid) {
+                if let Some(f) = self.in_flight.remove(&qid_key(qid.as_bytes())) {
                     self.settle(&f);
                 }
             }
@@ -497,13 +512,13 @@ impl LoginAnalyzer {
                 }
             }
         }
-        let key: Box<str> = qid.into();
+        let key = qid_key(qid.as_bytes());
         // A reused queue ID: settle the old message first.
         if let Some(old) = self.in_flight.remove(&key) {
             self.settle(&old);
         }
         self.in_flight.insert(
-            key.clone(),
+            key,
             InFlight {
                 account,
                 rcpts: Vec::new(),
@@ -730,11 +745,53 @@ fn cut(s: &str) -> &str {
     &s[..end]
 }
 
-fn hash(s: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
+/// A 64-bit FNV-1a hash: the key of a queue ID (or a recipient) in the join. Queue IDs
+/// are short and not chosen by clients, and a collision would at worst attribute one
+/// delivery line to the wrong message.
+fn qid_key(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &x in b {
+        h ^= u64::from(x);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The keys above are hashes already: pass them through.
+#[derive(Debug, Clone, Copy, Default)]
+struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = PassThrough;
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
+#[derive(Debug, Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = qid_key(bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn write_u32(&mut self, n: u32) {
+        // Spread small indices over the table (hashbrown uses the top bits too).
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_usize(&mut self, n: usize) {
+        // `str`'s Hash writes its bytes and then a 0xff marker; fold the marker in.
+        self.0 ^= (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x0100_0000_01b3);
+    }
 }
 
 fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {

@@ -55,8 +55,8 @@ pub fn parse_since(s: &str, clock: &Clock) -> Result<i64, String> {
     }
     let has_zone = full.len() > 19;
     let line = format!("{full} h p: m");
-    let env = line::parse_envelope(line.as_bytes(), clock).ok_or_else(bad)?;
-    let t = env.time.ok_or_else(bad)?;
+    let env = line::parse_envelope(line.as_bytes()).ok_or_else(bad)?;
+    let t = env.time(clock).ok_or_else(bad)?;
     Ok(if has_zone { t } else { t - clock.utc_offset })
 }
 
