@@ -21,7 +21,8 @@ use crate::postfix::{ReadParts, parse};
 
 use crate::cli::GlobalOpts;
 use crate::model::fleet::FleetRow;
-use crate::postfix::fleet::{Adapters, Source};
+use crate::model::source::Source;
+use crate::postfix::fleet::Adapters;
 use crate::postfix::instances;
 use crate::postfix::replay::ReplayQueue;
 use crate::postfix::ssh::{SshHost, SshOptions};
@@ -151,8 +152,10 @@ async fn event_loop(
     let mut pending = vec![Action::Refresh];
     let mut next_refresh = Instant::now() + app.refresh_every;
     let result = loop {
+        if !pending.is_empty() {
+            pending.insert(0, Action::Clock(parse::unix_now()));
+        }
         for a in pending.drain(..) {
-            app.now = parse::unix_now();
             if let Action::Switched(s) = &a
                 && app.accepts_switch(s)
                 && let Ok(h) = &s.result
@@ -162,15 +165,6 @@ async fn event_loop(
             if let Some(effect) = update(&mut app, a) {
                 runner.run(effect);
             }
-        }
-        if let Some(old) = app.retired.take() {
-            tokio::task::spawn_blocking(move || drop(old));
-        }
-        if let Some(job) = app.regroup_job.take() {
-            let tx = runner.tx.clone();
-            tokio::task::spawn_blocking(move || {
-                let _ = tx.send(Action::Regrouped(Box::new(job.run())));
-            });
         }
         if app.should_quit {
             break Ok(());
@@ -308,15 +302,18 @@ impl Runner {
 
     /// Run an [`Effect`] on a blocking thread; its result comes back as an [`Action`].
     fn run(&mut self, effect: Effect) {
-        let effect = match effect {
+        match effect {
+            Effect::Batch(all) => {
+                for e in all {
+                    self.run(e);
+                }
+            }
+            Effect::Load => self.load(),
             Effect::FallbackToDemo => {
                 self.queue = Arc::new(ReplayQueue::demo());
-                Effect::Load
+                self.load();
             }
-            Effect::Interrupt => {
-                self.cancel.store(true, Ordering::SeqCst);
-                return;
-            }
+            Effect::Interrupt => self.cancel.store(true, Ordering::SeqCst),
             Effect::Index(job) => {
                 self.index_cancel.store(true, Ordering::SeqCst);
                 self.index_cancel = Arc::new(AtomicBool::new(false));
@@ -331,68 +328,74 @@ impl Runner {
                         let _ = tx.send(Self::tag(generation, Action::Indexed(Box::new(b))));
                     });
                 });
-                return;
             }
             Effect::ProbeSources {
                 list_instances,
                 sources,
-            } => {
-                self.probe_sources(list_instances, sources);
-                return;
-            }
+            } => self.probe_sources(list_instances, sources),
             Effect::Switch {
                 index,
                 source,
                 generation,
-            } => {
-                self.switch(index, source, generation);
-                return;
-            }
+            } => self.switch(index, source, generation),
             Effect::Write { file_name, text } => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
                     let _ = tx.send(Action::Written(write_new_file(&file_name, &text)));
                 });
-                return;
             }
-            e => e,
-        };
-        let q = self.queue.clone();
-        let tx = self.tx.clone();
-        let exec = self.exec.clone();
-        let cancel = self.cancel.clone();
-        let generation = self.generation;
-        tokio::task::spawn_blocking(move || {
-            let action = match effect {
-                Effect::Load
-                | Effect::FallbackToDemo
-                | Effect::Interrupt
-                | Effect::Index(_)
-                | Effect::Write { .. }
-                | Effect::ProbeSources { .. }
-                | Effect::Switch { .. } => {
-                    Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
-                        not_installed: matches!(e, PostfixError::NotFound(_)),
-                        message: e.to_string(),
-                    }))
-                }
-                Effect::Apply(req) => {
+            Effect::Regroup(job) => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Action::Regrouped(Box::new(job.run())));
+                });
+            }
+            Effect::Retire(old) => {
+                tokio::task::spawn_blocking(move || drop(old));
+            }
+            Effect::Apply(req) => {
+                let (q, tx, exec, cancel, generation) = (
+                    self.queue.clone(),
+                    self.tx.clone(),
+                    self.exec.clone(),
+                    self.cancel.clone(),
+                    self.generation,
+                );
+                tokio::task::spawn_blocking(move || {
                     cancel.store(false, Ordering::SeqCst);
                     let progress_tx = tx.clone();
                     let mut progress = |p: ops::Progress| {
                         let _ = progress_tx.send(Action::Progress(p));
                     };
-                    Action::Applied(
+                    let action = Action::Applied(
                         ops::execute(q.as_ref(), &req, &exec, &mut progress, &cancel)
                             .map(Box::new)
                             .map_err(|e| e.to_string()),
-                    )
-                }
-                Effect::Read { id, body } => {
-                    Action::ReadDone(q.read(&[id], ReadParts { body }).map_err(|e| e.to_string()))
-                }
-            };
-            // The loop may have quit meanwhile; then nobody wants the result.
+                    );
+                    // The loop may have quit meanwhile; then nobody wants the result.
+                    let _ = tx.send(Self::tag(generation, action));
+                });
+            }
+            Effect::Read { id, body } => {
+                let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
+                tokio::task::spawn_blocking(move || {
+                    let action = Action::ReadDone(
+                        q.read(&[id], ReadParts { body }).map_err(|e| e.to_string()),
+                    );
+                    let _ = tx.send(Self::tag(generation, action));
+                });
+            }
+        }
+    }
+
+    /// List the current queue; the listing comes back tagged with its generation.
+    fn load(&self) {
+        let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
+        tokio::task::spawn_blocking(move || {
+            let action = Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
+                not_installed: matches!(e, PostfixError::NotFound(_)),
+                message: e.to_string(),
+            }));
             let _ = tx.send(Self::tag(generation, action));
         });
     }

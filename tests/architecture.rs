@@ -83,6 +83,20 @@ const RULES: &[Rule] = &[
         why: "the app state machine does no IO and knows nothing of drawing or the terminal loop",
     },
     Rule {
+        scope: Scope::Under(&["src/app"]),
+        forbid: &[
+            "crate::postfix::local",
+            "crate::postfix::ssh",
+            "crate::postfix::process",
+            "crate::postfix::discover",
+            "crate::postfix::fleet",
+            "crate::postfix::instances",
+            "crate::postfix::parse",
+        ],
+        why: "the app sees Postfix only through the seam (`postfix::{MailQueue, QueueOp, …}`); \
+              sources are plain data (`model::source`), opened by the runtime",
+    },
+    Rule {
         scope: Scope::Under(&["src/ui"]),
         forbid: &["crate::postfix", "crate::maillog", "std::process"],
         why: "drawing reads the App; it never talks to Postfix",
