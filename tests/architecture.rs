@@ -64,8 +64,6 @@ const RULES: &[Rule] = &[
             "crate::commands",
             "crate::cli",
             "crate::runtime",
-            "crate::event_loop",
-            "crate::tui",
         ],
         why: "the model depends on nothing above it (ui → app → model ← postfix)",
     },
@@ -74,8 +72,6 @@ const RULES: &[Rule] = &[
         forbid: &[
             "crate::ui",
             "crate::runtime",
-            "crate::event_loop",
-            "crate::tui",
             "crate::commands",
             "crate::cli",
             "std::process",

@@ -19,7 +19,9 @@ use tokio::time::Instant;
 use crate::app::{Action, App, Effect, LoadError, Options, update};
 use crate::postfix::{ReadParts, parse};
 
+use super::terminal;
 use crate::cli::GlobalOpts;
+use crate::cli::open_queue;
 use crate::model::fleet::FleetRow;
 use crate::model::source::Source;
 use crate::postfix::fleet::Adapters;
@@ -27,15 +29,11 @@ use crate::postfix::instances;
 use crate::postfix::replay::ReplayQueue;
 use crate::postfix::ssh::{SshHost, SshOptions};
 use crate::postfix::{MailQueue, PostfixError};
-use crate::{app, config, indexer, model, open_queue, ops, tui, ui};
+use crate::{app, config, indexer, model, ops, ui};
 
 /// Default auto-refresh interval.
 const DEFAULT_REFRESH: Duration = Duration::from_secs(10);
 
-/// Open the queue for the TUI and run it until the user quits.
-///
-/// When Postfix is not installed the demo queue stands in, with a DEMO badge and a note, so
-/// `mailq-tui` on a laptop shows something useful instead of an error.
 /// The switchable sources a session starts with (hosts from `--host` or `[[hosts]]`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Sources {
@@ -48,6 +46,10 @@ pub(crate) struct Sources {
     pub overview: bool,
 }
 
+/// Open the queue for the TUI and run it until the user quits.
+///
+/// When Postfix is not installed the demo queue stands in, with a DEMO badge and a note, so
+/// `mailq-tui` on a laptop shows something useful instead of an error.
 pub(crate) fn run_tui(
     opts: &GlobalOpts,
     cfg: &config::Config,
@@ -97,7 +99,7 @@ pub(crate) fn run_tui(
         demo: opts.demo || demo_note.is_some(),
         demo_note,
         look: {
-            let mut look = tui::look_from_env();
+            let mut look = terminal::look_from_env();
             look.color &= cfg.theme != config::Theme::Monochrome;
             look
         },
@@ -132,10 +134,10 @@ async fn event_loop(
     ssh: SshOptions,
 ) -> Result<()> {
     let mut app = app;
-    let (mut terminal, _guard) = tui::init().context("cannot set up the terminal")?;
+    let (mut term, _guard) = terminal::init().context("cannot set up the terminal")?;
     let (input_tx, mut input_rx) = mpsc::channel::<Event>(256);
     let stop = Arc::new(AtomicBool::new(false));
-    let input = tui::spawn_input(input_tx, stop.clone());
+    let input = terminal::spawn_input(input_tx, stop.clone());
     let (io_tx, mut io_rx) = mpsc::unbounded_channel::<Action>();
     let cancel = Arc::new(AtomicBool::new(false));
     let mut runner = Runner {
@@ -170,7 +172,7 @@ async fn event_loop(
             break Ok(());
         }
         let now = parse::unix_now();
-        if let Err(e) = terminal.draw(|f| ui::draw(f, &mut app, now)) {
+        if let Err(e) = term.draw(|f| ui::draw(f, &mut app, now)) {
             break Err(anyhow::Error::from(e).context("cannot draw"));
         }
         tokio::select! {
@@ -198,7 +200,7 @@ async fn event_loop(
     runner.index_cancel.store(true, Ordering::SeqCst);
     // A bulk action still running stops after its current batch (and writes its audit line).
     cancel.store(true, Ordering::SeqCst);
-    drop(terminal);
+    drop(term);
     drop(_guard);
     // The input thread sees `stop` within one 100 ms poll. But when the terminal hung up
     // (the SSH link dropped) while we were quitting, crossterm's read can spin on the dead
