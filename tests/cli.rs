@@ -250,3 +250,113 @@ fn ids_into_a_closed_pipe_exits_quietly() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
 }
+
+// --- one reading of the filter words (issue #13, items 1–3) ---------------------------------
+
+/// The IDs a `--dry-run` plan shows (all of them when there are at most 10) and its count.
+fn dry_run_plan(o: &Output, op: &str) -> (Vec<String>, usize) {
+    let err = stderr(o);
+    let count = err
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("dry run: would {op} ")))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map_or(0, |n| n.parse().expect("count"));
+    let ids = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.len() >= 10 && w.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
+        .collect();
+    (ids, count)
+}
+
+#[test]
+fn ids_and_every_bulk_action_select_the_same_messages() {
+    let argvs: [&[&str]; 6] = [
+        &["reason:user unknown"],
+        &["reason:host not found"],
+        &["null", "age:>2h"],
+        &["rcpt:@gmail.com"],
+        &["reason:/timed out/", "!reason:suspended"],
+        &["subject:canada pharmacy"],
+    ];
+    for argv in argvs {
+        let mut args = vec!["ids"];
+        args.extend_from_slice(argv);
+        let o = run(STORM, &args);
+        assert_eq!(o.status.code(), Some(0), "{argv:?}: {}", stderr(&o));
+        let mut want: Vec<String> = stdout(&o).lines().map(str::to_owned).collect();
+        want.sort();
+        for op in ["delete", "hold", "release", "requeue"] {
+            let mut args = vec![op, "--dry-run"];
+            args.extend_from_slice(argv);
+            let o = run(STORM, &args);
+            assert_eq!(o.status.code(), Some(0), "{op} {argv:?}: {}", stderr(&o));
+            if want.is_empty() {
+                assert!(stderr(&o).contains("nothing matches"), "{op} {argv:?}");
+                continue;
+            }
+            let (mut got, count) = dry_run_plan(&o, op);
+            got.sort();
+            assert_eq!(count, want.len(), "{op} {argv:?}: {}", stderr(&o));
+            if want.len() <= 10 {
+                assert_eq!(got, want, "{op} {argv:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn options_after_the_filter_words_are_options() {
+    // `--dry-run` at the end is the flag, not a filter word that matches nothing.
+    let o = run(STORM, &["hold", "null", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (_, count) = dry_run_plan(&o, "hold");
+    assert_eq!(count, 17, "{}", stderr(&o));
+    let o = run(STORM, &["delete", "-y", "null", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("dry run: would delete 17"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(STORM, &["summary", "null", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).trim_start().starts_with('{') || stdout(&o).trim_start().starts_with('['));
+}
+
+#[test]
+fn an_unknown_option_is_a_usage_error_never_a_filter_word() {
+    for args in [
+        &["ids", "null", "--bogus"][..],
+        &["hold", "--dry-run", "null", "--frobnicate"],
+        &["ids", "-x"],
+    ] {
+        let o = run(STORM, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+    }
+    // After `--` a word starting with `-` is a filter word.
+    let o = run(STORM, &["ids", "--", "-x"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn a_filter_error_in_a_bulk_action_is_a_usage_error() {
+    let o = run(STORM, &["hold", "--dry-run", "age:>banana"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn read_only_refuses_every_bulk_action_early() {
+    for op in ["delete", "hold", "release", "requeue"] {
+        let o = run(STORM, &["--read-only", op, "--yes", "null"]);
+        assert_eq!(o.status.code(), Some(1), "{op}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--read-only"), "{}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{op}: {}", stdout(&o));
+        // A dry run changes nothing: allowed.
+        let o = run(STORM, &["--read-only", op, "--dry-run", "null"]);
+        assert_eq!(o.status.code(), Some(0), "{op}: {}", stderr(&o));
+    }
+}

@@ -18,6 +18,7 @@ pub mod parse;
 pub mod postcat;
 pub mod postqueue_text;
 pub mod postsuper;
+pub mod read_only;
 pub mod remote;
 pub mod replay;
 
