@@ -521,3 +521,107 @@ fn a_failure_in_a_later_batch_keeps_the_earlier_batches_report() {
     let entry = log[0].as_ref().expect("entry");
     assert_eq!((entry.done, entry.failed, entry.skipped), (2, 2, 2));
 }
+
+/// A listing with the given queue for each ID (null sender, like [`listing`]).
+fn listing_in(ids: &[String], queues: &[&str]) -> String {
+    listing(ids)
+        .lines()
+        .zip(queues)
+        .map(|(line, q)| {
+            line.replace(
+                r#""queue_name":"deferred""#,
+                &format!(r#""queue_name":"{q}""#),
+            ) + "\n"
+        })
+        .collect()
+}
+
+fn execute_all(stub: &Stub, op: QueueOp, n: usize) -> ops::Outcome {
+    let pf = stub.postfix();
+    let snap = pf.list().expect("list");
+    let indices: Vec<u32> = (0..u32::try_from(n).expect("n")).collect();
+    let req = Request::from_indices(&snap, &indices, op, "null");
+    let opts = ExecOptions {
+        batch_size: 100,
+        audit_log: Some(stub.path("audit.jsonl")),
+        export_dir: None,
+    };
+    ops::execute(&pf, &req, &opts, &mut |_| {}, &AtomicBool::new(false))
+        .expect("earlier queues were changed: an outcome, not an error")
+}
+
+/// postsuper succeeds for `deferred` and is refused for `hold`: the deferred messages were
+/// deleted and the report and audit log say so; the held ones are not confirmed.
+#[test]
+fn a_failure_on_a_later_queue_keeps_what_earlier_queues_did() {
+    let stub = Stub::new("faults");
+    let all = ids(5);
+    stub.write(
+        "json",
+        listing_in(&all, &["deferred", "deferred", "deferred", "hold", "hold"]),
+    );
+    stub.write("fail-queue", "hold\n");
+    let out = execute_all(&stub, QueueOp::Delete, 5);
+    assert_eq!(out.done, qids(&all[..3]));
+    let failed: Vec<QueueId> = out.failed.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(failed, qids(&all[3..]));
+    assert!(
+        out.failed
+            .iter()
+            .all(|(_, why)| why.contains("not confirmed"))
+    );
+    assert!(
+        out.errors.iter().any(|e| e.contains("Permission denied")),
+        "{:?}",
+        out.errors
+    );
+    assert!(!out.complete(), "exit 3, not 0 or 1");
+    let log = audit::read_recent(&stub.path("audit.jsonl"), 1).expect("audit");
+    let entry = log[0].as_ref().expect("entry");
+    assert_eq!((entry.done, entry.failed, entry.skipped), (3, 2, 0));
+    assert_eq!(entry.ids_done, qids(&all[..3]));
+    assert!(entry.error.is_none(), "{:?}", entry.error);
+}
+
+/// A queue in the middle fails: the earlier one is done, the failed one unconfirmed, and
+/// the later one is never sent (skipped), with every ID accounted for once.
+#[test]
+fn queues_after_a_failed_one_are_skipped_not_lost() {
+    let stub = Stub::new("faults");
+    let all = ids(5);
+    stub.write(
+        "json",
+        listing_in(
+            &all,
+            &["incoming", "incoming", "deferred", "deferred", "hold"],
+        ),
+    );
+    stub.write("fail-queue", "deferred\n");
+    let out = execute_all(&stub, QueueOp::Requeue, 5);
+    assert_eq!(out.done, qids(&all[..2]));
+    let failed: Vec<QueueId> = out.failed.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(failed, qids(&all[2..4]));
+    assert_eq!(out.skipped, qids(&all[4..]));
+    // postsuper never ran for hold.
+    assert!(!stub.read("argv").contains("hold"), "{}", stub.read("argv"));
+    let log = audit::read_recent(&stub.path("audit.jsonl"), 1).expect("audit");
+    let entry = log[0].as_ref().expect("entry");
+    assert_eq!((entry.done, entry.failed, entry.skipped), (2, 2, 1));
+}
+
+/// Refused on the very first queue: nothing changed, so the run is an error (exit 1).
+#[test]
+fn a_refusal_before_anything_ran_is_an_error() {
+    let stub = Stub::new("faults");
+    let all = ids(2);
+    stub.write("json", listing(&all));
+    stub.write("fail-queue", "deferred\n");
+    let err = stub
+        .postfix()
+        .apply(QueueOp::Delete, &targets(&all))
+        .expect_err("nothing ran");
+    assert!(
+        matches!(err, PostfixError::PermissionDenied { .. }),
+        "{err}"
+    );
+}

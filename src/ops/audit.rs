@@ -39,6 +39,9 @@ pub struct Entry {
     pub changed: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Already held (hold) or not on hold (release): nothing to do. Absent in old entries.
+    #[serde(default)]
+    pub already: usize,
     pub interrupted: bool,
     pub error: Option<String>,
     pub ids_done: Vec<QueueId>,
@@ -46,6 +49,8 @@ pub struct Entry {
     pub ids_changed: Vec<QueueId>,
     pub ids_failed: Vec<QueueId>,
     pub ids_skipped: Vec<QueueId>,
+    #[serde(default)]
+    pub ids_already: Vec<QueueId>,
     pub summary: Vec<String>,
     pub errors: Vec<String>,
     pub exported: Option<PathBuf>,
@@ -79,6 +84,7 @@ impl Entry {
             changed: out.changed.len(),
             failed: out.failed.len(),
             skipped: out.skipped.len(),
+            already: out.already.len(),
             interrupted: out.interrupted,
             error: error.map(str::to_owned),
             ids_done: out.done.clone(),
@@ -86,6 +92,7 @@ impl Entry {
             ids_changed: out.changed.clone(),
             ids_failed: out.failed.iter().map(|(id, _)| id.clone()).collect(),
             ids_skipped: out.skipped.clone(),
+            ids_already: out.already.clone(),
             summary: out.summary.clone(),
             errors: out.errors.clone(),
             exported: out.exported.clone(),
@@ -108,8 +115,13 @@ impl Entry {
             self.changed,
             self.failed
         );
+        if self.already > 0 {
+            s.push_str(&format!(", {} already", self.already));
+        }
         if self.interrupted {
             s.push_str(&format!(", {} skipped (INTERRUPTED)", self.skipped));
+        } else if self.skipped > 0 {
+            s.push_str(&format!(", {} skipped", self.skipped));
         }
         if let Some(e) = &self.error {
             s.push_str(&format!("  ERROR: {e}"));

@@ -358,7 +358,8 @@ impl MailQueue for Postfix {
         }
         // Whether a postsuper has run yet: before that, "cannot run at all" is the caller's error.
         let mut ran = false;
-        for (queue, ids) in by_queue {
+        let mut queues = by_queue.into_iter();
+        while let Some((queue, ids)) = queues.next() {
             info!(op = op.verb(), count = ids.len(), queue = %queue, uid = self.euid, "postsuper");
             debug!(ids = ?ids, "postsuper ids");
             let cmd = self.command(
@@ -394,15 +395,37 @@ impl MailQueue for Postfix {
                     continue;
                 }
             };
-            ran = true;
-            self.check_transport("postsuper", &done)?;
             let parsed = postsuper::parse_stderr(&done.stderr);
-            if let Some(detail) = parsed.permission_denied.clone() {
-                return Err(PostfixError::PermissionDenied {
-                    program: "postsuper".into(),
-                    detail,
-                });
+            let fatal = self.check_transport("postsuper", &done).err().or_else(|| {
+                parsed
+                    .permission_denied
+                    .clone()
+                    .map(|detail| PostfixError::PermissionDenied {
+                        program: "postsuper".into(),
+                        detail,
+                    })
+            });
+            if let Some(e) = fatal {
+                // Nothing was changed yet: the run as a whole failed (not root, no link).
+                if !ran {
+                    return Err(e);
+                }
+                // Earlier queues were changed: keep their results, record where it stopped,
+                // and send nothing more (a dropped link or a refusal will not heal itself).
+                warn!(error = %e, queue = %queue, "postsuper failed after earlier queues were done");
+                let mut batch = parsed.into_report(&ids);
+                batch.unconfirmed.append(&mut batch.gone);
+                batch.errors.push(format!(
+                    "{e}: {} IDs in {queue} not confirmed",
+                    batch.unconfirmed.len()
+                ));
+                report.merge(batch);
+                for (_, rest) in queues.by_ref() {
+                    report.not_sent.extend(rest);
+                }
+                break;
             }
+            ran = true;
             let mut batch = parsed.into_report(&ids);
             if !done.status.success() {
                 // Only a postsuper that reached its summary line has reported on every ID it

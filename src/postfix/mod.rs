@@ -112,6 +112,9 @@ pub struct OpReport {
     /// Their state is unknown until the next listing: they must not be counted as gone,
     /// which would tell the admin they were already out of the queue.
     pub unconfirmed: Vec<QueueId>,
+    /// IDs never sent: an earlier queue's postsuper failed in a way that stopped the run
+    /// (permission refused, ssh link dropped) after other queues had been changed.
+    pub not_sent: Vec<QueueId>,
 }
 
 impl OpReport {
@@ -123,6 +126,7 @@ impl OpReport {
         self.errors.extend(other.errors);
         self.summary.extend(other.summary);
         self.unconfirmed.extend(other.unconfirmed);
+        self.not_sent.extend(other.not_sent);
     }
 }
 
