@@ -113,6 +113,11 @@ fn postqueue_with_postfix_stopped_as_non_root() {
         matches!(err, PostfixError::MailSystemDown(ref m) if m.contains("mail system is down")),
         "{err:?}"
     );
+    // The trailing newline is trimmed before sanitising, not shown as a literal `\n`.
+    assert_eq!(
+        err.to_string(),
+        "the mail system is down: Queue report unavailable - mail system is down"
+    );
 }
 
 /// Root with Postfix stopped: postqueue warns and reads the queue directly (exit 0).

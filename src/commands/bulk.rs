@@ -72,7 +72,7 @@ pub fn run_op(
         p.recipients,
         p.queues
             .iter()
-            .map(|(q, n)| format!("{q}: {n}"))
+            .map(|(q, n)| format!("{}: {n}", crate::model::text::sanitize(q.as_str())))
             .collect::<Vec<_>>()
             .join(", "),
         // The instance (for a remote queue: the host) so a confirmation can never be

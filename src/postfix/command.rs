@@ -524,7 +524,7 @@ impl MailQueue for Postfix {
                                 .push(format!("{id}: postcat output ended early"));
                         }
                         if !done.status.success() || !done.stderr.is_empty() {
-                            let text = sanitize_bytes(&done.stderr);
+                            let text = sanitize_bytes(done.stderr.trim_ascii());
                             let text = text.trim();
                             report.errors.push(if text.is_empty() {
                                 format!("postcat exited with status {}", exit_code(done.status))
@@ -851,7 +851,7 @@ pub(crate) fn exit_code(status: ExitStatus) -> i32 {
 
 /// A failed `postqueue` run → the error the UI should show.
 fn listing_error(done: &Finished) -> PostfixError {
-    let stderr = sanitize_bytes(&done.stderr);
+    let stderr = sanitize_bytes(done.stderr.trim_ascii());
     let stderr = stderr.trim();
     let code = exit_code(done.status);
     // Non-root with Postfix stopped: "postqueue: fatal: Queue report unavailable - mail
@@ -937,7 +937,7 @@ fn postconf_value(postconf: &Path, config_dir: Option<&Path>, name: &str) -> Opt
     )
     .ok()?;
     if !done.status.success() {
-        warn!(name, stderr = %sanitize_bytes(&done.stderr), "postconf failed");
+        warn!(name, stderr = %sanitize_bytes(done.stderr.trim_ascii()), "postconf failed");
         return None;
     }
     Some(String::from_utf8_lossy(&value).trim().to_owned())

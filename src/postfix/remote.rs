@@ -572,7 +572,10 @@ pub fn connect(host: &SshHost, opts: &SshOptions) -> Result<Postfix, PostfixErro
             host: host.name.clone(),
             detail: format!(
                 "unexpected answer from the remote shell: {}",
-                snippet(&sanitize_bytes(&[out, done.stderr].concat()), 200)
+                snippet(
+                    &sanitize_bytes([out, done.stderr].concat().trim_ascii()),
+                    200
+                )
             ),
         });
     };

@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, centered, clear, count, fit};
 use crate::app::{Pending, plural};
+use crate::model::text::sanitize;
 use crate::ops::Preview;
 
 pub fn render(f: &mut Frame, area: Rect, pending: &Pending, theme: &Theme) {
@@ -18,7 +19,7 @@ pub fn render(f: &mut Frame, area: Rect, pending: &Pending, theme: &Theme) {
     let queues: Vec<String> = p
         .queues
         .iter()
-        .map(|(q, n)| format!("{} {}", q.as_str(), count(*n)))
+        .map(|(q, n)| format!("{} {}", sanitize(q.as_str()), count(*n)))
         .collect();
     let mut lines = vec![
         Line::styled(

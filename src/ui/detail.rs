@@ -44,7 +44,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
     };
     match idx.and_then(|i| app.snapshot.messages.get(i)) {
         Some(m) => {
-            lines.push(kv("queue", m.queue.as_str().to_owned()));
+            lines.push(kv("queue", sanitize(m.queue.as_str()).into_owned()));
             lines.push(kv(
                 "arrived",
                 format!(
