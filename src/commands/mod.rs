@@ -385,7 +385,7 @@ impl Report<'_> {
             size: g.size,
             oldest: g.oldest,
             newest: g.newest,
-            oldest_age: self.now - g.oldest,
+            oldest_age: self.now.saturating_sub(g.oldest),
             per_queue,
             arrivals: g.arrivals.clone(),
             children: g
@@ -440,7 +440,7 @@ impl Report<'_> {
                 thousands(x.messages),
                 thousands(x.recipients),
                 size(x.size),
-                human_age(self.now - x.oldest),
+                human_age(self.now.saturating_sub(x.oldest)),
                 format!("{indent}{}", text::sanitize(&x.label)),
             ]
         };

@@ -75,7 +75,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
         if !narrow {
             cells.push(Cell::from(sanitize(m.queue.as_str()).into_owned()));
         }
-        cells.push(Cell::from(age(now - m.arrival_time)));
+        cells.push(Cell::from(age(m.age(now))));
         if !narrow {
             cells.push(Cell::from(size(m.size)));
         }
