@@ -23,6 +23,7 @@ pub mod model;
 pub mod ops;
 pub mod postfix;
 pub mod synth;
+pub mod trust;
 pub mod tui;
 pub mod ui;
 

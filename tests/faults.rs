@@ -362,17 +362,22 @@ fn audit_log_on_a_full_disk_is_a_clear_error_and_the_outcome_is_kept() {
     assert_eq!(q.list().expect("list").len(), before - 5);
 }
 
+/// Another user planted `ID.txt -> /etc/…` in the evidence directory: the export refuses
+/// to follow it (the target is untouched), and without evidence nothing is deleted.
 #[test]
-fn export_on_a_full_disk_stops_before_acting() {
+fn export_refuses_a_planted_symlink_and_stops_before_acting() {
+    use std::os::unix::fs::PermissionsExt as _;
     let q = ReplayQueue::demo();
     let before = q.list().expect("list");
     let req = demo_request(&q, QueueOp::Delete, 3);
     let dir = tempfile::tempdir().expect("tmp");
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious\n").expect("write");
     let export = dir.path().join("evidence");
     std::fs::create_dir(&export).expect("mkdir");
-    // Every evidence file this export writes lands on /dev/full.
+    std::fs::set_permissions(&export, std::fs::Permissions::from_mode(0o700)).expect("chmod");
     for s in &req.selection {
-        std::os::unix::fs::symlink("/dev/full", export.join(format!("{}.txt", s.key.queue_id)))
+        std::os::unix::fs::symlink(&victim, export.join(format!("{}.txt", s.key.queue_id)))
             .expect("symlink");
     }
     let opts = ExecOptions {
@@ -383,8 +388,12 @@ fn export_on_a_full_disk_stops_before_acting() {
     let err = ops::execute(&q, &req, &opts, &mut |_| {}, &AtomicBool::new(false))
         .expect_err("no evidence, no delete");
     let shown = err.to_string();
-    assert!(shown.contains("No space left on device"), "{shown}");
+    assert!(shown.contains("File exists"), "{shown}");
     assert!(shown.contains(&export.display().to_string()), "{shown}");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("read"),
+        "precious\n"
+    );
     // Nothing was deleted, and the refusal is in the audit log.
     let after = q.list().expect("list");
     assert_eq!(after.len(), before.len());
@@ -395,7 +404,7 @@ fn export_on_a_full_disk_stops_before_acting() {
         entry
             .error
             .as_deref()
-            .is_some_and(|e| e.contains("No space left")),
+            .is_some_and(|e| e.contains("File exists")),
         "{entry:?}"
     );
 }

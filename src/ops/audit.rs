@@ -16,10 +16,10 @@ use crate::postfix::parse::unix_now;
 
 /// The default audit log path, if a home directory can be found.
 #[must_use]
+/// As root, a `XDG_STATE_HOME` or `HOME` that is not root's own is not used
+/// ([`crate::trust::state_dir`]).
 pub fn default_path() -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "mailq-tui")?;
-    let dir = dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir());
-    Some(dir.join("audit.jsonl"))
+    Some(crate::trust::state_dir()?.join("audit.jsonl"))
 }
 
 /// One audit record.
@@ -142,13 +142,16 @@ impl Entry {
 /// When the file cannot be created or written (disk full, permissions): callers show it.
 pub fn append(path: &Path, entry: &Entry) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+            .create(dir)?;
     }
     let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
     line.push(b'\n');
     let mut opts = OpenOptions::new();
     opts.create(true).append(true);
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    // Never through a symlink another user planted where the log goes.
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut opts, nix::libc::O_NOFOLLOW);
     let mut f = opts.open(path)?;
     f.write_all(&line)?;
     f.sync_data()
