@@ -47,7 +47,12 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            // A configuration root must not trust is a usage error, like a bad option.
+            if e.downcast_ref::<config::UntrustedConfig>().is_some() {
+                ExitCode::from(commands::EXIT_USAGE)
+            } else {
+                ExitCode::from(1)
+            }
         }
     }
 }

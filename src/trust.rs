@@ -51,9 +51,14 @@ pub fn untrusted_because(meta: &Metadata, uid: u32, allow_root_owner: bool) -> O
 /// else; anyone else's own environment is theirs to choose.
 #[must_use]
 pub fn env_dir(var: &str) -> Option<PathBuf> {
-    let value = std::env::var_os(var).filter(|v| !v.is_empty())?;
-    let path = PathBuf::from(value);
-    if !is_root() {
+    env_dir_from(std::env::var_os(var), is_root())
+}
+
+/// [`env_dir`] for a given value and privilege (testable without changing the environment).
+#[must_use]
+pub fn env_dir_from(value: Option<std::ffi::OsString>, root: bool) -> Option<PathBuf> {
+    let path = PathBuf::from(value.filter(|v| !v.is_empty())?);
+    if !root {
         return Some(path);
     }
     trusted_dir(&path, 0).then_some(path)
@@ -188,24 +193,67 @@ pub fn create_private(dir: &OwnedFd, name: &str) -> io::Result<File> {
     .map_err(|e| io::Error::new(io::Error::from(e).kind(), format!("{name}: {e}")))
 }
 
-/// Open `path` for reading and return it only if, as root, it is owned by root and not
-/// writable by group or others (checked on the open file, so it cannot be swapped after
-/// the check).
-///
-/// # Errors
-/// IO errors as is; an untrusted file as [`io::ErrorKind::PermissionDenied`].
-pub fn open_trusted(path: &Path) -> io::Result<File> {
-    let f = File::open(path)?;
-    if is_root()
-        && let Some(why) = untrusted_because(&f.metadata()?, 0, false)
-    {
-        return Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            format!(
-                "running as root, refusing a file that is {why}: fix with `chown root {0}; chmod go-w {0}`",
-                path.display()
-            ),
-        ));
+/// Why root must not trust a file with `meta` (checked on the open file, so it cannot be
+/// swapped after the check): owned by another user, or writable by group or others.
+/// `None` when it may be trusted, and always when not running as root.
+#[must_use]
+pub fn root_distrusts(meta: &Metadata) -> Option<String> {
+    if !is_root() {
+        return None;
     }
-    Ok(f)
+    untrusted_because(meta, 0, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn dir_with(mode: u32, owner: Option<u32>) -> (tempfile::TempDir, PathBuf) {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let d = tmp.path().join("d");
+        std::fs::create_dir(&d).expect("mkdir");
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        if let Some(uid) = owner {
+            std::os::unix::fs::chown(&d, Some(uid), Some(uid)).expect("chown");
+        }
+        (tmp, d)
+    }
+
+    #[test]
+    fn as_root_only_root_owned_private_env_dirs_are_used() {
+        let (_t, ok) = dir_with(0o700, None);
+        let (_t2, open) = dir_with(0o777, None);
+        let some = |p: &Path| Some(p.as_os_str().to_owned());
+        if is_root() {
+            assert_eq!(env_dir_from(some(&ok), true), Some(ok.clone()));
+        }
+        assert_eq!(env_dir_from(some(&open), true), None);
+        assert_eq!(env_dir_from(Some("relative/dir".into()), true), None);
+        assert_eq!(env_dir_from(Some("".into()), true), None);
+        assert_eq!(env_dir_from(some(&ok.join("missing")), true), None);
+        // A user's own environment is theirs.
+        assert_eq!(env_dir_from(some(&open), false), Some(open.clone()));
+        if is_root() {
+            let (_t3, theirs) = dir_with(0o700, Some(65534));
+            assert_eq!(env_dir_from(some(&theirs), true), None);
+            // A symlink to a good directory is not a directory.
+            let link = ok.with_file_name("link");
+            std::os::unix::fs::symlink(&ok, &link).expect("symlink");
+            assert_eq!(env_dir_from(some(&link), true), None);
+        }
+    }
+
+    #[test]
+    fn as_root_the_runtime_dir_never_comes_from_tmpdir() {
+        if is_root() {
+            let d = runtime_dir();
+            assert!(
+                d.starts_with(ROOT_RUNTIME_DIR) || !d.starts_with(std::env::temp_dir()),
+                "{}",
+                d.display()
+            );
+        }
+    }
 }

@@ -360,3 +360,67 @@ fn read_only_refuses_every_bulk_action_early() {
         assert_eq!(o.status.code(), Some(0), "{op}: {}", stderr(&o));
     }
 }
+
+// --- root trusts no one else's configuration (issue #13, item 5) ------------------------------
+
+/// As root (CI runs as root), like OpenSSH: a config file owned by another user, or one
+/// that group or others can write, is refused with exit 2, whether named by `--config` or
+/// by `$MAILQ_TUI_CONFIG`; root's own private file is read.
+#[test]
+fn as_root_a_config_file_others_control_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("config.toml");
+    // What an attacker would put there.
+    std::fs::write(
+        &cfg,
+        "[[hosts]]\nname = \"mx\"\nssh-options = [\"-oProxyCommand=touch /tmp/pwned\"]\n",
+    )
+    .expect("write");
+    let run_with = |how: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_mailq-tui"));
+        c.env("MAILQ_TUI_NOW", NOW)
+            .env("HOME", dir.path())
+            .args(["--from-file", STORM]);
+        if how == "env" {
+            c.env("MAILQ_TUI_CONFIG", &cfg);
+        } else {
+            c.arg("--config").arg(&cfg);
+        }
+        c.args(["ids", "null"]).output().expect("run")
+    };
+    let set = |mode: u32, uid: u32| {
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        std::os::unix::fs::chown(&cfg, Some(uid), None).expect("chown");
+    };
+    for (mode, uid, why) in [
+        (0o644, 65534, "owned by uid 65534"),
+        (0o666, 0, "writable by group or others"),
+        (0o620, 0, "writable by group or others"),
+    ] {
+        set(mode, uid);
+        for how in ["flag", "env"] {
+            let o = run_with(how);
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "{mode:o} {uid} {how}: {}",
+                stderr(&o)
+            );
+            assert!(
+                stderr(&o).contains("refusing config file"),
+                "{}",
+                stderr(&o)
+            );
+            assert!(stderr(&o).contains(why), "{}", stderr(&o));
+            assert!(stdout(&o).is_empty());
+        }
+    }
+    set(0o600, 0);
+    let o = run_with("flag");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -184,7 +184,12 @@ impl Postfix {
     /// `program [-c DIR] args…`, locally or wrapped in `ssh … HOST -- 'quoted command'`.
     /// `privileged` commands (postsuper, postcat) get `sudo -n` on a remote host whose
     /// login is not root.
-    fn command(&self, program: &Path, args: &[&OsStr], privileged: bool) -> Command {
+    fn command(
+        &self,
+        program: &Path,
+        args: &[&OsStr],
+        privileged: bool,
+    ) -> Result<Command, PostfixError> {
         let mut argv: Vec<&OsStr> = Vec::with_capacity(args.len() + 3);
         argv.push(program.as_os_str());
         if let Some(dir) = &self.config_dir {
@@ -196,7 +201,7 @@ impl Postfix {
             Transport::Local => {
                 let mut cmd = Command::new(argv[0]);
                 cmd.args(&argv[1..]);
-                cmd
+                Ok(cmd)
             }
             Transport::Ssh(t) => t.command(&argv, privileged),
         }
@@ -231,7 +236,7 @@ impl Postfix {
             &[OsStr::new("public"), OsStr::new("pickup"), OsStr::new("W")],
             true,
         );
-        if let Err(e) = run("postkick", cmd, None, |_| {}, self.timeout) {
+        if let Err(e) = cmd.and_then(|cmd| run("postkick", cmd, None, |_| {}, self.timeout)) {
             warn!(error = %e, "could not wake pickup after requeue");
         }
     }
@@ -242,7 +247,7 @@ impl Postfix {
         flag: &str,
         on_line: impl FnMut(&[u8]),
     ) -> Result<Finished, PostfixError> {
-        let cmd = self.command(&self.bins.postqueue, &[OsStr::new(flag)], false);
+        let cmd = self.command(&self.bins.postqueue, &[OsStr::new(flag)], false)?;
         let done = run("postqueue", cmd, None, on_line, self.timeout)?;
         self.check_transport("postqueue", &done)?;
         Ok(done)
@@ -376,12 +381,17 @@ impl MailQueue for Postfix {
                 input.extend_from_slice(id.as_str().as_bytes());
                 input.push(b'\n');
             }
-            let done = match run_child("postsuper", cmd, Some(input), |_| {}, self.timeout) {
+            let done = match cmd
+                .and_then(|cmd| run_child("postsuper", cmd, Some(input), |_| {}, self.timeout))
+            {
                 Ok(done) => done,
-                // Nothing ran yet: the caller gets the plain error (not installed, no right).
-                Err(e @ (PostfixError::NotFound(_) | PostfixError::PermissionDenied { .. }))
-                    if !ran =>
-                {
+                // Nothing ran yet: the caller gets the plain error (not installed, no right,
+                // an ssh control directory that is no longer private).
+                Err(
+                    e @ (PostfixError::NotFound(_)
+                    | PostfixError::PermissionDenied { .. }
+                    | PostfixError::File { .. }),
+                ) if !ran => {
                     return Err(e);
                 }
                 // postsuper ran (or may have) and then failed: earlier queues' results stay
@@ -489,7 +499,7 @@ impl MailQueue for Postfix {
                     OsStr::new(if parts.body { "-ebh" } else { "-eh" }),
                 ];
                 args.extend(rest.iter().map(|id| OsStr::new(id.as_str())));
-                let cmd = self.command(&self.bins.postcat, &args, true);
+                let cmd = self.command(&self.bins.postcat, &args, true)?;
                 let (done, out) = run_collect("postcat", cmd, self.timeout)?;
                 self.check_transport("postcat", &done)?;
                 let parsed = postcat::parse_output(&out);
