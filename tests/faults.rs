@@ -639,3 +639,63 @@ fn a_refusal_before_anything_ran_is_an_error() {
         "{err}"
     );
 }
+
+// --- bounded lines (issue #13, item 9) -------------------------------------------------------
+
+/// One line far over the limit between two good ones: the good messages are listed, the
+/// long line is one parse problem naming its length, and it is never held whole. The line
+/// is valid JSON padded with spaces, so a parser given only its start would accept it.
+#[test]
+fn an_overlong_listing_line_is_a_parse_problem_not_a_message() {
+    use mailq_tui::postfix::lines::MAX_LINE;
+    let stub = Stub::new("faults");
+    let all = ids(3);
+    let lines = listing(&all);
+    let mut it = lines.lines();
+    let mut json = format!("{}\n", it.next().expect("line"));
+    let long = it.next().expect("line");
+    json.push_str(long);
+    json.push_str(&" ".repeat(MAX_LINE + 10));
+    json.push('\n');
+    json.push_str(it.next().expect("line"));
+    json.push('\n');
+    stub.write("json", &json);
+    let snap = stub.postfix().list().expect("list");
+    let got: Vec<&str> = snap.messages.iter().map(|m| m.queue_id.as_str()).collect();
+    assert_eq!(got, [all[0].as_str(), all[2].as_str()]);
+    assert_eq!(snap.problems.len(), 1, "{:?}", snap.problems);
+    assert_eq!(snap.problems[0].line, 2);
+    assert!(
+        snap.problems[0]
+            .snippet
+            .contains("longer than the 4 MiB limit"),
+        "{:?}",
+        snap.problems[0]
+    );
+    // The same file through --from-file.
+    let from_file = ReplayQueue::from_file(&stub.path("json"), "MAILER-DAEMON").expect("file");
+    let snap = from_file.list().expect("list");
+    assert_eq!(snap.len(), 2);
+    assert_eq!(snap.problems.len(), 1);
+}
+
+/// postcat output with an overlong line: the queue file is still read, with the line
+/// replaced by a note; nothing of it is kept.
+#[test]
+fn an_overlong_postcat_line_is_replaced_not_kept() {
+    use mailq_tui::postfix::lines::MAX_LINE;
+    let stub = Stub::new("faults");
+    let names = postcat_files(&stub);
+    let path = stub.path(&format!("files/{}", names[0]));
+    let mut text = std::fs::read_to_string(&path).expect("read");
+    text.push_str(&"A".repeat(MAX_LINE + 1));
+    text.push('\n');
+    std::fs::write(&path, text).expect("write");
+    let report = stub
+        .postfix()
+        .read(&qids(&names[..1]), ReadParts { body: true })
+        .expect("read");
+    assert_eq!(report.files.len(), 1, "{:?}", report.errors);
+    let raw = report.files[0].raw_message();
+    assert!(raw.len() < MAX_LINE, "{}", raw.len());
+}

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::{OsStr, OsString};
-use std::io::{BufRead, BufReader, Read, Seek, Write};
+use std::io::{BufReader, Read, Seek, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -620,7 +620,13 @@ fn run_collect(
     let done = run_with(program, cmd, None, Some(sink), |_| {}, timeout)?;
     // The child wrote through a duplicate of this descriptor: same file, same offset.
     file.rewind().map_err(io_err)?;
-    file.read_to_end(&mut out).map_err(io_err)?;
+    // Line by line, bounded like every other output we read.
+    super::lines::for_each(
+        &mut BufReader::with_capacity(64 * 1024, file),
+        super::lines::MAX_LINE,
+        |line| out.extend_from_slice(line),
+    )
+    .map_err(io_err)?;
     Ok((done, out))
 }
 
@@ -742,18 +748,10 @@ fn run_with(
     let mut read_result = Ok(());
     if let Some(out) = stdout {
         let mut out = BufReader::with_capacity(64 * 1024, out);
-        let mut line = Vec::with_capacity(4096);
-        loop {
-            line.clear();
-            match out.read_until(b'\n', &mut line) {
-                Ok(0) => break,
-                Ok(_) => on_line(&line),
-                Err(e) => {
-                    read_result = Err(e);
-                    kill_group(&child);
-                    break;
-                }
-            }
+        // Lines are bounded: an overlong one reaches `on_line` as a stand-in.
+        if let Err(e) = super::lines::for_each(&mut out, super::lines::MAX_LINE, &mut on_line) {
+            read_result = Err(e);
+            kill_group(&child);
         }
     }
     // Without a stdout pipe to read to its end, wait for stderr's end instead: it comes when

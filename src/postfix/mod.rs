@@ -14,6 +14,7 @@
 pub mod command;
 pub mod fleet;
 pub mod instances;
+pub mod lines;
 pub mod parse;
 pub mod postcat;
 pub mod postqueue_text;

@@ -199,14 +199,9 @@ fn intern_queue(interner: &mut Interner, name: &str) -> QueueName {
 /// Only when reading fails; unparsable lines become [`ParseProblem`]s.
 pub fn parse_stream<R: BufRead>(mut reader: R, null_sender: &str) -> std::io::Result<Snapshot> {
     let mut builder = SnapshotBuilder::new(null_sender);
-    let mut buf = Vec::with_capacity(4096);
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
-        builder.push_line(&buf);
-    }
+    super::lines::for_each(&mut reader, super::lines::MAX_LINE, |line| {
+        builder.push_line(line);
+    })?;
     Ok(builder.finish())
 }
 

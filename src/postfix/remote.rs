@@ -21,7 +21,7 @@
 //!   after `--` and may not start with `-`, so it can never be read as an option.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -440,9 +440,9 @@ fn session_command(
     let marker = session.marker.as_bytes();
     let mut buf = Vec::with_capacity(4096);
     loop {
-        buf.clear();
-        match session.stdout.read_until(b'\n', &mut buf) {
-            Ok(0) => return Err("the listing session ended".into()),
+        // Bounded: a host cannot make us hold a line of any length.
+        match super::lines::read_line(&mut session.stdout, &mut buf, super::lines::MAX_LINE) {
+            Ok(super::lines::Read::Eof) => return Err("the listing session ended".into()),
             Err(e) => return Err(format!("reading the listing session: {e}")),
             Ok(_) => {}
         }
