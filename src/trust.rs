@@ -86,17 +86,7 @@ pub fn trusted_dir(path: &Path, uid: u32) -> bool {
 /// The effective user's home directory from the password database: as root, `$HOME`
 /// may still be the invoking user's (`sudo -E`, `su` without `-`).
 #[must_use]
-pub fn home_dir() -> Option<PathBuf> {
-    if !is_root() {
-        return std::env::var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| passwd_home());
-    }
-    passwd_home()
-}
-
-fn passwd_home() -> Option<PathBuf> {
+pub fn passwd_home() -> Option<PathBuf> {
     nix::unistd::User::from_uid(nix::unistd::geteuid())
         .ok()
         .flatten()
@@ -119,7 +109,7 @@ pub fn state_dir() -> Option<PathBuf> {
                 .to_owned(),
         );
     }
-    Some(home_dir()?.join(".local/state/mailq-tui"))
+    Some(passwd_home()?.join(".local/state/mailq-tui"))
 }
 
 /// The runtime directory for the ssh control sockets: `$XDG_RUNTIME_DIR/mailq-tui` when
