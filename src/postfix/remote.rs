@@ -635,13 +635,9 @@ mod tests {
         }
     }
 
-    /// A private control directory of this test process (created on first use).
-    fn control_dir() -> PathBuf {
-        std::env::temp_dir().join(format!("mailq-tui-unit-{}", std::process::id()))
-    }
-
+    /// Never created: tests that build commands use [`transport_in`] with a temporary one.
     fn transport(sudo: bool) -> SshTransport {
-        transport_in(sudo, control_dir())
+        transport_in(sudo, PathBuf::from("/nonexistent/mailq-tui"))
     }
 
     fn transport_in(sudo: bool, control_dir: PathBuf) -> SshTransport {
@@ -687,7 +683,9 @@ mod tests {
 
     #[test]
     fn ssh_command_line() {
-        let t = transport(true);
+        let tmp = tempfile::tempdir().expect("tmp");
+        let control_dir = tmp.path().join("control");
+        let t = transport_in(true, control_dir.clone());
         let cmd = t
             .command(
                 &[
@@ -708,7 +706,7 @@ mod tests {
         assert!(a.contains(&"ControlMaster=auto".to_owned()));
         assert!(a.contains(&format!(
             "ControlPath={}/mailq-tui-%C",
-            control_dir().display()
+            control_dir.display()
         )));
         assert!(a.contains(&"ConnectTimeout=7".to_owned()));
         let n = a.len();
@@ -730,7 +728,7 @@ mod tests {
             Some("/usr/sbin/postqueue -j")
         );
         // Root logins never get sudo.
-        let cmd = transport(false)
+        let cmd = transport_in(false, control_dir.clone())
             .command(&[OsStr::new("/usr/sbin/postcat")], true)
             .expect("private control dir");
         assert_eq!(
