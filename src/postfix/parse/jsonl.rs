@@ -199,7 +199,7 @@ fn intern_queue(interner: &mut Interner, name: &str) -> QueueName {
 /// Only when reading fails; unparsable lines become [`ParseProblem`]s.
 pub fn parse_stream<R: BufRead>(mut reader: R, null_sender: &str) -> std::io::Result<Snapshot> {
     let mut builder = SnapshotBuilder::new(null_sender);
-    super::lines::for_each(&mut reader, super::lines::MAX_LINE, |line| {
+    crate::postfix::lines::for_each(&mut reader, crate::postfix::lines::MAX_LINE, |line| {
         builder.push_line(line);
     })?;
     Ok(builder.finish())

@@ -27,7 +27,7 @@ use std::io::BufRead;
 use crate::model::time::{civil_from_days, days_from_civil, is_valid_date};
 use crate::model::{Message, QueueId, QueueName, Recipient};
 
-use super::parse::SnapshotBuilder;
+use super::jsonl::SnapshotBuilder;
 
 /// A streaming `postqueue -p` parser that feeds a [`SnapshotBuilder`].
 pub struct TextListing {
@@ -198,7 +198,7 @@ pub fn parse_text<R: BufRead>(
     utc_offset: i64,
 ) -> std::io::Result<crate::model::Snapshot> {
     let mut listing = TextListing::new(builder, now, utc_offset);
-    super::lines::for_each(&mut reader, super::lines::MAX_LINE, |line| {
+    crate::postfix::lines::for_each(&mut reader, crate::postfix::lines::MAX_LINE, |line| {
         listing.push_line(line);
     })?;
     Ok(listing.finish())
