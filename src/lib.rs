@@ -9,6 +9,8 @@
 //! - [`ui`]: drawing the `App` with ratatui; one file per screen region.
 //! - [`tui`]: the terminal itself (raw mode, restore on every exit path, input thread).
 //! - [`cli`]: the command line; `--host` and `mailq-tui fleet` live in [`commands::fleet`].
+//! - [`trust`]: what is trusted as root (config and directory ownership) and private files
+//!   created without following symlinks (evidence export).
 //! - [`commands`]: the subcommands: `summary`, `ids`, `help` (mod.rs), the bulk actions and
 //!   `log` (bulk.rs), `storm` (storm.rs), `fleet` and `--host` (fleet.rs).
 
