@@ -385,6 +385,7 @@ fn as_root_a_config_file_others_control_is_refused() {
         let mut c = Command::new(env!("CARGO_BIN_EXE_mailq-tui"));
         c.env("MAILQ_TUI_NOW", NOW)
             .env("HOME", dir.path())
+            .env("XDG_STATE_HOME", dir.path())
             .args(["--from-file", STORM]);
         if how == "env" {
             c.env("MAILQ_TUI_CONFIG", &cfg);

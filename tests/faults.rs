@@ -424,6 +424,7 @@ fn cli_names_a_full_disk_under_the_audit_log() {
             "MAILER-DAEMON",
         ])
         .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path())
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run");

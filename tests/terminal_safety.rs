@@ -259,6 +259,7 @@ fn summary_json_escapes_c1_and_bidi_but_keeps_the_data() {
         .args(["summary", "--json", "--by", "sender", "--from-file"])
         .arg(&fixture)
         .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path())
         .stdin(Stdio::null())
         .output()
         .expect("run");
