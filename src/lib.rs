@@ -15,6 +15,8 @@
 //!   path, input thread) and the event loop that runs `update()`'s effects.
 //! - [`cli`]: the command line: arguments, dispatch to the subcommands or the TUI, output
 //!   helpers.
+//! - [`trust`]: what is trusted as root (config and directory ownership) and private files
+//!   created without following symlinks (evidence export).
 //! - [`commands`]: the subcommands: `summary`, `ids`, `help` (mod.rs), the bulk actions and
 //!   `log` (bulk.rs), `storm` (storm.rs), `fleet` and `--host` (fleet.rs).
 //! - [`ops`]: the safe bulk-action protocol and the audit log; [`indexer`]: reading message
@@ -34,6 +36,7 @@ pub mod runtime;
 /// dev-dependency on this package turns on for them).
 #[cfg(any(test, feature = "synth"))]
 pub mod synth;
+pub mod trust;
 pub mod ui;
 
 pub use cli::main;
