@@ -14,7 +14,7 @@ use crate::model::log::{LoginAnalyzer, LoginReport, advice, parse_since};
 use crate::model::text::{json_terminal_safe, sanitize};
 use crate::model::time::format_utc;
 use crate::postfix::MailQueue;
-use crate::postfix::command::Postfix;
+use crate::postfix::local::Postfix;
 use crate::postfix::parse::unix_now;
 
 /// The default window: at least this long, longer when the queue holds older mail.
@@ -31,7 +31,7 @@ pub const LOOK_BACK: i64 = 30 * 86_400;
 pub fn run(postfix: Option<&Postfix>, args: &LoginsArgs) -> Result<ExitCode> {
     let (report, read, failed) = login_report(postfix, &args.log, args.since.as_deref())?;
     let logpath = jail_logpath(&read);
-    crate::write_stdout(|out| {
+    crate::cli::write_stdout(|out| {
         if args.json {
             let json = serde_json::to_string_pretty(&JsonOut {
                 sources: &read,
@@ -337,7 +337,8 @@ fn write_text(
 /// # Errors
 /// As [`run`]; on several hosts, the first host's error ends nothing (it is printed).
 pub fn run_cli(global: &GlobalOpts, args: &LoginsArgs) -> Result<ExitCode> {
-    use crate::postfix::remote::{SshOptions, connect};
+    use crate::postfix::local::connect;
+    use crate::postfix::ssh::SshOptions;
     if global.hosts.is_empty() {
         // Without Postfix here, `--log` files still work.
         let pf = if global.demo || global.from_file.is_some() {

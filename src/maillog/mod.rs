@@ -22,7 +22,7 @@ use flate2::read::MultiGzDecoder;
 
 use crate::model::log::{Clock, LoginAnalyzer};
 use crate::postfix::PostfixError;
-use crate::postfix::command::{Postfix, parse_utc_offset};
+use crate::postfix::local::{Postfix, parse_utc_offset};
 
 /// How long reading one source may take before it is killed (a big log over ssh).
 pub const READ_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -133,7 +133,7 @@ impl<'a> LogReader<'a> {
             None => {
                 let local = Postfix::with_bins(
                     None,
-                    crate::postfix::command::Bins {
+                    crate::postfix::discover::Bins {
                         postqueue: PathBuf::from("postqueue"),
                         postsuper: PathBuf::from("postsuper"),
                         postcat: PathBuf::from("postcat"),
@@ -181,9 +181,9 @@ impl<'a> LogReader<'a> {
         let mut script = String::from("for f in");
         for c in candidates {
             script.push(' ');
-            script.push_str(&String::from_utf8_lossy(
-                &crate::postfix::remote::shell_quote(c.as_os_str().as_encoded_bytes()),
-            ));
+            script.push_str(&String::from_utf8_lossy(&crate::postfix::ssh::shell_quote(
+                c.as_os_str().as_encoded_bytes(),
+            )));
         }
         script.push_str("; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done; true");
         let mut found = Vec::new();
