@@ -9,9 +9,14 @@
 //! - `quiet`: ISO 8601 timestamps (rsyslog high precision), a multi-instance syslog_name;
 //!   mostly inbound mail, RBL rejections and Dovecot IMAP logins, few SASL submissions.
 //!
-//! Each file is read once by `cat` (page cache), then timed once with grep and once with
-//! the analyzer (the adapter's reader, as `mailq-tui logins --log FILE` reads it). Peak RSS
-//! (`VmHWM`) is read after the analysis of both logs.
+//! Each file is read once by `cat` (page cache), then timed `MAILQ_BENCH_REPS` times (default
+//! 5), grep and the analyzer interleaved (the adapter's reader, as `mailq-tui logins --log
+//! FILE` reads it), and the medians of wall clock and CPU time (user + system; the
+//! children's for grep) are compared: the machine may be shared. Peak RSS (`VmHWM`) is read
+//! after the analysis of both logs. Each run also reads the log with blocks parsed on two
+//! threads (`read_stream_with`) and checks that its report is the same.
+//! `MAILQ_BENCH_LOG_DIR=DIR` keeps the logs in DIR and
+//! reuses them on the next run.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -19,7 +24,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use mailq_tui::maillog::read_stream;
+use mailq_tui::maillog::{BLOCK, read_stream, read_stream_with};
 use mailq_tui::model::log::{Clock, LoginAnalyzer};
 
 /// A tiny deterministic PRNG (xorshift64*), so both runs see the same log.
@@ -210,23 +215,46 @@ fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
 fn main() {
     let mb: u64 = std::env::var("MAILQ_BENCH_LOG_MB")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1024);
-    let dir = tempfile::Builder::new()
-        .prefix("mailq-tui-bench-maillog.")
-        .tempdir()
-        .expect("temp dir");
+    let reps: usize = std::env::var("MAILQ_BENCH_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+    // MAILQ_BENCH_LOG_DIR: keep the generated logs there (and reuse them on the next run)
+    // instead of a temporary directory.
+    let keep = std::env::var_os("MAILQ_BENCH_LOG_DIR").map(std::path::PathBuf::from);
+    let tmp;
+    let dir: &Path = if let Some(d) = &keep {
+        std::fs::create_dir_all(d).expect("log dir");
+        d
+    } else {
+        tmp = tempfile::Builder::new()
+            .prefix("mailq-tui-bench-maillog.")
+            .tempdir()
+            .expect("temp dir");
+        tmp.path()
+    };
     println!(
-        "mail log benchmark: two generated logs of {mb} MB each in {}",
-        dir.path().display()
+        "mail log benchmark: two generated logs of {mb} MB each in {}; {reps} interleaved runs each, medians",
+        dir.display()
     );
     for (name, quiet) in [("storm", false), ("quiet", true)] {
-        let path = dir.path().join(format!("{name}.log"));
+        let path = dir.join(format!("{name}-{mb}.log"));
         let t = Instant::now();
-        let (bytes, lines) = generate(&path, mb, quiet).expect("generate");
+        let (bytes, lines) = match std::fs::metadata(&path) {
+            Ok(m) if keep.is_some() && m.len() >= mb * 1_000_000 => (m.len(), 0),
+            _ => generate(&path, mb, quiet).expect("generate"),
+        };
         println!(
             "\n{name}: {:.0} MB, {lines} lines, generated in {:.1} s",
             bytes as f64 / 1e6,
@@ -237,39 +265,59 @@ fn main() {
             .arg(&path)
             .stdout(std::process::Stdio::null())
             .status();
-        let t = Instant::now();
-        let child_cpu0 = children_cpu_secs();
-        let out = Command::new("grep")
-            .args(["-c", "sasl_username"])
-            .arg(&path)
-            .output()
-            .expect("grep");
-        let grep = t.elapsed().as_secs_f64();
-        let grep_cpu = children_cpu_secs() - child_cpu0;
-        let count = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         let clock = Clock {
             now: 1_793_000_000,
             utc_offset: 9 * 3600,
         };
-        let t = Instant::now();
-        let cpu0 = cpu_secs();
-        let mut a = LoginAnalyzer::new(clock, None);
-        read_stream(File::open(&path).expect("open"), &mut a).expect("read");
-        let read = t.elapsed().as_secs_f64();
-        let report = a.finish();
-        let ours = t.elapsed().as_secs_f64();
-        let cpu = cpu_secs() - cpu0;
-        println!(
-            "  (analysis: {read:.2} s reading + {:.2} s report; {cpu:.2} s CPU)",
-            ours - read
+        let (mut g_wall, mut g_cpu, mut o_wall, mut o_cpu) = (vec![], vec![], vec![], vec![]);
+        let (mut p_wall, mut p_cpu) = (vec![], vec![]);
+        let mut count = String::new();
+        let mut report = None;
+        for _ in 0..reps {
+            let t = Instant::now();
+            let child_cpu0 = children_cpu_secs();
+            let out = Command::new("grep")
+                .args(["-c", "sasl_username"])
+                .arg(&path)
+                .output()
+                .expect("grep");
+            g_wall.push(t.elapsed().as_secs_f64());
+            g_cpu.push(children_cpu_secs() - child_cpu0);
+            count = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            let t = Instant::now();
+            let cpu0 = cpu_secs();
+            let mut a = LoginAnalyzer::new(clock, None);
+            read_stream(File::open(&path).expect("open"), &mut a).expect("read");
+            report = Some(a.finish());
+            o_wall.push(t.elapsed().as_secs_f64());
+            o_cpu.push(cpu_secs() - cpu0);
+            // The same with blocks parsed on two threads (identical result).
+            let t = Instant::now();
+            let cpu0 = cpu_secs();
+            let mut a = LoginAnalyzer::new(clock, None);
+            read_stream_with(File::open(&path).expect("open"), &mut a, 2, BLOCK).expect("read");
+            let parallel = a.finish();
+            p_wall.push(t.elapsed().as_secs_f64());
+            p_cpu.push(cpu_secs() - cpu0);
+            assert!(
+                report.as_ref() == Some(&parallel),
+                "the two-thread reader disagrees with the one-thread reader"
+            );
+        }
+        let Some(report) = report else { return };
+        let (grep, grep_cpu, ours, cpu) = (
+            median(&mut g_wall),
+            median(&mut g_cpu),
+            median(&mut o_wall),
+            median(&mut o_cpu),
         );
         let mbs = |s: f64| bytes as f64 / 1e6 / s;
         println!(
-            "  grep -c sasl_username: {grep:.2} s ({:.0} MB/s), {count} lines",
+            "  grep -c sasl_username: {grep:.2} s wall ({:.0} MB/s), {grep_cpu:.2} s CPU; {count} lines",
             mbs(grep)
         );
         println!(
-            "  logins analysis:       {ours:.2} s ({:.0} MB/s): {} accounts, {} addresses, {} events, top {} with {} addresses",
+            "  logins analysis:       {ours:.2} s wall ({:.0} MB/s), {cpu:.2} s CPU; {} accounts, {} addresses, {} events, top {} with {} addresses",
             mbs(ours),
             report.accounts.len(),
             report.addresses.len(),
@@ -277,10 +325,16 @@ fn main() {
             report.accounts.first().map_or("-", |a| a.user.as_str()),
             report.accounts.first().map_or(0, |a| a.addresses.len())
         );
+        let (pwall, pcpu) = (median(&mut p_wall), median(&mut p_cpu));
         println!(
-            "  throughput ratio (ours / grep): {:.2} by wall clock; by CPU time {:.2} (grep {grep_cpu:.2} s, ours {cpu:.2} s)",
+            "  same, 2 parse threads: {pwall:.2} s wall ({:.0} MB/s), {pcpu:.2} s CPU",
+            mbs(pwall)
+        );
+        println!(
+            "  throughput ratio (ours / grep): {:.2} by wall clock; {:.2} by CPU time; 2 threads: {:.2} by wall clock",
             grep / ours,
-            grep_cpu / cpu
+            grep_cpu / cpu,
+            grep / pwall
         );
     }
     println!(

@@ -20,6 +20,8 @@ use std::time::Duration;
 
 use flate2::read::MultiGzDecoder;
 
+use crate::model;
+use crate::model::log::batch::{Batch, MAX_LINE};
 use crate::model::log::{Clock, LoginAnalyzer};
 use crate::postfix::PostfixError;
 use crate::postfix::local::{Postfix, parse_utc_offset};
@@ -348,50 +350,208 @@ pub fn rotations(base: &Path) -> Vec<PathBuf> {
 
 /// Feed a byte stream to the analyzer line by line: plain or gzip (detected by its magic
 /// bytes, not a name: standard input can be compressed too), syslog or journald JSON
-/// (sniffed from the first line).
+/// (sniffed from the first line), in blocks of [`BLOCK`] bytes on this thread.
+///
+/// (Parsing blocks on other threads, [`read_stream_with`], gives the same result but was
+/// slower on the shared build machine, where a process's threads share one CPU share:
+/// see docs/PERFORMANCE.md.)
 ///
 /// # Errors
 /// Reading failed; the lines before the failure were fed.
 pub fn read_stream(input: impl Read, analyzer: &mut LoginAnalyzer) -> io::Result<()> {
+    read_stream_with(input, analyzer, 1, BLOCK)
+}
+
+/// Most parsing threads [`read_stream`] starts.
+pub const MAX_WORKERS: usize = 4;
+/// Bytes read per block (cut at the last line end in it).
+pub const BLOCK: usize = 1 << 20;
+/// Blocks being parsed or waiting to be folded, per worker (bounds memory).
+const DEPTH: usize = 2;
+
+/// [`read_stream`] with a given number of parsing threads (0 or 1: none, everything on
+/// this thread) and block size: for tests that compare the ways of reading.
+///
+/// # Errors
+/// Reading failed; the lines before the failure were fed.
+pub fn read_stream_with(
+    input: impl Read,
+    analyzer: &mut LoginAnalyzer,
+    workers: usize,
+    block: usize,
+) -> io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 16, input);
     if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
-        feed(&mut MultiGzDecoder::new(reader), analyzer)
+        feed(&mut MultiGzDecoder::new(reader), analyzer, workers, block)
     } else {
-        feed(&mut reader, analyzer)
+        feed(&mut reader, analyzer, workers, block)
     }
 }
 
-/// Split into lines in 1 MiB blocks (no allocation per line).
-fn feed(input: &mut dyn Read, analyzer: &mut LoginAnalyzer) -> io::Result<()> {
-    let mut buf = vec![0u8; 1 << 20];
-    let mut filled = 0;
-    let mut sniff = Sniff::default();
-    loop {
-        let n = match input.read(&mut buf[filled..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if n == 0 {
-            if filled > 0 {
-                sniff.push(&buf[..filled], analyzer);
+/// Cuts a stream into blocks of whole lines.
+struct Blocks<'r> {
+    input: &'r mut dyn Read,
+    block: usize,
+    /// The start of a line that did not fit in the last block.
+    carry: Vec<u8>,
+    eof: bool,
+    /// Journald JSON, decided on the first line.
+    journal: Option<bool>,
+    /// A read error after some data: that data is still handed out, then the error.
+    failed: Option<io::Error>,
+}
+
+impl Blocks<'_> {
+    /// Fill `batch.data` with the next block; `false` at the end of the stream.
+    fn next(&mut self, batch: &mut model::log::batch::Batch) -> io::Result<bool> {
+        batch.clear();
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        batch.data.extend_from_slice(&self.carry);
+        self.carry.clear();
+        while !self.eof && batch.data.len() < self.block {
+            let want = (self.block - batch.data.len()) as u64;
+            match (&mut *self.input).take(want).read_to_end(&mut batch.data) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if batch.data.is_empty() => return Err(e),
+                Err(e) => {
+                    // Fold what was read before the failure, then report it.
+                    self.failed = Some(e);
+                    self.eof = true;
+                }
+            }
+        }
+        if batch.data.is_empty() {
+            return Ok(false);
+        }
+        if !self.eof {
+            match memchr::memrchr(b'\n', &batch.data) {
+                Some(end) => self.carry.extend_from_slice(&batch.data[end + 1..]),
+                // No line end at all: a piece of a (junk) line longer than a block.
+                None if batch.data.len() >= MAX_LINE => {
+                    self.carry.extend_from_slice(&batch.data[MAX_LINE..]);
+                }
+                None => {
+                    // A block smaller than the line: read on with bigger blocks.
+                    self.carry.extend_from_slice(&batch.data);
+                    self.block = self.block.saturating_mul(2);
+                    return self.next(batch);
+                }
+            }
+            let keep = batch.data.len() - self.carry.len();
+            batch.data.truncate(keep);
+        }
+        let journal = *self.journal.get_or_insert_with(|| {
+            let first = batch.data.split(|&b| b == b'\n').next().unwrap_or(&[]);
+            first.trim_ascii_start().first() == Some(&b'{')
+        });
+        batch.journal = journal;
+        Ok(true)
+    }
+}
+
+/// Read blocks, parse them (on `workers` threads), fold them into the analyzer in order.
+fn feed(
+    input: &mut dyn Read,
+    analyzer: &mut LoginAnalyzer,
+    workers: usize,
+    block: usize,
+) -> io::Result<()> {
+    let mut blocks = Blocks {
+        input,
+        block: block.max(1),
+        carry: Vec::new(),
+        eof: false,
+        journal: None,
+        failed: None,
+    };
+    let clock = analyzer.clock();
+    let mut first = Batch::default();
+    if !blocks.next(&mut first)? {
+        return Ok(());
+    }
+    if blocks.eof || workers <= 1 {
+        // Small input, or one core: no threads, and no batches (each line is decoded only
+        // once the analyzer's state says it can matter).
+        loop {
+            analyzer.push_block(&first.data, first.journal);
+            if !blocks.next(&mut first)? {
+                return Ok(());
+            }
+        }
+    }
+    first.parse(&clock);
+    analyzer.apply_batch(&first);
+    std::thread::scope(|scope| {
+        let mut jobs = Vec::new();
+        let mut done = Vec::new();
+        for _ in 0..workers {
+            let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Batch>(DEPTH);
+            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Batch>(DEPTH);
+            let worker = std::thread::Builder::new()
+                .name("maillog-parse".into())
+                .spawn_scoped(scope, move || {
+                    for mut batch in job_rx {
+                        batch.parse(&clock);
+                        if done_tx.send(batch).is_err() {
+                            break;
+                        }
+                    }
+                });
+            if worker.is_err() {
+                // No thread to be had: parse here.
+                continue;
+            }
+            jobs.push(job_tx);
+            done.push(done_rx);
+        }
+        let workers = jobs.len();
+        let mut free: Vec<Batch> = vec![first];
+        if workers == 0 {
+            // No thread could be started: everything here.
+            let mut batch = free.pop().unwrap_or_default();
+            while blocks.next(&mut batch)? {
+                batch.parse(&clock);
+                analyzer.apply_batch(&batch);
             }
             return Ok(());
         }
-        filled += n;
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', &buf[..filled]) {
-            sniff.push(&buf[start..end], analyzer);
-            start = end + 1;
+        // Round robin: block n goes to worker n % workers and is folded in that order.
+        let mut pending: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+        let mut next_worker = 0;
+        let mut result = Ok(());
+        loop {
+            if pending.len() >= workers * DEPTH {
+                let w = pending.pop_front().unwrap_or(0);
+                let Ok(batch) = done[w].recv() else { break };
+                analyzer.apply_batch(&batch);
+                free.push(batch);
+            }
+            let mut batch = free.pop().unwrap_or_default();
+            match blocks.next(&mut batch) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+            if jobs[next_worker].send(batch).is_err() {
+                break;
+            }
+            pending.push_back(next_worker);
+            next_worker = (next_worker + 1) % workers;
         }
-        buf.copy_within(start..filled, 0);
-        filled -= start;
-        if filled == buf.len() {
-            // A line longer than the buffer: hand over what there is (it is junk anyway).
-            sniff.push(&buf[..filled], analyzer);
-            filled = 0;
+        drop(jobs);
+        while let Some(w) = pending.pop_front() {
+            let Ok(batch) = done[w].recv() else { break };
+            analyzer.apply_batch(&batch);
         }
-    }
+        result
+    })
 }
 
 /// Decides on the first non-empty line whether a stream is journald JSON or syslog text.

@@ -101,27 +101,41 @@ pub enum Event<'a> {
 }
 
 /// `s.find(needle)` through memchr's substring search (the std searcher's setup dominates
-/// on log lines this short). The needles of the busiest lines have prebuilt finders.
+/// on log lines this short). Every needle of this module has a prebuilt finder.
 fn find(s: &str, needle: &str) -> Option<usize> {
     use memchr::memmem::Finder;
     use std::sync::LazyLock;
-    static STATUS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(", status="));
-    static USER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("sasl_username="));
-    static METHOD: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("sasl_method="));
-    static NRCPT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("nrcpt="));
-    let finder: &Finder<'static> = match needle {
-        ", status=" => &STATUS,
-        "sasl_username=" => &USER,
-        "sasl_method=" => &METHOD,
-        "nrcpt=" => &NRCPT,
-        _ => return memchr::memmem::find(s.as_bytes(), needle.as_bytes()),
-    };
-    finder.find(s.as_bytes())
+    /// The needles searched forwards, each built once.
+    static NEEDLES: [&str; 9] = [
+        ", status=",
+        "sasl_username=",
+        "sasl_method=",
+        "nrcpt=",
+        " blocked using ",
+        ">: ",
+        "(auth failed, ",
+        "rip=",
+        "user=",
+    ];
+    static FINDERS: LazyLock<Vec<Finder<'static>>> =
+        LazyLock::new(|| NEEDLES.iter().map(Finder::new).collect());
+    match NEEDLES.iter().position(|n| *n == needle) {
+        Some(i) => FINDERS[i].find(s.as_bytes()),
+        None => memchr::memmem::find(s.as_bytes(), needle.as_bytes()),
+    }
 }
 
 /// `s.rfind(needle)`, the same way.
 fn rfind(s: &str, needle: &str) -> Option<usize> {
-    memchr::memmem::rfind(s.as_bytes(), needle.as_bytes())
+    use memchr::memmem::FinderRev;
+    use std::sync::LazyLock;
+    static NEEDLES: [&str; 2] = ["; from=<", ">, size="];
+    static FINDERS: LazyLock<Vec<FinderRev<'static>>> =
+        LazyLock::new(|| NEEDLES.iter().map(FinderRev::new).collect());
+    match NEEDLES.iter().position(|n| *n == needle) {
+        Some(i) => FINDERS[i].rfind(s.as_bytes()),
+        None => memchr::memmem::rfind(s.as_bytes(), needle.as_bytes()),
+    }
 }
 
 /// `s.split_once(": ")`: the separator of `QID: text` and `service: text`.

@@ -73,6 +73,59 @@ const MONTHS: [&[u8; 3]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
 
+/// The month (0–11) of an English abbreviation, one integer compare per candidate instead of
+/// twelve slice compares (every line pays this).
+fn month_of(s: &[u8]) -> Option<usize> {
+    let &[a, b, c] = s else { return None };
+    let key = u32::from_le_bytes([a, b, c, 0]);
+    MONTHS
+        .iter()
+        .position(|m| u32::from_le_bytes([m[0], m[1], m[2], 0]) == key)
+}
+
+/// The Unix time of the last timestamp converted, by its bytes: consecutive lines mostly
+/// share their second, and converting (year inference, calendar arithmetic) is the
+/// expensive part of a timestamp.
+#[derive(Debug, Clone, Default)]
+pub struct StampCache {
+    key: Vec<u8>,
+    bsd: bool,
+    value: Option<i64>,
+}
+
+impl StampCache {
+    /// [`Envelope::time`], remembered for the last timestamp seen.
+    pub fn time(&mut self, env: &Envelope<'_>, clock: &Clock) -> Option<i64> {
+        let (bytes, bsd) = match env.stamp {
+            Stamp::Bsd(s) => (s, true),
+            Stamp::Iso(s) => (s, false),
+            Stamp::Unix(t) => return t,
+        };
+        // The fraction of a second is not part of the result: leave it out of the key.
+        let at = if bsd { 15 } else { 19 };
+        let (head, tail) = bytes.split_at(at.min(bytes.len()));
+        let tail = match tail.first() {
+            Some(b'.' | b',') => {
+                let n = tail[1..].iter().take_while(|b| b.is_ascii_digit()).count();
+                &tail[1 + n..]
+            }
+            _ => tail,
+        };
+        let same = self.bsd == bsd
+            && self.key.len() == head.len() + tail.len()
+            && self.key.starts_with(head)
+            && self.key.ends_with(tail);
+        if !same {
+            self.value = env.time(clock);
+            self.key.clear();
+            self.key.extend_from_slice(head);
+            self.key.extend_from_slice(tail);
+            self.bsd = bsd;
+        }
+        self.value
+    }
+}
+
 /// Split a syslog line into its envelope. `None` for lines that are not syslog at all
 /// (journalctl's `-- Boot …` markers, blank lines, binary junk).
 #[must_use]
@@ -129,9 +182,7 @@ fn bsd_shape(s: &[u8]) -> Option<&[u8]> {
     if s.len() < 15 || s[3] != b' ' || s[6] != b' ' || s[9] != b':' || s[12] != b':' {
         return None;
     }
-    if !MONTHS.iter().any(|m| &s[..3] == *m) {
-        return None;
-    }
+    month_of(&s[..3])?;
     let mut rest = &s[15..];
     if rest.first() == Some(&b'.') {
         let n = rest[1..].iter().take_while(|b| b.is_ascii_digit()).count();
@@ -215,7 +266,7 @@ fn bsd_time<'a>(s: &'a [u8], clock: &Clock) -> Option<(Option<i64>, &'a [u8])> {
     if s.len() < 15 || s[3] != b' ' {
         return None;
     }
-    let month = MONTHS.iter().position(|m| &s[..3] == *m)?;
+    let month = month_of(&s[..3])?;
     let day_field = &s[4..6];
     let day = if day_field[0] == b' ' {
         digits(&day_field[1..])?

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use serde::Serialize;
 
 use super::event::{Client, Event, RejectKind, Status, dovecot_event, postfix_event};
-use super::line::{Clock, Envelope, JournalEntry, parse_envelope};
+use super::line::{Clock, Envelope, JournalEntry, StampCache, parse_envelope};
 use super::score::{AccountFacts, Verdict, score};
 
 /// Distinct client addresses kept; more are counted in [`LoginReport::dropped`].
@@ -124,9 +124,11 @@ pub struct LoginAnalyzer {
     tried_ix: HashMap<Box<str>, u32>,
     in_flight: HashMap<u64, InFlight, FastHash>,
     flight_order: VecDeque<u64>,
-    rejections: HashMap<(String, String), Rejection>,
+    /// Per setting (`reject_rbl_client`, `header_checks`, …), per rule text.
+    rejections: Vec<(&'static str, HashMap<Box<str>, Rejection>)>,
     /// Postfix's own failure lines name the user: Dovecot's backend lines then only link.
     postfix_names_users: bool,
+    stamps: StampCache,
     dropped: u64,
     /// Events so far: the order of events, which timestamps (seconds) cannot always tell.
     seq: u64,
@@ -149,8 +151,9 @@ impl LoginAnalyzer {
             tried_ix: HashMap::new(),
             in_flight: HashMap::with_hasher(FastHash),
             flight_order: VecDeque::new(),
-            rejections: HashMap::new(),
+            rejections: Vec::new(),
             postfix_names_users: false,
+            stamps: StampCache::default(),
             dropped: 0,
             seq: 0,
             stats: InputStats::default(),
@@ -179,64 +182,50 @@ impl LoginAnalyzer {
     }
 
     fn push_envelope(&mut self, env: &Envelope<'_>) {
-        let service = env.service();
-        let postfix = matches!(
-            service,
-            b"smtpd"
-                | b"qmgr"
-                | b"cleanup"
-                | b"smtp"
-                | b"lmtp"
-                | b"local"
-                | b"virtual"
-                | b"pipe"
-                | b"error"
-                | b"retry"
-                | b"discard"
-                | b"relay"
-                | b"postsuper"
-        );
-        let dovecot = !postfix
-            && (env.program == b"dovecot"
-                || service.ends_with(b"-login")
-                || service == b"auth"
-                || service.starts_with(b"auth-worker"));
-        if !postfix && !dovecot {
+        let Some((family, gate)) = candidate(env) else {
             return;
-        }
-        if !quick_candidate(service, env.message) {
-            return;
-        }
+        };
         // qmgr and delivery lines only matter for messages submitted by an account: look
         // the queue ID up before decoding anything.
-        if postfix && !matches!(service, b"smtpd" | b"cleanup") {
-            let Some(colon) = memchr::memchr(b':', env.message) else {
-                return;
-            };
-            if !self.in_flight.contains_key(&qid_key(&env.message[..colon])) {
-                return;
-            }
+        if gate.is_some_and(|k| !self.in_flight.contains_key(&k)) {
+            return;
         }
         // Valid UTF-8 (nearly every line) is borrowed; only broken bytes are replaced.
         let msg = match std::str::from_utf8(env.message) {
             Ok(m) => std::borrow::Cow::Borrowed(m),
             Err(_) => String::from_utf8_lossy(env.message),
         };
-        let event = if postfix {
-            postfix_event(service, &msg)
-        } else {
-            dovecot_event(env.program, &msg)
-        };
-        if let Some(ev) = event {
-            self.stats.events += 1;
-            self.seq += 1;
-            let time = env.time(&self.clock);
-            if let Some(t) = time {
-                self.stats.first_time = Some(self.stats.first_time.map_or(t, |f| f.min(t)));
-                self.stats.last_time = Some(self.stats.last_time.map_or(t, |l| l.max(t)));
-            }
-            self.apply(ev, time);
+        if let Some(ev) = decode(env, family, &msg) {
+            let time = self.stamps.time(env, &self.clock);
+            self.apply_event(ev, time, None);
         }
+    }
+
+    /// A decoded event in log order. `gate`: the queue ID key of a qmgr/delivery line,
+    /// which counts only while that message is in flight (see [`candidate`]).
+    pub(crate) fn apply_event(&mut self, ev: Event<'_>, time: Option<i64>, gate: Option<u64>) {
+        if gate.is_some_and(|k| !self.in_flight.contains_key(&k)) {
+            return;
+        }
+        self.stats.events += 1;
+        self.seq += 1;
+        if let Some(t) = time {
+            self.stats.first_time = Some(self.stats.first_time.map_or(t, |f| f.min(t)));
+            self.stats.last_time = Some(self.stats.last_time.map_or(t, |l| l.max(t)));
+        }
+        self.apply(ev, time);
+    }
+
+    /// Lines counted by a [`super::batch::Batch`] parsed elsewhere.
+    pub(crate) fn count_lines(&mut self, lines: u64, unparsed: u64) {
+        self.stats.lines += lines;
+        self.stats.unparsed += unparsed;
+    }
+
+    /// The clock timestamps are read with.
+    #[must_use]
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     fn in_window(&self, t: Option<i64>) -> bool {
@@ -479,19 +468,36 @@ impl LoginAnalyzer {
                     return;
                 }
                 let (label, rule) = match kind {
-                    RejectKind::Rbl(list) => ("reject_rbl_client".to_owned(), list.to_owned()),
-                    RejectKind::Checks { what, text } => {
-                        (format!("{what}_checks"), text.to_owned())
-                    }
-                    RejectKind::Access(text) => ("access map".to_owned(), text.to_owned()),
+                    RejectKind::Rbl(list) => ("reject_rbl_client", list),
+                    RejectKind::Checks { what, text } => (
+                        if what == "body" {
+                            "body_checks"
+                        } else {
+                            "header_checks"
+                        },
+                        text,
+                    ),
+                    RejectKind::Access(text) => ("access map", text),
                 };
-                let r = self
-                    .rejections
-                    .entry((label, cut(&rule).to_owned()))
-                    .or_default();
+                let rule = cut(rule);
+                let i = match self.rejections.iter().position(|(l, _)| *l == label) {
+                    Some(i) => i,
+                    None => {
+                        self.rejections.push((label, HashMap::new()));
+                        self.rejections.len() - 1
+                    }
+                };
+                let rules = &mut self.rejections[i].1;
+                if !rules.contains_key(rule) {
+                    rules.insert(rule.into(), Rejection::default());
+                }
+                let Some(r) = rules.get_mut(rule) else {
+                    return;
+                };
                 r.count += 1;
                 if let Some(c) = client
                     && r.clients.len() < MAX_REJECT_CLIENTS
+                    && !r.clients.contains(cut(c.addr))
                 {
                     r.clients.insert(cut(c.addr).into());
                 }
@@ -700,14 +706,21 @@ impl LoginAnalyzer {
         let mut rejections: Vec<RejectionStat> = self
             .rejections
             .into_iter()
-            .map(|((setting, rule), r)| RejectionStat {
-                setting,
-                rule,
-                count: r.count,
-                clients: r.clients.len(),
+            .flat_map(|(setting, rules)| {
+                rules.into_iter().map(move |(rule, r)| RejectionStat {
+                    setting: setting.to_owned(),
+                    rule: rule.into(),
+                    count: r.count,
+                    clients: r.clients.len(),
+                })
             })
             .collect();
-        rejections.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
+        rejections.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.rule.cmp(&b.rule))
+                .then_with(|| a.setting.cmp(&b.setting))
+        });
         LoginReport {
             since,
             input: self.stats,
@@ -720,6 +733,85 @@ impl LoginAnalyzer {
     }
 }
 
+/// Which parser reads a line's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    Postfix,
+    Dovecot,
+}
+
+/// Whether a line can hold an event, decided on its program and a cheap look at its
+/// message, without the analyzer's state; with the queue ID key of qmgr and delivery lines
+/// (they count only for messages in flight: the caller checks, before or after decoding).
+pub(crate) fn candidate(env: &Envelope<'_>) -> Option<(Family, Option<u64>)> {
+    let service = env.service();
+    let postfix = is_postfix_service(service);
+    let dovecot = !postfix
+        && (env.program == b"dovecot"
+            || service.ends_with(b"-login")
+            || service == b"auth"
+            || service.starts_with(b"auth-worker"));
+    if !postfix && !dovecot {
+        return None;
+    }
+    if !quick_candidate(service, env.message) {
+        return None;
+    }
+    if postfix && !matches!(service, b"smtpd" | b"cleanup") {
+        let colon = memchr::memchr(b':', env.message)?;
+        return Some((Family::Postfix, Some(qid_key(&env.message[..colon]))));
+    }
+    Some((
+        if postfix {
+            Family::Postfix
+        } else {
+            Family::Dovecot
+        },
+        None,
+    ))
+}
+
+/// The Postfix daemons whose lines are read (see [`postfix_event`]).
+fn is_postfix_service(service: &[u8]) -> bool {
+    /// A name of up to eight bytes as one integer (with its length: no NUL padding tricks).
+    const fn word(s: &[u8]) -> u64 {
+        let mut w = [0u8; 8];
+        let mut i = 0;
+        while i < s.len() && i < 7 {
+            w[i] = s[i];
+            i += 1;
+        }
+        w[7] = s.len() as u8;
+        u64::from_le_bytes(w)
+    }
+    const NAMES: [u64; 12] = [
+        word(b"smtpd"),
+        word(b"qmgr"),
+        word(b"cleanup"),
+        word(b"smtp"),
+        word(b"lmtp"),
+        word(b"local"),
+        word(b"virtual"),
+        word(b"pipe"),
+        word(b"error"),
+        word(b"retry"),
+        word(b"discard"),
+        word(b"relay"),
+    ];
+    if service.len() > 7 {
+        return service == b"postsuper";
+    }
+    NAMES.contains(&word(service))
+}
+
+/// The event in a candidate line's message (`msg`: the message as text).
+pub(crate) fn decode<'a>(env: &Envelope<'a>, family: Family, msg: &'a str) -> Option<Event<'a>> {
+    match family {
+        Family::Postfix => postfix_event(env.service(), msg),
+        Family::Dovecot => dovecot_event(env.program, msg),
+    }
+}
+
 /// A cheap byte test before decoding: most lines (connect/disconnect, TLS, statistics)
 /// cannot be events. Must never reject a line an event parser would accept.
 fn quick_candidate(service: &[u8], msg: &[u8]) -> bool {
@@ -727,9 +819,15 @@ fn quick_candidate(service: &[u8], msg: &[u8]) -> bool {
         b"smtpd" => {
             // `QID: client=…sasl_username=`, `warning: …authentication failed`, `… reject: `
             // (queue IDs start with a digit or an upper-case letter, never these).
+            // `Anonymous TLS connection established`: a space, never in a queue ID.
             !matches!(msg.first(), Some(b'c' | b'd' | b'l' | b't'))
+                && !msg.starts_with(b"Anonymous TLS ")
         }
-        b"cleanup" => memchr::memmem::find(msg, b": reject: ").is_some(),
+        b"cleanup" => {
+            static REJECT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+                std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b": reject: "));
+            REJECT.find(msg).is_some()
+        }
         _ => true,
     }
 }
@@ -745,16 +843,26 @@ fn cut(s: &str) -> &str {
     &s[..end]
 }
 
-/// A 64-bit FNV-1a hash: the key of a queue ID (or a recipient) in the join. Queue IDs
-/// are short and not chosen by clients, and a collision would at worst attribute one
-/// delivery line to the wrong message.
-fn qid_key(b: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &x in b {
-        h ^= u64::from(x);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+/// A 64-bit hash of a short string, eight bytes at a time: the key of a queue ID (or a
+/// recipient) in the join, and the hash of the name maps. Queue IDs are short and not
+/// chosen by clients, and a collision would at worst attribute one delivery line to the
+/// wrong message (the name maps compare the names themselves).
+pub(crate) fn qid_key(b: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (b.len() as u64).wrapping_mul(K);
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(K);
     }
-    h
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    h ^ (h >> 29)
 }
 
 /// The keys above are hashes already: pass them through.
