@@ -139,6 +139,13 @@ pub struct SummaryArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+    /// qshape's view: domains × age buckets (5, 10, 20, … 1280, 1280+ minutes), by
+    /// recipient domain (one count per recipient), as `qshape` prints it
+    #[arg(long, conflicts_with_all = ["by", "sort"])]
+    pub shape: bool,
+    /// With --shape: by sender domain, one count per message (`qshape -s`)
+    #[arg(short = 's', long, requires = "shape")]
+    pub senders: bool,
     #[command(flatten)]
     pub filter: FilterArgs,
 }

@@ -751,7 +751,7 @@ _mailq__tui() {
             return 0
             ;;
         mailq__subcmd__tui__subcmd__summary)
-            opts="-c -h --by --top --sort --json --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
+            opts="-s -c -h --by --top --sort --json --shape --senders --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

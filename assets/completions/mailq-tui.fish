@@ -63,6 +63,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l host -d 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l json -d 'Print JSON'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l shape -d 'qshape\'s view: domains × age buckets (5, 10, 20, … 1280, 1280+ minutes), by recipient domain (one count per recipient), as `qshape` prints it'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s s -l senders -d 'With --shape: by sender domain, one count per message (`qshape -s`)'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s h -l help -d 'Print help'

@@ -72,6 +72,12 @@ pub enum Action {
     ShowCountermeasures,
     /// Storm screen: write the countermeasures for the selected cause to a file.
     WriteCountermeasures,
+    /// Open (or close) the queue-shape screen: qshape's domains × age buckets.
+    ToggleShape,
+    /// Queue-shape screen: recipient domains ⇄ sender domains (`qshape -s`).
+    ToggleShapeBy,
+    /// Queue-shape screen: filter the main view to the selected domain.
+    FilterToDomain,
     /// Open (or close) the source picker: local Postfix instances and ssh hosts.
     ToggleSources,
     /// Source picker: open the source under the cursor instead of the current one.

@@ -11,6 +11,7 @@
 
 pub mod action;
 pub mod keymap;
+pub mod shape;
 pub mod sources;
 pub mod storm;
 pub mod update;
@@ -30,6 +31,7 @@ pub use action::{Action, LoadError};
 pub use keymap::Keymap;
 pub use update::{Effect, update};
 
+pub use shape::ShapeView;
 pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
 pub use storm::{Cause, IndexState, StormView, TextView};
 
@@ -114,7 +116,7 @@ impl RegroupJob {
         let indices = selection.as_ref().map_or(&self.indices, |s| &s.indices);
         let mut grouping = group_with(&self.snapshot, indices, self.key, None, self.now, lookup);
         grouping.sort(self.sort_by, self.sort_desc);
-        let sparks = build_sparks(&self.snapshot, &grouping);
+        let sparks = build_sparks(&self.snapshot, &grouping, self.now);
         let diff = self
             .previous
             .as_ref()
@@ -132,47 +134,18 @@ impl RegroupJob {
     }
 }
 
-/// Arrivals per group over (at most) the last [`SPARK_WINDOW_SECS`] of the snapshot.
-fn build_sparks(snap: &Snapshot, grouping: &Grouping) -> Vec<[u32; SPARK_BUCKETS]> {
-    let oldest = snap.messages.iter().map(|m| m.arrival_time).min();
-    let Some(oldest) = oldest else {
-        return vec![[0; SPARK_BUCKETS]; grouping.groups.len()];
-    };
-    let newest = snap
-        .messages
-        .iter()
-        .map(|m| m.arrival_time)
-        .max()
-        .unwrap_or(oldest);
-    // A storm is about the last hours; a few week-old stragglers must not squash it into
-    // one bucket, so older arrivals are clamped into the first one.
-    let oldest = oldest.max(newest - SPARK_WINDOW_SECS);
-    let span = (newest - oldest).max(1) + 1;
+/// Each group's messages by age on qshape's doubling scale (see [`crate::model::shape`]):
+/// a storm of the last hour and a backlog of five days look different at a glance.
+fn build_sparks(snap: &Snapshot, grouping: &Grouping, now: i64) -> Vec<[u32; SPARK_BUCKETS]> {
     grouping
         .groups
         .iter()
-        .map(|g| {
-            let mut b = [0u32; SPARK_BUCKETS];
-            for &i in &g.members {
-                if let Some(m) = snap.messages.get(i as usize) {
-                    let k = usize::try_from(
-                        (m.arrival_time - oldest).max(0) * SPARK_BUCKETS as i64 / span,
-                    )
-                    .unwrap_or(0)
-                    .min(SPARK_BUCKETS - 1);
-                    b[k] = b[k].saturating_add(1);
-                }
-            }
-            b
-        })
+        .map(|g| crate::model::shape::age_histogram(snap, &g.members, now))
         .collect()
 }
 
-/// Number of buckets in a group's arrival sparkline.
-pub const SPARK_BUCKETS: usize = 10;
-
-/// The sparkline covers at most the last six hours before the newest arrival.
-pub const SPARK_WINDOW_SECS: i64 = 6 * 3_600;
+/// Number of buckets in a group's age sparkline: qshape's ten.
+pub const SPARK_BUCKETS: usize = crate::model::shape::BUCKETS;
 
 /// Which key table applies: the focused pane, or the overlay on top of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -190,10 +163,12 @@ pub enum Mode {
     Text,
     /// The source picker / fleet overview (key `i`).
     Sources,
+    /// qshape's view: domains × age buckets (key `p`).
+    Shape,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Groups,
         Mode::Messages,
         Mode::Detail,
@@ -204,6 +179,7 @@ impl Mode {
         Mode::Storm,
         Mode::Text,
         Mode::Sources,
+        Mode::Shape,
     ];
 
     #[must_use]
@@ -219,6 +195,7 @@ impl Mode {
             Self::Storm => "storm screen",
             Self::Text => "countermeasures",
             Self::Sources => "sources (fleet overview)",
+            Self::Shape => "queue shape",
         }
     }
 }
@@ -463,6 +440,8 @@ pub struct App {
     pub indexing: IndexState,
     /// The storm screen, when open (it covers the panes).
     pub storm: Option<StormView>,
+    /// The queue-shape screen, when open (it covers the panes).
+    pub shape: Option<ShapeView>,
     /// NDRs in the previous listing: the storm screen's growth.
     pub previous_ndrs: Option<usize>,
     /// The key table before read-only trimming: a switch to a writable source restores it.
@@ -542,6 +521,7 @@ impl App {
             content: Arc::default(),
             indexing: IndexState::default(),
             storm: None,
+            shape: None,
             previous_ndrs: None,
             base_keymap,
             sticky_read_only: opts.sticky_read_only,
@@ -566,6 +546,7 @@ impl App {
             Overlay::Popup(_) => Mode::Popup,
             Overlay::Text(_) => Mode::Text,
             Overlay::None if self.sources_view.is_some() => Mode::Sources,
+            Overlay::None if self.shape.is_some() => Mode::Shape,
             Overlay::None if self.storm.is_some() => Mode::Storm,
             Overlay::None => match self.focus {
                 Pane::Groups => Mode::Groups,
@@ -631,9 +612,27 @@ impl App {
     }
 
     /// Re-run the filter over the snapshot, then regroup.
+    /// Leave a screen (storm, shape) for the panes with `filter` in force: cursors at the
+    /// top, the detail closed, the selection recomputed.
+    pub(super) fn show_panes_filtered(&mut self, filter: Filter) {
+        self.storm = None;
+        self.shape = None;
+        self.filter = filter;
+        self.detail = None;
+        self.focus = if self.group_key.is_some() {
+            Pane::Groups
+        } else {
+            Pane::Messages
+        };
+        self.groups_cursor = Cursor::default();
+        self.messages_cursor = Cursor::default();
+        self.reselect();
+    }
+
     pub fn reselect(&mut self) {
         self.selection = self.select_now();
         self.regroup();
+        self.refresh_shape();
     }
 
     /// The current filter over the current snapshot, with message contents when the filter
@@ -866,6 +865,7 @@ impl App {
         // New messages may need reading; the storm screen follows the listing.
         self.indexing.wanted = true;
         self.refresh_storm();
+        self.refresh_shape();
         // A listing that lands while the filter input is open (the first one, typically, when
         // the admin starts typing at once) changes what the typed filter matches: the live
         // count must follow, or it keeps saying "0 matches" over a non-empty list.

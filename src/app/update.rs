@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use super::{
-    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, plural, sources,
-    storm,
+    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, plural, shape,
+    sources, storm,
 };
 use crate::model::filter::Filter;
 use crate::model::fleet::FleetRow;
@@ -169,7 +169,20 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::ToggleStorm => {
+            app.shape = None;
             storm::toggle(app);
+            None
+        }
+        Action::ToggleShape => {
+            shape::toggle(app);
+            None
+        }
+        Action::ToggleShapeBy => {
+            shape::toggle_by(app);
+            None
+        }
+        Action::FilterToDomain => {
+            shape::filter_to_domain(app);
             None
         }
         Action::FilterToCause => {
@@ -601,6 +614,10 @@ fn move_by(app: &mut App, delta: isize) {
         sources::move_cursor(app, delta);
         return;
     }
+    if let Some(view) = &mut app.shape {
+        shape::move_cursor(view, delta);
+        return;
+    }
     if let Some(view) = &mut app.storm {
         storm::move_cursor(view, delta);
         return;
@@ -660,7 +677,7 @@ fn open(app: &mut App) -> Option<Effect> {
 }
 
 fn back(app: &mut App) {
-    if app.storm.take().is_some() {
+    if app.shape.take().is_some() || app.storm.take().is_some() {
         return;
     }
     match app.focus {
@@ -674,7 +691,7 @@ fn back(app: &mut App) {
 }
 
 fn escape(app: &mut App) {
-    if app.storm.is_some() || app.focus == Pane::Detail {
+    if app.shape.is_some() || app.storm.is_some() || app.focus == Pane::Detail {
         back(app);
     } else if !app.filter.is_empty() {
         app.filter = Filter::default();

@@ -350,32 +350,28 @@ fn looks_random(local: &str) -> bool {
     letters.len() >= 6 && vowels * 8 < letters.len()
 }
 
-/// qshape's age buckets, in minutes.
-const AGE_BUCKETS: [(i64, &str); 10] = [
-    (5, "0-5m"),
-    (10, "5-10m"),
-    (20, "10-20m"),
-    (40, "20-40m"),
-    (80, "40-80m"),
-    (160, "80-160m"),
-    (320, "160-320m"),
-    (640, "320-640m"),
-    (1280, "640-1280m"),
-    (i64::MAX, "1280m+"),
+/// qshape's age buckets, in minutes (bounds in [`super::shape::age_bucket`]).
+const AGE_BUCKETS: [&str; super::shape::BUCKETS] = [
+    "0-5m",
+    "5-10m",
+    "10-20m",
+    "20-40m",
+    "40-80m",
+    "80-160m",
+    "160-320m",
+    "320-640m",
+    "640-1280m",
+    "1280m+",
 ];
 
 fn age_index(age_secs: i64) -> usize {
-    let mins = age_secs.max(0) / 60;
-    AGE_BUCKETS
-        .iter()
-        .position(|(lim, _)| mins < *lim)
-        .unwrap_or(AGE_BUCKETS.len() - 1)
+    super::shape::age_bucket(age_secs)
 }
 
 /// qshape's age buckets, in minutes.
 #[must_use]
 pub fn age_bucket(age_secs: i64) -> &'static str {
-    AGE_BUCKETS[age_index(age_secs)].1
+    AGE_BUCKETS[age_index(age_secs)]
 }
 
 const SIZE_BUCKETS: [(u64, &str); 7] = [
@@ -528,7 +524,7 @@ impl<'c> Labeler<'c> {
             },
             GroupKey::Age => {
                 let i = age_index(self.now - m.arrival_time);
-                self.fixed_label(i, AGE_BUCKETS[i].1)
+                self.fixed_label(i, AGE_BUCKETS[i])
             }
             GroupKey::Size => {
                 let i = size_index(m.size);

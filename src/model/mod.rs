@@ -17,6 +17,7 @@ pub mod group;
 pub mod message;
 pub mod queue_file;
 pub mod reason;
+pub mod shape;
 pub mod storm;
 pub mod text;
 pub mod time;

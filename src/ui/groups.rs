@@ -99,7 +99,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
     let (header, widths) = if full {
         (
             Row::new(vec![
-                "msgs", "rcpts", "size", "oldest", "arrivals", "Δ", "label",
+                "msgs", "rcpts", "size", "oldest", "5m..21h+", "Δ", "label",
             ]),
             vec![
                 Constraint::Length(6),

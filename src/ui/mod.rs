@@ -17,6 +17,7 @@ pub mod header;
 pub mod help;
 pub mod messages;
 pub mod popup;
+pub mod shape;
 pub mod sources;
 pub mod storm;
 
@@ -47,7 +48,7 @@ use crate::model::text::sanitize;
 /// │ status / error line  (or the filter input with its match count)  │ 1 line
 /// │ footer: key hints of the current mode, from the keymap           │ 1 line
 /// └──────────────────────────────────────────────────────────────────┘
-///   detail and the storm screen (`t`) replace both panes; help, confirm and result popups
+///   detail, the storm screen (`t`) and the queue shape (`p`) replace both panes; help, confirm and result popups
 ///   float on top; the countermeasures text covers the whole screen (plain, for copying).
 /// ```
 pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
@@ -64,6 +65,7 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
     header::render(f, head, app, &theme);
     match app.focus {
         _ if app.sources_view.is_some() => sources::render(f, body, app, &theme, now),
+        _ if app.shape.is_some() => shape::render(f, body, app, &theme),
         _ if app.storm.is_some() => storm::render(f, body, app, &theme),
         Pane::Detail => detail::render(f, body, app, &theme, now),
         _ if app.group_key.is_none() => messages::render(f, body, app, &theme, now),
