@@ -55,7 +55,8 @@ pub struct GlobalOpts {
     /// Use the built-in demo queue (an NDR storm) instead of Postfix
     #[arg(long, global = true, conflicts_with = "from_file")]
     pub demo: bool,
-    /// Read the queue from a `postqueue -j` capture instead of Postfix
+    /// Read the queue from a capture instead of Postfix: `postqueue -j` JSON or
+    /// `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input
     #[arg(long, global = true, value_name = "PATH")]
     pub from_file: Option<PathBuf>,
     /// Monitor only: no path to postsuper

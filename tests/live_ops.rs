@@ -27,7 +27,10 @@ struct Ctx<'a> {
 
 type Case = fn(&Ctx<'_>);
 
-const CASES: &[(&str, Case)] = cases![summary_shape_equals_qshape,];
+const CASES: &[(&str, Case)] = cases![
+    summary_shape_equals_qshape,
+    text_capture_gives_the_ids_of_the_json_listing,
+];
 
 fn main() -> ExitCode {
     let Some(selected) = harness::selected_cases(CASES, "live operator tests") else {
@@ -257,4 +260,79 @@ fn summary_shape_equals_qshape(cx: &Ctx<'_>) {
         .map(|n| n.parse().unwrap_or(0))
         .collect();
     assert!(total[1..].iter().filter(|&&n| n > 0).count() >= 8, "{t}");
+}
+
+/// `postqueue -p` output saved to a file (and piped to standard input) gives the same
+/// `ids`, whole and filtered, as the live `postqueue -j` listing of the same queue.
+fn text_capture_gives_the_ids_of_the_json_listing(cx: &Ctx<'_>) {
+    let out = Command::new("postqueue")
+        .arg("-c")
+        .arg(cx.lab.config_dir())
+        .arg("-p")
+        .output()
+        .unwrap_or_else(|e| panic!("postqueue -p: {e}"));
+    assert!(out.status.success(), "postqueue -p: {}", text(&out.stderr));
+    let capture = cx.lab.dir().join("mailq.txt");
+    std::fs::write(&capture, &out.stdout).unwrap_or_else(|e| panic!("write capture: {e}"));
+    let cap = capture.to_str().unwrap_or_default();
+    let victim = cx
+        .lab
+        .manifest()
+        .ndr
+        .by_domain
+        .keys()
+        .next()
+        .cloned()
+        .unwrap_or_default();
+    let rcpt = format!("rcpt:@{victim}");
+    let filters: [&[&str]; 5] = [&[], &["null"], &["!null"], &["queue:hold"], &[&rcpt]];
+    let sorted = |s: String| -> Vec<String> {
+        let mut v: Vec<String> = s.lines().map(str::to_owned).collect();
+        v.sort();
+        v
+    };
+    for f in filters {
+        let mut live = vec!["ids"];
+        live.extend_from_slice(f);
+        let want = sorted(mailq_tui_ok(cx.lab, &live));
+        let mut from = vec!["--from-file", cap, "ids"];
+        from.extend_from_slice(f);
+        let got = sorted(mailq_tui_ok(cx.lab, &from));
+        assert!(!want.is_empty(), "filter {f:?} selects nothing live");
+        assert_eq!(got, want, "filter {f:?}: -p capture vs -j listing");
+    }
+    // `-` reads standard input: the capture piped in.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .args(["--from-file", "-", "ids"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("mailq-tui: {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(&out.stdout)
+            .unwrap_or_else(|e| panic!("write stdin: {e}"));
+    }
+    let piped = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("mailq-tui: {e}"));
+    assert!(piped.status.success());
+    assert_eq!(
+        sorted(text(&piped.stdout)),
+        sorted(mailq_tui_ok(cx.lab, &["ids"]))
+    );
+    // And the JSON capture, piped, too (auto-detected).
+    let j = Command::new("postqueue")
+        .arg("-c")
+        .arg(cx.lab.config_dir())
+        .arg("-j")
+        .output()
+        .unwrap_or_else(|e| panic!("postqueue -j: {e}"));
+    let jcap = cx.lab.dir().join("mailq.jsonl");
+    std::fs::write(&jcap, &j.stdout).unwrap_or_else(|e| panic!("write capture: {e}"));
+    let n = sorted(mailq_tui_ok(
+        cx.lab,
+        &["--from-file", jcap.to_str().unwrap_or_default(), "ids"],
+    ));
+    assert_eq!(n, sorted(mailq_tui_ok(cx.lab, &["ids"])));
 }

@@ -25,7 +25,7 @@ function __fish_mailq_tui_using_subcommand
 end
 
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -54,7 +54,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'G
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l top -d 'Show at most N groups (and N sub-groups per group)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l sort -d 'Order groups by: messages, recipients, size, oldest, newest, label, deferred, hold, recent' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -69,7 +69,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l demo -d 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -83,7 +83,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -s h -l help -d
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l batch -d 'IDs per postsuper process' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -100,7 +100,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -s h -l help
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l batch -d 'IDs per postsuper process' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -117,7 +117,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -s h -l help -
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l batch -d 'IDs per postsuper process' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -134,7 +134,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -s h -l hel
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l batch -d 'IDs per postsuper process' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -150,7 +150,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l read-onl
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l top -d 'Show at most N rows per section' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -164,7 +164,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l demo -d 'U
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -178,7 +178,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l demo -d '
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -191,7 +191,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l read-o
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s n -l limit -d 'Show the last N entries' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -204,7 +204,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l demo -d 'Use
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -217,7 +217,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l demo -d 'U
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F

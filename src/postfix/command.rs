@@ -922,7 +922,7 @@ fn postconf_value(postconf: &Path, config_dir: Option<&Path>, name: &str) -> Opt
 
 /// The local time zone's offset from UTC in seconds, from `date +%z` (postqueue -p prints
 /// local time). Only needed for the pre-3.1 fallback; 0 when it cannot be told.
-fn local_utc_offset() -> i64 {
+pub(crate) fn local_utc_offset() -> i64 {
     let mut out = Vec::new();
     let mut cmd = Command::new("date");
     cmd.arg("+%z");
