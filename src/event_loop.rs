@@ -402,10 +402,7 @@ impl Runner {
                 | Effect::Write { .. }
                 | Effect::ProbeSources { .. }
                 | Effect::Switch { .. } => {
-                    Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
-                        not_installed: matches!(e, PostfixError::NotFound(_)),
-                        message: e.to_string(),
-                    }))
+                    Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError::from(&e)))
                 }
                 Effect::Apply(req) => {
                     cancel.store(false, Ordering::SeqCst);

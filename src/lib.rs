@@ -219,7 +219,14 @@ fn dispatch(queue: &dyn MailQueue, cli: &Cli) -> Result<ExitCode> {
         _ => {
             let snap = queue.list()?;
             warn_problems(&snap);
-            write_stdout(|out| writeln!(out, "{}: {} messages", queue.describe(), snap.len()))?;
+            write_stdout(|out| {
+                writeln!(
+                    out,
+                    "{}: {} messages",
+                    queue.describe(),
+                    model::format::thousands(snap.len())
+                )
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }

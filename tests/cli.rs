@@ -250,3 +250,40 @@ fn ids_into_a_closed_pipe_exits_quietly() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
 }
+
+/// Counts read the same on the command line as in the TUI: `1,485`, never `1485`.
+#[test]
+fn bulk_preview_counts_have_thousands_separators() {
+    let o = Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .args(["--demo", "hold", "--dry-run", "null"])
+        .output()
+        .expect("run mailq-tui");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let first = stderr(&o).lines().next().unwrap_or_default().to_owned();
+    assert!(first.starts_with("Hold 1,485 messages (1,485 recipients)"), "{first}");
+    assert!(first.contains("deferred: 1,417"), "{first}");
+}
+
+/// `summary --shape` on a capture: qshape's layout, `-s` by sender domain.
+#[test]
+fn summary_shape_prints_qshape_columns() {
+    let o = run(STORM, &["summary", "--shape"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    let head: Vec<&str> = lines.next().unwrap_or_default().split_whitespace().collect();
+    assert_eq!(
+        head,
+        ["T", "5", "10", "20", "40", "80", "160", "320", "640", "1280", "1280+"]
+    );
+    assert!(lines.next().unwrap_or_default().trim_start().starts_with("TOTAL"));
+    for l in out.lines() {
+        assert_eq!(l.chars().count(), 80, "{l:?}");
+    }
+    let s = run(STORM, &["summary", "--shape", "-s", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).expect("json");
+    assert_eq!(v["by"], "sender-domain");
+    assert_eq!(v["rows"][0]["domain"], "MAILER-DAEMON");
+    // -s without --shape is a usage error.
+    assert_eq!(run(STORM, &["summary", "-s"]).status.code(), Some(2));
+}

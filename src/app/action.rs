@@ -134,6 +134,18 @@ pub enum Action {
 pub struct LoadError {
     pub message: String,
     pub not_installed: bool,
+    /// What to do about it ([`crate::postfix::PostfixError::hint`]).
+    pub hint: String,
+}
+
+impl From<&crate::postfix::PostfixError> for LoadError {
+    fn from(e: &crate::postfix::PostfixError) -> Self {
+        Self {
+            message: e.to_string(),
+            not_installed: matches!(e, crate::postfix::PostfixError::NotFound(_)),
+            hint: e.hint().to_owned(),
+        }
+    }
 }
 
 impl Action {

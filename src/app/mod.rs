@@ -17,6 +17,8 @@ pub mod storm;
 pub mod update;
 
 #[cfg(test)]
+mod listing_tests;
+#[cfg(test)]
 mod sources_tests;
 #[cfg(test)]
 pub mod testing;
@@ -414,6 +416,9 @@ pub struct App {
     pub detail: Option<Detail>,
     pub status: Option<Status>,
     pub loading: bool,
+    /// The last listing failed (cleared by the next one that works): the panes say why
+    /// and what to do while there is nothing else to show.
+    pub load_error: Option<LoadError>,
     pub refresh_pending: bool,
     pub applying: bool,
     pub frozen: bool,
@@ -506,6 +511,7 @@ impl App {
             detail: None,
             status: None,
             loading: false,
+            load_error: None,
             refresh_pending: false,
             applying: false,
             frozen: false,

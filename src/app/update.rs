@@ -390,6 +390,7 @@ fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> 
     app.loading = false;
     match r {
         Ok(snap) => {
+            app.load_error = None;
             app.receive_snapshot(snap);
             if app.status.as_ref().is_some_and(|s| s.error) {
                 app.status = None;
@@ -405,7 +406,18 @@ fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> 
             app.loading = true;
             return Some(Effect::FallbackToDemo);
         }
-        Err(e) => app.status = Some(error(format!("listing failed: {}", sanitize(&e.message)))),
+        Err(e) => {
+            let stale = if app.loaded_once {
+                " (showing the previous listing; retried at every refresh)"
+            } else {
+                ""
+            };
+            app.status = Some(error(format!(
+                "listing failed: {}{stale}",
+                crate::model::text::one_line(&e.message)
+            )));
+            app.load_error = Some(e);
+        }
     }
     if app.refresh_pending {
         app.refresh_pending = false;

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::cli::{GlobalOpts, LogArgs, OpArgs};
 use crate::model::filter::Filter;
-use crate::model::format::{capitalize, plural, size};
+use crate::model::format::{capitalize, plural, size, thousands};
 use crate::ops::{self, ExecOptions, Progress, Request, audit};
 use crate::postfix::parse::unix_now;
 use crate::postfix::{MailQueue, QueueOp};
@@ -66,12 +66,12 @@ pub fn run_op(
         err,
         "{} {} message{} ({} recipients) in {} on {}",
         capitalize(op.verb()),
-        p.messages,
+        thousands(p.messages),
         plural(p.messages),
-        p.recipients,
+        thousands(p.recipients),
         p.queues
             .iter()
-            .map(|(q, n)| format!("{q}: {n}"))
+            .map(|(q, n)| format!("{q}: {}", thousands(*n)))
             .collect::<Vec<_>>()
             .join(", "),
         // The instance (for a remote queue: the host) so a confirmation can never be
@@ -91,7 +91,11 @@ pub fn run_op(
         writeln!(err, "  {id:<14} {sender}")?;
     }
     if p.messages > p.sample.len() {
-        writeln!(err, "  … and {} more", p.messages - p.sample.len())?;
+        writeln!(
+            err,
+            "  … and {} more",
+            thousands(p.messages - p.sample.len())
+        )?;
     }
     for w in &p.warnings {
         writeln!(err, "  warning: {w}")?;
@@ -173,7 +177,7 @@ fn confirm(p: &ops::Preview) -> Result<bool> {
     if p.needs_typed_confirmation {
         eprint!(
             "This is a large delete. Type the number of messages ({}) to proceed: ",
-            p.messages
+            thousands(p.messages)
         );
         std::io::stderr().flush()?;
         stdin.lock().read_line(&mut line)?;

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::model::format::plural;
+use crate::model::format::{plural, thousands};
 use crate::model::text::sanitize;
 use crate::model::{MessageKey, QueueId, QueueName, Snapshot};
 use crate::postfix::{MailQueue, PostfixError, QueueOp, Target};
@@ -125,19 +125,22 @@ pub fn preview(snapshot: &Snapshot, req: &Request, partial: usize) -> Preview {
     let mut warnings = Vec::new();
     if partial > 0 {
         warnings.push(format!(
-            "{partial} selected message{} also {} recipients outside the filter: Postfix acts on whole messages",
+            "{} selected message{} also {} recipients outside the filter: Postfix acts on whole messages",
+            thousands(partial),
             plural(partial),
             if partial == 1 { "has" } else { "have" }
         ));
     }
     match req.op {
         QueueOp::Requeue if forged_candidates > 0 => warnings.push(format!(
-            "{forged_candidates} message{} with a non-null sender: if that sender is forged (spam), requeueing makes \
+            "{} message{} with a non-null sender: if that sender is forged (spam), requeueing makes \
              Postfix send NEW bounces to third parties. Prefer hold, then delete.",
+            thousands(forged_candidates),
             plural(forged_candidates)
         )),
         QueueOp::Release if not_held > 0 => warnings.push(format!(
-            "{not_held} selected message{} not on hold; release leaves {} alone",
+            "{} selected message{} not on hold; release leaves {} alone",
+            thousands(not_held),
             plural(not_held),
             if not_held == 1 { "it" } else { "them" }
         )),
@@ -242,7 +245,12 @@ impl Outcome {
     /// One line for a popup or the terminal.
     #[must_use]
     pub fn headline(&self) -> String {
-        let mut s = format!("{} {}: {} done", self.op, self.requested, self.done.len());
+        let mut s = format!(
+            "{} {}: {} done",
+            self.op,
+            thousands(self.requested),
+            thousands(self.done.len())
+        );
         for (n, what) in [
             (self.gone.len(), "no longer in the queue"),
             (self.changed.len(), "changed (not touched)"),
@@ -250,7 +258,7 @@ impl Outcome {
             (self.skipped.len(), "skipped (interrupted)"),
         ] {
             if n > 0 {
-                s.push_str(&format!(", {n} {what}"));
+                s.push_str(&format!(", {} {what}", thousands(n)));
             }
         }
         s

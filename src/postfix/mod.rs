@@ -175,6 +175,36 @@ pub enum PostfixError {
     Unreachable { host: String, detail: String },
 }
 
+impl PostfixError {
+    /// What the admin can do about it, in one line: shown under the error where a listing
+    /// should be (the TUI's panes), since "listing failed" alone leaves them guessing.
+    #[must_use]
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => {
+                "install Postfix, name another instance with --config-dir DIR, or try --demo"
+            }
+            Self::PermissionDenied { .. } => {
+                "run as root (sudo mailq-tui), or have your user added to authorized_mailq_users"
+            }
+            Self::MailSystemDown(_) => {
+                "start Postfix (systemctl start postfix, or postfix -c DIR start), or run as \
+                 root to read the queue directly; --demo shows the demo queue"
+            }
+            Self::Exit { .. } | Self::Io { .. } => {
+                "check the instance: --config-dir DIR names its configuration directory \
+                 (postmulti -l lists them); --from-file FILE reads a saved listing"
+            }
+            Self::Timeout { .. } => "the system is busy or the queue is huge",
+            Self::File { .. } => "check the path given to --from-file (- reads standard input)",
+            Self::ReadOnly(_) => "open the queue without --read-only, as root",
+            Self::Unreachable { .. } => {
+                "try `ssh HOST true` by hand: keys, host key, BatchMode; or check [[hosts]]"
+            }
+        }
+    }
+}
+
 /// Everything mailq-tui needs from a Postfix instance.
 pub trait MailQueue: Send + Sync {
     /// List the whole queue (`postqueue -j`), streaming; bad lines become parse problems.

@@ -132,21 +132,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
         theme,
     );
     if len == 0 {
-        let msg = if app.loaded_once {
-            "no messages match"
-        } else {
-            "loading…"
-        };
         let inner = theme.block(String::new(), false).inner(area);
-        if inner.height > 1 {
-            f.render_widget(
-                Line::styled(msg, theme.dim()),
-                Rect {
-                    y: inner.y + 1,
-                    height: 1,
-                    ..inner
-                },
-            );
-        }
+        super::render_empty_note(f, inner, app, theme, "no messages match", true);
     }
 }

@@ -243,6 +243,60 @@ impl Theme {
     }
 }
 
+/// The body of a pane with no rows (below its header line): why nothing is listed when the
+/// listing failed before anything was shown (the error, what to do, and that it is
+/// retried), `loading…` before the first listing, else `empty`. `brief`: the error in one
+/// line (the groups pane, above the messages pane that says the rest).
+pub fn render_empty_note(
+    f: &mut Frame,
+    inner: Rect,
+    app: &App,
+    theme: &Theme,
+    empty: &str,
+    brief: bool,
+) {
+    use ratatui::text::Line;
+    if inner.height <= 1 {
+        return;
+    }
+    let area = Rect {
+        y: inner.y + 1,
+        height: inner.height - 1,
+        ..inner
+    };
+    let lines = match (&app.load_error, app.loaded_once) {
+        (Some(e), false) if brief => vec![Line::styled(
+            fit(
+                &format!(
+                    "Cannot list the queue: {}",
+                    crate::model::text::one_line(&e.message)
+                ),
+                usize::from(area.width),
+            ),
+            theme.error(),
+        )],
+        (Some(e), false) => vec![
+            Line::styled("Cannot list the queue:", theme.error()),
+            Line::raw(crate::model::text::one_line(&e.message)),
+            Line::raw(""),
+            Line::styled(format!("What to do: {}.", e.hint), theme.heading()),
+            Line::styled(
+                format!(
+                    "Retried every {} s; r retries now, q quits.",
+                    app.refresh_every.as_secs().max(1)
+                ),
+                theme.dim(),
+            ),
+        ],
+        (_, false) => vec![Line::styled("loading…", theme.dim())],
+        (_, true) => vec![Line::styled(empty.to_owned(), theme.dim())],
+    };
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
+}
+
 /// A sanitized string cut to at most `width` terminal columns (East-Asian wide characters
 /// count as two), ending in an ellipsis when cut.
 #[must_use]

@@ -288,3 +288,18 @@ fn fleet_overview_with_one_host_down() {
     update(&mut app, Action::MoveDown);
     insta::assert_snapshot!(render(&mut app, 140, 14).backend());
 }
+
+#[test]
+fn listing_failed_says_why_and_what_to_do() {
+    let mut app = App::new(crate::app::testing::options(None));
+    app.now = NOW;
+    update(&mut app, Action::Refresh);
+    let e = crate::postfix::PostfixError::MailSystemDown(
+        "Queue report unavailable - mail system is down".to_owned(),
+    );
+    update(
+        &mut app,
+        Action::Loaded(Err(crate::app::LoadError::from(&e))),
+    );
+    insta::assert_snapshot!(render(&mut app, 80, 24).backend());
+}
