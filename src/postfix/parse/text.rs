@@ -27,7 +27,7 @@ use std::io::BufRead;
 use crate::model::time::{civil_from_days, days_from_civil, is_valid_date};
 use crate::model::{Message, QueueId, QueueName, Recipient};
 
-use super::parse::SnapshotBuilder;
+use super::jsonl::SnapshotBuilder;
 
 /// A streaming `postqueue -p` parser that feeds a [`SnapshotBuilder`].
 pub struct TextListing {
