@@ -106,11 +106,11 @@ impl ReplayQueue {
         let text = is_text_listing(&data);
         let snap = if text {
             let builder = parse::SnapshotBuilder::new(null_sender);
-            super::postqueue_text::parse_text(
+            parse::text::parse_text(
                 data.as_slice(),
                 builder,
                 taken,
-                super::command::local_utc_offset(),
+                super::local::local_utc_offset(),
             )
         } else {
             parse::parse_stream(data.as_slice(), null_sender)
