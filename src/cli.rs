@@ -101,6 +101,9 @@ pub enum Command {
     Release(OpArgs),
     /// Requeue the messages matching a filter
     Requeue(OpArgs),
+    /// Expire the messages matching a filter (`postsuper -e`, Postfix 3.5+): each is returned
+    /// to its sender at the next attempt; an NDR (null sender) is discarded
+    Expire(ExpireArgs),
     /// Preview the NDR storm: size, speed, campaigns, accounts, countermeasures
     Storm(StormArgs),
     /// Show the configuration: `--print-default` prints the sample file, `--path` where it is read from
@@ -170,6 +173,15 @@ pub struct OpArgs {
     pub batch: Option<usize>,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExpireArgs {
+    /// Also release held messages (`postsuper -f`), so that the return happens
+    #[arg(long)]
+    pub release: bool,
+    #[command(flatten)]
+    pub op: OpArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -216,6 +216,14 @@ fn dispatch(queue: &dyn MailQueue, cli: &Cli) -> Result<ExitCode> {
         Some(Command::Requeue(a)) => {
             commands::bulk::run_op(queue, &cli.global, QueueOp::Requeue, a)
         }
+        Some(Command::Expire(a)) => {
+            let op = if a.release {
+                QueueOp::ExpireRelease
+            } else {
+                QueueOp::Expire
+            };
+            commands::bulk::run_op(queue, &cli.global, op, &a.op)
+        }
         _ => {
             let snap = queue.list()?;
             warn_problems(&snap);

@@ -260,7 +260,10 @@ fn bulk_preview_counts_have_thousands_separators() {
         .expect("run mailq-tui");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let first = stderr(&o).lines().next().unwrap_or_default().to_owned();
-    assert!(first.starts_with("Hold 1,485 messages (1,485 recipients)"), "{first}");
+    assert!(
+        first.starts_with("Hold 1,485 messages (1,485 recipients)"),
+        "{first}"
+    );
     assert!(first.contains("deferred: 1,417"), "{first}");
 }
 
@@ -271,12 +274,24 @@ fn summary_shape_prints_qshape_columns() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     let mut lines = out.lines();
-    let head: Vec<&str> = lines.next().unwrap_or_default().split_whitespace().collect();
+    let head: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
     assert_eq!(
         head,
-        ["T", "5", "10", "20", "40", "80", "160", "320", "640", "1280", "1280+"]
+        [
+            "T", "5", "10", "20", "40", "80", "160", "320", "640", "1280", "1280+"
+        ]
     );
-    assert!(lines.next().unwrap_or_default().trim_start().starts_with("TOTAL"));
+    assert!(
+        lines
+            .next()
+            .unwrap_or_default()
+            .trim_start()
+            .starts_with("TOTAL")
+    );
     for l in out.lines() {
         assert_eq!(l.chars().count(), 80, "{l:?}");
     }

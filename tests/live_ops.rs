@@ -30,6 +30,7 @@ type Case = fn(&Ctx<'_>);
 const CASES: &[(&str, Case)] = cases![
     summary_shape_equals_qshape,
     text_capture_gives_the_ids_of_the_json_listing,
+    expire_returns_mail_to_its_sender_and_discards_an_ndr,
 ];
 
 fn main() -> ExitCode {
@@ -183,6 +184,16 @@ fn spread_ages(lab: &Lab) {
     );
 }
 
+/// `postqueue -c LAB ARGS…` (the lab instance's own postqueue).
+fn postqueue(lab: &Lab, args: &[&str]) -> std::process::Output {
+    Command::new("postqueue")
+        .arg("-c")
+        .arg(lab.config_dir())
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("postqueue {args:?}: {e}"))
+}
+
 /// `qshape [FLAGS] QUEUE…` for the lab instance (qshape cds to its queue_directory).
 fn qshape(lab: &Lab, flags: &[&str], queues: &[&str]) -> String {
     let bin = ["/usr/sbin/qshape", "/usr/bin/qshape"]
@@ -265,12 +276,7 @@ fn summary_shape_equals_qshape(cx: &Ctx<'_>) {
 /// `postqueue -p` output saved to a file (and piped to standard input) gives the same
 /// `ids`, whole and filtered, as the live `postqueue -j` listing of the same queue.
 fn text_capture_gives_the_ids_of_the_json_listing(cx: &Ctx<'_>) {
-    let out = Command::new("postqueue")
-        .arg("-c")
-        .arg(cx.lab.config_dir())
-        .arg("-p")
-        .output()
-        .unwrap_or_else(|e| panic!("postqueue -p: {e}"));
+    let out = postqueue(cx.lab, &["-p"]);
     assert!(out.status.success(), "postqueue -p: {}", text(&out.stderr));
     let capture = cx.lab.dir().join("mailq.txt");
     std::fs::write(&capture, &out.stdout).unwrap_or_else(|e| panic!("write capture: {e}"));
@@ -322,12 +328,7 @@ fn text_capture_gives_the_ids_of_the_json_listing(cx: &Ctx<'_>) {
         sorted(mailq_tui_ok(cx.lab, &["ids"]))
     );
     // And the JSON capture, piped, too (auto-detected).
-    let j = Command::new("postqueue")
-        .arg("-c")
-        .arg(cx.lab.config_dir())
-        .arg("-j")
-        .output()
-        .unwrap_or_else(|e| panic!("postqueue -j: {e}"));
+    let j = postqueue(cx.lab, &["-j"]);
     let jcap = cx.lab.dir().join("mailq.jsonl");
     std::fs::write(&jcap, &j.stdout).unwrap_or_else(|e| panic!("write capture: {e}"));
     let n = sorted(mailq_tui_ok(
@@ -335,4 +336,98 @@ fn text_capture_gives_the_ids_of_the_json_listing(cx: &Ctx<'_>) {
         &["--from-file", jcap.to_str().unwrap_or_default(), "ids"],
     ));
     assert_eq!(n, sorted(mailq_tui_ok(cx.lab, &["ids"])));
+}
+
+/// Wait (up to a minute) until `done` holds for the `postqueue -j` listing.
+fn wait_for(
+    lab: &Lab,
+    what: &str,
+    done: impl Fn(&[common::PqMessage]) -> bool,
+) -> Vec<common::PqMessage> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let list = lab.postqueue();
+        if done(&list) {
+            return list;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
+
+/// `mailq-tui expire` on one outbound spam message (a sender) and one NDR (the null
+/// sender); at the next delivery attempt Postfix returns the first to its sender — a new
+/// bounce appears — and discards the second without any new mail.
+fn expire_returns_mail_to_its_sender_and_discards_an_ndr(cx: &Ctx<'_>) {
+    let before = cx.lab.queue_by_id();
+    let pick = |null: bool| {
+        before
+            .values()
+            .find(|m| m.queue_name == "deferred" && (m.sender == "MAILER-DAEMON") == null)
+            .unwrap_or_else(|| panic!("no deferred message with null sender = {null}"))
+            .clone()
+    };
+    let (spam, ndr) = (pick(false), pick(true));
+    for m in [&spam, &ndr] {
+        let out = cx
+            .lab
+            .mailq_tui(&["expire", "-y", &format!("id:={}", m.queue_id)]);
+        assert!(
+            out.status.success(),
+            "expire {}: {}",
+            m.queue_id,
+            text(&out.stderr)
+        );
+        let err = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(err.contains("1 done"), "{err}");
+        if m.sender == "MAILER-DAEMON" {
+            assert!(err.contains("expiring a bounce discards it"), "{err}");
+        } else {
+            assert!(err.contains("each gets a bounce"), "{err}");
+        }
+    }
+    // Marked, still queued: `postqueue -j` says forced_expire (3.5+).
+    let out = postqueue(cx.lab, &["-j"]);
+    for m in [&spam, &ndr] {
+        let line = text(&out.stdout)
+            .lines()
+            .find(|l| l.contains(&format!("\"queue_id\": \"{}\"", m.queue_id)))
+            .unwrap_or_default()
+            .to_owned();
+        assert!(line.contains("\"forced_expire\": true"), "{line}");
+    }
+    // The next delivery attempt (postqueue -i, one message each).
+    for m in [&spam, &ndr] {
+        let st = postqueue(cx.lab, &["-i", &m.queue_id]);
+        assert!(st.status.success(), "postqueue -i: {}", text(&st.stderr));
+    }
+    let after = wait_for(cx.lab, "both expired messages leave the queue", |l| {
+        !l.iter()
+            .any(|m| m.queue_id == spam.queue_id || m.queue_id == ndr.queue_id)
+            && l.iter()
+                .all(|m| matches!(m.queue_name.as_str(), "deferred" | "hold"))
+    });
+    let new: Vec<_> = after
+        .iter()
+        .filter(|m| !before.contains_key(&m.queue_id))
+        .collect();
+    // Exactly one new message: the bounce of the spam, from the null sender to its sender.
+    assert_eq!(new.len(), 1, "new mail: {new:?}");
+    assert_eq!(new[0].sender, "MAILER-DAEMON");
+    let to: Vec<&str> = new[0]
+        .recipients
+        .iter()
+        .map(|r| r.address.as_str())
+        .collect();
+    assert_eq!(to, [spam.sender.as_str()]);
+    assert!(
+        !new.iter().any(|m| m
+            .recipients
+            .iter()
+            .any(|r| ndr.recipients.iter().any(|o| o.address == r.address))),
+        "the NDR was bounced instead of discarded"
+    );
 }

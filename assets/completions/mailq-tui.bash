@@ -22,6 +22,9 @@ _mailq__tui() {
             mailq__tui,delete)
                 cmd="mailq__tui__subcmd__delete"
                 ;;
+            mailq__tui,expire)
+                cmd="mailq__tui__subcmd__expire"
+                ;;
             mailq__tui,fleet)
                 cmd="mailq__tui__subcmd__fleet"
                 ;;
@@ -59,7 +62,7 @@ _mailq__tui() {
 
     case "${cmd}" in
         mailq__tui)
-            opts="-c -h -V --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --print-keys --help --version summary ids delete hold release requeue storm config instances log fleet help"
+            opts="-c -h -V --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --print-keys --help --version summary ids delete hold release requeue expire storm config instances log fleet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,6 +171,68 @@ _mailq__tui() {
             ;;
         mailq__subcmd__tui__subcmd__delete)
             opts="-y -c -h --dry-run --yes --all --export --batch --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --export)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --refresh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --alert-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audit-log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailq__subcmd__tui__subcmd__expire)
+            opts="-y -c -h --release --dry-run --yes --all --export --batch --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

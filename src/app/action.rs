@@ -72,6 +72,9 @@ pub enum Action {
     ShowCountermeasures,
     /// Storm screen: write the countermeasures for the selected cause to a file.
     WriteCountermeasures,
+    /// Expire (`postsuper -e`; with held messages `-f`, which also releases them): opens
+    /// the confirm dialog.
+    Expire,
     /// Open (or close) the queue-shape screen: qshape's domains × age buckets.
     ToggleShape,
     /// Queue-shape screen: recipient domains ⇄ sender domains (`qshape -s`).
@@ -161,12 +164,12 @@ impl Action {
         }
     }
 
-    /// True for the four queue-changing actions. Read-only mode removes and refuses them.
+    /// True for the queue-changing actions. Read-only mode removes and refuses them.
     #[must_use]
     pub fn is_mutating(&self) -> bool {
         matches!(
             self,
-            Self::Delete | Self::Hold | Self::Release | Self::Requeue
+            Self::Delete | Self::Hold | Self::Release | Self::Requeue | Self::Expire
         )
     }
 }

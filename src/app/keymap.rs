@@ -301,6 +301,12 @@ fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
         (PANES, Key::ch('H'), Action::Hold, "hold…"),
         (PANES, Key::ch('U'), Action::Release, "release…"),
         (PANES, Key::ch('R'), Action::Requeue, "requeue…"),
+        (
+            PANES,
+            Key::ch('E'),
+            Action::Expire,
+            "expire (return to sender)…",
+        ),
         (BROWSE, Key::ch('s'), Action::CycleSort, "sort by"),
         (BROWSE, Key::ch('S'), Action::ReverseSort, "reverse sort"),
         (&[Mode::Detail], Key::ch('b'), Action::ToggleBody, "body"),

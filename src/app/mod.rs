@@ -17,7 +17,7 @@ pub mod storm;
 pub mod update;
 
 #[cfg(test)]
-mod listing_tests;
+mod operator_tests;
 #[cfg(test)]
 mod sources_tests;
 #[cfg(test)]

@@ -211,6 +211,25 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         Action::Hold => open_confirm(app, QueueOp::Hold),
         Action::Release => open_confirm(app, QueueOp::Release),
         Action::Requeue => open_confirm(app, QueueOp::Requeue),
+        Action::Expire => {
+            // Held mail is never delivered, so expiring it alone would return nothing:
+            // a selection with held messages is expired AND released (postsuper -f).
+            let (indices, _) = app.targets();
+            let held = indices.iter().any(|&i| {
+                app.snapshot
+                    .messages
+                    .get(i as usize)
+                    .is_some_and(|m| m.queue == crate::model::QueueName::Hold)
+            });
+            open_confirm(
+                app,
+                if held {
+                    QueueOp::ExpireRelease
+                } else {
+                    QueueOp::Expire
+                },
+            )
+        }
         Action::Confirm => confirm(app, false),
         Action::ConfirmSingle => confirm(app, true),
         Action::Cancel => cancel(app),

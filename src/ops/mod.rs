@@ -93,6 +93,33 @@ pub struct Preview {
     pub warnings: Vec<String>,
 }
 
+/// What forced expiration does to this selection: `ndrs` null-sender messages, `senders`
+/// with a sender, `held` on hold.
+fn expire_warnings(op: QueueOp, ndrs: usize, senders: usize, held: usize) -> Vec<String> {
+    // Short: the TUI's dialog shows each warning on one line.
+    let mut w = Vec::new();
+    if ndrs > 0 {
+        w.push(format!(
+            "{} NDR{} (null sender): expiring a bounce discards it",
+            thousands(ndrs),
+            plural(ndrs)
+        ));
+    }
+    if senders > 0 {
+        w.push(format!(
+            "{} with a sender: each gets a bounce; a forged one is new backscatter",
+            thousands(senders)
+        ));
+    }
+    if held > 0 && op == QueueOp::Expire {
+        w.push(format!(
+            "{} on hold stay held, unreturned: expire --release (-f) releases them",
+            thousands(held)
+        ));
+    }
+    w
+}
+
 /// Facts for the confirm dialog. Pure: no IO.
 #[must_use]
 pub fn preview(snapshot: &Snapshot, req: &Request, partial: usize) -> Preview {
@@ -145,6 +172,9 @@ pub fn preview(snapshot: &Snapshot, req: &Request, partial: usize) -> Preview {
             if not_held == 1 { "it" } else { "them" }
         )),
         QueueOp::Delete => warnings.push("deleting cannot be undone; hold (H) first keeps a way back".to_owned()),
+        QueueOp::Expire | QueueOp::ExpireRelease => {
+            warnings.extend(expire_warnings(req.op, messages - forged_candidates, forged_candidates, messages - not_held));
+        }
         _ => {}
     }
     if req.entire_queue {

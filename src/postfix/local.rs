@@ -346,6 +346,17 @@ impl MailQueue for Postfix {
             };
             ran = true;
             self.check_transport("postsuper", &done)?;
+            if op.expires() && postsuper::refused_option(&done.stderr) {
+                return Err(PostfixError::Exit {
+                    program: "postsuper".into(),
+                    code: exit_code(done.status),
+                    stderr: format!(
+                        "this postsuper has no {} option: forced expiration needs Postfix 3.5 \
+                         or later. Nothing was changed; hold, then delete, or upgrade Postfix",
+                        op.flag()
+                    ),
+                });
+            }
             let parsed = postsuper::parse_stderr(&done.stderr);
             if let Some(detail) = parsed.permission_denied.clone() {
                 return Err(PostfixError::PermissionDenied {

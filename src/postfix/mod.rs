@@ -45,14 +45,22 @@ pub enum QueueOp {
     Hold,
     Release,
     Requeue,
+    /// Forced expiration (`postsuper -e`, Postfix 3.5+): returned to the sender at the next
+    /// delivery attempt instead of being deleted silently. Held mail stays held.
+    Expire,
+    /// Forced expiration and release from hold (`postsuper -f`).
+    #[serde(rename = "expire-release")]
+    ExpireRelease,
 }
 
 impl QueueOp {
-    pub const ALL: [QueueOp; 4] = [
+    pub const ALL: [QueueOp; 6] = [
         QueueOp::Delete,
         QueueOp::Hold,
         QueueOp::Release,
         QueueOp::Requeue,
+        QueueOp::Expire,
+        QueueOp::ExpireRelease,
     ];
 
     /// The `postsuper` flag for this operation.
@@ -63,6 +71,8 @@ impl QueueOp {
             Self::Hold => "-h",
             Self::Release => "-H",
             Self::Requeue => "-r",
+            Self::Expire => "-e",
+            Self::ExpireRelease => "-f",
         }
     }
 
@@ -73,18 +83,28 @@ impl QueueOp {
             Self::Hold => "hold",
             Self::Release => "release",
             Self::Requeue => "requeue",
+            Self::Expire => "expire",
+            Self::ExpireRelease => "expire and release",
         }
     }
 
-    /// The queue a message is in after this operation succeeded (None: gone).
+    /// Forced expiration (`-e`/`-f`), which Postfix before 3.5 does not have.
     #[must_use]
-    pub fn result_queue(self) -> Option<QueueName> {
+    pub fn expires(self) -> bool {
+        matches!(self, Self::Expire | Self::ExpireRelease)
+    }
+
+    /// The queue a message in `from` is in after this operation succeeded (None: gone).
+    #[must_use]
+    pub fn result_queue(self, from: &QueueName) -> Option<QueueName> {
         match self {
             Self::Delete => None,
             Self::Hold => Some(QueueName::Hold),
             // Released and requeued mail goes back through maildrop/incoming; in a listing
             // taken a moment later it is usually deferred again.
-            Self::Release | Self::Requeue => Some(QueueName::Deferred),
+            Self::Release | Self::Requeue | Self::ExpireRelease => Some(QueueName::Deferred),
+            // Marked for expiry where it is; returned at the next delivery attempt.
+            Self::Expire => Some(from.clone()),
         }
     }
 }

@@ -195,7 +195,10 @@ impl MailQueue for ReplayQueue {
                 continue;
             }
             positions.remove(0);
-            match op.result_queue() {
+            if op.expires() {
+                state.messages[pos].forced_expire = true;
+            }
+            match op.result_queue(&state.messages[pos].queue) {
                 None => {
                     deleted[pos] = true;
                     state.contents.remove(&t.queue_id);
@@ -222,6 +225,7 @@ impl MailQueue for ReplayQueue {
             QueueOp::Hold => "Placed on hold",
             QueueOp::Release => "Released from hold",
             QueueOp::Requeue => "Requeued",
+            QueueOp::Expire | QueueOp::ExpireRelease => "Expired",
         };
         if n > 0 {
             report.summary.push(format!(

@@ -57,6 +57,15 @@ impl Stderr {
     }
 }
 
+/// Did postsuper refuse its option? Postfix before 3.5 has no `-e`/`-f`: its getopt says
+/// `postsuper: invalid option -- 'e'` (glibc; BSD: `illegal option -- e`), then a usage
+/// fatal, and does nothing.
+#[must_use]
+pub fn refused_option(stderr: &[u8]) -> bool {
+    let s = String::from_utf8_lossy(stderr);
+    s.contains("invalid option --") || s.contains("illegal option --")
+}
+
 /// Parse postsuper's stderr. Never fails: lines it does not understand become `errors`.
 #[must_use]
 pub fn parse_stderr(stderr: &[u8]) -> Stderr {
@@ -145,6 +154,18 @@ fn is_permission_problem(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_old_postsuper_refusing_expire_is_recognised() {
+        // Postfix 3.4 on glibc, and a BSD libc.
+        assert!(refused_option(
+            b"postsuper: invalid option -- 'e'\npostsuper: fatal: usage: postsuper [-c config_dir] [-d queue_id (delete)] ...\n"
+        ));
+        assert!(refused_option(b"postsuper: illegal option -- f\n"));
+        assert!(!refused_option(
+            b"postsuper: 2745A98C1F7: expired\npostsuper: Expired: 1 message\n"
+        ));
+    }
 
     fn ids(v: &[&str]) -> Vec<QueueId> {
         v.iter().map(|s| QueueId::new(s)).collect()

@@ -1,9 +1,10 @@
-//! `update()` tests for a listing that fails: the error is kept for the panes with what to
-//! do, the status line stays one line, and the next refresh tries again.
+//! `update()` tests for what admins reach for next (issue #18): a listing that fails (the
+//! error is kept for the panes with what to do, the status line stays one line, the next
+//! refresh tries again) and the expire key.
 
 use super::testing::{app_on, snapshot_of, storm_queue};
 use super::*;
-use crate::postfix::PostfixError;
+use crate::postfix::{PostfixError, QueueOp};
 
 fn down() -> LoadError {
     LoadError::from(&PostfixError::MailSystemDown(
@@ -66,5 +67,46 @@ fn every_error_has_a_hint() {
         LoadError::from(&PostfixError::NotFound("postqueue".into()))
             .hint
             .contains("--demo")
+    );
+}
+
+#[test]
+fn expire_asks_first_and_releases_held_mail_so_it_can_return() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    // A deferred NDR under the cursor: plain -e, with the NDR warning.
+    update(&mut app, Action::Open);
+    update(&mut app, Action::Expire);
+    let Overlay::Confirm(p) = &app.overlay else {
+        panic!("no confirm dialog")
+    };
+    assert_eq!(p.request.op, QueueOp::Expire);
+    assert!(
+        p.preview.warnings.iter().any(|w| w.contains("discards")),
+        "{:?}",
+        p.preview.warnings
+    );
+    update(&mut app, Action::Cancel);
+    // Everything marked, the held message included: -f.
+    update(&mut app, Action::MarkAllMatching);
+    update(&mut app, Action::Expire);
+    let Overlay::Confirm(p) = &app.overlay else {
+        panic!("no confirm dialog")
+    };
+    assert_eq!(p.request.op, QueueOp::ExpireRelease);
+    let fx = update(&mut app, Action::Confirm);
+    assert!(matches!(fx, Some(Effect::Apply(ref r)) if r.op == QueueOp::ExpireRelease));
+}
+
+#[test]
+fn read_only_has_no_expire() {
+    let q = storm_queue();
+    let mut app = app_on(&q, Some("test"));
+    update(&mut app, Action::Expire);
+    assert!(matches!(app.overlay, Overlay::None));
+    assert!(
+        app.keymap
+            .action(Mode::Groups, keymap::Key::ch('E'))
+            .is_none()
     );
 }
