@@ -225,7 +225,7 @@ impl MailQueue for ReplayQueue {
             QueueOp::Hold => "Placed on hold",
             QueueOp::Release => "Released from hold",
             QueueOp::Requeue => "Requeued",
-            QueueOp::Expire | QueueOp::ExpireRelease => "Expired",
+            QueueOp::Expire | QueueOp::ExpireRelease => "Force-expired",
         };
         if n > 0 {
             report.summary.push(format!(

@@ -156,6 +156,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn expire_and_release_as_postfix_3_7_prints_it() {
+        // `postsuper -f` on a held message (Postfix 3.7.11): two lines for one ID.
+        let s = parse_stderr(
+            b"postsuper: 8FAA89925C6: expired\npostsuper: 8FAA89925C6: released from hold\n\
+              postsuper: Force-expired: 1 message\npostsuper: Released from hold: 1 message\n",
+        );
+        assert_eq!(s.report.done, [QueueId::new("8FAA89925C6")]);
+        assert_eq!(
+            s.report.summary,
+            ["Force-expired: 1 message", "Released from hold: 1 message"]
+        );
+        assert!(s.report.errors.is_empty(), "{:?}", s.report.errors);
+    }
+
+    #[test]
     fn an_old_postsuper_refusing_expire_is_recognised() {
         // Postfix 3.4 on glibc, and a BSD libc.
         assert!(refused_option(
