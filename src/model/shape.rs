@@ -73,7 +73,7 @@ pub fn age_histogram(snap: &Snapshot, indices: &[u32], now: i64) -> [u32; BUCKET
     let mut b = [0u32; BUCKETS];
     for &i in indices {
         if let Some(m) = snap.messages.get(i as usize) {
-            let k = age_bucket(now - m.arrival_time);
+            let k = age_bucket(m.age(now));
             b[k] = b[k].saturating_add(1);
         }
     }
@@ -222,7 +222,7 @@ pub fn shape(snap: &Snapshot, indices: &[u32], by: ShapeBy, now: i64) -> Shape {
         if m.recipients.is_empty() {
             continue;
         }
-        let b = age_bucket(now - m.arrival_time);
+        let b = age_bucket(m.age(now));
         match by {
             ShapeBy::SenderDomain => {
                 let r = row_of(&m.sender, m.null_sender, &mut rows);
