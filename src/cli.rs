@@ -104,6 +104,12 @@ pub enum Command {
     /// Expire the messages matching a filter (`postsuper -e`, Postfix 3.5+): each is returned
     /// to its sender at the next attempt; an NDR (null sender) is discarded
     Expire(ExpireArgs),
+    /// Attempt delivery of the messages matching a filter now (`postqueue -i`, one process
+    /// per message; at most 20), then show what happened to each
+    Deliver(DeliverArgs),
+    /// Attempt delivery of all deferred mail now (`postqueue -f`), or of one destination's
+    /// (`--site`, `postqueue -s`); warned during an NDR storm
+    Flush(FlushArgs),
     /// Preview the NDR storm: size, speed, campaigns, accounts, countermeasures
     Storm(StormArgs),
     /// Show the configuration: `--print-default` prints the sample file, `--path` where it is read from
@@ -187,6 +193,29 @@ pub struct OpArgs {
     pub batch: Option<usize>,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeliverArgs {
+    /// Show the plan; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FlushArgs {
+    /// Only mail for this destination (`postqueue -s SITE`; the site must be in
+    /// `fast_flush_domains`)
+    #[arg(long, value_name = "SITE")]
+    pub site: Option<String>,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]

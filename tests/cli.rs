@@ -498,3 +498,35 @@ fn read_only_refuses_expire() {
         stderr(&o)
     );
 }
+
+/// `deliver` is for a few messages; `flush` warns during a storm; `--read-only` refuses both.
+#[test]
+fn deliver_is_bounded_and_flush_warns_in_a_storm() {
+    let run_demo = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+            .args(["--demo", "--audit-log", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("run mailq-tui")
+    };
+    let o = run_demo(&["deliver", "-y", "null"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("limited to 20"), "{}", stderr(&o));
+    let o = run_demo(&["flush", "-y"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("NDRs are deferred: a flush retries"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).starts_with("flush: deferred 1,917"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_demo(&["--read-only", "flush", "-y"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("refusing to flush"), "{}", stderr(&o));
+    let o = run_demo(&["flush", "-y", "--site", "-x;rm"]);
+    assert_ne!(o.status.code(), Some(0));
+}

@@ -31,6 +31,7 @@ const CASES: &[(&str, Case)] = cases![
     summary_shape_equals_qshape,
     text_capture_gives_the_ids_of_the_json_listing,
     expire_returns_mail_to_its_sender_and_discards_an_ndr,
+    deliver_now_and_flush_against_a_fake_mx,
 ];
 
 fn main() -> ExitCode {
@@ -430,4 +431,155 @@ fn expire_returns_mail_to_its_sender_and_discards_an_ndr(cx: &Ctx<'_>) {
             .any(|r| ndr.recipients.iter().any(|o| o.address == r.address))),
         "the NDR was bounced instead of discarded"
     );
+}
+
+/// A fake MX on 127.0.0.1:`port` that accepts every message (`250` to everything, `354`
+/// to DATA); returns the count of messages it took. The thread lives until the process
+/// ends.
+fn fake_mx(port: u16) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    use std::io::{BufRead, BufReader};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let taken = std::sync::Arc::new(AtomicUsize::new(0));
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+        .unwrap_or_else(|e| panic!("fake MX cannot bind 127.0.0.1:{port}: {e}"));
+    let count = taken.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let mut w = match conn.try_clone() {
+                    Ok(w) => w,
+                    Err(_) => return,
+                };
+                let _ = w.write_all(b"220 fake.mx.test ESMTP\r\n");
+                let mut data = false;
+                for line in BufReader::new(conn).split(b'\n').map_while(Result::ok) {
+                    let line = String::from_utf8_lossy(&line)
+                        .trim_end()
+                        .to_ascii_uppercase();
+                    let reply: &[u8] = if data {
+                        if line != "." {
+                            continue;
+                        }
+                        data = false;
+                        count.fetch_add(1, Ordering::SeqCst);
+                        b"250 2.0.0 queued as FAKE\r\n"
+                    } else if line.starts_with("DATA") {
+                        data = true;
+                        b"354 go ahead\r\n"
+                    } else if line.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n");
+                        break;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    if w.write_all(reply).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    taken
+}
+
+/// The closed port the lab routes every remote destination without a `retry:` text to.
+fn closed_port(lab: &Lab) -> u16 {
+    let ports: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(lab.dir().join("ports.json"))
+            .unwrap_or_else(|e| panic!("ports.json: {e}")),
+    )
+    .unwrap_or_else(|e| panic!("ports.json: {e}"));
+    ports["closed_port"]
+        .as_u64()
+        .and_then(|p| u16::try_from(p).ok())
+        .unwrap_or_else(|| panic!("no closed_port in {ports}"))
+}
+
+/// With a fake MX now answering where the outbound mail was refused: `deliver` sends the
+/// chosen messages (one `postqueue -i` each) and reports which left the queue and which
+/// are still deferred; more than the bound is refused; `flush` (warned: the lab holds an
+/// NDR storm) sends the rest that can go, and leaves the rest.
+fn deliver_now_and_flush_against_a_fake_mx(cx: &Ctx<'_>) {
+    let before = cx.lab.queue_by_id();
+    let to_mx = |m: &common::PqMessage| {
+        m.queue_name == "deferred"
+            && m.recipients.iter().all(|r| {
+                r.delay_reason
+                    .as_deref()
+                    .is_some_and(|d| d.contains("127.0.0.1"))
+            })
+    };
+    let mx: Vec<&common::PqMessage> = before.values().filter(|m| to_mx(m)).collect();
+    assert!(
+        mx.len() > 3,
+        "too few messages for the fake MX: {}",
+        mx.len()
+    );
+    let stuck = before
+        .values()
+        .find(|m| m.queue_name == "deferred" && m.sender == "MAILER-DAEMON" && !to_mx(m))
+        .unwrap_or_else(|| panic!("no retry: NDR"));
+    // Too many for deliver now: refused, nothing asked.
+    let all_mx = format!(
+        "id:/^({})$/",
+        before.keys().cloned().collect::<Vec<_>>().join("|")
+    );
+    let out = cx.lab.mailq_tui(&["deliver", "-y", &all_mx]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("limited to 20"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let taken = fake_mx(closed_port(cx.lab));
+    let chosen = [
+        mx[0].queue_id.as_str(),
+        mx[1].queue_id.as_str(),
+        stuck.queue_id.as_str(),
+    ];
+    let filter = format!("id:/^({})$/", chosen.join("|"));
+    let out = cx.lab.mailq_tui(&["deliver", "-y", &filter]);
+    let said = text(&out.stdout);
+    assert!(out.status.success(), "{said}{}", text(&out.stderr));
+    assert!(
+        said.contains("deliver now 3: 2 left the queue, 1 still queued"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{} deferred", stuck.queue_id)),
+        "{said}"
+    );
+    assert!(taken.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+    let now = cx.lab.queue_by_id();
+    assert!(!now.contains_key(&mx[0].queue_id) && !now.contains_key(&mx[1].queue_id));
+    assert_eq!(now[&stuck.queue_id].queue_name, "deferred");
+    let audit = std::fs::read_to_string(cx.lab.dir().join("audit.jsonl")).unwrap_or_default();
+    assert!(audit.contains("\"op\":\"deliver now\""), "{audit}");
+
+    // Flush: warned (an NDR storm is queued), then the rest of the MX-bound mail goes.
+    let out = cx.lab.mailq_tui(&["flush", "-y"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("a flush retries every one of them at once"),
+        "{}",
+        text(&out.stderr)
+    );
+    let after = wait_for(cx.lab, "the MX-bound mail leaves", |l| {
+        !l.iter().any(|m| m.queue_name == "deferred" && to_mx(m))
+            && l.iter().all(|m| m.queue_name != "active")
+    });
+    assert!(
+        after.iter().any(|m| m.queue_id == stuck.queue_id),
+        "retry: mail stays"
+    );
+    for m in &mx {
+        assert!(
+            after.iter().all(|a| a.queue_id != m.queue_id),
+            "{} still queued",
+            m.queue_id
+        );
+    }
+    assert!(taken.load(std::sync::atomic::Ordering::SeqCst) >= mx.len());
 }

@@ -45,6 +45,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "hold" -d 'Put t
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "release" -d 'Release the held messages matching a filter'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "requeue" -d 'Requeue the messages matching a filter'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "expire" -d 'Expire the messages matching a filter (`postsuper -e`, Postfix 3.5+): each is returned to its sender at the next attempt; an NDR (null sender) is discarded'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "deliver" -d 'Attempt delivery of the messages matching a filter now (`postqueue -i`, one process per message; at most 20), then show what happened to each'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "flush" -d 'Attempt delivery of all deferred mail now (`postqueue -f`), or of one destination\'s (`--site`, `postqueue -s`); warned during an NDR storm'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "storm" -d 'Preview the NDR storm: size, speed, campaigns, accounts, countermeasures'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "config" -d 'Show the configuration: `--print-default` prints the sample file, `--path` where it is read from'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "instances" -d 'List the Postfix instances on this machine (`postmulti -l`); open one with `--config-dir`'
@@ -167,6 +169,34 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l all -d 'A
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l dry-run -d 'Show the plan; change nothing'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -s y -l yes -d 'Do not ask for confirmation'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l site -d 'Only mail for this destination (`postqueue -s SITE`; the site must be in `fast_flush_domains`)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -s y -l yes -d 'Do not ask for confirmation'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l top -d 'Show at most N rows per section' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F

@@ -190,11 +190,25 @@ fn confirm(p: &ops::Preview) -> Result<bool> {
         stdin.lock().read_line(&mut line)?;
         Ok(line.trim().replace([',', '_'], "") == p.messages.to_string())
     } else {
-        eprint!("Proceed? [y/N] ");
-        std::io::stderr().flush()?;
-        stdin.lock().read_line(&mut line)?;
-        Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+        ask_proceed()
     }
+}
+
+/// `Proceed? [y/N]` on the terminal; refused when stdin is not one.
+///
+/// # Errors
+/// No terminal to ask on, or reading it failed.
+pub(crate) fn ask_proceed() -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to act without confirmation: stdin is not a terminal (use --yes, or --dry-run to see the plan)"
+        );
+    }
+    let mut line = String::new();
+    eprint!("Proceed? [y/N] ");
+    std::io::stderr().flush()?;
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
 }
 
 /// `mailq-tui log`: recent audit entries, readable or as JSON lines.

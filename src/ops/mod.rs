@@ -19,6 +19,7 @@
 
 pub mod audit;
 pub mod export;
+pub mod flush;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;

@@ -117,6 +117,51 @@ impl fmt::Display for QueueOp {
     }
 }
 
+/// What to attempt delivering now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flush {
+    /// `postqueue -f`: every deferred message (during a storm: every bounce at once).
+    All,
+    /// `postqueue -s SITE`: mail for one destination (needs `fast_flush_domains`).
+    Site(String),
+    /// `postqueue -i ID`, one process per message.
+    Messages(Vec<QueueId>),
+}
+
+impl Flush {
+    /// What the audit log and the reports call it.
+    #[must_use]
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Self::All => "flush",
+            Self::Site(_) => "flush site",
+            Self::Messages(_) => "deliver now",
+        }
+    }
+}
+
+/// A site name `postqueue -s` may be given: a domain or a bracketed address, nothing a
+/// shell or postqueue could read as something else.
+#[must_use]
+pub fn valid_site(site: &str) -> bool {
+    !site.is_empty()
+        && site.len() <= 255
+        && !site.starts_with('-')
+        && site
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':'))
+}
+
+/// What a flush request did: the messages asked for (for `Messages`), and refusals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FlushReport {
+    /// Messages postqueue accepted a request for (`-i`).
+    pub asked: Vec<QueueId>,
+    /// postqueue refused or failed (sanitized, one line each).
+    pub errors: Vec<String>,
+}
+
 /// A message to act on, with the queue it was seen in (the operation is restricted to it).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Target {
@@ -267,4 +312,18 @@ pub trait MailQueue: Send + Sync {
 
     /// Why this queue cannot be changed, if it cannot (non-root, replay of a file, …).
     fn read_only_reason(&self) -> Option<String>;
+
+    /// Ask for a delivery attempt now (`postqueue -i ID` per message, `-f`, `-s SITE`).
+    /// Postfix answers at once and delivers in the background: the caller re-lists to see
+    /// what happened. Queues that cannot deliver refuse.
+    ///
+    /// # Errors
+    /// When the request could not be made at all (not installed, read-only, no link).
+    fn flush(&self, what: &Flush) -> Result<FlushReport, PostfixError> {
+        let _ = what;
+        Err(PostfixError::ReadOnly(format!(
+            "{}: no delivery to ask for",
+            self.describe()
+        )))
+    }
 }
