@@ -387,6 +387,15 @@ impl Runner {
                             .map_err(|e| e.to_string()),
                     )
                 }
+                Effect::Flush { what, keys, filter } => {
+                    let audit = exec.audit_log.as_deref();
+                    let r = if keys.is_empty() {
+                        ops::flush::flush(q.as_ref(), &what, audit)
+                    } else {
+                        ops::flush::deliver_now(q.as_ref(), &keys, &filter, audit)
+                    };
+                    Action::Flushed(r.map(Box::new).map_err(|e| e.to_string()))
+                }
                 Effect::Read { id, body } => {
                     Action::ReadDone(q.read(&[id], ReadParts { body }).map_err(|e| e.to_string()))
                 }

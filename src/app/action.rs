@@ -75,6 +75,13 @@ pub enum Action {
     /// Expire (`postsuper -e`; with held messages `-f`, which also releases them): opens
     /// the confirm dialog.
     Expire,
+    /// Deliver now (`postqueue -i`, one per message, at most 20): opens a dialog.
+    DeliverNow,
+    /// Flush the queue (`postqueue -f`): opens a dialog, warned during a storm.
+    Flush,
+    /// Internal: what a delivery request did.
+    #[serde(skip)]
+    Flushed(Result<Box<crate::ops::flush::FlushOutcome>, String>),
     /// Open (or close) the queue-shape screen: qshape's domains × age buckets.
     ToggleShape,
     /// Queue-shape screen: recipient domains ⇄ sender domains (`qshape -s`).
@@ -169,7 +176,13 @@ impl Action {
     pub fn is_mutating(&self) -> bool {
         matches!(
             self,
-            Self::Delete | Self::Hold | Self::Release | Self::Requeue | Self::Expire
+            Self::Delete
+                | Self::Hold
+                | Self::Release
+                | Self::Requeue
+                | Self::Expire
+                | Self::DeliverNow
+                | Self::Flush
         )
     }
 }

@@ -307,6 +307,8 @@ fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
             Action::Expire,
             "expire (return to sender)…",
         ),
+        (PANES, Key::ch('N'), Action::DeliverNow, "deliver now…"),
+        (PANES, Key::ch('F'), Action::Flush, "flush queue…"),
         (BROWSE, Key::ch('s'), Action::CycleSort, "sort by"),
         (BROWSE, Key::ch('S'), Action::ReverseSort, "reverse sort"),
         (&[Mode::Detail], Key::ch('b'), Action::ToggleBody, "body"),

@@ -10,6 +10,7 @@
 //! refreshes.
 
 pub mod action;
+pub mod deliver;
 pub mod keymap;
 pub mod shape;
 pub mod sources;
@@ -222,6 +223,19 @@ pub enum Overlay {
     Popup(Popup),
     /// Plain text to read and copy (countermeasures).
     Text(TextView),
+    /// Deliver now / flush, waiting for `y` (its own dialog: not a postsuper change).
+    AskFlush(AskFlush),
+}
+
+/// A delivery request waiting for confirmation, with the facts to show.
+#[derive(Debug, Clone)]
+pub struct AskFlush {
+    pub what: crate::postfix::Flush,
+    /// The messages as the user saw them (deliver now); empty for a flush.
+    pub keys: Vec<MessageKey>,
+    pub filter: String,
+    /// Title and lines of the dialog.
+    pub dialog: Popup,
 }
 
 /// The filter being typed, with its live match count.
@@ -549,7 +563,7 @@ impl App {
         match &self.overlay {
             Overlay::Help => Mode::Help,
             Overlay::Filter(_) => Mode::Filter,
-            Overlay::Confirm(_) => Mode::Confirm,
+            Overlay::Confirm(_) | Overlay::AskFlush(_) => Mode::Confirm,
             Overlay::Popup(_) => Mode::Popup,
             Overlay::Text(_) => Mode::Text,
             Overlay::None if self.sources_view.is_some() => Mode::Sources,

@@ -110,3 +110,83 @@ fn read_only_has_no_expire() {
             .is_none()
     );
 }
+
+#[test]
+fn deliver_now_asks_then_runs_one_effect_and_reports() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    // A whole group of 16 is within the bound; the dialog lists them.
+    update(&mut app, Action::DeliverNow);
+    let Overlay::AskFlush(ask) = &app.overlay else {
+        panic!("no dialog: {:?}", app.status)
+    };
+    assert_eq!(ask.keys.len(), 16);
+    assert_eq!(app.mode(), Mode::Confirm);
+    // Enter confirms single messages only.
+    assert_eq!(update(&mut app, Action::ConfirmSingle), None);
+    let fx = update(&mut app, Action::Confirm);
+    let Some(Effect::Flush { keys, what, .. }) = fx else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(keys.len(), 16);
+    assert!(matches!(what, crate::postfix::Flush::Messages(ref ids) if ids.len() == 16));
+    assert!(app.applying);
+    // The outcome comes back (as the event loop would run it against the replay queue).
+    let out = crate::ops::flush::deliver_now(&q, &keys, "", None).expect("deliver");
+    let fx = update(&mut app, Action::Flushed(Ok(Box::new(out))));
+    assert_eq!(fx, Some(Effect::Load));
+    let Overlay::Popup(p) = &app.overlay else {
+        panic!("no report")
+    };
+    assert!(
+        p.lines[0].starts_with("deliver now 16: 0 left the queue, 16 still queued"),
+        "{:?}",
+        p.lines
+    );
+    assert!(!app.applying);
+}
+
+#[test]
+fn deliver_now_refuses_above_the_bound_and_flush_warns_in_a_storm() {
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::MarkAllMatching);
+    update(&mut app, Action::DeliverNow);
+    assert!(matches!(app.overlay, Overlay::None));
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.error && s.text.contains("limited to 20"))
+    );
+    update(&mut app, Action::Flush);
+    let Overlay::AskFlush(ask) = &app.overlay else {
+        panic!("no flush dialog")
+    };
+    assert!(ask.keys.is_empty());
+    assert_eq!(ask.what, crate::postfix::Flush::All);
+    update(&mut app, Action::Cancel);
+    assert!(matches!(app.overlay, Overlay::None));
+    // Bound in the one key table, as Shift-letters (they make Postfix act)…
+    assert!(matches!(
+        app.keymap.action(Mode::Groups, keymap::Key::ch('N')),
+        Some(Action::DeliverNow)
+    ));
+    assert!(matches!(
+        app.keymap.action(Mode::Messages, keymap::Key::ch('F')),
+        Some(Action::Flush)
+    ));
+    // …and in read-only mode neither key is bound, and the actions refuse.
+    let mut ro = app_on(&q, Some("test"));
+    assert!(
+        ro.keymap
+            .action(Mode::Groups, keymap::Key::ch('N'))
+            .is_none()
+    );
+    assert!(
+        ro.keymap
+            .action(Mode::Groups, keymap::Key::ch('F'))
+            .is_none()
+    );
+    update(&mut ro, Action::Flush);
+    assert!(matches!(ro.overlay, Overlay::None));
+}

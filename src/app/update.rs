@@ -30,6 +30,13 @@ pub enum Effect {
     Apply(Box<ops::Request>),
     /// Stop a running bulk action between batches (Esc on the progress popup).
     Interrupt,
+    /// Ask Postfix for delivery attempts ([`crate::ops::flush`]): `keys` for deliver now,
+    /// else `what` (a flush). Only a confirmed dialog produces it, never in read-only mode.
+    Flush {
+        what: crate::postfix::Flush,
+        keys: Vec<crate::model::MessageKey>,
+        filter: String,
+    },
     /// Read one queue file for the detail view.
     Read { id: QueueId, body: bool },
     /// Postfix is not installed: switch to the demo queue, then list it.
@@ -67,6 +74,14 @@ impl PartialEq for Effect {
                     && a.entire_queue == b.entire_queue
             }
             (Self::Read { id: a, body: x }, Self::Read { id: b, body: y }) => a == b && x == y,
+            (
+                Self::Flush {
+                    what: a, keys: x, ..
+                },
+                Self::Flush {
+                    what: b, keys: y, ..
+                },
+            ) => a == b && x == y,
             (Self::Index(a), Self::Index(b)) => a.generation == b.generation,
             (
                 Self::Write {
@@ -211,6 +226,9 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         Action::Hold => open_confirm(app, QueueOp::Hold),
         Action::Release => open_confirm(app, QueueOp::Release),
         Action::Requeue => open_confirm(app, QueueOp::Requeue),
+        Action::DeliverNow => super::deliver::ask_deliver(app),
+        Action::Flush => super::deliver::ask_flush(app),
+        Action::Flushed(r) => super::deliver::flushed(app, r),
         Action::Expire => {
             // Held mail is never delivered, so expiring it alone would return nothing:
             // a selection with held messages is expired AND released (postsuper -f).
@@ -544,6 +562,9 @@ fn open_confirm(app: &mut App, op: QueueOp) -> Option<Effect> {
 }
 
 fn confirm(app: &mut App, enter: bool) -> Option<Effect> {
+    if matches!(app.overlay, Overlay::AskFlush(_)) {
+        return super::deliver::confirmed(app, enter);
+    }
     let Overlay::Confirm(p) = &mut app.overlay else {
         return None;
     };
