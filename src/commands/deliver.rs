@@ -87,7 +87,7 @@ pub fn run_flush(queue: &dyn MailQueue, global: &GlobalOpts, args: &FlushArgs) -
         None => Flush::All,
     };
     let snap = queue.list()?;
-    crate::warn_problems(&snap);
+    crate::cli::warn_problems(&snap);
     eprintln!(
         "{} on {}: {} deferred message{}",
         match &what {

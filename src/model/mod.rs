@@ -18,6 +18,7 @@ pub mod message;
 pub mod queue_file;
 pub mod reason;
 pub mod shape;
+pub mod source;
 pub mod storm;
 pub mod text;
 pub mod time;
