@@ -11,7 +11,10 @@ Examples:
   mailq-tui --read-only             monitor only: no key can change the queue
   mailq-tui summary --by reason     the shape of the queue as a table
   mailq-tui ids sender:MAILER-DAEMON rcpt:@victim-a.example
+  mailq-tui summary --shape queue:deferred   qshape's view (what `qshape deferred` prints)
   mailq-tui hold --dry-run reason:/timed out/
+  mailq-tui deliver id:=4B2F41C0A8  attempt one message now (postqueue -i), say what happened
+  mailq-tui --from-file - ids null  analyse a `mailq`/`postqueue -p` listing pasted on stdin
   mailq-tui fleet                   one row per [[hosts]] entry of the config file
   mailq-tui --host mx1 --host mx2 storm   the same command on two hosts over ssh
 
