@@ -53,7 +53,6 @@ pub(super) fn ask_deliver(app: &mut App) -> Option<Effect> {
             .take(10)
             .map(|k| format!("  {} {}", k.queue_id, sanitize(&k.sender))),
     );
-    lines.push("y asks Postfix, n / Esc cancels".to_owned());
     app.overlay = Overlay::AskFlush(AskFlush {
         what: Flush::Messages(keys.iter().map(|k| k.queue_id.clone()).collect()),
         keys,
@@ -81,7 +80,6 @@ pub(super) fn ask_flush(app: &mut App) -> Option<Effect> {
     if let Some(w) = flush::storm_warning(&app.snapshot) {
         lines.push(format!("! {w}"));
     }
-    lines.push("y asks Postfix, n / Esc cancels".to_owned());
     app.overlay = Overlay::AskFlush(AskFlush {
         what: Flush::All,
         keys: Vec::new(),

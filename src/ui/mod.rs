@@ -101,7 +101,7 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
         Overlay::Help => help::render(f, area, app, &theme),
         Overlay::Confirm(p) => confirm::render(f, area, p, &theme),
         Overlay::Popup(p) => popup::render(f, area, p, &theme),
-        Overlay::AskFlush(a) => popup::render(f, area, &a.dialog, &theme),
+        Overlay::AskFlush(a) => popup::render_question(f, area, &a.dialog, &theme),
         Overlay::Text(t) => storm::render_text(f, area, t, &theme),
         Overlay::None | Overlay::Filter(_) => {}
     }
