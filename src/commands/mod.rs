@@ -10,6 +10,7 @@
 pub mod bulk;
 pub mod deliver;
 pub mod fleet;
+pub mod logins;
 pub mod shape;
 pub mod storm;
 
