@@ -9,6 +9,8 @@
 //! - [`ui`]: drawing the `App` with ratatui; one file per screen region.
 //! - [`tui`]: the terminal itself (raw mode, restore on every exit path, input thread).
 //! - [`cli`]: the command line; `--host` and `mailq-tui fleet` live in [`commands::fleet`].
+//! - [`monitor`]: `mailq-tui watch`, the read-only monitoring daemon (metrics endpoint,
+//!   textfile, alert actions); its pure part is [`model::monitor`].
 //! - [`commands`]: the subcommands: `summary`, `ids`, `help` (mod.rs), the bulk actions and
 //!   `log` (bulk.rs), `storm` (storm.rs), `fleet` and `--host` (fleet.rs).
 
@@ -20,6 +22,7 @@ mod event_loop;
 pub mod indexer;
 pub mod logging;
 pub mod model;
+pub mod monitor;
 pub mod ops;
 pub mod postfix;
 pub mod synth;
@@ -120,6 +123,9 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     }
     if let Some(Command::Fleet(args)) = &cli.command {
         return commands::fleet::run(&cli.global, args);
+    }
+    if let Some(Command::Watch(args)) = &cli.command {
+        return monitor::run(&cli.global, &loaded.config, args);
     }
     if !cli.global.hosts.is_empty() {
         return run_on_hosts(&cli);

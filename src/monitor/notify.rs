@@ -1,0 +1,176 @@
+//! Alert actions: the log line, the audit entry, the `alert-command` and the mail through
+//! the local sendmail. The only code of `watch` that spawns processes besides the Postfix
+//! adapter. Each action runs with a timeout and its failure is logged, never fatal.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::model::monitor::alerts::AlertEvent;
+use crate::model::monitor::mail;
+use crate::model::storm::StormReport;
+use crate::ops::audit;
+
+/// How long an alert command or sendmail may run before it is killed.
+pub const ACTION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where alerts go.
+#[derive(Debug, Clone, Default)]
+pub struct Actions {
+    /// Program and arguments (no shell).
+    pub command: Vec<String>,
+    pub mail_to: Vec<String>,
+    pub mail_from: Option<String>,
+    pub sendmail: PathBuf,
+    pub audit_log: Option<PathBuf>,
+}
+
+impl Actions {
+    /// Announce one alert everywhere; problems are logged and returned for the caller's log.
+    pub fn announce(&self, event: &AlertEvent, report: Option<&StormReport>) -> Vec<String> {
+        let mut problems = Vec::new();
+        let line = format!(
+            "alert {}: {}",
+            event.state.as_str(),
+            crate::model::text::sanitize(&event.summary)
+        );
+        eprintln!("{line}");
+        tracing::warn!(target: "mailq_tui::monitor", alert = %event.alert, state = event.state.as_str(), instance = %event.instance, "{line}");
+        if let Some(path) = &self.audit_log
+            && let Err(e) = audit::append(path, &audit_entry(event))
+        {
+            problems.push(format!("audit log {}: {e}", path.display()));
+        }
+        if !self.command.is_empty()
+            && let Err(e) = run_command(&self.command, event)
+        {
+            problems.push(format!("alert-command: {e}"));
+        }
+        if !self.mail_to.is_empty() {
+            let from = self.mail_from.clone().unwrap_or_else(|| "root".to_owned());
+            let text = mail::message(event, report, &from, &self.mail_to);
+            if let Err(e) = send_mail(
+                &self.sendmail,
+                self.mail_from.as_deref(),
+                &self.mail_to,
+                &text,
+            ) {
+                problems.push(format!("alert mail via {}: {e}", self.sendmail.display()));
+            }
+        }
+        for p in &problems {
+            eprintln!("warning: {p}");
+            tracing::warn!(target: "mailq_tui::monitor", "{p}");
+        }
+        problems
+    }
+}
+
+/// The audit record of an alert: `op` is `alert firing|repeat|resolved`, the summary line
+/// says what and how much; no queue IDs.
+#[must_use]
+pub fn audit_entry(event: &AlertEvent) -> audit::Entry {
+    let uid = nix::unistd::getuid();
+    let user = nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map_or_else(|| uid.to_string(), |u| u.name);
+    audit::Entry {
+        time: event.time.clone(),
+        unix_time: event.time_unix,
+        uid: uid.as_raw(),
+        user,
+        host: event.host.clone(),
+        instance: event.instance.clone(),
+        op: format!("alert {}", event.state.as_str()),
+        filter: String::new(),
+        requested: 0,
+        done: 0,
+        gone: 0,
+        changed: 0,
+        failed: 0,
+        skipped: 0,
+        interrupted: false,
+        error: None,
+        ids_done: Vec::new(),
+        ids_gone: Vec::new(),
+        ids_changed: Vec::new(),
+        ids_failed: Vec::new(),
+        ids_skipped: Vec::new(),
+        summary: vec![event.summary.clone()],
+        errors: Vec::new(),
+        exported: None,
+        duration_ms: 0,
+    }
+}
+
+fn run_command(argv: &[String], event: &AlertEvent) -> std::io::Result<()> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| std::io::Error::other("empty"))?;
+    let json = serde_json::to_vec(event).map_err(std::io::Error::other)?;
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .envs(event.env())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    run_with_input(cmd, &json, program)
+}
+
+fn send_mail(
+    sendmail: &Path,
+    from: Option<&str>,
+    to: &[String],
+    text: &str,
+) -> std::io::Result<()> {
+    let mut cmd = Command::new(sendmail);
+    // -i: a line with a single dot does not end the message; recipients after `--`, never
+    // from the headers, so nothing in the text can add one.
+    cmd.arg("-i");
+    if let Some(f) = from {
+        cmd.arg("-f").arg(f);
+    }
+    cmd.arg("--").args(to);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    run_with_input(cmd, text.as_bytes(), &sendmail.display().to_string())
+}
+
+fn run_with_input(mut cmd: Command, input: &[u8], name: &str) -> std::io::Result<()> {
+    let mut child = cmd.spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A program that does not read its stdin is fine (EPIPE).
+        match stdin.write_all(input) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+            _ => {}
+        }
+    }
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return if status.success() {
+                Ok(())
+            } else {
+                Err(std::io::Error::other(format!(
+                    "{name} exited with {status}"
+                )))
+            };
+        }
+        if started.elapsed() > ACTION_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::other(format!(
+                "{name} did not finish within {} s (killed)",
+                ACTION_TIMEOUT.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
