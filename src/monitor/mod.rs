@@ -48,6 +48,9 @@ use crate::postfix::parse::unix_now;
 use crate::postfix::remote::{SshHost, SshOptions};
 use crate::postfix::{MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target};
 
+/// The longest time one listing spends reading queue files (postcat) for the storm analysis.
+const INDEX_BUDGET: Duration = Duration::from_secs(5);
+
 /// A queue that can be listed and read but never changed: `apply` always refuses, so
 /// nothing `watch` does can reach postsuper.
 pub struct ReadOnlyQueue(Box<dyn MailQueue>);
@@ -145,16 +148,25 @@ impl Worker {
             let live: std::collections::HashSet<_> =
                 snap.messages.iter().map(|m| m.key()).collect();
             self.index.retain(|k| live.contains(k));
+            // Reading queue files is bounded per listing, so that a first pass over a huge
+            // queue cannot hold the metrics back; the rest is read at the next listings.
+            let cancel = AtomicBool::new(false);
+            let started = Instant::now();
+            let mut over_budget = |_: usize, _: usize| {
+                if started.elapsed() > INDEX_BUDGET {
+                    cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            };
             match indexer::build(
                 queue,
                 &snap,
                 &mut self.index,
                 &[],
                 indexer::DEFAULT_BATCH,
-                &mut |_, _| {},
-                &AtomicBool::new(false),
+                &mut over_budget,
+                &cancel,
             ) {
-                Ok(_) => contents_read = true,
+                Ok(stats) => contents_read = !stats.cancelled,
                 Err(e) => {
                     if matches!(e, PostfixError::PermissionDenied { .. }) {
                         self.index_contents = false;
@@ -552,7 +564,8 @@ fn observe(
     settings: &Settings,
 ) -> Vec<(AlertEvent, Option<StormReport>)> {
     inst.listings += 1;
-    let cost = took.as_secs_f64();
+    // The budget is time in postqueue: a failed attempt counts with all it took.
+    let cost = result.as_ref().map_or(took, |p| p.listing).as_secs_f64();
     inst.cost = Some(smoothed_cost(inst.cost, cost));
     inst.interval_secs = next_interval(inst.cost.unwrap_or(cost), settings.min_interval);
     match result {
@@ -570,12 +583,12 @@ fn observe(
             inst.last = Some(p.metrics);
             inst.report = Some(p.report);
             inst.compromised = p.compromised;
-            tracing::debug!(target: "mailq_tui::monitor", instance = %inst.name, took = cost, interval = inst.interval_secs, "listed");
+            tracing::debug!(target: "mailq_tui::monitor", instance = %inst.name, took = took.as_secs_f64(), interval = inst.interval_secs, "listed");
         }
         Err(e) => {
             inst.up = false;
             inst.failures += 1;
-            inst.listing_secs = cost;
+            inst.listing_secs = took.as_secs_f64();
             inst.failing_since.get_or_insert(now);
             tracing::warn!(target: "mailq_tui::monitor", instance = %inst.name, "listing failed: {e}");
             if inst.last_error.as_deref() != Some(e.as_str()) {
