@@ -37,8 +37,8 @@ fn outcome(cli: &Cli, args: &CheckArgs) -> Result<(Status, String), String> {
             let (hosts, _) =
                 super::fleet::resolve_hosts(&global, false).map_err(|e| format!("{e:#}"))?;
             let host = hosts.first().ok_or("no host")?;
-            let opts = crate::postfix::remote::SshOptions::default();
-            Box::new(crate::postfix::remote::connect(host, &opts).map_err(|e| e.to_string())?)
+            let opts = crate::postfix::ssh::SshOptions::default();
+            Box::new(crate::postfix::local::connect(host, &opts).map_err(|e| e.to_string())?)
         }
         _ => return Err("check takes at most one --host (one check per host)".to_owned()),
     };

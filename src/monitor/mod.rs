@@ -43,9 +43,9 @@ use crate::model::monitor::{DEFAULT_LISTEN, WatchConfig};
 use crate::model::storm::{StormReport, analyze};
 use crate::model::time::{format_utc, parse_duration};
 use crate::model::{QueueId, QueueName};
-use crate::postfix::command::Postfix;
+use crate::postfix::local::Postfix;
 use crate::postfix::parse::unix_now;
-use crate::postfix::remote::{SshHost, SshOptions};
+use crate::postfix::ssh::{SshHost, SshOptions};
 use crate::postfix::{MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target};
 
 /// The longest time one listing spends reading queue files (postcat) for the storm analysis.
@@ -114,7 +114,7 @@ impl Worker {
         if self.queue.is_none() {
             let q: Box<dyn MailQueue> = match &self.spec {
                 Spec::Local(dir) => Box::new(Postfix::new(dir.clone())?),
-                Spec::Remote(host, opts) => Box::new(crate::postfix::remote::connect(host, opts)?),
+                Spec::Remote(host, opts) => Box::new(crate::postfix::local::connect(host, opts)?),
                 Spec::Opened => {
                     return Err(PostfixError::NotFound("queue".to_owned()));
                 }
@@ -321,7 +321,7 @@ fn workers(global: &GlobalOpts, cfg: &Config, args: &WatchArgs) -> Result<Vec<(S
         let (hosts, timeout) = crate::commands::fleet::resolve_hosts(global, false)?;
         let opts = SshOptions {
             timeout: Duration::from_secs(timeout),
-            connect_timeout: crate::postfix::remote::DEFAULT_CONNECT_TIMEOUT
+            connect_timeout: crate::postfix::ssh::DEFAULT_CONNECT_TIMEOUT
                 .min(Duration::from_secs(timeout)),
             ..SshOptions::default()
         };

@@ -1,19 +1,14 @@
 //! Alert actions: the log line, the audit entry, the `alert-command` and the mail through
-//! the local sendmail. The only code of `watch` that spawns processes besides the Postfix
-//! adapter. Each action runs with a timeout and its failure is logged, never fatal.
+//! the local sendmail (both run by the adapter, `postfix::notify`). Each action runs with
+//! a timeout and its failure is logged, never fatal.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
 use crate::model::monitor::alerts::AlertEvent;
 use crate::model::monitor::mail;
 use crate::model::storm::StormReport;
 use crate::ops::audit;
-
-/// How long an alert command or sendmail may run before it is killed.
-pub const ACTION_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::postfix::notify::{run_alert_command, sendmail};
 
 /// Where alerts go.
 #[derive(Debug, Clone, Default)]
@@ -42,15 +37,16 @@ impl Actions {
         {
             problems.push(format!("audit log {}: {e}", path.display()));
         }
+        let json = serde_json::to_vec(event).unwrap_or_default();
         if !self.command.is_empty()
-            && let Err(e) = run_command(&self.command, event)
+            && let Err(e) = run_alert_command(&self.command, &event.env(), json)
         {
             problems.push(format!("alert-command: {e}"));
         }
         if !self.mail_to.is_empty() {
             let from = self.mail_from.clone().unwrap_or_else(|| "root".to_owned());
             let text = mail::message(event, report, &from, &self.mail_to);
-            if let Err(e) = send_mail(
+            if let Err(e) = sendmail(
                 &self.sendmail,
                 self.mail_from.as_deref(),
                 &self.mail_to,
@@ -102,75 +98,5 @@ pub fn audit_entry(event: &AlertEvent) -> audit::Entry {
         errors: Vec::new(),
         exported: None,
         duration_ms: 0,
-    }
-}
-
-fn run_command(argv: &[String], event: &AlertEvent) -> std::io::Result<()> {
-    let (program, args) = argv
-        .split_first()
-        .ok_or_else(|| std::io::Error::other("empty"))?;
-    let json = serde_json::to_vec(event).map_err(std::io::Error::other)?;
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .envs(event.env())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    run_with_input(cmd, &json, program)
-}
-
-fn send_mail(
-    sendmail: &Path,
-    from: Option<&str>,
-    to: &[String],
-    text: &str,
-) -> std::io::Result<()> {
-    let mut cmd = Command::new(sendmail);
-    // -i: a line with a single dot does not end the message; recipients after `--`, never
-    // from the headers, so nothing in the text can add one.
-    cmd.arg("-i");
-    if let Some(f) = from {
-        cmd.arg("-f").arg(f);
-    }
-    cmd.arg("--").args(to);
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    run_with_input(cmd, text.as_bytes(), &sendmail.display().to_string())
-}
-
-fn run_with_input(mut cmd: Command, input: &[u8], name: &str) -> std::io::Result<()> {
-    let mut child = cmd.spawn()?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // A program that does not read its stdin is fine (EPIPE).
-        match stdin.write_all(input) {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(e);
-            }
-            _ => {}
-        }
-    }
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return if status.success() {
-                Ok(())
-            } else {
-                Err(std::io::Error::other(format!(
-                    "{name} exited with {status}"
-                )))
-            };
-        }
-        if started.elapsed() > ACTION_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(std::io::Error::other(format!(
-                "{name} did not finish within {} s (killed)",
-                ACTION_TIMEOUT.as_secs()
-            )));
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }

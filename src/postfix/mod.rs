@@ -25,6 +25,7 @@ pub mod discover;
 pub mod fleet;
 pub mod instances;
 pub mod local;
+pub mod notify;
 pub mod parse;
 pub mod process;
 pub mod replay;

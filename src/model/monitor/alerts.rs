@@ -19,8 +19,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::format::age as format_age;
 use crate::model::format::thousands;
-use crate::model::time::{format_age, parse_duration};
+use crate::model::time::parse_duration;
 
 /// Default hysteresis: resolved only once the value is 20% below the threshold.
 pub const DEFAULT_HYSTERESIS_PERCENT: u32 = 20;

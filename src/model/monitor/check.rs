@@ -7,8 +7,9 @@
 
 use std::fmt::Write as _;
 
+use crate::model::format::age as format_age;
 use crate::model::format::thousands;
-use crate::model::time::{format_age, parse_duration};
+use crate::model::time::parse_duration;
 
 use super::metrics::InstanceMetrics;
 use crate::model::QueueName;

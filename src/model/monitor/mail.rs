@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 
 use super::alerts::{AlertEvent, TransitionKind};
 use crate::model::countermeasures::{for_account, for_campaign};
+use crate::model::format::age as format_age;
 use crate::model::format::thousands;
 use crate::model::storm::StormReport;
 use crate::model::text::sanitize;
-use crate::model::time::format_age;
 
 /// How many campaigns, domains and accounts the body lists.
 const TOP: usize = 3;
