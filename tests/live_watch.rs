@@ -37,6 +37,7 @@ const CASES: &[(&str, Case)] = cases![
     watch_starts_and_reports_zeros,
     growth_alert_fires_once_when_the_lab_fills,
     metrics_match_postqueue_counted_with_jq,
+    watch_as_nobody_lists_without_reading_contents,
     check_warning_and_critical_on_a_full_queue,
     purge_resolves_the_alert_once,
     check_unknown_when_postfix_cannot_be_listed,
@@ -220,12 +221,28 @@ fn watch_starts_and_reports_zeros(cx: &Ctx<'_>) {
         ),
     )
     .expect("write script");
+    let sendmail = dir.join("sendmail-stub.sh");
+    std::fs::write(
+        &sendmail,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> {args}\ncat >> {mail}\necho '----' >> {mail}\n",
+            args = dir.join("sendmail.args").display(),
+            mail = dir.join("sendmail.mail").display()
+        ),
+    )
+    .expect("write sendmail stub");
+    std::fs::set_permissions(
+        &sendmail,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
     let config = dir.join("watch.toml");
     std::fs::write(
         &config,
         format!(
-            "[watch]\nalert-command = [\"/bin/sh\", \"{}\"]\n\n[[alerts]]\nname = \"storm-growth\"\ngrowth = 20\nwindow = \"10m\"\nrepeat = \"0\"\n\n[[alerts]]\ndeferred = 100000\n",
-            script.display()
+            "[watch]\nalert-command = [\"/bin/sh\", \"{}\"]\nalert-mail = [\"postmaster@example.org\"]\nsendmail = \"{}\"\n\n[[alerts]]\nname = \"storm-growth\"\ngrowth = 20\nwindow = \"10m\"\nrepeat = \"0\"\n\n[[alerts]]\ndeferred = 100000\n",
+            script.display(),
+            sendmail.display()
         ),
     )
     .expect("write config");
@@ -386,6 +403,45 @@ fn metrics_match_postqueue_counted_with_jq(cx: &Ctx<'_>) {
         return;
     }
     panic!("the queue never held still for a comparison");
+}
+
+fn watch_as_nobody_lists_without_reading_contents(cx: &Ctx<'_>) {
+    let exe = common::copy_for_nobody(cx.lab.dir(), std::path::Path::new(bin()), "mailq-tui");
+    let out = Command::new("runuser")
+        .args([
+            "-u",
+            "nobody",
+            "--",
+            "env",
+            "HOME=/nonexistent",
+            "MAILQ_TUI_CONFIG=",
+        ])
+        .arg(&exe)
+        .arg("-c")
+        .arg(cx.lab.config_dir())
+        .arg("--audit-log")
+        .arg(cx.lab.dir().join("bin/audit-nobody.jsonl"))
+        .args(["watch", "--once"])
+        .current_dir(cx.lab.dir().join("bin"))
+        .output()
+        .expect("runuser (util-linux)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            &format!("mailq_tui_up{{postfix_instance=\"{}\"}}", inst())
+        ),
+        Some(1.0)
+    );
+    assert!(messages(&text, "deferred").unwrap_or(0.0) > 0.0, "{text}");
+    // Not root: the queue files stay closed, so the count is unknown, not 0.
+    assert!(!text.contains("mailq_tui_compromised_accounts{"), "{text}");
+    common::promtool_check(&text);
 }
 
 fn check_warning_and_critical_on_a_full_queue(cx: &Ctx<'_>) {

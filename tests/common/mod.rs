@@ -389,3 +389,19 @@ pub fn promtool_check(text: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Copy `exe` to `LAB/bin/NAME`, executable by everyone (the build directory may not be
+/// reachable for other users). `LAB/bin` is world-writable (sticky) so that `nobody` can
+/// write its audit log there.
+pub fn copy_for_nobody(lab_dir: &Path, exe: &Path, name: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = lab_dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("mkdir {}: {e}", bin.display()));
+    let dst = bin.join(name);
+    std::fs::copy(exe, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", exe.display()));
+    for (p, mode) in [(&bin, 0o1777), (&dst, 0o755)] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("chmod {}: {e}", p.display()));
+    }
+    dst
+}
