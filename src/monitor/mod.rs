@@ -299,7 +299,7 @@ fn settings(
 }
 
 fn workers(global: &GlobalOpts, cfg: &Config, args: &WatchArgs) -> Result<Vec<(String, Worker)>> {
-    let index_contents = !args.no_index && nix::unistd::geteuid().is_root();
+    let index_contents = !args.no_index && crate::trust::is_root();
     let top = cfg.watch.top_reasons;
     let worker = |spec: Spec, queue: Option<ReadOnlyQueue>| Worker {
         spec,
