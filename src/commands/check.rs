@@ -32,7 +32,7 @@ fn outcome(cli: &Cli, args: &CheckArgs) -> Result<(Status, String), String> {
     let loaded = crate::config::load(global.config.as_deref()).map_err(|e| format!("{e:#}"))?;
     global.config_dir = global.config_dir.or(loaded.config.config_dir);
     let queue: Box<dyn MailQueue> = match global.hosts.as_slice() {
-        [] => crate::open_queue(&global).map_err(|e| e.to_string())?,
+        [] => crate::cli::open_queue(&global).map_err(|e| e.to_string())?,
         [_] => {
             let (hosts, _) =
                 super::fleet::resolve_hosts(&global, false).map_err(|e| format!("{e:#}"))?;

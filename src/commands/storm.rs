@@ -22,7 +22,7 @@ use crate::postfix::parse::unix_now;
 /// Listing or reading errors.
 pub fn run(queue: &dyn MailQueue, args: &StormArgs) -> Result<ExitCode> {
     let snap = queue.list()?;
-    crate::warn_problems(&snap);
+    crate::cli::warn_problems(&snap);
     let mut index = ContentIndex::new();
     if !args.no_index {
         let show = std::io::stderr().is_terminal();

@@ -19,6 +19,7 @@ pub mod message;
 pub mod monitor;
 pub mod queue_file;
 pub mod reason;
+pub mod source;
 pub mod storm;
 pub mod text;
 pub mod time;

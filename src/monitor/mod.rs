@@ -310,7 +310,7 @@ fn workers(global: &GlobalOpts, cfg: &Config, args: &WatchArgs) -> Result<Vec<(S
         top_reasons: top,
     };
     if global.demo || global.from_file.is_some() {
-        let q = crate::open_queue(global)?;
+        let q = crate::cli::open_queue(global)?;
         let name = if global.demo { "demo" } else { "file" };
         return Ok(vec![(
             name.to_owned(),
@@ -488,7 +488,7 @@ async fn daemon(
     let _ = tokio::task::spawn_blocking(move || action_thread.join()).await;
     if once {
         let text = metrics.read().await.clone();
-        crate::write_stdout(|out| std::io::Write::write_all(out, text.as_bytes()))?;
+        crate::cli::write_stdout(|out| std::io::Write::write_all(out, text.as_bytes()))?;
         return Ok(if all_up {
             ExitCode::SUCCESS
         } else {
