@@ -109,6 +109,9 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     if let Some(Command::Watch(args)) = &cli.command {
         return crate::monitor::run(&cli.global, &loaded.config, args);
     }
+    if let Some(Command::Logins(args)) = &cli.command {
+        return commands::logins::run_cli(&cli.global, args);
+    }
     if !cli.global.hosts.is_empty() {
         return run_on_hosts(&cli);
     }

@@ -10,6 +10,7 @@
 pub mod bulk;
 pub mod check;
 pub mod fleet;
+pub mod logins;
 pub mod storm;
 
 use std::fmt::Write as _;

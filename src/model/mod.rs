@@ -15,6 +15,7 @@ pub mod filter;
 pub mod fleet;
 pub mod format;
 pub mod group;
+pub mod log;
 pub mod message;
 pub mod monitor;
 pub mod queue_file;
