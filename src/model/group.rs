@@ -339,18 +339,19 @@ fn looks_random(local: &str) -> bool {
     letters.len() >= 6 && vowels * 8 < letters.len()
 }
 
-/// qshape's age buckets, in minutes (bounds in [`super::shape::age_bucket`]).
-const AGE_BUCKETS: [&str; super::shape::BUCKETS] = [
-    "0-5m",
-    "5-10m",
-    "10-20m",
-    "20-40m",
-    "40-80m",
-    "80-160m",
-    "160-320m",
-    "320-640m",
-    "640-1280m",
-    "1280m+",
+/// qshape's age buckets, in minutes (upper limits, exclusive), with their labels;
+/// [`super::shape::age_bucket`] computes the bucket.
+pub const AGE_BUCKETS: [(i64, &str); super::shape::BUCKETS] = [
+    (5, "0-5m"),
+    (10, "5-10m"),
+    (20, "10-20m"),
+    (40, "20-40m"),
+    (80, "40-80m"),
+    (160, "80-160m"),
+    (320, "160-320m"),
+    (640, "320-640m"),
+    (1280, "640-1280m"),
+    (i64::MAX, "1280m+"),
 ];
 
 fn age_index(age_secs: i64) -> usize {
@@ -360,7 +361,7 @@ fn age_index(age_secs: i64) -> usize {
 /// qshape's age buckets, in minutes.
 #[must_use]
 pub fn age_bucket(age_secs: i64) -> &'static str {
-    AGE_BUCKETS[age_index(age_secs)]
+    AGE_BUCKETS[age_index(age_secs)].1
 }
 
 const SIZE_BUCKETS: [(u64, &str); 7] = [
@@ -513,7 +514,7 @@ impl<'c> Labeler<'c> {
             },
             GroupKey::Age => {
                 let i = age_index(m.age(self.now));
-                self.fixed_label(i, AGE_BUCKETS[i])
+                self.fixed_label(i, AGE_BUCKETS[i].1)
             }
             GroupKey::Size => {
                 let i = size_index(m.size);

@@ -372,6 +372,11 @@ mod tests {
             assert_eq!(age_bucket(secs), perl(secs), "age {secs} s");
         }
         assert_eq!(age_bucket(i64::MAX), 9);
+        // The limits `group::AGE_BUCKETS` names (and the metrics use) are these buckets.
+        for (i, (lim, _)) in crate::model::group::AGE_BUCKETS.iter().enumerate().take(9) {
+            assert_eq!(age_bucket(lim * 60 - 1), i);
+            assert_eq!(age_bucket(lim * 60), i + 1);
+        }
         assert_eq!(age_bucket(5 * 86_400), 9);
     }
 
