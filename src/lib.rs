@@ -19,6 +19,9 @@
 //!   created without following symlinks (evidence export).
 //! - [`commands`]: the subcommands: `summary`, `ids`, `help` (mod.rs), the bulk actions and
 //!   `log` (bulk.rs), `storm` (storm.rs), `fleet` and `--host` (fleet.rs).
+//! - [`maillog`]: the mail log adapter (log files, rotations, journald; its processes go
+//!   through the Postfix runner); the parsing is in `model::log`. `logins` is in
+//!   commands/logins.rs.
 //! - [`ops`]: the safe bulk-action protocol and the audit log; [`indexer`]: reading message
 //!   contents in batches; [`config`], [`logging`].
 //!
@@ -35,6 +38,7 @@ pub mod commands;
 pub mod config;
 pub mod indexer;
 pub mod logging;
+pub mod maillog;
 pub mod model;
 pub mod ops;
 pub mod postfix;

@@ -92,6 +92,9 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     if let Some(Command::Fleet(args)) = &cli.command {
         return commands::fleet::run(&cli.global, args);
     }
+    if let Some(Command::Logins(args)) = &cli.command {
+        return commands::logins::run_cli(&cli.global, args);
+    }
     if !cli.global.hosts.is_empty() {
         return run_on_hosts(&cli);
     }

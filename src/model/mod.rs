@@ -17,6 +17,7 @@ pub mod filter;
 pub mod fleet;
 pub mod format;
 pub mod group;
+pub mod log;
 pub mod message;
 pub mod queue_file;
 pub mod reason;

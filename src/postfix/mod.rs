@@ -217,4 +217,10 @@ pub trait MailQueue: Send + Sync {
 
     /// Why this queue cannot be changed, if it cannot (non-root, replay of a file, …).
     fn read_only_reason(&self) -> Option<String>;
+
+    /// The real instance behind this queue, when there is one: the mail log adapter runs
+    /// its programs (`postconf`, `journalctl`, remote `cat`) through it.
+    fn postfix(&self) -> Option<&local::Postfix> {
+        None
+    }
 }
