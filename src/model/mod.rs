@@ -10,6 +10,7 @@
 //! - [`source`]: where a queue comes from (a local instance or an ssh host), as plain data.
 //! - [`trend`]: arrival sparklines per group and +new/−gone between listings.
 //! - [`format`], [`time`]: the one home of number, age and date formatting.
+//! - [`monitor`]: metrics, alert rules and the check plugin for `watch` and `check`.
 
 pub mod content;
 pub mod countermeasures;
@@ -19,6 +20,7 @@ pub mod format;
 pub mod group;
 pub mod log;
 pub mod message;
+pub mod monitor;
 pub mod queue_file;
 pub mod reason;
 pub mod source;
