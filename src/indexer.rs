@@ -223,6 +223,12 @@ pub fn select_with_content(
             &MatchContext { now, content: None },
         ));
     }
+    if let Some(why) = queue.contents_unavailable() {
+        return Err(PostfixError::Io {
+            program: "message contents".to_owned(),
+            source: std::io::Error::other(why),
+        });
+    }
     let stats = build(
         queue,
         snapshot,
@@ -274,6 +280,8 @@ pub enum JobFailure {
     NeedsRoot(String),
     /// postcat failed otherwise.
     Failed(String),
+    /// The queue has no contents at all (a capture): said once, never retried.
+    NoContents(String),
 }
 
 /// One batch of a [`Job`], as reported back to the app.
@@ -305,6 +313,17 @@ pub fn run_job(
         known,
         batch,
     } = job;
+    if let Some(why) = queue.contents_unavailable() {
+        send(BatchDone {
+            generation,
+            done: 0,
+            total: 0,
+            contents: ContentIndex::new(),
+            finished: true,
+            failure: Some(JobFailure::NoContents(why)),
+        });
+        return;
+    }
     let order = plan(&snapshot, &known, &priority);
     drop(known);
     let total = order.len();

@@ -202,4 +202,10 @@ pub trait MailQueue: Send + Sync {
 
     /// Why this queue cannot be changed, if it cannot (non-root, replay of a file, …).
     fn read_only_reason(&self) -> Option<String>;
+
+    /// Why this queue has no message contents at all (a `postqueue -j` capture), if it has
+    /// none: then nothing is indexed, and the user is told once.
+    fn contents_unavailable(&self) -> Option<String> {
+        None
+    }
 }
