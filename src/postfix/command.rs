@@ -29,7 +29,7 @@ use super::{
     MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target, postcat, postsuper,
 };
 use crate::model::text::{sanitize_bytes, snippet};
-use crate::model::{QueueId, QueueName, Snapshot};
+use crate::model::{Message, QueueId, QueueName, Snapshot};
 
 /// How long a single postqueue/postsuper/postcat may run before it is killed.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -263,6 +263,10 @@ impl Postfix {
 
 impl MailQueue for Postfix {
     fn list(&self) -> Result<Snapshot, PostfixError> {
+        self.list_each(&mut |_| {})
+    }
+
+    fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
         if let Transport::Ssh(t) = &self.transport {
             // Fast path: the host's long-lived listing shell. Anything but a clean exit
             // falls through to a one-shot run, which classifies errors (and falls back to
@@ -273,7 +277,12 @@ impl MailQueue for Postfix {
                 argv.extend([OsStr::new("-c"), dir.as_os_str()]);
             }
             argv.push(OsStr::new("-j"));
-            match t.stream(&argv, &mut |line| builder.push_line(line), self.timeout) {
+            let stream = t.stream(
+                &argv,
+                &mut |line| builder.push_line_each(line, each),
+                self.timeout,
+            );
+            match stream {
                 Ok(0) => {
                     let snap = builder.finish();
                     info!(
@@ -295,7 +304,7 @@ impl MailQueue for Postfix {
         }
         // Built right before the spawn: it stamps `taken_at` and starts the `took` clock.
         let mut builder = SnapshotBuilder::new(&self.null_sender);
-        let done = self.run_postqueue("-j", |line| builder.push_line(line))?;
+        let done = self.run_postqueue("-j", |line| builder.push_line_each(line, each))?;
         if done.status.success() {
             if !done.stderr.is_empty() {
                 warn!(stderr = %snippet(&String::from_utf8_lossy(&done.stderr), 300), "postqueue -j");

@@ -26,7 +26,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::model::{QueueFile, QueueId, QueueName, Snapshot};
+use crate::model::{Message, QueueFile, QueueId, QueueName, Snapshot};
 
 /// A bulk change `postsuper` can make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -182,6 +182,18 @@ pub trait MailQueue: Send + Sync {
     /// # Errors
     /// When the listing cannot be produced at all (binary missing, Postfix down for a non-root user, …).
     fn list(&self) -> Result<Snapshot, PostfixError>;
+
+    /// [`list`](Self::list), handing each message to `each` as soon as it is parsed (a
+    /// repeated queue ID is handed again when it repeats): for acting on verified messages
+    /// while the listing continues. By default, after the whole listing.
+    ///
+    /// # Errors
+    /// As [`list`](Self::list).
+    fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
+        let snap = self.list()?;
+        snap.messages.iter().for_each(each);
+        Ok(snap)
+    }
 
     /// Apply `op` to `targets` with one `postsuper` per queue, IDs on stdin, restricted to
     /// the queue each target was seen in.
