@@ -209,7 +209,7 @@ impl MailQueue for ReplayQueue {
         if n > 0 {
             report.summary.push(format!(
                 "{word}: {n} message{}",
-                if n == 1 { "" } else { "s" }
+                crate::model::format::plural(n)
             ));
         }
         Ok(report)
