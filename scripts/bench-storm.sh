@@ -4,6 +4,7 @@
 #   scripts/bench-storm.sh live   LABDIR [BIN] [RUNS]   # a lab from `scripts/lab.sh start LABDIR --messages N`
 #   scripts/bench-storm.sh idle   CAPTURE [BIN] [SECS]  # the TUI on a capture: CPU and RSS once loaded
 #   scripts/bench-storm.sh first  CAPTURE [BIN] [RUNS]  # the TUI on a capture: time to a first useful screen
+#   scripts/bench-storm.sh rest   LABDIR [BIN] [SECS]   # the TUI on a lab at rest: CPU, RSS, listings
 #
 # live measures, interleaved (A B A B …), medians of RUNS (default 5):
 #   1. `mailq-tui summary` against `postqueue -j > /dev/null`;
@@ -22,7 +23,7 @@ for t in tmux jq python3; do command -v "$t" >/dev/null || die "$t is missing"; 
 
 mode=${1:-}
 target=${2:-}
-[[ -n $mode && -n $target ]] || die "usage: $0 live|idle|first LABDIR|CAPTURE [BIN] [N]"
+[[ -n $mode && -n $target ]] || die "usage: $0 live|rest|idle|first LABDIR|CAPTURE [BIN] [N]"
 BIN=$(readlink -f "${3:-target/release/mailq-tui}")
 [[ -x $BIN ]] || die "$BIN is not executable (cargo build --release)"
 WORK=$(mktemp -d /tmp/bench-storm.XXXXXX)
@@ -120,6 +121,10 @@ live)
     echo "| TUI first useful screen | $(median "${f_tui[@]}") | | |"
     echo "TUI at rest (60 s after a 20 s start):"
     at_rest 20 60 "$BIN" -c "$ETC" --refresh 10
+    ;;
+rest)
+    # The TUI on a live lab at rest: 20 s to start, then 60 s sampled.
+    at_rest 20 "${4:-60}" "$BIN" -c "$(readlink -f "$target")/etc" --refresh 10
     ;;
 idle)
     SECS=${4:-60}

@@ -149,6 +149,8 @@ async fn event_loop(
         generation: 0,
         ssh,
         opened: Arc::default(),
+        listed_stamp: Arc::default(),
+        listed_at: None,
     };
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
@@ -187,11 +189,16 @@ async fn event_loop(
             Some(ev) = input_rx.recv() => push_event(&app, ev, &mut pending),
             Some(a) = io_rx.recv() => pending.push(a),
             () = tokio::time::sleep_until(next_refresh), if !app.frozen => {
-                // Never list more often than 5x the last listing took: on a huge queue
-                // postqueue itself is the load we must not add to.
-                let every = app.refresh_every.max(app.snapshot.took * 5);
-                next_refresh = Instant::now() + every;
-                pending.push(Action::Refresh);
+                next_refresh = Instant::now() + app.refresh_every;
+                // At most one listing per 10x its duration: on a huge queue postqueue (showq)
+                // itself is the load we must not add to (~10% of wall time at most).
+                let spacing = app.snapshot.took * 10;
+                match runner.listed_at {
+                    // As root: nothing was added, moved or removed since the last listing.
+                    _ if runner.queue_unchanged() => {}
+                    Some(at) if at.elapsed() < spacing => next_refresh = at + spacing,
+                    _ => pending.push(Action::Refresh),
+                }
             }
             _ = sigterm.recv() => break Ok(()),
             _ = sighup.recv() => break Ok(()),
@@ -250,6 +257,10 @@ struct Runner {
     /// The source generation of `queue`: its results are tagged with it.
     generation: u64,
     ssh: SshOptions,
+    /// The queue's change stamp taken right before the last listing started.
+    listed_stamp: Arc<Mutex<Option<u64>>>,
+    /// When the last listing started.
+    listed_at: Option<Instant>,
     /// Adapters opened by probes and switches, by `Source::key()`: probing every few
     /// seconds must not re-probe the remote uid and paths each time.
     opened: Arc<Mutex<HashMap<String, Arc<Postfix>>>>,
@@ -286,6 +297,15 @@ impl Runner {
         self.index_cancel.store(true, Ordering::SeqCst);
         self.queue = queue;
         self.generation = generation;
+        *self.listed_stamp.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.listed_at = None;
+    }
+
+    /// The queue provably has not changed since the last listing (root: same directory
+    /// mtimes). Unknown means changed.
+    fn queue_unchanged(&self) -> bool {
+        let listed = *self.listed_stamp.lock().unwrap_or_else(PoisonError::into_inner);
+        listed.is_some() && self.queue.change_stamp() == listed
     }
 
     /// Tag a result of the current queue with its generation.
@@ -393,6 +413,10 @@ impl Runner {
         let exec = self.exec.clone();
         let cancel = self.cancel.clone();
         let generation = self.generation;
+        let stamp = self.listed_stamp.clone();
+        if matches!(effect, Effect::Load) {
+            self.listed_at = Some(Instant::now());
+        }
         tokio::task::spawn_blocking(move || {
             let action = match effect {
                 Effect::Load
@@ -402,6 +426,8 @@ impl Runner {
                 | Effect::Write { .. }
                 | Effect::ProbeSources { .. }
                 | Effect::Switch { .. } => {
+                    // Before listing: a change during the listing makes the next tick list.
+                    *stamp.lock().unwrap_or_else(PoisonError::into_inner) = q.change_stamp();
                     Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
                         not_installed: matches!(e, PostfixError::NotFound(_)),
                         message: e.to_string(),

@@ -66,6 +66,8 @@ enum Transport {
 /// the one process runner below, so streaming, timeouts and parsing are shared.
 pub struct Postfix {
     config_dir: Option<PathBuf>,
+    /// `queue_directory`, looked up on first use (only root stats it: see `change_stamp`).
+    queue_dir: std::sync::OnceLock<Option<PathBuf>>,
     transport: Transport,
     bins: Bins,
     null_sender: String,
@@ -121,6 +123,7 @@ impl Postfix {
             timeout: DEFAULT_TIMEOUT,
             root: euid == 0,
             euid,
+            queue_dir: std::sync::OnceLock::new(),
         }
     }
 
@@ -142,6 +145,7 @@ impl Postfix {
             timeout: DEFAULT_TIMEOUT,
             root: may_change,
             euid: remote_uid,
+            queue_dir: std::sync::OnceLock::new(),
         }
     }
 
@@ -264,6 +268,21 @@ impl Postfix {
 impl MailQueue for Postfix {
     fn list(&self) -> Result<Snapshot, PostfixError> {
         self.list_each(&mut |_| {})
+    }
+
+    fn change_stamp(&self) -> Option<u64> {
+        if self.euid != 0 || !matches!(self.transport, Transport::Local) {
+            return None;
+        }
+        let dir = self.queue_dir.get_or_init(|| {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            let fixed = [PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")];
+            let postconf = find_program("postconf", &path, &fixed)?;
+            postconf_value(&postconf, self.config_dir.as_deref(), "queue_directory")
+                .filter(|d| d.starts_with('/'))
+                .map(PathBuf::from)
+        });
+        super::queue_dirs::stamp(dir.as_deref()?)
     }
 
     fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {

@@ -18,6 +18,7 @@ pub mod parse;
 pub mod postcat;
 pub mod postqueue_text;
 pub mod postsuper;
+pub mod queue_dirs;
 pub mod remote;
 pub mod replay;
 
@@ -218,6 +219,13 @@ pub trait MailQueue: Send + Sync {
     /// Why this queue has no message contents at all (a `postqueue -j` capture), if it has
     /// none: then nothing is indexed, and the user is told once.
     fn contents_unavailable(&self) -> Option<String> {
+        None
+    }
+
+    /// A fingerprint of the queue directories' modification times
+    /// ([`queue_dirs::stamp`]): equal before two listings, the second would show the same.
+    /// `None` when it cannot be known (not root, remote, a file): then always list.
+    fn change_stamp(&self) -> Option<u64> {
         None
     }
 }
