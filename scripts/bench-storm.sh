@@ -71,12 +71,12 @@ at_rest() {
     sleep "$settle"
     c0=$(cpu_s "$pid"); r0=$(rss_mb "$pid")
     local lines0
-    lines0=$(grep -c 'listed queue' "$XDG_STATE_HOME"/mailq-tui/mailq-tui.log* 2>/dev/null | awk -F: '{s+=$NF} END {print s+0}')
+    lines0=$({ grep -c 'listed queue' "$XDG_STATE_HOME"/mailq-tui/mailq-tui.log* 2>/dev/null || true; } | awk -F: '{s+=$NF} END {print s+0}')
     sleep "$secs"
     c1=$(cpu_s "$pid"); r1=$(rss_mb "$pid")
     local lines1 took
-    lines1=$(grep -c 'listed queue' "$XDG_STATE_HOME"/mailq-tui/mailq-tui.log* 2>/dev/null | awk -F: '{s+=$NF} END {print s+0}')
-    took=$(grep -ho 'took_ms=[0-9]*' "$XDG_STATE_HOME"/mailq-tui/mailq-tui.log* 2>/dev/null | tail -1 | cut -d= -f2)
+    lines1=$({ grep -c 'listed queue' "$XDG_STATE_HOME"/mailq-tui/mailq-tui.log* 2>/dev/null || true; } | awk -F: '{s+=$NF} END {print s+0}')
+    took=$({ grep -ho 'took_ms=[0-9]*' "$XDG_STATE_HOME"/mailq-tui/mailq-tui.log* 2>/dev/null || true; } | tail -1 | cut -d= -f2)
     local listings=$((lines1 - lines0))
     python3 -c "
 c=($c1-$c0)/$secs*100
@@ -119,16 +119,16 @@ live)
     echo "| summary vs postqueue -j | $so | $sp | $(python3 -c "print(f'{$so/$sp:.2f}')")× |"
     echo "| hold --yes null ($ndrs of $total) vs postqueue -j \| jq \| postsuper -h - | $ho | $hp | $(python3 -c "print(f'{$ho/$hp:.2f}')")× |"
     echo "| TUI first useful screen | $(median "${f_tui[@]}") | | |"
-    echo "TUI at rest (60 s after a 20 s start):"
-    at_rest 20 60 "$BIN" -c "$ETC" --refresh 10
+    echo "TUI at rest (60 s after a 60 s start):"
+    at_rest 60 60 "$BIN" -c "$ETC" --refresh 10
     ;;
 rest)
-    # The TUI on a live lab at rest: 20 s to start, then 60 s sampled.
-    at_rest 20 "${4:-60}" "$BIN" -c "$(readlink -f "$target")/etc" --refresh 10
+    # The TUI on a live lab at rest: 60 s to start, then 60 s sampled.
+    at_rest 60 "${4:-60}" "$BIN" -c "$(readlink -f "$target")/etc" --refresh 10
     ;;
 idle)
     SECS=${4:-60}
-    at_rest 30 "$SECS" "$BIN" --from-file "$(readlink -f "$target")"
+    at_rest 60 "$SECS" "$BIN" --from-file "$(readlink -f "$target")"
     ;;
 first)
     RUNS=${4:-3}

@@ -48,7 +48,8 @@ pub struct SnapshotBuilder {
     families: FamilyCache,
     null_sender: CompactString,
     messages: Vec<Message>,
-    index: HashMap<QueueId, usize>,
+    /// foldhash, seeded per process (see `Interner`).
+    index: HashMap<QueueId, usize, foldhash::fast::RandomState>,
     problems: Vec<ParseProblem>,
     bad_lines: usize,
     duplicates: usize,
@@ -68,7 +69,7 @@ impl SnapshotBuilder {
             families: FamilyCache::new(),
             null_sender: CompactString::new(null_sender),
             messages: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             problems: Vec::new(),
             bad_lines: 0,
             duplicates: 0,
