@@ -128,7 +128,7 @@ rest)
     ;;
 idle)
     SECS=${4:-60}
-    at_rest 60 "$SECS" "$BIN" --from-file "$(readlink -f "$target")"
+    at_rest 120 "$SECS" "$BIN" --from-file "$(readlink -f "$target")"
     ;;
 first)
     RUNS=${4:-3}

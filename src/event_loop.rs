@@ -297,14 +297,20 @@ impl Runner {
         self.index_cancel.store(true, Ordering::SeqCst);
         self.queue = queue;
         self.generation = generation;
-        *self.listed_stamp.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self
+            .listed_stamp
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
         self.listed_at = None;
     }
 
     /// The queue provably has not changed since the last listing (root: same directory
     /// mtimes). Unknown means changed.
     fn queue_unchanged(&self) -> bool {
-        let listed = *self.listed_stamp.lock().unwrap_or_else(PoisonError::into_inner);
+        let listed = *self
+            .listed_stamp
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         listed.is_some() && self.queue.change_stamp() == listed
     }
 
@@ -428,9 +434,18 @@ impl Runner {
                 | Effect::Switch { .. } => {
                     // Before listing: a change during the listing makes the next tick list.
                     *stamp.lock().unwrap_or_else(PoisonError::into_inner) = q.change_stamp();
-                    Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
-                        not_installed: matches!(e, PostfixError::NotFound(_)),
-                        message: e.to_string(),
+                    let mut listed = 0usize;
+                    let mut progress = |_: &model::Message| {
+                        listed += 1;
+                        if listed.is_multiple_of(crate::postfix::PROGRESS_EVERY) {
+                            let _ = tx.send(Self::tag(generation, Action::Listing(listed)));
+                        }
+                    };
+                    Action::Loaded(q.list_each(&mut progress).map(Arc::new).map_err(|e| {
+                        LoadError {
+                            not_installed: matches!(e, PostfixError::NotFound(_)),
+                            message: e.to_string(),
+                        }
                     }))
                 }
                 Effect::Apply(req) => {

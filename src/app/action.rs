@@ -86,6 +86,9 @@ pub enum Action {
     /// The terminal changed size: nothing to update, but the loop redraws.
     #[serde(skip)]
     Resize,
+    /// A listing in progress: messages parsed so far.
+    #[serde(skip)]
+    Listing(usize),
     /// A listing finished.
     #[serde(skip)]
     Loaded(Result<Arc<Snapshot>, LoadError>),

@@ -437,6 +437,8 @@ pub struct App {
     pub detail: Option<Detail>,
     pub status: Option<Status>,
     pub loading: bool,
+    /// Messages the running listing has parsed so far (0 when none runs).
+    pub listed_so_far: usize,
     pub refresh_pending: bool,
     pub applying: bool,
     pub frozen: bool,
@@ -527,6 +529,7 @@ impl App {
             detail: None,
             status: None,
             loading: false,
+            listed_so_far: 0,
             refresh_pending: false,
             applying: false,
             frozen: false,

@@ -489,6 +489,21 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     assert_eq!(app.grouping.groups.len(), direct.groups.len());
 }
 
+/// A listing streaming in shows how far it got; the finished listing clears it.
+#[test]
+fn listing_progress_shows_while_loading_only() {
+    let q = storm_queue();
+    let mut app = App::new(super::testing::options(None));
+    app.now = NOW;
+    update(&mut app, Action::Listing(5_000));
+    assert_eq!(app.listed_so_far, 0, "no listing runs");
+    assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
+    update(&mut app, Action::Listing(10_000));
+    assert_eq!(app.listed_so_far, 10_000);
+    update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
+    assert_eq!(app.listed_so_far, 0);
+}
+
 mod storm_and_indexing {
     use super::super::testing::{demo_queue, indexed_demo};
     use super::*;

@@ -176,6 +176,9 @@ pub enum PostfixError {
     Unreachable { host: String, detail: String },
 }
 
+/// Messages between two progress reports of a streaming listing ("listing 25,000…").
+pub const PROGRESS_EVERY: usize = 5_000;
+
 /// Everything mailq-tui needs from a Postfix instance.
 pub trait MailQueue: Send + Sync {
     /// List the whole queue (`postqueue -j`), streaming; bad lines become parse problems.

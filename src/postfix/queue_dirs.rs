@@ -10,7 +10,9 @@ use std::path::Path;
 
 /// The directories a listing depends on: the queues `postqueue -j` scans, and `defer`
 /// (the delay reasons).
-pub const QUEUES: [&str; 6] = ["maildrop", "incoming", "active", "deferred", "hold", "defer"];
+pub const QUEUES: [&str; 6] = [
+    "maildrop", "incoming", "active", "deferred", "hold", "defer",
+];
 
 /// Hashed subdirectories go at most this deep (`hash_queue_depth` is 1 by default).
 const MAX_DEPTH: usize = 4;

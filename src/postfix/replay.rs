@@ -25,6 +25,8 @@ pub struct ReplayQueue {
     /// A `postqueue -j` capture carries no queue files: nothing to read or index.
     capture: bool,
     state: Mutex<State>,
+    /// Bumped by every `apply`: the queue changes only through it (see `change_stamp`).
+    changes: AtomicUsize,
     /// How often the ID → position map was built: once per change of the messages, never
     /// per read (a 1M-message index reads 2,000 batches; see `read`).
     id_map_builds: AtomicUsize,
@@ -65,6 +67,7 @@ impl ReplayQueue {
                 by_id: None,
             }),
             id_map_builds: AtomicUsize::new(0),
+            changes: AtomicUsize::new(0),
         }
     }
 
@@ -148,6 +151,7 @@ impl MailQueue for ReplayQueue {
         let mut state = self.lock();
         let state = &mut *state;
         state.by_id = None;
+        self.changes.fetch_add(1, Ordering::SeqCst);
         // Positions by (ID, queue), in queue order, so a big batch against a big replay
         // (500,000 deletes in a 1,000,000-message file) is linear, not quadratic. The first
         // position is the message a search from the front would have found.
@@ -264,6 +268,12 @@ impl MailQueue for ReplayQueue {
         (!self.writable).then(|| format!("{} is read-only", self.label))
     }
 
+    /// Changes only through `apply`: an auto-refresh of a million-message capture that
+    /// nothing changed would copy and regroup it all for nothing.
+    fn change_stamp(&self) -> Option<u64> {
+        u64::try_from(self.changes.load(Ordering::SeqCst)).ok()
+    }
+
     fn contents_unavailable(&self) -> Option<String> {
         self.capture.then(|| {
             format!(
@@ -353,6 +363,24 @@ mod tests {
         q.read(&ids[20..40], ReadParts { body: false })
             .expect("read");
         assert_eq!(q.id_map_builds(), 2);
+    }
+
+    /// The change stamp moves with `apply` only: an auto-refresh of an unchanged replay is
+    /// skipped by the TUI.
+    #[test]
+    fn the_change_stamp_moves_only_with_apply() {
+        let q = ReplayQueue::demo();
+        let a = q.change_stamp();
+        assert!(a.is_some());
+        let snap = q.list().expect("list");
+        assert_eq!(q.change_stamp(), a);
+        let m = &snap.messages[0];
+        let t = Target {
+            queue_id: m.queue_id.clone(),
+            queue: m.queue.clone(),
+        };
+        q.apply(QueueOp::Hold, &[t]).expect("hold");
+        assert_ne!(q.change_stamp(), a);
     }
 
     /// The returned original inside an NDR is reachable with a MIME parser, as the preview

@@ -66,6 +66,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
         top.push(Span::styled(format!(" {b} "), theme.badge(c)));
         top.push(Span::raw(" "));
     }
+    // A listing streaming in: how far it got.
+    if app.loading && app.listed_so_far > 0 {
+        top.push(Span::styled(
+            format!("listing {}… ", count(app.listed_so_far)),
+            theme.dim(),
+        ));
+    }
     // Content indexing (postcat in the background): progress while it runs.
     if app.indexing.running && app.indexing.total > 0 {
         top.push(Span::styled(
