@@ -6,8 +6,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -21,15 +21,12 @@ use crate::postfix::{ReadParts, parse};
 
 use crate::cli::GlobalOpts;
 use crate::model::fleet::FleetRow;
-use crate::postfix::command::Postfix;
-use crate::postfix::fleet::Source;
+use crate::postfix::fleet::{Adapters, Source};
 use crate::postfix::instances;
-use crate::postfix::remote::{SshHost, SshOptions};
 use crate::postfix::replay::ReplayQueue;
+use crate::postfix::ssh::{SshHost, SshOptions};
 use crate::postfix::{MailQueue, PostfixError};
 use crate::{app, config, indexer, model, open_queue, ops, tui, ui};
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 
 /// Default auto-refresh interval.
 const DEFAULT_REFRESH: Duration = Duration::from_secs(10);
@@ -83,12 +80,9 @@ pub(crate) fn run_tui(
         ),
         Err(e) => return Err(e.into()),
     };
-    let queue: Arc<dyn MailQueue> = Arc::from(queue);
-    let read_only = if opts.read_only {
-        Some("started with --read-only".to_owned())
-    } else {
-        queue.read_only_reason()
-    };
+    // `open_queue` already made a local queue read-only; a `--host` one is wrapped here.
+    let queue = crate::postfix::read_only::shared(Arc::from(queue), opts.read_only);
+    let read_only = queue.read_only_reason();
     let app = App::new(Options {
         source: queue.describe(),
         read_only,
@@ -121,7 +115,7 @@ pub(crate) fn run_tui(
         audit_log: opts.audit_log.clone().or_else(ops::audit::default_path),
         ..ops::ExecOptions::default()
     };
-    rt.block_on(event_loop(app, queue, exec, sources.ssh))?;
+    rt.block_on(event_loop(app, queue, exec, sources.ssh, opts.read_only))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -132,6 +126,7 @@ async fn event_loop(
     queue: Arc<dyn MailQueue>,
     exec: ops::ExecOptions,
     ssh: SshOptions,
+    read_only: bool,
 ) -> Result<()> {
     let mut app = app;
     let (mut terminal, _guard) = tui::init().context("cannot set up the terminal")?;
@@ -147,8 +142,8 @@ async fn event_loop(
         index_cancel: Arc::new(AtomicBool::new(false)),
         tx: io_tx,
         generation: 0,
-        ssh,
-        opened: Arc::default(),
+        read_only,
+        adapters: Adapters::new(ssh),
         listed_stamp: Arc::default(),
         listed_at: None,
     };
@@ -256,37 +251,14 @@ struct Runner {
     tx: UnboundedSender<Action>,
     /// The source generation of `queue`: its results are tagged with it.
     generation: u64,
-    ssh: SshOptions,
     /// The queue's change stamp taken right before the last listing started.
     listed_stamp: Arc<Mutex<Option<u64>>>,
     /// When the last listing started.
     listed_at: Option<Instant>,
-    /// Adapters opened by probes and switches, by `Source::key()`: probing every few
-    /// seconds must not re-probe the remote uid and paths each time.
-    opened: Arc<Mutex<HashMap<String, Arc<Postfix>>>>,
-}
-
-/// The adapter for `source`: the cached one, or a new one (then cached).
-fn open_cached(
-    opened: &Mutex<HashMap<String, Arc<Postfix>>>,
-    source: &Source,
-    ssh: &SshOptions,
-) -> Result<Arc<Postfix>, PostfixError> {
-    let key = source.key();
-    if let Some(q) = opened
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&key)
-    {
-        return Ok(q.clone());
-    }
-    // Not held while opening: a host timing out must not block the others' probes.
-    let q = Arc::new(source.open(ssh)?);
-    opened
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(key, q.clone());
-    Ok(q)
+    /// `--read-only`: every queue switched to is wrapped so that it cannot change.
+    read_only: bool,
+    /// Adapters opened by probes and switches (the same cache `mailq-tui fleet` uses).
+    adapters: Adapters,
 }
 
 impl Runner {
@@ -295,7 +267,8 @@ impl Runner {
     /// dropped by `update()`.
     fn switch_to(&mut self, queue: Arc<dyn MailQueue>, generation: u64) {
         self.index_cancel.store(true, Ordering::SeqCst);
-        self.queue = queue;
+        // `--read-only` holds for every source switched to, not just the first.
+        self.queue = crate::postfix::read_only::shared(queue, self.read_only);
         self.generation = generation;
         *self
             .listed_stamp
@@ -330,21 +303,19 @@ impl Runner {
             });
         }
         // One thread per source: a host that hangs until its timeout delays only its row.
-        for (index, source, previous) in sources {
-            let (tx, opened, ssh) = (self.tx.clone(), self.opened.clone(), self.ssh.clone());
-            tokio::task::spawn_blocking(move || {
-                let started = std::time::Instant::now();
-                let queue = open_cached(&opened, &source, &ssh);
-                let row = source.probe(queue, started, previous.as_ref());
+        let (tx, adapters) = (self.tx.clone(), self.adapters.clone());
+        tokio::task::spawn_blocking(move || {
+            adapters.probe_each(&sources, |index, row| {
                 let _ = tx.send(Action::SourceProbed(index, Box::new(row)));
             });
-        }
+        });
     }
 
     fn switch(&self, index: usize, source: Source, generation: u64) {
-        let (tx, opened, ssh) = (self.tx.clone(), self.opened.clone(), self.ssh.clone());
+        let (tx, adapters) = (self.tx.clone(), self.adapters.clone());
         tokio::task::spawn_blocking(move || {
-            let result = open_cached(&opened, &source, &ssh)
+            let result = adapters
+                .open(&source)
                 .map(|q| {
                     let describe = q.describe();
                     let read_only = q.read_only_reason();

@@ -1478,7 +1478,7 @@ mod tests {
     fn full_postcat_parses_with_the_adapter_parser() {
         let spec = StormSpec::new(300);
         let listing = parse_stream(jsonl(&spec).as_bytes(), "MAILER-DAEMON").expect("read");
-        let parsed = crate::postfix::postcat::parse_output(postcat(&spec).as_bytes());
+        let parsed = crate::postfix::parse::postcat::parse_output(postcat(&spec).as_bytes());
         assert_eq!(parsed.files.len(), 300);
         for (m, f) in listing.messages.iter().zip(&parsed.files) {
             assert_eq!(f.queue_id, m.queue_id);

@@ -87,6 +87,45 @@ const RULES: &[Rule] = &[
         forbid: &["crate::postfix", "crate::maillog", "std::process"],
         why: "drawing reads the App; it never talks to Postfix",
     },
+    // Inside the Postfix adapter, imports point one way too (the runner at the bottom).
+    Rule {
+        scope: Scope::Under(&["src/postfix/process.rs"]),
+        forbid: &[
+            "crate::postfix::local",
+            "crate::postfix::ssh",
+            "crate::postfix::discover",
+            "crate::postfix::fleet",
+            "crate::postfix::replay",
+            "crate::postfix::parse",
+            "crate::postfix::instances",
+        ],
+        why: "the process runner is the bottom of the adapter: it knows no Postfix",
+    },
+    Rule {
+        scope: Scope::Under(&["src/postfix/ssh.rs"]),
+        forbid: &[
+            "crate::postfix::local",
+            "crate::postfix::discover",
+            "crate::postfix::fleet",
+            "crate::postfix::replay",
+            "crate::postfix::parse",
+            "crate::postfix::instances",
+        ],
+        why: "the ssh transport uses only the process runner (no cycle with the adapter)",
+    },
+    Rule {
+        scope: Scope::Under(&["src/postfix/parse"]),
+        forbid: &[
+            "crate::postfix::process",
+            "crate::postfix::local",
+            "crate::postfix::ssh",
+            "crate::postfix::discover",
+            "crate::postfix::fleet",
+            "crate::postfix::instances",
+            "std::process",
+        ],
+        why: "parsers read bytes; they run nothing",
+    },
     Rule {
         scope: Scope::Outside(ADAPTERS),
         forbid: SPAWN,
@@ -663,6 +702,15 @@ mod checker {
             "{msg}"
         );
         assert!(msg.contains("knows nothing of drawing"), "{msg}");
+    }
+
+    #[test]
+    fn the_ssh_transport_uses_only_the_runner() {
+        let src = "use super::process::run;\nuse super::local::Postfix;\n";
+        assert_eq!(
+            found("src/postfix/ssh.rs", src),
+            ["2:crate::postfix::local::Postfix"]
+        );
     }
 
     #[test]

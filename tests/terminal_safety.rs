@@ -94,6 +94,9 @@ fn hostile_queue() -> String {
         );
         lines.push('\n');
     }
+    // A queue name from a crafted listing or a compromised `--host`.
+    lines += r#"{"queue_name":"\u001b]0;pwned\u0007\u009b2J","queue_id":"EVQ00001","arrival_time":1764000000,"message_size":1000,"sender":"MAILER-DAEMON","recipients":[{"address":"victim@y.example","delay_reason":"x"}]}"#;
+    lines.push('\n');
     lines += "\u{1b}]52;c;bad line\u{7}\n";
     lines
 }
@@ -151,7 +154,7 @@ mod storm_report {
     use mailq_tui::model::text::is_unsafe_char;
     use mailq_tui::postfix::MailQueue;
     use mailq_tui::postfix::parse::parse_stream;
-    use mailq_tui::postfix::postcat::parse_output;
+    use mailq_tui::postfix::parse::postcat::parse_output;
     use mailq_tui::postfix::replay::ReplayQueue;
     use proptest::prelude::*;
 
@@ -256,6 +259,7 @@ fn summary_json_escapes_c1_and_bidi_but_keeps_the_data() {
         .args(["summary", "--json", "--by", "sender", "--from-file"])
         .arg(&fixture)
         .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path())
         .stdin(Stdio::null())
         .output()
         .expect("run");

@@ -212,8 +212,12 @@ pub struct Outcome {
     pub changed: Vec<QueueId>,
     /// Asked for but refused, with why.
     pub failed: Vec<(QueueId, String)>,
-    /// Not attempted because the run was interrupted.
+    /// Not attempted because the run was interrupted, or because an earlier queue's
+    /// postsuper failed so that the rest was never sent.
     pub skipped: Vec<QueueId>,
+    /// Already where the operation would put them: held mail for a hold, mail not on hold
+    /// for a release. Nothing to do; not a failure.
+    pub already: Vec<QueueId>,
     pub errors: Vec<String>,
     /// postsuper's summary lines.
     pub summary: Vec<String>,
@@ -254,6 +258,7 @@ impl Outcome {
             changed: Vec::new(),
             failed: Vec::new(),
             skipped: Vec::new(),
+            already: Vec::new(),
             errors: Vec::new(),
             summary: Vec::new(),
             exported: None,
@@ -268,6 +273,7 @@ impl Outcome {
     pub fn headline(&self) -> String {
         let mut s = format!("{} {}: {} done", self.op, self.requested, self.done.len());
         for (n, what) in [
+            (self.already.len(), already_label(self.op)),
             (self.gone.len(), "no longer in the queue"),
             (self.changed.len(), "changed (not touched)"),
             (self.failed.len(), "failed"),
@@ -280,10 +286,20 @@ impl Outcome {
         s
     }
 
-    /// Everything asked for was done.
+    /// Everything asked for was done (or was already so).
     #[must_use]
     pub fn complete(&self) -> bool {
-        self.done.len() == self.requested && self.errors.is_empty()
+        self.done.len().saturating_add(self.already.len()) == self.requested
+            && self.errors.is_empty()
+    }
+}
+
+/// How messages that needed nothing are described: "already held", "not on hold".
+#[must_use]
+pub fn already_label(op: QueueOp) -> &'static str {
+    match op {
+        QueueOp::Release => "not on hold (nothing to release)",
+        _ => "already held",
     }
 }
 
@@ -388,12 +404,14 @@ fn run_protocol(
         out.changed = changed;
         targets
     };
-    targets.retain(|t| match no_op(req.op, &t.queue) {
-        Some(why) => {
-            out.failed.push((t.queue_id.clone(), why.to_owned()));
-            false
+    // postsuper skips these silently; say why instead of calling them gone. They are
+    // already where the admin wants them: skipped, not failed.
+    targets.retain(|t| {
+        let keep = !already(req.op, &t.queue);
+        if !keep {
+            out.already.push(t.queue_id.clone());
         }
-        None => true,
+        keep
     });
     if let Some(dir) = &opts.export_dir {
         let ids: Vec<QueueId> = targets.iter().map(|t| t.queue_id.clone()).collect();
@@ -419,12 +437,13 @@ fn run_protocol(
     .map(|_| ())
 }
 
-/// postsuper skips these silently; say why instead of calling them gone.
-fn no_op(op: QueueOp, queue: &QueueName) -> Option<&'static str> {
+/// Already where `op` would put it (held for hold, not held for release): postsuper would
+/// skip it silently.
+fn already(op: QueueOp, queue: &QueueName) -> bool {
     match (op, queue) {
-        (QueueOp::Release, q) if *q != QueueName::Hold => Some("not on hold"),
-        (QueueOp::Hold, QueueName::Hold) => Some("already on hold"),
-        _ => None,
+        (QueueOp::Release, q) => *q != QueueName::Hold,
+        (QueueOp::Hold, q) => *q == QueueName::Hold,
+        _ => false,
     }
 }
 
@@ -459,7 +478,7 @@ fn streamed(
             Ok(v) => {
                 out.gone.extend(v.gone);
                 out.changed.extend(v.changed);
-                out.failed.extend(v.no_op);
+                out.already.extend(v.already);
                 Ok(())
             }
             // Nothing acted on: the run as a whole failed, as an unstreamed listing would.
@@ -471,6 +490,7 @@ fn streamed(
                     .iter()
                     .chain(&out.gone)
                     .chain(&out.skipped)
+                    .chain(&out.already)
                     .chain(out.failed.iter().map(|(id, _)| id))
                     .collect();
                 let rest: Vec<QueueId> = req
@@ -493,7 +513,7 @@ fn streamed(
 struct Verified {
     gone: Vec<QueueId>,
     changed: Vec<QueueId>,
-    no_op: Vec<(QueueId, String)>,
+    already: Vec<QueueId>,
 }
 
 fn stream_verify(
@@ -512,7 +532,7 @@ fn stream_verify(
     let mut v = Verified {
         gone: Vec::new(),
         changed: Vec::new(),
-        no_op: Vec::new(),
+        already: Vec::new(),
     };
     let mut pending = Vec::with_capacity(batch.min(req.selection.len()));
     let mut open = true;
@@ -528,8 +548,8 @@ fn stream_verify(
         let s = &req.selection[*i];
         if !s.is(m) {
             v.changed.push(s.key.queue_id.clone());
-        } else if let Some(why) = no_op(req.op, &m.queue) {
-            v.no_op.push((s.key.queue_id.clone(), why.to_owned()));
+        } else if already(req.op, &m.queue) {
+            v.already.push(s.key.queue_id.clone());
         } else {
             pending.push(s.target());
             if pending.len() >= batch && open {
@@ -604,9 +624,16 @@ fn act(
                     .to_owned(),
             )
         }));
+        let stopped = !report.not_sent.is_empty();
+        out.skipped.extend(report.not_sent);
         out.errors.extend(report.errors);
         out.summary.extend(report.summary);
         sent += chunk.len();
+        if stopped {
+            // The adapter stopped part-way (refused, link dropped): do not send more.
+            out.skipped.extend(chunks.flat_map(ids));
+            break;
+        }
         progress(Progress { done: sent, total });
     }
     Ok(sent)

@@ -6,7 +6,7 @@ use std::process::Command;
 use serde::Serialize;
 
 use super::PostfixError;
-use super::command::{DEFAULT_TIMEOUT, run};
+use super::process::{DEFAULT_TIMEOUT, run};
 use crate::model::text::sanitize;
 
 /// One line of `postmulti -l`.
@@ -80,7 +80,7 @@ pub fn list() -> Result<Vec<Instance>, PostfixError> {
         return Err(PostfixError::Exit {
             program: "postmulti".into(),
             code: done.status.code().unwrap_or(-1),
-            stderr: sanitize(&String::from_utf8_lossy(&done.stderr)).into_owned(),
+            stderr: sanitize(&String::from_utf8_lossy(done.stderr.trim_ascii())).into_owned(),
         });
     }
     Ok(parse_postmulti(&out))

@@ -2,25 +2,36 @@
 //!
 //! [`MailQueue`] is everything mailq-tui needs from Postfix: list the queue, change it in
 //! bulk, read queued messages. Implementations:
-//! - [`command::Postfix`]: the local (or `-c DIR`) instance through `postqueue -j`
+//! - [`local::Postfix`]: the local (or `-c DIR`) instance through `postqueue -j`
 //!   (falling back to `postqueue -p` before Postfix 3.1), `postsuper` and `postcat`;
-//! - the same [`command::Postfix`] on another host over OpenSSH ([`remote::connect`]);
+//! - the same [`local::Postfix`] on another host over OpenSSH ([`local::connect`]);
 //! - [`replay::ReplayQueue`]: a `postqueue -j` file (`--from-file`) or the embedded demo
 //!   storm (`--demo`), in memory, changed by `apply()` so the demo is fully interactive.
+//!
+//! Inside, imports point one way (no cycles):
+//! - [`process`]: the one process runner (process groups, stdin/stderr threads, watchdog);
+//! - [`ssh`]: the OpenSSH transport (multiplexed connections, quoting, the probe); uses
+//!   only `process`;
+//! - [`discover`]: finding the local programs and null sender;
+//! - [`local`]: the adapter, over `process`, `ssh`, `discover` and [`parse`];
+//! - [`parse`]: what the programs print → model values (no IO);
+//! - [`fleet`]: several sources at once, in parallel, with one adapter cache;
+//! - [`instances`]: `postmulti -l -a`.
 //!
 //! The trait is synchronous: callers in the TUI run it on a blocking thread, the command
 //! line calls it directly. Listing still streams (parsing overlaps with Postfix writing).
 
-pub mod command;
+pub mod discover;
 pub mod fleet;
 pub mod instances;
+pub mod lines;
+pub mod local;
 pub mod parse;
-pub mod postcat;
-pub mod postqueue_text;
-pub mod postsuper;
+pub mod process;
 pub mod queue_dirs;
-pub mod remote;
+pub mod read_only;
 pub mod replay;
+pub mod ssh;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -112,6 +123,9 @@ pub struct OpReport {
     /// Their state is unknown until the next listing: they must not be counted as gone,
     /// which would tell the admin they were already out of the queue.
     pub unconfirmed: Vec<QueueId>,
+    /// IDs never sent: an earlier queue's postsuper failed in a way that stopped the run
+    /// (permission refused, ssh link dropped) after other queues had been changed.
+    pub not_sent: Vec<QueueId>,
 }
 
 impl OpReport {
@@ -123,6 +137,7 @@ impl OpReport {
         self.errors.extend(other.errors);
         self.summary.extend(other.summary);
         self.unconfirmed.extend(other.unconfirmed);
+        self.not_sent.extend(other.not_sent);
     }
 }
 
