@@ -223,12 +223,8 @@ pub fn select_with_content(
             &MatchContext { now, content: None },
         ));
     }
-    if let Some(why) = queue.contents_unavailable() {
-        return Err(PostfixError::Io {
-            program: "message contents".to_owned(),
-            source: std::io::Error::other(why),
-        });
-    }
+    // A capture has no queue files: content terms match nothing, without reading anything.
+    let capture = queue.contents_unavailable().is_some();
     let stats = build(
         queue,
         snapshot,
@@ -236,9 +232,9 @@ pub fn select_with_content(
         &[],
         DEFAULT_BATCH,
         progress,
-        &AtomicBool::new(false),
+        &AtomicBool::new(capture),
     )?;
-    if stats.read == 0 && !snapshot.is_empty() {
+    if stats.read == 0 && !snapshot.is_empty() && !capture {
         return Err(PostfixError::PermissionDenied {
             program: "postcat".to_owned(),
             detail: "message contents are needed, and no queue file could be read (root needed)"
