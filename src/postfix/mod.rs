@@ -246,4 +246,10 @@ pub trait MailQueue: Send + Sync {
     fn change_stamp(&self) -> Option<u64> {
         None
     }
+
+    /// The real instance behind this queue, when there is one: the mail log adapter runs
+    /// its programs (`postconf`, `journalctl`, remote `cat`) through it.
+    fn postfix(&self) -> Option<&local::Postfix> {
+        None
+    }
 }
