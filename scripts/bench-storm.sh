@@ -4,7 +4,7 @@
 #   scripts/bench-storm.sh live   LABDIR [BIN] [RUNS]   # a lab from `scripts/lab.sh start LABDIR --messages N`
 #   scripts/bench-storm.sh idle   CAPTURE [BIN] [SECS]  # the TUI on a capture: CPU and RSS once loaded
 #   scripts/bench-storm.sh first  CAPTURE [BIN] [RUNS]  # the TUI on a capture: time to a first useful screen
-#   scripts/bench-storm.sh rest   LABDIR [BIN] [SECS]   # the TUI on a lab at rest: CPU, RSS, listings
+#   scripts/bench-storm.sh rest   LABDIR [BIN] [SECS]   # the TUI on a lab at rest: CPU, RSS, listings (SETTLE=s to wait first, default 60)
 #
 # live measures, interleaved (A B A B …), medians of RUNS (default 5):
 #   1. `mailq-tui summary` against `postqueue -j > /dev/null`;
@@ -124,7 +124,7 @@ live)
     ;;
 rest)
     # The TUI on a live lab at rest: 60 s to start, then 60 s sampled.
-    at_rest 60 "${4:-60}" "$BIN" -c "$(readlink -f "$target")/etc" --refresh 10
+    at_rest "${SETTLE:-60}" "${4:-60}" "$BIN" -c "$(readlink -f "$target")/etc" --refresh 10
     ;;
 idle)
     SECS=${4:-60}
