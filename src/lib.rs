@@ -15,6 +15,8 @@
 //!   path, input thread) and the event loop that runs `update()`'s effects.
 //! - [`cli`]: the command line: arguments, dispatch to the subcommands or the TUI, output
 //!   helpers.
+//! - [`monitor`]: `mailq-tui watch`, the read-only monitoring daemon (metrics endpoint,
+//!   textfile, alert actions); its pure part is [`model::monitor`].
 //! - [`trust`]: what is trusted as root (config and directory ownership) and private files
 //!   created without following symlinks (evidence export).
 //! - [`commands`]: the subcommands: `summary`, `ids`, `help` (mod.rs), the bulk actions and
@@ -24,6 +26,13 @@
 //!   commands/logins.rs.
 //! - [`ops`]: the safe bulk-action protocol and the audit log; [`indexer`]: reading message
 //!   contents in batches; [`config`], [`logging`].
+//!
+//! Two words with one meaning each: a **source** is one queue mailq-tui can open (a local
+//! Postfix instance or an ssh host: [`model::source::Source`]); the **fleet** is several
+//! sources at once — their overview rows ([`model::fleet`]), probing them in parallel through
+//! one adapter cache ([`postfix::fleet`]) and the `mailq-tui fleet` command
+//! ([`commands::fleet`]). The TUI's source picker (`app::sources`, `ui::sources`) lists the
+//! sources with their fleet rows.
 
 pub mod app;
 pub mod cli;
@@ -33,6 +42,7 @@ pub mod indexer;
 pub mod logging;
 pub mod maillog;
 pub mod model;
+pub mod monitor;
 pub mod ops;
 pub mod postfix;
 pub mod runtime;

@@ -17,7 +17,18 @@ use crate::{app, commands, config, logging, model, postfix, runtime};
 /// Entry point for the binary.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args = commands::check::rewrite_plugin_args(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        // A plugin's usage error is UNKNOWN (3), not clap's 2 (which means CRITICAL).
+        Err(e) if commands::check::is_check(&args) && e.use_stderr() => {
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or_default();
+            println!("{}", model::monitor::check::unknown(first));
+            return ExitCode::from(model::monitor::check::Status::Unknown.code());
+        }
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -51,6 +62,9 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     }
     if let Some(Command::Config(args)) = &cli.command {
         return run_config(&cli.global, args);
+    }
+    if let Some(Command::Check(args)) = &cli.command {
+        return Ok(commands::check::run(&cli, args));
     }
     if let Some(refusal) = read_only_refusal(&cli) {
         eprintln!("error: {refusal}");
@@ -91,6 +105,9 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     }
     if let Some(Command::Fleet(args)) = &cli.command {
         return commands::fleet::run(&cli.global, args);
+    }
+    if let Some(Command::Watch(args)) = &cli.command {
+        return crate::monitor::run(&cli.global, &loaded.config, args);
     }
     if let Some(Command::Logins(args)) = &cli.command {
         return commands::logins::run_cli(&cli.global, args);
@@ -206,10 +223,27 @@ fn dispatch(queue: &dyn MailQueue, cli: &Cli) -> Result<ExitCode> {
         Some(Command::Requeue(a)) => {
             commands::bulk::run_op(queue, &cli.global, QueueOp::Requeue, a)
         }
+        Some(Command::Deliver(a)) => commands::deliver::run_deliver(queue, &cli.global, a),
+        Some(Command::Flush(a)) => commands::deliver::run_flush(queue, &cli.global, a),
+        Some(Command::Expire(a)) => {
+            let op = if a.release {
+                QueueOp::ExpireRelease
+            } else {
+                QueueOp::Expire
+            };
+            commands::bulk::run_op(queue, &cli.global, op, &a.op)
+        }
         _ => {
             let snap = queue.list()?;
             warn_problems(&snap);
-            write_stdout(|out| writeln!(out, "{}: {} messages", queue.describe(), snap.len()))?;
+            write_stdout(|out| {
+                writeln!(
+                    out,
+                    "{}: {} messages",
+                    queue.describe(),
+                    crate::model::format::thousands(snap.len())
+                )
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -280,6 +314,16 @@ fn read_only_refusal(cli: &Cli) -> Option<String> {
         Some(Command::Hold(a)) => ("hold", a),
         Some(Command::Release(a)) => ("release", a),
         Some(Command::Requeue(a)) => ("requeue", a),
+        Some(Command::Expire(a)) => ("expire", &a.op),
+        Some(Command::Deliver(a)) if cli.global.read_only && !a.dry_run => {
+            return Some(
+                "refusing to deliver: --read-only was given (use --dry-run to see the plan)"
+                    .to_owned(),
+            );
+        }
+        Some(Command::Flush(_)) if cli.global.read_only => {
+            return Some("refusing to flush: --read-only was given".to_owned());
+        }
         _ => return None,
     };
     (cli.global.read_only && !args.dry_run).then(|| {

@@ -180,22 +180,39 @@ fn a_message_that_moved_queue_is_not_acted_on() {
     );
 }
 
-#[test]
-fn interrupt_stops_between_batches_with_an_exact_report() {
-    let q = ReplayQueue::new("t", messages(&storm(10)), Vec::new(), true);
+/// Execute `req` on `q` without progress or interrupt.
+fn run(q: &dyn MailQueue, req: &Request, dir: &tempfile::TempDir) -> Outcome {
+    execute(
+        q,
+        req,
+        &opts(dir),
+        &mut no_progress(),
+        &AtomicBool::new(false),
+    )
+    .expect("exec")
+}
+
+/// `op` on the whole queue `q`, interrupted once `at` messages are done.
+fn interrupted_at(q: &dyn MailQueue, op: QueueOp, at: usize, dir: &tempfile::TempDir) -> Outcome {
     let snap = q.list().expect("list");
-    let all: Vec<u32> = (0..10).collect();
-    let req = Request::from_indices(&snap, &all, QueueOp::Delete, "");
+    let all: Vec<u32> = (0..u32::try_from(snap.len()).expect("small")).collect();
+    let req = Request::from_indices(&snap, &all, op, "");
     assert!(req.entire_queue);
-    let dir = tempfile::tempdir().expect("tmp");
     let cancel = AtomicBool::new(false);
-    // The signal arrives while the second batch runs.
     let mut progress = |p: Progress| {
-        if p.done >= 4 {
+        if p.done >= at {
             cancel.store(true, Ordering::SeqCst);
         }
     };
-    let out = execute(&q, &req, &opts(&dir), &mut progress, &cancel).expect("exec");
+    execute(q, &req, &opts(dir), &mut progress, &cancel).expect("exec")
+}
+
+#[test]
+fn interrupt_stops_between_batches_with_an_exact_report() {
+    let q = ReplayQueue::new("t", messages(&storm(10)), Vec::new(), true);
+    let dir = tempfile::tempdir().expect("tmp");
+    // The signal arrives while the second batch runs.
+    let out = interrupted_at(&q, QueueOp::Delete, 4, &dir);
     assert!(out.interrupted);
     assert_eq!(out.done.len(), 4);
     assert_eq!(out.skipped.len(), 6);
@@ -346,3 +363,55 @@ fn requeue_of_forged_senders_warns() {
     let p = preview(&snap, &req, 0);
     assert!(p.warnings.iter().any(|w| w.contains("NEW bounces")));
 }
+
+#[test]
+fn expire_preview_tells_ndrs_from_returned_mail_and_held_mail() {
+    let lines = vec![
+        line("E1", "deferred", 1000, "MAILER-DAEMON", &["a@x.example"]),
+        line(
+            "E2",
+            "deferred",
+            1001,
+            "alice@example.com",
+            &["b@x.example"],
+        ),
+        line("E3", "hold", 1002, "bob@example.com", &["c@x.example"]),
+    ];
+    let q = ReplayQueue::new("t", messages(&lines), vec![], true);
+    let snap = q.list().expect("list");
+    let p = preview(
+        &snap,
+        &req_for(&snap, QueueOp::Expire, &["E1", "E2", "E3"]),
+        0,
+    );
+    let w = p.warnings.join("\n");
+    assert!(
+        w.contains("1 NDR (null sender): expiring a bounce discards it"),
+        "{w}"
+    );
+    assert!(w.contains("2 with a sender: each gets a bounce"), "{w}");
+    assert!(w.contains("1 on hold stay held"), "{w}");
+    let p = preview(&snap, &req_for(&snap, QueueOp::ExpireRelease, &["E3"]), 0);
+    assert!(!p.warnings.join("\n").contains("on hold"));
+    // In memory (the demo, --from-file) expire marks, -f also releases.
+    let done = q
+        .apply(
+            QueueOp::ExpireRelease,
+            &[Target {
+                queue_id: QueueId::new("E3"),
+                queue: QueueName::Hold,
+            }],
+        )
+        .expect("apply");
+    assert_eq!(done.done.len(), 1);
+    let m = q
+        .list()
+        .expect("list")
+        .messages
+        .into_iter()
+        .find(|m| m.queue_id.as_str() == "E3");
+    let m = m.expect("still queued");
+    assert!(m.forced_expire);
+    assert_eq!(m.queue, QueueName::Deferred);
+}
+mod one_listing;

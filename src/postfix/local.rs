@@ -17,9 +17,11 @@ use super::parse::text::TextListing;
 use super::parse::{SnapshotBuilder, postcat, postsuper, unix_now};
 use super::process::{DEFAULT_TIMEOUT, Finished, ended, exit_code, run, run_child, run_collect};
 use super::ssh::{SshHost, SshOptions, SshTransport};
-use super::{MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target};
+use super::{
+    Flush, FlushReport, MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target,
+};
 use crate::model::text::{sanitize_bytes, snippet};
-use crate::model::{QueueId, QueueName, Snapshot};
+use crate::model::{Message, QueueId, QueueName, Snapshot};
 
 /// IDs per `postcat` process: big enough that 1,000 messages cost two processes
 /// (0.06 s each), small enough that a vanished ID restarts little work.
@@ -39,6 +41,8 @@ enum Transport {
 /// process runner ([`super::process`]), so streaming, timeouts and parsing are shared.
 pub struct Postfix {
     config_dir: Option<PathBuf>,
+    /// `queue_directory`, looked up on first use (only root stats it: see `change_stamp`).
+    queue_dir: std::sync::OnceLock<Option<PathBuf>>,
     transport: Transport,
     bins: Bins,
     null_sender: String,
@@ -71,6 +75,7 @@ impl Postfix {
             timeout: DEFAULT_TIMEOUT,
             root: euid == 0,
             euid,
+            queue_dir: std::sync::OnceLock::new(),
         }
     }
 
@@ -92,6 +97,7 @@ impl Postfix {
             timeout: DEFAULT_TIMEOUT,
             root: may_change,
             euid: remote_uid,
+            queue_dir: std::sync::OnceLock::new(),
         }
     }
 
@@ -250,8 +256,48 @@ impl Postfix {
     }
 }
 
+impl Postfix {
+    /// One `postqueue FLAG [ARG]` run for a flush: its refusal, if any, as one line.
+    fn postqueue_request(&self, args: &[&str]) -> Result<Option<String>, PostfixError> {
+        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        let cmd = self.command(&self.bins.postqueue, &args, false)?;
+        let done = run("postqueue", cmd, None, |_| {}, self.timeout)?;
+        self.check_transport("postqueue", &done)?;
+        if done.status.success() {
+            return Ok(None);
+        }
+        let why = crate::model::text::one_line(&String::from_utf8_lossy(&done.stderr));
+        Ok(Some(format!(
+            "postqueue {}: {}",
+            args.iter()
+                .map(|a| a.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" "),
+            if why.is_empty() {
+                ended(done.status)
+            } else {
+                snippet(&why, 300)
+            }
+        )))
+    }
+}
+
 impl MailQueue for Postfix {
     fn list(&self) -> Result<Snapshot, PostfixError> {
+        self.list_each(&mut |_| {})
+    }
+
+    fn change_stamp(&self) -> Option<u64> {
+        if self.euid != 0 || !matches!(self.transport, Transport::Local) {
+            return None;
+        }
+        let dir = self
+            .queue_dir
+            .get_or_init(|| super::discover::queue_directory(self.config_dir.as_deref()));
+        super::queue_dirs::stamp(dir.as_deref()?)
+    }
+
+    fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
         if let Transport::Ssh(t) = &self.transport {
             // Fast path: the host's long-lived listing shell. Anything but a clean exit
             // falls through to a one-shot run, which classifies errors (and falls back to
@@ -262,7 +308,12 @@ impl MailQueue for Postfix {
                 argv.extend([OsStr::new("-c"), dir.as_os_str()]);
             }
             argv.push(OsStr::new("-j"));
-            match t.stream(&argv, &mut |line| builder.push_line(line), self.timeout) {
+            let stream = t.stream(
+                &argv,
+                &mut |line| builder.push_line_each(line, each),
+                self.timeout,
+            );
+            match stream {
                 Ok(0) => {
                     let snap = builder.finish();
                     info!(
@@ -284,7 +335,7 @@ impl MailQueue for Postfix {
         }
         // Built right before the spawn: it stamps `taken_at` and starts the `took` clock.
         let mut builder = SnapshotBuilder::new(&self.null_sender);
-        let done = self.run_postqueue("-j", |line| builder.push_line(line))?;
+        let done = self.run_postqueue("-j", |line| builder.push_line_each(line, each))?;
         if done.status.success() {
             if !done.stderr.is_empty() {
                 warn!(stderr = %snippet(&String::from_utf8_lossy(&done.stderr), 300), "postqueue -j");
@@ -389,6 +440,17 @@ impl MailQueue for Postfix {
                     continue;
                 }
             };
+            if op.expires() && postsuper::refused_option(&done.stderr) {
+                return Err(PostfixError::Exit {
+                    program: "postsuper".into(),
+                    code: exit_code(done.status),
+                    stderr: format!(
+                        "this postsuper has no {} option: forced expiration needs Postfix 3.5 \
+                         or later. Nothing was changed; hold, then delete, or upgrade Postfix",
+                        op.flag()
+                    ),
+                });
+            }
             let parsed = postsuper::parse_stderr(&done.stderr);
             let fatal = self.check_transport("postsuper", &done).err().or_else(|| {
                 parsed
@@ -548,6 +610,44 @@ impl MailQueue for Postfix {
         }
     }
 
+    fn flush(&self, what: &Flush) -> Result<FlushReport, PostfixError> {
+        let mut report = FlushReport::default();
+        match what {
+            Flush::All => {
+                info!(uid = self.euid, "postqueue -f");
+                report.errors.extend(self.postqueue_request(&["-f"])?);
+            }
+            Flush::Site(site) => {
+                if !super::valid_site(site) {
+                    report
+                        .errors
+                        .push(format!("not a site name: {}", snippet(site, 60)));
+                    return Ok(report);
+                }
+                info!(uid = self.euid, site = %site, "postqueue -s");
+                report.errors.extend(self.postqueue_request(&["-s", site])?);
+            }
+            Flush::Messages(ids) => {
+                info!(uid = self.euid, count = ids.len(), "postqueue -i");
+                // postqueue takes one ID per -i: one process per message (callers bound it).
+                for id in ids {
+                    if !id.is_valid() {
+                        report.errors.push(format!(
+                            "not a valid queue ID: {}",
+                            snippet(id.as_str(), 40)
+                        ));
+                        continue;
+                    }
+                    match self.postqueue_request(&["-i", id.as_str()])? {
+                        None => report.asked.push(id.clone()),
+                        Some(e) => report.errors.push(e),
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
     fn postfix(&self) -> Option<&Postfix> {
         Some(self)
     }
@@ -630,7 +730,7 @@ fn vanished_id(stderr: &[u8]) -> Option<QueueId> {
 
 /// The local time zone's offset from UTC in seconds, from `date +%z` (postqueue -p prints
 /// local time). Only needed for the pre-3.1 fallback; 0 when it cannot be told.
-fn local_utc_offset() -> i64 {
+pub(crate) fn local_utc_offset() -> i64 {
     let mut out = Vec::new();
     let mut cmd = Command::new("date");
     cmd.arg("+%z");

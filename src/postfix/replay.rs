@@ -2,9 +2,10 @@
 //! (`--demo`). `apply()` changes the in-memory state, so the demo is fully interactive.
 
 use std::collections::HashMap;
-use std::io::BufReader;
+use std::io::Read as _;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::parse::postcat;
@@ -20,7 +21,14 @@ const DEMO_CONTENTS: &str = include_str!("../../assets/demo-contents.txt");
 pub struct ReplayQueue {
     label: String,
     writable: bool,
+    /// A `postqueue -j` capture carries no queue files: nothing to read or index.
+    capture: bool,
     state: Mutex<State>,
+    /// Bumped by every `apply`: the queue changes only through it (see `change_stamp`).
+    changes: AtomicUsize,
+    /// How often the ID → position map was built: once per change of the messages, never
+    /// per read (a 1M-message index reads 2,000 batches; see `read`).
+    id_map_builds: AtomicUsize,
 }
 
 struct State {
@@ -29,6 +37,9 @@ struct State {
     /// as a live `postqueue -j` would report them.
     problems: Vec<ParseProblem>,
     contents: HashMap<QueueId, QueueFile>,
+    /// First position of each queue ID in `messages`, built on the first read after a
+    /// change and kept until the next `apply`.
+    by_id: Option<HashMap<QueueId, usize>>,
 }
 
 impl ReplayQueue {
@@ -47,11 +58,15 @@ impl ReplayQueue {
         Self {
             label: label.into(),
             writable,
+            capture: false,
             state: Mutex::new(State {
                 messages,
                 problems: Vec::new(),
                 contents,
+                by_id: None,
             }),
+            id_map_builds: AtomicUsize::new(0),
+            changes: AtomicUsize::new(0),
         }
     }
 
@@ -70,28 +85,59 @@ impl ReplayQueue {
         Self::new("demo", messages, contents, true)
     }
 
-    /// A `postqueue -j` capture. Changes made with `apply()` stay in memory; the file is
-    /// never written.
+    /// A capture of the queue: `postqueue -j` JSON lines, or `postqueue -p` / `mailq`
+    /// text (told apart by the first non-blank character: `{` is JSON), from a file or,
+    /// for `-`, standard input — a listing pasted from another server. Changes made with
+    /// `apply()` stay in memory; the file is never written.
+    ///
+    /// A text capture has no year in its dates: each date is the latest one not after the
+    /// file's modification time (for standard input: now), in this machine's time zone.
     ///
     /// # Errors
     /// When the file cannot be read.
     pub fn from_file(path: &Path, null_sender: &str) -> Result<Self, PostfixError> {
-        let file = std::fs::File::open(path).map_err(|source| PostfixError::File {
+        let err = |source| PostfixError::File {
             path: path.to_owned(),
             source,
-        })?;
-        let snap = parse::parse_stream(BufReader::new(file), null_sender).map_err(|source| {
-            PostfixError::File {
-                path: path.to_owned(),
-                source,
-            }
-        })?;
-        let queue = Self::new(
-            format!("file {}", path.display()),
-            snap.messages,
-            Vec::new(),
-            true,
-        );
+        };
+        let (label, data, taken) = if path == Path::new("-") {
+            let mut data = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut data)
+                .map_err(err)?;
+            ("standard input".to_owned(), data, parse::unix_now())
+        } else {
+            let data = std::fs::read(path).map_err(err)?;
+            let mtime = std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or_else(parse::unix_now, |d| {
+                    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+                });
+            (format!("file {}", path.display()), data, mtime)
+        };
+        let text = is_text_listing(&data);
+        let snap = if text {
+            let builder = parse::SnapshotBuilder::new(null_sender);
+            parse::text::parse_text(
+                data.as_slice(),
+                builder,
+                taken,
+                super::local::local_utc_offset(),
+            )
+        } else {
+            parse::parse_stream(data.as_slice(), null_sender)
+        }
+        .map_err(err)?;
+        let label = if text {
+            format!("{label} (postqueue -p text)")
+        } else {
+            label
+        };
+        let mut queue = Self::new(label, snap.messages, Vec::new(), true);
+        queue.capture = true;
         queue.lock().problems = snap.problems;
         Ok(queue)
     }
@@ -102,9 +148,34 @@ impl ReplayQueue {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    /// How many times `read` built its ID map (tests guard that it is not per batch).
+    #[must_use]
+    pub fn id_map_builds(&self) -> usize {
+        self.id_map_builds.load(Ordering::Relaxed)
+    }
+}
+
+/// A capture is `postqueue -p` text unless its first non-blank character opens a JSON
+/// object (`postqueue -j`). An empty capture is an empty JSON listing.
+fn is_text_listing(data: &[u8]) -> bool {
+    data.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b != b'{')
 }
 
 impl MailQueue for ReplayQueue {
+    /// Nothing is delivered from memory: every message asked for stays where it is.
+    fn flush(&self, what: &super::Flush) -> Result<super::FlushReport, PostfixError> {
+        Ok(super::FlushReport {
+            asked: match what {
+                super::Flush::Messages(ids) => ids.clone(),
+                _ => Vec::new(),
+            },
+            errors: Vec::new(),
+        })
+    }
+
     fn list(&self) -> Result<Snapshot, PostfixError> {
         let started = Instant::now();
         let (messages, problems) = {
@@ -127,6 +198,8 @@ impl MailQueue for ReplayQueue {
         let mut report = OpReport::default();
         let mut state = self.lock();
         let state = &mut *state;
+        state.by_id = None;
+        self.changes.fetch_add(1, Ordering::SeqCst);
         // Positions by (ID, queue), in queue order, so a big batch against a big replay
         // (500,000 deletes in a 1,000,000-message file) is linear, not quadratic. The first
         // position is the message a search from the front would have found.
@@ -157,7 +230,10 @@ impl MailQueue for ReplayQueue {
                 continue;
             }
             positions.remove(0);
-            match op.result_queue() {
+            if op.expires() {
+                state.messages[pos].forced_expire = true;
+            }
+            match op.result_queue(&state.messages[pos].queue) {
                 None => {
                     deleted[pos] = true;
                     state.contents.remove(&t.queue_id);
@@ -184,6 +260,7 @@ impl MailQueue for ReplayQueue {
             QueueOp::Hold => "Placed on hold",
             QueueOp::Release => "Released from hold",
             QueueOp::Requeue => "Requeued",
+            QueueOp::Expire | QueueOp::ExpireRelease => "Force-expired",
         };
         if n > 0 {
             report.summary.push(format!(
@@ -195,19 +272,23 @@ impl MailQueue for ReplayQueue {
     }
 
     fn read(&self, ids: &[QueueId], parts: ReadParts) -> Result<ReadReport, PostfixError> {
-        let state = self.lock();
+        let mut state = self.lock();
+        let state = &mut *state;
         let mut report = ReadReport::default();
-        // A map for big reads (the storm indexer reads everything); a scan for a preview.
-        let by_id: Option<HashMap<&QueueId, &Message>> = (ids.len() > 8).then(|| {
+        // A map for big reads (the storm indexer reads everything, batch after batch): built
+        // once and kept until the messages change, so indexing n messages is O(n), not
+        // O(n) per batch. A scan for a preview.
+        if ids.len() > 8 && state.by_id.is_none() {
+            self.id_map_builds.fetch_add(1, Ordering::Relaxed);
             let mut map = HashMap::with_capacity(state.messages.len());
-            for m in &state.messages {
-                map.entry(&m.queue_id).or_insert(m);
+            for (i, m) in state.messages.iter().enumerate() {
+                map.entry(m.queue_id.clone()).or_insert(i);
             }
-            map
-        });
+            state.by_id = Some(map);
+        }
         for id in ids {
-            let listed = match &by_id {
-                Some(map) => map.get(id).copied(),
+            let listed = match &state.by_id {
+                Some(map) => map.get(id).and_then(|&i| state.messages.get(i)),
                 None => state.messages.iter().find(|m| &m.queue_id == id),
             };
             match (listed, state.contents.get(id)) {
@@ -237,6 +318,22 @@ impl MailQueue for ReplayQueue {
 
     fn read_only_reason(&self) -> Option<String> {
         (!self.writable).then(|| format!("{} is read-only", self.label))
+    }
+
+    /// Changes only through `apply`: an auto-refresh of a million-message capture that
+    /// nothing changed would copy and regroup it all for nothing.
+    fn change_stamp(&self) -> Option<u64> {
+        u64::try_from(self.changes.load(Ordering::SeqCst)).ok()
+    }
+
+    fn contents_unavailable(&self) -> Option<String> {
+        self.capture.then(|| {
+            format!(
+                "{} is a postqueue -j capture: it has no message contents, so nothing is \
+                 indexed and campaign/sasl/subject keys show (unknown)",
+                self.label
+            )
+        })
     }
 }
 
@@ -293,6 +390,51 @@ mod tests {
         assert!(ndrs > 1_000, "NDR files: {ndrs}");
     }
 
+    /// O(n) indexing: reading the whole queue batch after batch builds the ID map once, not
+    /// once per batch; a change rebuilds it once.
+    #[test]
+    fn batched_reads_build_the_id_map_once() {
+        let q = ReplayQueue::demo();
+        let snap = q.list().expect("list");
+        let ids: Vec<QueueId> = snap.messages.iter().map(|m| m.queue_id.clone()).collect();
+        let batches = ids.chunks(20).count();
+        assert!(batches > 50);
+        for chunk in ids.chunks(20) {
+            let r = q.read(chunk, ReadParts { body: false }).expect("read");
+            assert_eq!(r.files.len(), chunk.len());
+        }
+        assert_eq!(q.id_map_builds(), 1, "{batches} batches");
+        let target = Target {
+            queue_id: snap.messages[0].queue_id.clone(),
+            queue: snap.messages[0].queue.clone(),
+        };
+        q.apply(QueueOp::Delete, &[target]).expect("apply");
+        let r = q.read(&ids[..20], ReadParts { body: false }).expect("read");
+        assert_eq!(r.vanished, vec![ids[0].clone()]);
+        assert_eq!(r.files.len(), 19);
+        q.read(&ids[20..40], ReadParts { body: false })
+            .expect("read");
+        assert_eq!(q.id_map_builds(), 2);
+    }
+
+    /// The change stamp moves with `apply` only: an auto-refresh of an unchanged replay is
+    /// skipped by the TUI.
+    #[test]
+    fn the_change_stamp_moves_only_with_apply() {
+        let q = ReplayQueue::demo();
+        let a = q.change_stamp();
+        assert!(a.is_some());
+        let snap = q.list().expect("list");
+        assert_eq!(q.change_stamp(), a);
+        let m = &snap.messages[0];
+        let t = Target {
+            queue_id: m.queue_id.clone(),
+            queue: m.queue.clone(),
+        };
+        q.apply(QueueOp::Hold, &[t]).expect("hold");
+        assert_ne!(q.change_stamp(), a);
+    }
+
     /// The returned original inside an NDR is reachable with a MIME parser, as the preview
     /// needs: the spam campaign's From display name.
     #[test]
@@ -317,5 +459,57 @@ mod tests {
             })
         });
         assert!(pharmacy);
+    }
+}
+
+#[cfg(test)]
+mod capture_tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/postqueue-p")
+            .join(name)
+    }
+
+    fn ids(q: &ReplayQueue) -> Vec<(String, String)> {
+        let mut v: Vec<_> = q
+            .list()
+            .unwrap()
+            .messages
+            .iter()
+            .map(|m| (m.queue_id.to_string(), m.sender.to_string()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_text_capture_is_detected_and_lists_what_the_json_lists() {
+        let text =
+            ReplayQueue::from_file(&fixture("postfix-3.7-marks.txt"), "MAILER-DAEMON").unwrap();
+        let json =
+            ReplayQueue::from_file(&fixture("postfix-3.7-marks.jsonl"), "MAILER-DAEMON").unwrap();
+        assert!(
+            text.describe().ends_with("(postqueue -p text)"),
+            "{}",
+            text.describe()
+        );
+        assert!(!json.describe().contains("text"));
+        assert!(!ids(&json).is_empty());
+        assert_eq!(ids(&text), ids(&json));
+        assert!(text.list().unwrap().problems.is_empty());
+    }
+
+    #[test]
+    fn format_detection() {
+        assert!(!is_text_listing(b""));
+        assert!(!is_text_listing(b"\n  {\"queue_name\":\"deferred\"}"));
+        assert!(is_text_listing(b"Mail queue is empty\n"));
+        assert!(is_text_listing(
+            b"-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
+        ));
     }
 }
