@@ -51,13 +51,15 @@ fn lab_postlogd_log_matches_its_manifest() {
     check_against_manifest(&r, &m);
 }
 
+/// A SASL submission by `u@x` on 2026-11-`t` (UTC).
+fn line(t: &str, qid: &str, addr: &str) -> String {
+    format!(
+        "2026-11-{t}Z mx postfix/smtpd[1]: {qid}: client=unknown[{addr}], sasl_method=PLAIN, sasl_username=u@x"
+    )
+}
+
 #[test]
 fn window_tells_new_addresses_from_known_ones() {
-    let line = |t: &str, qid: &str, addr: &str| {
-        format!(
-            "2026-11-{t}Z mx postfix/smtpd[1]: {qid}: client=unknown[{addr}], sasl_method=PLAIN, sasl_username=u@x"
-        )
-    };
     let since = utc_from_civil(2026, 11, 28, 0, 0, 0);
     let mut a = LoginAnalyzer::new(clock(), Some(since));
     a.push_line(line("20T10:00:00", "1A", "192.0.2.1").as_bytes());
@@ -222,4 +224,31 @@ proptest! {
             prop_assert!(!sanitize(&acc.user).chars().any(mailq_tui::model::text::is_unsafe_char));
         }
     }
+}
+
+/// `login-new:` needs, per queued message, whether it was submitted from an address new
+/// to its account within the window: the analyzer remembers that for watched queue IDs.
+#[test]
+fn watched_queue_ids_tell_new_submission_addresses() {
+    let since = utc_from_civil(2026, 11, 28, 0, 0, 0);
+    let mut a = LoginAnalyzer::new(clock(), Some(since));
+    a.watch_queue_ids(["1B", "1C", "1Z", "2D"]);
+    a.push_line(line("20T10:00:00", "1A", "192.0.2.1").as_bytes());
+    a.push_line(line("28T10:00:00", "1B", "192.0.2.1").as_bytes());
+    a.push_line(line("28T11:00:00", "1C", "198.51.100.9").as_bytes());
+    // Not watched: not kept.
+    a.push_line(line("28T12:00:00", "1D", "198.51.100.10").as_bytes());
+    // Watched but not a SASL submission.
+    a.push_line(b"2026-11-28T12:00:00Z mx postfix/smtpd[1]: 2D: client=unknown[203.0.113.1]");
+    let r = a.finish();
+    let got: Vec<(&str, &str, bool)> = r
+        .queued
+        .iter()
+        .map(|(id, q)| (id.as_str(), q.address.as_str(), q.new_address))
+        .collect();
+    assert_eq!(
+        got,
+        [("1B", "192.0.2.1", false), ("1C", "198.51.100.9", true)]
+    );
+    assert_eq!(r.queued["1C"].user, "u@x");
 }

@@ -128,6 +128,10 @@ pub struct LoginAnalyzer {
     rejections: Vec<(&'static str, HashMap<Box<str>, Rejection>)>,
     /// Postfix's own failure lines name the user: Dovecot's backend lines then only link.
     postfix_names_users: bool,
+    /// Queue IDs of queued messages whose submission is asked about (`login-new:`).
+    watch: HashSet<u64, FastHash>,
+    /// Their SASL submission: queue ID, account, client address.
+    queued: HashMap<u64, (Box<str>, u32, u32), FastHash>,
     stamps: StampCache,
     dropped: u64,
     /// Events so far: the order of events, which timestamps (seconds) cannot always tell.
@@ -153,11 +157,21 @@ impl LoginAnalyzer {
             flight_order: VecDeque::new(),
             rejections: Vec::new(),
             postfix_names_users: false,
+            watch: HashSet::with_hasher(FastHash),
+            queued: HashMap::with_hasher(FastHash),
             stamps: StampCache::default(),
             dropped: 0,
             seq: 0,
             stats: InputStats::default(),
         }
+    }
+
+    /// Remember the SASL submission (account, client address, and whether that address is
+    /// new for the account in the window) of these queue IDs, e.g. the queued messages:
+    /// [`LoginReport::queued`]. Memory: one entry per ID given.
+    pub fn watch_queue_ids<'i>(&mut self, ids: impl IntoIterator<Item = &'i str>) {
+        self.watch
+            .extend(ids.into_iter().map(|id| qid_key(id.as_bytes())));
     }
 
     /// One syslog-format line (without or with its trailing newline).
@@ -392,6 +406,13 @@ impl LoginAnalyzer {
                 let a = self.login(user, client, Service::Smtp, method, t);
                 if window {
                     self.track(qid, a);
+                }
+                let key = qid_key(qid.as_bytes());
+                if self.watch.contains(&key)
+                    && let Some(&ad) = self.addr_ix.get(cut(client.addr))
+                {
+                    // A reused queue ID: the latest submission is the queued one.
+                    self.queued.insert(key, (qid.into(), a, ad));
                 }
             }
             Event::SaslFailure { client, user, .. } => {
@@ -721,8 +742,24 @@ impl LoginAnalyzer {
                 .then_with(|| a.rule.cmp(&b.rule))
                 .then_with(|| a.setting.cmp(&b.setting))
         });
+        let mut queued = std::collections::BTreeMap::new();
+        for (qid, a, ad) in self.queued.values() {
+            let acc = &self.accounts[*a as usize];
+            let Some(u) = acc.per_addr.get(ad) else {
+                continue;
+            };
+            queued.insert(
+                qid.to_string(),
+                QueuedLogin {
+                    user: acc.name.to_string(),
+                    address: self.addrs[*ad as usize].addr.to_string(),
+                    new_address: is_new(u),
+                },
+            );
+        }
         LoginReport {
             since,
+            queued,
             input: self.stats,
             dropped: self.dropped,
             accounts,
@@ -1000,6 +1037,19 @@ pub struct LoginReport {
     pub addresses: Vec<AddressReport>,
     pub tried_users: Vec<TriedUser>,
     pub rejections: Vec<RejectionStat>,
+    /// The SASL submission of each watched queue ID found in the log
+    /// ([`LoginAnalyzer::watch_queue_ids`]).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub queued: std::collections::BTreeMap<String, QueuedLogin>,
+}
+
+/// How a queued message was submitted, from the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueuedLogin {
+    pub user: String,
+    pub address: String,
+    /// The address was first seen for this account within the window (`login-new:yes`).
+    pub new_address: bool,
 }
 
 impl LoginReport {
