@@ -51,6 +51,9 @@ pub enum Effect {
         source: Source,
         generation: u64,
     },
+    /// Read `mynetworks` and build + verify the storm's rules with postmap
+    /// ([`crate::model::storm::check_rules`]).
+    CheckRules(Box<super::storm::RulesJob>),
 }
 
 impl PartialEq for Effect {
@@ -99,6 +102,7 @@ impl PartialEq for Effect {
                     generation: h,
                 },
             ) => a == b && x == y && g == h,
+            (Self::CheckRules(a), Self::CheckRules(b)) => a.generation == b.generation,
             _ => false,
         }
     }
@@ -160,18 +164,16 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::ReadDone(r) => read_done(app, r),
-        Action::Indexed(b) => {
-            storm::indexed(app, *b);
+        Action::Indexed(b) => storm::indexed(app, *b),
+        Action::RulesChecked(r) => {
+            storm::rules_checked(app, *r);
             None
         }
         Action::Written(r) => {
             storm::written(app, r);
             None
         }
-        Action::ToggleStorm => {
-            storm::toggle(app);
-            None
-        }
+        Action::ToggleStorm => storm::toggle(app),
         Action::FilterToCause => {
             storm::filter_to_cause(app);
             None

@@ -9,6 +9,8 @@
 //! - [`fleet`]: one overview row per Postfix host.
 
 pub mod content;
+pub mod campaign;
+pub mod compromise;
 pub mod countermeasures;
 pub mod filter;
 pub mod fleet;
@@ -17,6 +19,7 @@ pub mod group;
 pub mod message;
 pub mod queue_file;
 pub mod reason;
+pub mod rules;
 pub mod storm;
 pub mod text;
 pub mod time;

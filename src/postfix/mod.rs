@@ -16,6 +16,7 @@ pub mod fleet;
 pub mod instances;
 pub mod parse;
 pub mod postcat;
+pub mod postmap;
 pub mod postqueue_text;
 pub mod postsuper;
 pub mod remote;
@@ -202,4 +203,10 @@ pub trait MailQueue: Send + Sync {
 
     /// Why this queue cannot be changed, if it cannot (non-root, replay of a file, …).
     fn read_only_reason(&self) -> Option<String>;
+
+    /// `postconf -h NAME` of this instance (`mynetworks` for the storm report), when it can
+    /// be read. A file replay or the demo has no configuration.
+    fn postconf(&self, _name: &str) -> Option<String> {
+        None
+    }
 }
