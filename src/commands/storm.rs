@@ -8,15 +8,15 @@ use anyhow::Result;
 
 use crate::cli::StormArgs;
 use crate::indexer;
+use crate::model::compromise::Networks;
 use crate::model::content::ContentIndex;
 use crate::model::countermeasures;
-use crate::model::compromise::Networks;
 use crate::model::storm::{StormReport, analyze, check_rules, thousands};
 use crate::model::text::sanitize;
 use crate::model::time::format_utc;
 use crate::postfix::MailQueue;
-use crate::postfix::postmap::Postmap;
 use crate::postfix::parse::unix_now;
+use crate::postfix::postmap::Postmap;
 
 /// Run `storm`.
 ///
@@ -210,7 +210,12 @@ fn write_text(out: &mut impl Write, r: &StormReport, top: usize) -> std::io::Res
     if let Some(p) = &r.rules {
         write_lines(out, &p.text())?;
         for x in p.refused.iter().take(top) {
-            writeln!(out, "# not proposed: {}: {}", sanitize(&x.basis), sanitize(&x.why))?;
+            writeln!(
+                out,
+                "# not proposed: {}: {}",
+                sanitize(&x.basis),
+                sanitize(&x.why)
+            )?;
         }
     }
     if let Some(c) = r.campaigns.first() {
@@ -226,7 +231,10 @@ fn write_text(out: &mut impl Write, r: &StormReport, top: usize) -> std::io::Res
         )?;
     }
     if r.dsn_seen {
-        writeln!(out, "# The storm used DSN: smtpd_discard_ehlo_keywords = silent-discard, dsn")?;
+        writeln!(
+            out,
+            "# The storm used DSN: smtpd_discard_ehlo_keywords = silent-discard, dsn"
+        )?;
     }
     for a in r.accounts.iter().filter(|a| a.compromised) {
         write_lines(out, &countermeasures::for_account(a))?;

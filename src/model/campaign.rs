@@ -18,7 +18,7 @@
 //! # Algorithm ([`cluster`])
 //! 1. **Specificity.** A feature value counts only if it is rare in the background (the
 //!    queue's mail that is neither an NDR nor from a sender flagged as compromised):
-//!    `background < storm / 20`. Its weight falls linearly to 0 at that bound.
+//!    `background < storm / 20`. Its weight falls linearly from 1 to ½ at that bound.
 //! 2. **Greedy set cover.** Repeatedly take the eligible value with the highest
 //!    `uncovered NDRs × kind weight × specificity` (lazy re-evaluation, ties by kind then
 //!    value, so the result is deterministic). Its uncovered NDRs become one campaign. Stop
@@ -100,7 +100,10 @@ impl FeatureKind {
     /// Weak values are shared by unrelated campaigns all the time (display names, mailer
     /// software, botnet hosts): they define a campaign only when nothing else splits it.
     fn weak(self) -> bool {
-        matches!(self, Self::FromName | Self::XMailer | Self::Client | Self::Helo)
+        matches!(
+            self,
+            Self::FromName | Self::XMailer | Self::Client | Self::Helo
+        )
     }
 
     /// Values about where the spam comes from and points to, not about its wording.
@@ -117,12 +120,62 @@ pub type Feature = (FeatureKind, String);
 
 /// Words too common in subjects to say anything about a campaign.
 const STOP_WORDS: &[&str] = &[
-    "about", "account", "from", "have", "please", "that", "this", "with", "your", "you",
-    "will", "just", "here", "there", "what", "when", "were", "been", "they", "them", "their",
-    "into", "only", "also", "more", "some", "than", "then", "over", "very", "today", "news",
-    "update", "info", "information", "message", "mail", "email", "hello", "dear", "notice",
-    "re", "fwd", "order", "invoice", "report", "reply", "new", "free", "important", "urgent",
-    "for", "and", "the", "our", "now",
+    "about",
+    "account",
+    "from",
+    "have",
+    "please",
+    "that",
+    "this",
+    "with",
+    "your",
+    "you",
+    "will",
+    "just",
+    "here",
+    "there",
+    "what",
+    "when",
+    "were",
+    "been",
+    "they",
+    "them",
+    "their",
+    "into",
+    "only",
+    "also",
+    "more",
+    "some",
+    "than",
+    "then",
+    "over",
+    "very",
+    "today",
+    "news",
+    "update",
+    "info",
+    "information",
+    "message",
+    "mail",
+    "email",
+    "hello",
+    "dear",
+    "notice",
+    "re",
+    "fwd",
+    "order",
+    "invoice",
+    "report",
+    "reply",
+    "new",
+    "free",
+    "important",
+    "urgent",
+    "for",
+    "and",
+    "the",
+    "our",
+    "now",
 ];
 
 /// The subject skeleton: decoded subject, reply/forward prefixes dropped, lower-cased,
@@ -371,8 +424,8 @@ pub fn cluster(storm: &[Vec<Feature>], background: &[Vec<Feature>]) -> Clusterin
     let specificity = |id: usize| -> f64 {
         let total = postings[id].len();
         #[allow(clippy::cast_precision_loss)]
-        let s = 1.0 - 20.0 * bg[id] as f64 / total.max(1) as f64;
-        s.max(0.0)
+        let ratio = 20.0 * bg[id] as f64 / total.max(1) as f64;
+        if ratio >= 1.0 { 0.0 } else { 1.0 - ratio / 2.0 }
     };
     let min = min_coverage(storm.len());
     let mut covered = vec![false; storm.len()];
@@ -449,7 +502,8 @@ pub fn cluster(storm: &[Vec<Feature>], background: &[Vec<Feature>]) -> Clusterin
             shared,
         });
     }
-    out.mixers.sort_by(|a, b| b.ndrs.cmp(&a.ndrs).then(a.value.cmp(&b.value)));
+    out.mixers
+        .sort_by(|a, b| b.ndrs.cmp(&a.ndrs).then(a.value.cmp(&b.value)));
     out
 }
 
@@ -527,7 +581,10 @@ mod tests {
             "your parcel * is waiting"
         );
         assert_eq!(subject_skeleton("Ref 3fa9c2e1: update"), "ref *: update");
-        assert_eq!(subject_words("Cheap MEDS from our pharmacy!"), ["cheap", "meds", "pharmacy"]);
+        assert_eq!(
+            subject_words("Cheap MEDS from our pharmacy!"),
+            ["cheap", "meds", "pharmacy"]
+        );
     }
 
     #[test]
@@ -537,7 +594,14 @@ mod tests {
         for i in 0..60 {
             storm.push(f(&[
                 (FromName, "dhl express"),
-                (Subject, if i % 2 == 0 { "parcel held" } else { "customs fee due" }),
+                (
+                    Subject,
+                    if i % 2 == 0 {
+                        "parcel held"
+                    } else {
+                        "customs fee due"
+                    },
+                ),
                 (UrlHost, "track-parcel.example"),
             ]));
         }
@@ -553,14 +617,23 @@ mod tests {
         assert_eq!(c.clusters[0].kind, UrlHost);
         assert_eq!(c.clusters[0].members.len(), 60);
         assert_eq!(c.clusters[1].members.len(), 40);
-        assert!(c.mixers.iter().any(|m| m.value == "dhl express" && m.campaigns == 2));
+        assert!(
+            c.mixers
+                .iter()
+                .any(|m| m.value == "dhl express" && m.campaigns == 2)
+        );
     }
 
     #[test]
     fn values_common_in_legitimate_mail_do_not_count() {
         use FeatureKind::{FromDomain, Subject};
         let storm: Vec<_> = (0..50)
-            .map(|i| f(&[(Subject, "re: your order"), (FromDomain, if i < 30 { "a.example" } else { "b.example" })]))
+            .map(|i| {
+                f(&[
+                    (Subject, "re: your order"),
+                    (FromDomain, if i < 30 { "a.example" } else { "b.example" }),
+                ])
+            })
             .collect();
         let bg: Vec<_> = (0..10).map(|_| f(&[(Subject, "re: your order")])).collect();
         let c = cluster(&storm, &bg);

@@ -91,6 +91,9 @@ pub struct Original {
     pub raw_url_lines: Vec<String>,
 }
 
+/// The `campaign` of a message that is in none (ordinary mail, an NDR sharing nothing).
+pub const NO_CAMPAIGN: &str = "(no campaign)";
+
 /// How many URL hosts (and URL body lines) of one message are kept.
 pub const MAX_URL_HOSTS: usize = 8;
 
@@ -521,11 +524,15 @@ impl<'a> ContentView<'a> {
             .get_or_init(|| crate::model::storm::queue_campaigns(self.snapshot, self))
     }
 
-    /// The campaign (its definition) of message `msg_index`.
+    /// The campaign (its definition) of message `msg_index`; [`NO_CAMPAIGN`] for a message
+    /// whose contents are known but belong to no campaign.
     fn campaign(&self, msg_index: u32) -> Option<&str> {
+        self.get(msg_index)?;
         let qc = self.campaigns();
-        let c = (*qc.by_msg.get(msg_index as usize)?)?;
-        Some(qc.clustering.clusters.get(c as usize)?.definition.as_str())
+        match qc.by_msg.get(msg_index as usize).copied().flatten() {
+            Some(c) => Some(qc.clustering.clusters.get(c as usize)?.definition.as_str()),
+            None => Some(NO_CAMPAIGN),
+        }
     }
 }
 

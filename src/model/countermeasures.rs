@@ -5,9 +5,9 @@
 
 use std::fmt::Write as _;
 
+use super::format::thousands;
 use super::rules::RulePlan;
 use super::storm::{AccountStat, CampaignStat};
-use super::format::thousands;
 
 /// Shell-quote a filter for a POSIX shell command line.
 #[must_use]

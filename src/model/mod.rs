@@ -8,9 +8,9 @@
 //! - [`text`]: making hostile strings safe to display.
 //! - [`fleet`]: one overview row per Postfix host.
 
-pub mod content;
 pub mod campaign;
 pub mod compromise;
+pub mod content;
 pub mod countermeasures;
 pub mod filter;
 pub mod fleet;

@@ -2,9 +2,9 @@
 //!
 //! Rules are built from the raw header lines Postfix sees (encoded words stay encoded),
 //! anchored on the header name, one per campaign feature that can carry a rule: subject
-//! templates (digit runs → `\d+`), long distinctive subject words, From / Reply-To domains,
+//! templates (digit runs → `\d+`, IDs → `[[:alnum:]]+`), From / Reply-To domains,
 //! Message-ID patterns, X-Mailer, and URL hosts (`body_checks`). Never a lone display
-//! name, never a short generic word.
+//! name, never a single word.
 //!
 //! Every candidate is then run through Postfix's own PCRE tables (a [`RuleTester`]: the
 //! real one is `postmap -q - pcre:FILE` in `crate::postfix::postmap`) against
@@ -188,39 +188,48 @@ pub fn pcre_escape(s: &str) -> String {
     out
 }
 
-/// A subject template: escaped, digit runs → `\d+`, whitespace runs → `\s+` (folding).
-/// Encoded words are kept exactly (their digits are base64, not numbers).
+/// A subject template: escaped, words that look like IDs (letters and digits mixed, 6+)
+/// → `[[:alnum:]]+`, digit runs → `\d+`, whitespace runs → `\s+` (folding). Encoded
+/// words are kept exactly (their digits are base64, not numbers).
 fn subject_template(raw_value: &str) -> String {
+    let words: Vec<&str> = raw_value.split_whitespace().collect();
     if raw_value.contains("=?") {
-        return raw_value
-            .split_whitespace()
-            .map(pcre_escape)
+        return words
+            .iter()
+            .map(|w| pcre_escape(w))
             .collect::<Vec<_>>()
             .join("\\s+");
     }
-    let mut out = String::new();
-    let mut in_digits = false;
-    let mut in_space = false;
-    for c in raw_value.trim().chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push_str("\\d+");
-            }
-            in_digits = true;
-            in_space = false;
-        } else if c.is_whitespace() {
-            if !in_space {
-                out.push_str("\\s+");
-            }
-            in_space = true;
-            in_digits = false;
-        } else {
-            out.push_str(&pcre_escape(&c.to_string()));
-            in_digits = false;
-            in_space = false;
+    let mut parts = Vec::with_capacity(words.len());
+    for w in words {
+        let core = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        let digits = core.chars().filter(char::is_ascii_digit).count();
+        let letters = core.chars().filter(char::is_ascii_alphabetic).count();
+        if core.len() >= 6 && digits > 0 && letters > 0 && core.is_ascii() {
+            let start = w.find(core).unwrap_or(0);
+            parts.push(format!(
+                "{}[[:alnum:]]+{}",
+                pcre_escape(&w[..start]),
+                pcre_escape(&w[start + core.len()..])
+            ));
+            continue;
         }
+        let mut out = String::new();
+        let mut in_digits = false;
+        for c in w.chars() {
+            if c.is_ascii_digit() {
+                if !in_digits {
+                    out.push_str("\\d+");
+                }
+                in_digits = true;
+            } else {
+                out.push_str(&pcre_escape(&c.to_string()));
+                in_digits = false;
+            }
+        }
+        parts.push(out);
     }
-    out
+    parts.join("\\s+")
 }
 
 const ACTION: &str = "REJECT spam campaign (mailq-tui)";
@@ -257,13 +266,19 @@ fn campaign_candidates(
                 let mut t: Vec<(String, usize)> = templates.into_iter().collect();
                 t.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
                 for (tmpl, n) in t.into_iter().take(3) {
-                    if n * 10 < members.len() {
+                    // A template is a subject that repeats: at least 3 times and 10% of
+                    // the campaign.
+                    if n < 3 || n * 10 < members.len() {
                         break;
                     }
-                    let letters = tmpl.chars().filter(|c| c.is_alphabetic()).count();
-                    let words = tmpl.matches("\\s+").count() + 1;
+                    let literal = tmpl
+                        .replace("[[:alnum:]]+", "")
+                        .replace("\\d+", "")
+                        .replace("\\s+", " ");
+                    let letters = literal.chars().filter(|c| c.is_alphabetic()).count();
+                    let words = literal.split_whitespace().count();
                     let line = format!("/^Subject:\\s*{tmpl}\\s*$/ {ACTION}");
-                    if letters < 10 || (words < 2 && !tmpl.contains("=\\?")) {
+                    if !tmpl.contains("=\\?") && (letters < 15 || words < 3) {
                         refused.push(Refused {
                             basis: basis("Subject template"),
                             line: Some(line),
@@ -279,23 +294,16 @@ fn campaign_candidates(
                     });
                 }
             }
-            FeatureKind::SubjectWord => {
-                if !value.is_ascii() || value.len() < 6 {
-                    refused.push(Refused {
-                        basis: basis(&format!("subject word '{value}'")),
-                        line: None,
-                        why: "a short or non-ASCII word is no rule (too generic, or encoded \
-                              in the raw header)"
-                            .to_owned(),
-                    });
-                    continue;
-                }
-                out.push(Cand {
-                    table: Table::HeaderChecks,
-                    line: format!("/^Subject:.*\\b{}\\b/ {ACTION}", pcre_escape(value)),
-                    basis: basis(&format!("subject word '{value}'")),
-                });
-            }
+            FeatureKind::SubjectWord => refused.push(Refused {
+                basis: basis(&format!("subject word '{value}'")),
+                line: Some(format!(
+                    "/^Subject:.*\\b{}\\b/ {ACTION}",
+                    pcre_escape(value)
+                )),
+                why: "a single word is too generic for a rule: it would reject any mail that \
+                      mentions it (the subject templates are checked instead)"
+                    .to_owned(),
+            }),
             FeatureKind::FromDomain | FeatureKind::ReplyTo => {
                 let h = if *kind == FeatureKind::FromDomain {
                     "From"
@@ -424,12 +432,23 @@ pub fn plan(
                 .filter(|(_, _, n)| n * 10 >= cl.members.len() * 8)
                 .map(|(k, v, _)| (*k, v.clone())),
         );
+        // Subject templates come from the members' raw subjects, whatever defines the
+        // campaign (rotating subjects give one template each).
+        if !kinds.iter().any(|(k, _)| *k == FeatureKind::Subject) {
+            kinds.push((FeatureKind::Subject, String::new()));
+        }
         let members: Vec<&[String]> = cl
             .members
             .iter()
             .map(|&m| storm_headers[m].as_slice())
             .collect();
-        campaign_candidates(&cl.definition, &kinds, &members, &mut cands, &mut plan.refused);
+        campaign_candidates(
+            &cl.definition,
+            &kinds,
+            &members,
+            &mut cands,
+            &mut plan.refused,
+        );
     }
     let mut seen = std::collections::HashSet::new();
     cands.retain(|c| seen.insert(c.line.clone()));
@@ -515,8 +534,7 @@ pub fn plan(
                 plan.refused.push(Refused {
                     basis: cand.basis.clone(),
                     line: Some(cand.line.clone()),
-                    why: "matches none of the returned originals as Postfix sees them"
-                        .to_owned(),
+                    why: "matches none of the returned originals as Postfix sees them".to_owned(),
                 });
                 continue;
             }
@@ -528,7 +546,7 @@ pub fn plan(
     // Greedy set cover over the safe rules.
     let total = plan.storm_total;
     let mut covered = vec![false; total];
-    let min_gain = (total / 200).max(1);
+    let min_gain = (total / 100).max(2);
     loop {
         if plan.rules.len() >= MAX_RULES {
             break;
@@ -538,7 +556,12 @@ pub fn plan(
             .enumerate()
             .map(|(pos, (ci, r))| {
                 let gain = covered_by[*ci].iter().filter(|&&i| !covered[i]).count();
-                (gain, r.table == Table::HeaderChecks, std::cmp::Reverse(r.line.len()), pos)
+                (
+                    gain,
+                    r.table == Table::HeaderChecks,
+                    std::cmp::Reverse(r.line.len()),
+                    pos,
+                )
             })
             .max();
         let Some((gain, _, _, pos)) = best else { break };
@@ -580,6 +603,10 @@ mod tests {
             "Viagra\\s+\\d+%\\s+off\\s+-\\s+order\\s+\\d+"
         );
         assert_eq!(
+            subject_template("Your parcel A1B2C3D4E5 (ref 77) is waiting"),
+            "Your\\s+parcel\\s+[[:alnum:]]+\\s+\\(ref\\s+\\d+\\)\\s+is\\s+waiting"
+        );
+        assert_eq!(
             subject_template("=?UTF-8?B?R8O8?="),
             "=\\?UTF-8\\?B\\?R8O8\\?="
         );
@@ -589,7 +616,14 @@ mod tests {
     fn the_corpus_is_big_and_has_the_borrowed_names() {
         let h = corpus_lines(LEGIT_HEADERS);
         assert!(h.len() >= 300, "{}", h.len());
-        for needle in ["\"Accounts\"", "DHL Express", "Apple Support", "Subject: Re: your order", "Subject: Invoice", "Subject: Report"] {
+        for needle in [
+            "\"Accounts\"",
+            "DHL Express",
+            "Apple Support",
+            "Subject: Re: your order",
+            "Subject: Invoice",
+            "Subject: Report",
+        ] {
             assert!(h.iter().any(|l| l.contains(needle)), "{needle}");
         }
         assert!(corpus_lines(LEGIT_BODY).len() >= 50);

@@ -181,8 +181,16 @@ fn submitters(
         if m.queue == QueueName::Deferred {
             a.facts.deferred_or_bounced += 1;
         }
-        a.facts.first = Some(a.facts.first.map_or(m.arrival_time, |t| t.min(m.arrival_time)));
-        a.facts.last = Some(a.facts.last.map_or(m.arrival_time, |t| t.max(m.arrival_time)));
+        a.facts.first = Some(
+            a.facts
+                .first
+                .map_or(m.arrival_time, |t| t.min(m.arrival_time)),
+        );
+        a.facts.last = Some(
+            a.facts
+                .last
+                .map_or(m.arrival_time, |t| t.max(m.arrival_time)),
+        );
         for rc in &m.recipients {
             a.domains
                 .insert(split_address(&rc.address).1.to_ascii_lowercase());
@@ -425,20 +433,22 @@ pub fn analyze(
         .into_iter()
         .zip(judged)
         .zip(samples)
-        .map(|((f, j), sample): ((AccountFacts, Assessment), _)| AccountStat {
-            filter: submitter_filter(f.kind, &f.name),
-            user: f.name,
-            kind: f.kind,
-            messages: f.messages,
-            recipients: f.recipients,
-            recipient_domains: f.recipient_domains,
-            client_addresses: f.clients.into_iter().map(|c| c.address).collect(),
-            compromised: j.compromised,
-            score: j.score,
-            reasons: j.reasons,
-            summary: j.summary,
-            sample,
-        })
+        .map(
+            |((f, j), sample): ((AccountFacts, Assessment), _)| AccountStat {
+                filter: submitter_filter(f.kind, &f.name),
+                user: f.name,
+                kind: f.kind,
+                messages: f.messages,
+                recipients: f.recipients,
+                recipient_domains: f.recipient_domains,
+                client_addresses: f.clients.into_iter().map(|c| c.address).collect(),
+                compromised: j.compromised,
+                score: j.score,
+                reasons: j.reasons,
+                summary: j.summary,
+                sample,
+            },
+        )
         .collect();
     r.accounts.sort_by(|a, b| {
         b.compromised
@@ -606,7 +616,12 @@ mod tests {
         let a = &r.accounts[0];
         assert_eq!(a.user, "partner@example.test");
         assert_eq!(
-            (a.messages, a.recipients, a.recipient_domains, a.client_addresses.len()),
+            (
+                a.messages,
+                a.recipients,
+                a.recipient_domains,
+                a.client_addresses.len()
+            ),
             (120, 360, 252, 2)
         );
         assert!(a.compromised, "{a:#?}");
@@ -642,14 +657,30 @@ mod tests {
     fn old_storms_carry_their_date() {
         let line = r#"{"queue_name":"deferred","queue_id":"N1","arrival_time":1795558620,"message_size":1,"sender":"MAILER-DAEMON","recipients":[{"address":"v@victim-a.example"}]}"#;
         let snap = parse_stream(line.as_bytes(), "MAILER-DAEMON").expect("parse");
-        let r = analyze(&snap, &ContentIndex::new(), &Networks::default(), None, 1_795_558_620 + 5 * 86_400 + 60);
-        assert!(r.verdict.contains("since Tue 24 Nov 22:17, 5 days"), "{}", r.verdict);
+        let r = analyze(
+            &snap,
+            &ContentIndex::new(),
+            &Networks::default(),
+            None,
+            1_795_558_620 + 5 * 86_400 + 60,
+        );
+        assert!(
+            r.verdict.contains("since Tue 24 Nov 22:17, 5 days"),
+            "{}",
+            r.verdict
+        );
         assert!(r.verdict.contains("no campaign found"), "{}", r.verdict);
     }
 
     #[test]
     fn quiet_queue_has_a_quiet_verdict() {
-        let r = analyze(&Snapshot::default(), &ContentIndex::new(), &Networks::default(), None, 0);
+        let r = analyze(
+            &Snapshot::default(),
+            &ContentIndex::new(),
+            &Networks::default(),
+            None,
+            0,
+        );
         assert!(r.verdict.starts_with("No NDR storm"));
     }
 

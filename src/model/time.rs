@@ -47,7 +47,10 @@ pub fn format_since(secs: i64, now: i64) -> String {
     let wd = DAYS[usize::try_from((days + 4).rem_euclid(7)).unwrap_or(0)];
     let month = MONTHS[(m as usize).saturating_sub(1).min(11)];
     let n = age / 86_400;
-    format!("{wd} {d} {month} {hhmm}, {n} day{}", if n == 1 { "" } else { "s" })
+    format!(
+        "{wd} {d} {month} {hhmm}, {n} day{}",
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 /// A compact age: `45s`, `12m`, `3h`, `2d`.
@@ -79,7 +82,10 @@ mod tests {
         let t = 1_795_558_620;
         assert_eq!(format_utc(t), "2026-11-24T22:17:00Z");
         assert_eq!(format_since(t, t + 3600), "22:17");
-        assert_eq!(format_since(t, t + 5 * 86_400 + 60), "Tue 24 Nov 22:17, 5 days");
+        assert_eq!(
+            format_since(t, t + 5 * 86_400 + 60),
+            "Tue 24 Nov 22:17, 5 days"
+        );
         assert_eq!(format_since(t, t + 86_400), "Tue 24 Nov 22:17, 1 day");
     }
 

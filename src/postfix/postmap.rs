@@ -38,7 +38,8 @@ impl Postmap {
             .map(|d| d.join("postmap"))
             .find(|p| {
                 use std::os::unix::fs::PermissionsExt;
-                std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                std::fs::metadata(p)
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
             })
             .map(|program| Self { program })
     }

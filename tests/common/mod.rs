@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 #[macro_use]
 pub mod harness;
+pub mod shapes;
 pub mod stub;
 
 /// `DIR/manifest.json` as `scripts/lab.sh` writes it after each fill: what the queue holds.

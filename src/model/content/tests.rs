@@ -114,7 +114,10 @@ fn envelope_attributes_of_submitted_mail() {
     assert!(c.ndr.is_none());
     let own = c.own.as_ref().expect("own headers as features");
     assert_eq!(own.subject.as_deref(), Some("Hello"));
-    assert_eq!(own.raw_headers[0], "From: \"Partner\" <partner@example.test>");
+    assert_eq!(
+        own.raw_headers[0],
+        "From: \"Partner\" <partner@example.test>"
+    );
 }
 
 #[test]
@@ -139,7 +142,11 @@ fn url_hosts_reply_to_and_mailer_of_a_returned_original() {
     assert_eq!(o.helo.as_deref(), None, "ylmf-pc has no dot");
     assert_eq!(
         o.url_hosts,
-        ["unsub.mailer.example", "track.parcel-refunds.example", "bit.ly"]
+        [
+            "unsub.mailer.example",
+            "track.parcel-refunds.example",
+            "bit.ly"
+        ]
     );
     assert_eq!(o.raw_url_lines.len(), 1);
 }
