@@ -61,7 +61,7 @@ fn build(s: &Shapes) -> (Snapshot, ContentIndex) {
             &id,
             NOW - 6 * 86_400 + n as i64 * 7,
             "MAILER-DAEMON",
-            &[spam.env_from.clone()],
+            std::slice::from_ref(&spam.env_from),
         ));
         files.push(queue_file(&shapes::ndr(spam, *style, n), &[]));
     }

@@ -318,11 +318,8 @@ fn original_of(m: &MimeMessage<'_>) -> Original {
     }
     if let Some(body) = m.body_text(0) {
         for line in body.lines() {
-            let before = url_hosts.len();
-            if push_url_hosts(line, &mut url_hosts) || url_hosts.len() > before {
-                if raw_url_lines.len() < MAX_URL_HOSTS {
-                    raw_url_lines.push(line.trim_end().to_owned());
-                }
+            if push_url_hosts(line, &mut url_hosts) && raw_url_lines.len() < MAX_URL_HOSTS {
+                raw_url_lines.push(line.trim_end().to_owned());
             }
             if url_hosts.len() >= MAX_URL_HOSTS {
                 break;

@@ -42,11 +42,7 @@ pub fn for_campaign(c: &CampaignStat, rules: Option<&RulePlan>, dsn_seen: bool) 
             );
         }
         Some(p) => {
-            let mine: Vec<_> = p
-                .rules
-                .iter()
-                .filter(|r| r.basis.ends_with(&format!("of campaign {}", c.label)))
-                .collect();
+            let mine = p.for_campaign(&c.label);
             if mine.is_empty() {
                 let why: Vec<_> = p
                     .refused

@@ -107,6 +107,37 @@ pub struct RulePlan {
 }
 
 impl RulePlan {
+    /// The rules built for the campaign `definition`.
+    #[must_use]
+    pub fn for_campaign(&self, definition: &str) -> Vec<&CheckedRule> {
+        let tail = format!("of campaign {definition}");
+        self.rules
+            .iter()
+            .filter(|r| r.basis.ends_with(&tail))
+            .collect()
+    }
+
+    /// One line for a screen: `4 rules cover 1,484/1,485 NDR originals (99.9%), 0 false
+    /// positives`, or why there are none.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        if self.rules.is_empty() {
+            return format!(
+                "no rule proposed: {}",
+                self.note.as_deref().unwrap_or("nothing safe was found")
+            );
+        }
+        format!(
+            "{} rule{} cover {}/{} NDR originals ({}); 0 of {} legitimate lines",
+            self.rules.len(),
+            if self.rules.len() == 1 { "" } else { "s" },
+            thousands(self.covered),
+            thousands(self.storm_total),
+            percent(self.covered, self.storm_total),
+            thousands(self.corpus_lines + self.queue_lines)
+        )
+    }
+
     /// `covers 812/840 NDR originals (97%); 0 of 2,310 legitimate headers, 0 of 120 queue
     /// headers`.
     #[must_use]

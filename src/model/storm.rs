@@ -59,6 +59,8 @@ pub struct AccountStat {
     pub recipients: usize,
     pub recipient_domains: usize,
     pub client_addresses: Vec<String>,
+    /// How many of them are outside `mynetworks`.
+    pub outside_mynetworks: usize,
     pub compromised: bool,
     pub score: u32,
     pub reasons: Vec<String>,
@@ -441,6 +443,7 @@ pub fn analyze(
                 messages: f.messages,
                 recipients: f.recipients,
                 recipient_domains: f.recipient_domains,
+                outside_mynetworks: f.clients.iter().filter(|c| c.outside_mynetworks).count(),
                 client_addresses: f.clients.into_iter().map(|c| c.address).collect(),
                 compromised: j.compromised,
                 score: j.score,

@@ -567,9 +567,21 @@ impl Shapes {
         for (n, (s, style)) in self.spam.iter().enumerate() {
             if *style == NdrStyle::Postfix {
                 let to = format!("nosuchuser{n}@{LOCAL}");
-                line("spam", &s.env_from, &[to.clone()], None, &s.bytes(&to));
+                line(
+                    "spam",
+                    &s.env_from,
+                    std::slice::from_ref(&to),
+                    None,
+                    &s.bytes(&to),
+                );
             } else {
-                line("ndr", "", &[s.env_from.clone()], None, &ndr(s, *style, n));
+                line(
+                    "ndr",
+                    "",
+                    std::slice::from_ref(&s.env_from),
+                    None,
+                    &ndr(s, *style, n),
+                );
             }
         }
         for i in &self.other {
