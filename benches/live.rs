@@ -34,8 +34,8 @@ use mailq_tui::indexer;
 use mailq_tui::model::QueueName;
 use mailq_tui::model::content::ContentIndex;
 use mailq_tui::ops::{self, ExecOptions, Request};
-use mailq_tui::postfix::command::{Bins, Postfix};
 use mailq_tui::postfix::{MailQueue, QueueOp};
+use mailq_tui::postfix::{discover::Bins, local::Postfix};
 
 const DEFAULT_MESSAGES: usize = 20_000;
 const DEFAULT_RUNS: usize = 7;

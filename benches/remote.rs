@@ -17,8 +17,11 @@ mod ssh_support;
 use std::time::{Duration, Instant};
 
 use mailq_tui::postfix::MailQueue;
-use mailq_tui::postfix::command::Postfix;
-use mailq_tui::postfix::remote::{SshHost, SshOptions, connect};
+use mailq_tui::postfix::local::Postfix;
+use mailq_tui::postfix::{
+    local::connect,
+    ssh::{SshHost, SshOptions},
+};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)

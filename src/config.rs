@@ -70,8 +70,8 @@ pub struct HostConfig {
 impl HostConfig {
     /// The host as the ssh adapter takes it.
     #[must_use]
-    pub fn to_ssh_host(&self) -> crate::postfix::remote::SshHost {
-        crate::postfix::remote::SshHost {
+    pub fn to_ssh_host(&self) -> crate::postfix::ssh::SshHost {
+        crate::postfix::ssh::SshHost {
             name: self.name.clone(),
             destination: self.ssh.clone().unwrap_or_else(|| self.name.clone()),
             config_dir: self.config_dir.clone(),

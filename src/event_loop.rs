@@ -21,15 +21,12 @@ use crate::postfix::{ReadParts, parse};
 
 use crate::cli::GlobalOpts;
 use crate::model::fleet::FleetRow;
-use crate::postfix::command::Postfix;
-use crate::postfix::fleet::Source;
+use crate::postfix::fleet::{Adapters, Source};
 use crate::postfix::instances;
-use crate::postfix::remote::{SshHost, SshOptions};
 use crate::postfix::replay::ReplayQueue;
+use crate::postfix::ssh::{SshHost, SshOptions};
 use crate::postfix::{MailQueue, PostfixError};
 use crate::{app, config, indexer, model, open_queue, ops, tui, ui};
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 
 /// Default auto-refresh interval.
 const DEFAULT_REFRESH: Duration = Duration::from_secs(10);
@@ -147,8 +144,7 @@ async fn event_loop(
         index_cancel: Arc::new(AtomicBool::new(false)),
         tx: io_tx,
         generation: 0,
-        ssh,
-        opened: Arc::default(),
+        adapters: Adapters::new(ssh),
     };
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
@@ -249,33 +245,8 @@ struct Runner {
     tx: UnboundedSender<Action>,
     /// The source generation of `queue`: its results are tagged with it.
     generation: u64,
-    ssh: SshOptions,
-    /// Adapters opened by probes and switches, by `Source::key()`: probing every few
-    /// seconds must not re-probe the remote uid and paths each time.
-    opened: Arc<Mutex<HashMap<String, Arc<Postfix>>>>,
-}
-
-/// The adapter for `source`: the cached one, or a new one (then cached).
-fn open_cached(
-    opened: &Mutex<HashMap<String, Arc<Postfix>>>,
-    source: &Source,
-    ssh: &SshOptions,
-) -> Result<Arc<Postfix>, PostfixError> {
-    let key = source.key();
-    if let Some(q) = opened
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&key)
-    {
-        return Ok(q.clone());
-    }
-    // Not held while opening: a host timing out must not block the others' probes.
-    let q = Arc::new(source.open(ssh)?);
-    opened
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(key, q.clone());
-    Ok(q)
+    /// Adapters opened by probes and switches (the same cache `mailq-tui fleet` uses).
+    adapters: Adapters,
 }
 
 impl Runner {
@@ -304,21 +275,19 @@ impl Runner {
             });
         }
         // One thread per source: a host that hangs until its timeout delays only its row.
-        for (index, source, previous) in sources {
-            let (tx, opened, ssh) = (self.tx.clone(), self.opened.clone(), self.ssh.clone());
-            tokio::task::spawn_blocking(move || {
-                let started = std::time::Instant::now();
-                let queue = open_cached(&opened, &source, &ssh);
-                let row = source.probe(queue, started, previous.as_ref());
+        let (tx, adapters) = (self.tx.clone(), self.adapters.clone());
+        tokio::task::spawn_blocking(move || {
+            adapters.probe_each(&sources, |index, row| {
                 let _ = tx.send(Action::SourceProbed(index, Box::new(row)));
             });
-        }
+        });
     }
 
     fn switch(&self, index: usize, source: Source, generation: u64) {
-        let (tx, opened, ssh) = (self.tx.clone(), self.opened.clone(), self.ssh.clone());
+        let (tx, adapters) = (self.tx.clone(), self.adapters.clone());
         tokio::task::spawn_blocking(move || {
-            let result = open_cached(&opened, &source, &ssh)
+            let result = adapters
+                .open(&source)
                 .map(|q| {
                     let describe = q.describe();
                     let read_only = q.read_only_reason();

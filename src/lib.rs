@@ -34,7 +34,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::cli::{Cli, Command, GlobalOpts};
-use crate::postfix::command::Postfix;
+use crate::postfix::local::Postfix;
 use crate::postfix::replay::ReplayQueue;
 use crate::postfix::{MailQueue, PostfixError};
 
@@ -118,7 +118,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
 /// of the config file are in the picker); one opens that host; several open the fleet
 /// overview, from which Enter drills into a host and `i` comes back.
 fn run_tui_with_hosts(global: &GlobalOpts, cfg: &config::Config) -> Result<ExitCode> {
-    use crate::postfix::remote::{DEFAULT_CONNECT_TIMEOUT, SshOptions};
+    use crate::postfix::ssh::{DEFAULT_CONNECT_TIMEOUT, SshOptions};
     use std::time::Duration;
     let (hosts, timeout) = if global.hosts.is_empty() {
         (
@@ -147,7 +147,7 @@ fn run_tui_with_hosts(global: &GlobalOpts, cfg: &config::Config) -> Result<ExitC
         0 => event_loop::run_tui(global, cfg, None, sources),
         1 => {
             let host = sources.hosts.first().context("no host")?;
-            let queue = postfix::remote::connect(host, &sources.ssh)?;
+            let queue = postfix::local::connect(host, &sources.ssh)?;
             sources.current = Some(0);
             event_loop::run_tui(global, cfg, Some(Box::new(queue)), sources)
         }
@@ -163,7 +163,7 @@ fn run_tui_with_hosts(global: &GlobalOpts, cfg: &config::Config) -> Result<ExitC
 /// cross hosts silently. A host that fails does not stop the others; the exit status is
 /// the first non-zero one (1 when a host could not be reached).
 fn run_on_hosts(cli: &Cli) -> Result<ExitCode> {
-    use crate::postfix::remote::{SshOptions, connect};
+    use crate::postfix::{local::connect, ssh::SshOptions};
     let (hosts, _) = commands::fleet::resolve_hosts(&cli.global, false)?;
     let several = hosts.len() > 1;
     let mut code = ExitCode::SUCCESS;

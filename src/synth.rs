@@ -935,7 +935,7 @@ impl Msg {
             let _ = writeln!(
                 out,
                 "From: {} <{}>\nTo: {first}\nSubject: {subject}\nMessage-ID: <{mid}@{}>\nDate: {date}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=\"UTF-8\"\nUser-Agent: Mozilla Thunderbird\n\nHello,\n\nplease see below.\n\nBest regards",
-                capitalize(self.sender.split('@').next().unwrap_or("")),
+                crate::model::format::capitalize(self.sender.split('@').next().unwrap_or("")),
                 self.sender,
                 LOCAL_DOMAINS[0]
             );
@@ -1042,13 +1042,6 @@ fn spammer_helo(rng: &mut Rng) -> String {
 fn random_local(rng: &mut Rng, out: &mut String) {
     let len = usize::try_from(rng.range(5, 11)).unwrap_or(8);
     rng.alnum(out, len);
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| {
-        f.to_uppercase().chain(c).collect::<String>()
-    })
 }
 
 fn spam_body(campaign: usize, out: &mut String) {
@@ -1242,23 +1235,15 @@ struct Civil {
     sec: i64,
 }
 
-/// Unix time → civil UTC date (Howard Hinnant's `civil_from_days`).
+/// Unix time → civil UTC date and time, with the weekday.
 fn civil(t: i64) -> Civil {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = crate::model::time::civil_from_days(days);
     Civil {
         year,
         month: usize::try_from(month - 1).unwrap_or(0),
-        day,
+        day: i64::from(day),
         weekday: usize::try_from(days.rem_euclid(7)).unwrap_or(0),
         hour: secs / 3600,
         min: secs % 3600 / 60,
@@ -1493,7 +1478,7 @@ mod tests {
     fn full_postcat_parses_with_the_adapter_parser() {
         let spec = StormSpec::new(300);
         let listing = parse_stream(jsonl(&spec).as_bytes(), "MAILER-DAEMON").expect("read");
-        let parsed = crate::postfix::postcat::parse_output(postcat(&spec).as_bytes());
+        let parsed = crate::postfix::parse::postcat::parse_output(postcat(&spec).as_bytes());
         assert_eq!(parsed.files.len(), 300);
         for (m, f) in listing.messages.iter().zip(&parsed.files) {
             assert_eq!(f.queue_id, m.queue_id);

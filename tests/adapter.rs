@@ -1,4 +1,4 @@
-//! The real adapter (`postfix::command::Postfix`) driven against stub scripts in
+//! The real adapter (`postfix::local::Postfix`) driven against stub scripts in
 //! `tests/fixtures/bin/`. Each test gets a scratch directory that is passed as `-c DIR`;
 //! the stubs read their behaviour from it and record argv and stdin into it.
 
@@ -8,8 +8,8 @@ use common::stub::{Stub, fixtures};
 use std::time::{Duration, Instant};
 
 use mailq_tui::model::{QueueId, QueueName};
-use mailq_tui::postfix::command::{Bins, Postfix};
 use mailq_tui::postfix::{MailQueue, PostfixError, QueueOp, ReadParts, Target};
+use mailq_tui::postfix::{discover::Bins, local::Postfix};
 
 fn target(id: &str, queue: QueueName) -> Target {
     Target {

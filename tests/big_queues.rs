@@ -11,11 +11,11 @@ use std::time::Instant;
 use mailq_tui::model::text::{is_unsafe_char, snippet};
 use mailq_tui::model::{QueueId, QueueName};
 use mailq_tui::ops::{self, ExecOptions, Request};
-use mailq_tui::postfix::command::{Bins, Postfix};
+use mailq_tui::postfix::parse::text::parse_text;
 use mailq_tui::postfix::parse::{SnapshotBuilder, parse_stream};
-use mailq_tui::postfix::postqueue_text::parse_text;
 use mailq_tui::postfix::replay::ReplayQueue;
 use mailq_tui::postfix::{MailQueue, QueueOp, ReadParts, Target};
+use mailq_tui::postfix::{discover::Bins, local::Postfix};
 use mailq_tui::synth::{StormSpec, write_jsonl};
 
 fn json_line(id: &str, queue: &str, t: i64, sender: &str, rcpts: &[(String, String)]) -> String {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use mailq_tui::model::text::is_unsafe_char;
 use mailq_tui::model::{QueueId, QueueName};
 use mailq_tui::ops::{self, ExecOptions, Request, audit};
-use mailq_tui::postfix::command::Postfix;
+use mailq_tui::postfix::local::Postfix;
 use mailq_tui::postfix::replay::ReplayQueue;
 use mailq_tui::postfix::{MailQueue, PostfixError, QueueOp, ReadParts, Target};
 

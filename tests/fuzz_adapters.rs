@@ -12,10 +12,10 @@ use mailq_tui::config::{self, Config, Theme};
 use mailq_tui::model::group::GroupKey;
 use mailq_tui::model::text::is_unsafe_char;
 use mailq_tui::model::{QueueId, QueueName};
+use mailq_tui::postfix::parse::postcat::parse_output;
+use mailq_tui::postfix::parse::postsuper::parse_stderr;
+use mailq_tui::postfix::parse::text::parse_text;
 use mailq_tui::postfix::parse::{SnapshotBuilder, parse_stream};
-use mailq_tui::postfix::postcat::parse_output;
-use mailq_tui::postfix::postqueue_text::parse_text;
-use mailq_tui::postfix::postsuper::parse_stderr;
 use mailq_tui::synth::{StormSpec, write_jsonl, write_postcat};
 use proptest::prelude::*;
 

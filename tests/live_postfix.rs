@@ -1,4 +1,4 @@
-//! Live tests: the real adapter (`postfix::command::Postfix`) against a real, throwaway
+//! Live tests: the real adapter (`postfix::local::Postfix`) against a real, throwaway
 //! Postfix instance filled with an NDR storm by `scripts/lab.sh`.
 //!
 //! This binary has its own small harness (`harness = false`): starting a lab takes seconds,
@@ -21,7 +21,7 @@ use std::process::{Command, ExitCode};
 
 use common::{Lab, PqMessage};
 use mailq_tui::model::{QueueId, QueueName};
-use mailq_tui::postfix::command::Postfix;
+use mailq_tui::postfix::local::Postfix;
 use mailq_tui::postfix::{MailQueue, PostfixError, QueueOp, ReadParts, Target};
 
 /// Set (with a mode) when this binary is re-run as `nobody` by the non-root case.

@@ -24,8 +24,11 @@ use mailq_tui::model::Filter;
 use mailq_tui::model::filter::select;
 use mailq_tui::model::fleet::FleetRow;
 use mailq_tui::postfix::fleet::Fleet;
-use mailq_tui::postfix::remote::{SshHost, SshOptions, connect};
 use mailq_tui::postfix::{MailQueue, PostfixError, ReadParts};
+use mailq_tui::postfix::{
+    local::connect,
+    ssh::{SshHost, SshOptions},
+};
 use ssh_support::SshEnv;
 
 const DEFAULT_MESSAGES: usize = 300;

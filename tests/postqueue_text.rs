@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use mailq_tui::model::{QueueName, Snapshot};
+use mailq_tui::postfix::parse::text::parse_text;
 use mailq_tui::postfix::parse::{SnapshotBuilder, parse_stream};
-use mailq_tui::postfix::postqueue_text::parse_text;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

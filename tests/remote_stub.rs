@@ -9,8 +9,11 @@ use std::time::Duration;
 
 use mailq_tui::model::{QueueId, QueueName};
 use mailq_tui::postfix::fleet::Fleet;
-use mailq_tui::postfix::remote::{SshHost, SshOptions, connect};
 use mailq_tui::postfix::{MailQueue, PostfixError, QueueOp, ReadParts, Target};
+use mailq_tui::postfix::{
+    local::connect,
+    ssh::{SshHost, SshOptions},
+};
 
 fn bin() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bin")
@@ -75,7 +78,7 @@ impl StubHost {
         }
     }
 
-    fn connect(&self) -> Result<mailq_tui::postfix::command::Postfix, PostfixError> {
+    fn connect(&self) -> Result<mailq_tui::postfix::local::Postfix, PostfixError> {
         connect(&self.host(), &self.opts(Duration::from_secs(30)))
     }
 }

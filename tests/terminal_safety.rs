@@ -151,7 +151,7 @@ mod storm_report {
     use mailq_tui::model::text::is_unsafe_char;
     use mailq_tui::postfix::MailQueue;
     use mailq_tui::postfix::parse::parse_stream;
-    use mailq_tui::postfix::postcat::parse_output;
+    use mailq_tui::postfix::parse::postcat::parse_output;
     use mailq_tui::postfix::replay::ReplayQueue;
     use proptest::prelude::*;
 

@@ -35,6 +35,7 @@ pub use storm::{Cause, IndexState, StormView, TextView};
 
 use crate::model::content::{ContentIndex, ContentView};
 use crate::model::filter::{ContentLookup, Filter, Match, MatchContext, Selection, select_with};
+use crate::model::format::plural;
 use crate::model::group::{Group, GroupKey, Grouping, SortBy, group_with};
 use crate::model::{MessageKey, QueueFile, QueueId, QueueName, Snapshot};
 use crate::ops;
@@ -1005,10 +1006,4 @@ fn diff_groups(
         }
     }
     out
-}
-
-/// `"s"` unless exactly one.
-#[must_use]
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

@@ -7,8 +7,8 @@ use super::testing::{NOW, app_on, options, snapshot_of, storm_queue};
 use super::*;
 use crate::model::fleet::FleetRow;
 use crate::postfix::fleet::Source;
-use crate::postfix::remote::SshHost;
 use crate::postfix::replay::ReplayQueue;
+use crate::postfix::ssh::SshHost;
 
 fn hosts() -> Vec<Source> {
     vec![

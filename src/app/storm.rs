@@ -379,8 +379,8 @@ pub(super) fn filter_to_cause(app: &mut App) {
         text: format!(
             "{what} {}: {} message{} marked — {keys}",
             snippet(&term, 50),
-            crate::ui::count(n),
-            super::plural(n)
+            crate::model::format::thousands(n),
+            crate::model::format::plural(n)
         ),
         error: false,
     });

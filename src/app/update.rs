@@ -7,11 +7,11 @@
 use std::sync::Arc;
 
 use super::{
-    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, plural, sources,
-    storm,
+    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, sources, storm,
 };
 use crate::model::filter::Filter;
 use crate::model::fleet::FleetRow;
+use crate::model::format::{capitalize, plural};
 use crate::model::group::{GroupKey, SortBy};
 use crate::model::text::sanitize;
 use crate::model::{QueueId, Snapshot};
@@ -156,8 +156,8 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             {
                 popup.lines = vec![format!(
                     "{} of {} message{} sent to postsuper",
-                    crate::ui::count(p.done),
-                    crate::ui::count(p.total),
+                    crate::model::format::thousands(p.done),
+                    crate::model::format::thousands(p.total),
                     plural(p.total)
                 )];
             }
@@ -332,7 +332,7 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             }
             app.status = Some(info(format!(
                 "sorted by {} ({})",
-                sort_name(app.sort_by),
+                app.sort_by.name(),
                 if app.sort_desc {
                     "descending"
                 } else {
@@ -532,13 +532,6 @@ fn confirm(app: &mut App, enter: bool) -> Option<Effect> {
     Some(Effect::Apply(Box::new(request)))
 }
 
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 fn cancel(app: &mut App) -> Option<Effect> {
     match &app.overlay {
         Overlay::Filter(input) => {
@@ -728,10 +721,4 @@ fn cycle_key(key: Option<GroupKey>, forward: bool) -> Option<GroupKey> {
 fn next_sort(s: SortBy) -> SortBy {
     let i = SortBy::ALL.iter().position(|x| *x == s).unwrap_or(0);
     SortBy::ALL[(i + 1) % SortBy::ALL.len()]
-}
-
-/// The word for a sort order, as the groups pane title shows it.
-#[must_use]
-pub fn sort_name(s: SortBy) -> &'static str {
-    s.name()
 }

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::cli::{GlobalOpts, LogArgs, OpArgs};
 use crate::model::filter::Filter;
-use crate::model::format::size;
+use crate::model::format::{capitalize, plural, size};
 use crate::ops::{self, ExecOptions, Progress, Request, audit};
 use crate::postfix::parse::unix_now;
 use crate::postfix::{MailQueue, QueueOp};
@@ -65,9 +65,9 @@ pub fn run_op(
     writeln!(
         err,
         "{} {} message{} ({} recipients) in {} on {}",
-        capitalise(op.verb()),
+        capitalize(op.verb()),
         p.messages,
-        s(p.messages),
+        plural(p.messages),
         p.recipients,
         p.queues
             .iter()
@@ -214,15 +214,4 @@ pub fn run_log(global: &GlobalOpts, args: &LogArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn s(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-fn capitalise(v: &str) -> String {
-    let mut c = v.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }

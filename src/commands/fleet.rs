@@ -13,7 +13,7 @@ use crate::model::fleet::FleetRow;
 use crate::model::format::thousands;
 use crate::model::text::sanitize;
 use crate::postfix::fleet::Fleet;
-use crate::postfix::remote::{DEFAULT_CONNECT_TIMEOUT, SshHost, SshOptions};
+use crate::postfix::ssh::{DEFAULT_CONNECT_TIMEOUT, SshHost, SshOptions};
 
 /// Exit status of `fleet` when at least one host is down.
 pub const EXIT_HOST_DOWN: u8 = 2;

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::cli::{FilterArgs, SummaryArgs};
 use crate::model::content::{ContentIndex, ContentView};
 use crate::model::filter::{Filter, FilterError, Selection};
-use crate::model::format::{size, thousands};
+use crate::model::format::{age2, plural, size, thousands};
 use crate::model::group::{Group, GroupKey, Grouping, SortBy, group_with};
 use crate::model::{FILTER_HELP, QueueName, Snapshot, text};
 use crate::postfix::MailQueue;
@@ -143,6 +143,15 @@ fn now_for(snap: &Snapshot) -> i64 {
         .unwrap_or(snap.taken_at)
 }
 
+/// List the queue, telling the user on `err` about lines that could not be parsed.
+fn list_warned(queue: &dyn MailQueue, err: &mut dyn Write) -> Result<Snapshot> {
+    let snap = queue
+        .list()
+        .with_context(|| format!("listing {}", queue.describe()))?;
+    warn_problems(&snap, err);
+    Ok(snap)
+}
+
 /// Tell the user about lines that could not be parsed: never silently.
 pub(crate) fn warn_problems(snap: &Snapshot, err: &mut dyn Write) {
     if snap.problems.is_empty() {
@@ -154,7 +163,7 @@ pub(crate) fn warn_problems(snap: &Snapshot, err: &mut dyn Write) {
         err,
         "warning: {} line{} of the queue listing could not be parsed{}:",
         shown.len(),
-        if shown.len() == 1 { "" } else { "s" },
+        plural(shown.len()),
         if hidden > 0 { " (and more)" } else { "" }
     );
     for p in shown.iter().take(3) {
@@ -177,7 +186,7 @@ fn warn_partial(sel: &Selection, err: &mut dyn Write) {
             err,
             "note: {} selected message{} also {} recipients outside the filter (actions apply to whole messages)",
             sel.partial,
-            if sel.partial == 1 { "" } else { "s" },
+            plural(sel.partial),
             if sel.partial == 1 { "has" } else { "have" },
         );
     }
@@ -206,10 +215,7 @@ pub fn ids(queue: &dyn MailQueue, args: &FilterArgs) -> Result<ExitCode> {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let snap = queue
-        .list()
-        .with_context(|| format!("listing {}", queue.describe()))?;
-    warn_problems(&snap, &mut err);
+    let snap = list_warned(queue, &mut err)?;
     let mut index = ContentIndex::new();
     let sel = crate::indexer::select_with_content(
         queue,
@@ -268,10 +274,7 @@ pub fn summary(queue: &dyn MailQueue, args: &SummaryArgs) -> Result<ExitCode> {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let snap = queue
-        .list()
-        .with_context(|| format!("listing {}", queue.describe()))?;
-    warn_problems(&snap, &mut err);
+    let snap = list_warned(queue, &mut err)?;
     let now = now_for(&snap);
     let need_content = k1.needs_content() || k2.is_some_and(GroupKey::needs_content);
     let mut index = ContentIndex::new();
@@ -440,7 +443,7 @@ impl Report<'_> {
                 thousands(x.messages),
                 thousands(x.recipients),
                 size(x.size),
-                human_age(self.now - x.oldest),
+                age2(self.now - x.oldest),
                 format!("{indent}{}", text::sanitize(&x.label)),
             ]
         };
@@ -478,11 +481,11 @@ impl Report<'_> {
             out,
             "\n{} message{}, {} recipients, {} in {} group{}",
             thousands(g.messages),
-            if g.messages == 1 { "" } else { "s" },
+            plural(g.messages),
             thousands(g.recipients),
             size(g.size),
             thousands(g.groups.len()),
-            if g.groups.len() == 1 { "" } else { "s" },
+            plural(g.groups.len()),
         );
         if g.groups.len() > self.top {
             let _ = write!(out, " (top {} shown)", self.top);
@@ -493,18 +496,6 @@ impl Report<'_> {
         }
         out.push('\n');
         out
-    }
-}
-
-/// Seconds as the two largest units: `45s`, `12m`, `3h12m`, `2d04h`.
-#[must_use]
-pub fn human_age(secs: i64) -> String {
-    let s = secs.max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3_600 => format!("{}m", s / 60),
-        3_600..86_400 => format!("{}h{:02}m", s / 3_600, s % 3_600 / 60),
-        _ => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3_600),
     }
 }
 
@@ -546,15 +537,6 @@ mod tests {
                 .expect_err("test error")
                 .contains("at most two")
         );
-    }
-
-    #[test]
-    fn formatting() {
-        assert_eq!(human_age(-3), "0s");
-        assert_eq!(human_age(59), "59s");
-        assert_eq!(human_age(754), "12m");
-        assert_eq!(human_age(3 * 3_600 + 12 * 60), "3h12m");
-        assert_eq!(human_age(2 * 86_400 + 4 * 3_600), "2d04h");
     }
 
     #[test]

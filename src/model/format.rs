@@ -1,5 +1,5 @@
-//! Numbers for people: `1,234,567` and `4.0M`. One implementation for the command line,
-//! the storm report and the TUI.
+//! Numbers and words for people: `1,234,567`, `4.0M`, `3h`, `3h12m`, `message{s}`, `Delete`.
+//! The one home of these helpers, for the command line, the storm report and the TUI.
 
 /// `1234567` → `1,234,567`.
 #[must_use]
@@ -32,6 +32,45 @@ pub fn size(bytes: u64) -> String {
     format!("{v:.1}{}", UNITS[u])
 }
 
+/// Seconds in the largest whole unit: `45s`, `12m`, `3h`, `2d` (the TUI's Age columns).
+#[must_use]
+pub fn age(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3_600 => format!("{}m", s / 60),
+        3_600..86_400 => format!("{}h", s / 3_600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// Seconds as the two largest units: `45s`, `12m`, `3h12m`, `2d04h` (the command line).
+#[must_use]
+pub fn age2(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3_600 => format!("{}m", s / 60),
+        3_600..86_400 => format!("{}h{:02}m", s / 3_600, s % 3_600 / 60),
+        _ => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3_600),
+    }
+}
+
+/// The English plural suffix for `n` things: `""` for one, `"s"` otherwise.
+#[must_use]
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The first letter in upper case: `delete` → `Delete`.
+#[must_use]
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +84,28 @@ mod tests {
         assert_eq!(size(512), "512B");
         assert_eq!(size(2_150), "2.1K");
         assert_eq!(size(5 << 20), "5.0M");
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(age(-3), "0s");
+        assert_eq!(age(59), "59s");
+        assert_eq!(age(3 * 3600 + 5), "3h");
+        assert_eq!(age(7_200), "2h");
+        assert_eq!(age2(-3), "0s");
+        assert_eq!(age2(59), "59s");
+        assert_eq!(age2(754), "12m");
+        assert_eq!(age2(3 * 3_600 + 12 * 60), "3h12m");
+        assert_eq!(age2(2 * 86_400 + 4 * 3_600), "2d04h");
+    }
+
+    #[test]
+    fn words() {
+        assert_eq!(plural(0), "s");
+        assert_eq!(plural(1), "");
+        assert_eq!(plural(2), "s");
+        assert_eq!(capitalize("delete"), "Delete");
+        assert_eq!(capitalize(""), "");
+        assert_eq!(capitalize("élan"), "Élan");
     }
 }

@@ -256,17 +256,6 @@ impl SortBy {
     }
 }
 
-/// The domain of an address, lower-cased; `(local)` when there is none.
-#[must_use]
-pub fn domain_of(addr: &str) -> String {
-    let (_, d) = split_address(addr);
-    if d.is_empty() {
-        "(local)".to_owned()
-    } else {
-        d.to_ascii_lowercase()
-    }
-}
-
 /// The shape of a recipient address: the domain is kept, the local part loses what varies
 /// from one forged address to the next.
 ///

@@ -1,4 +1,6 @@
-//! Small time helpers without a date-time dependency: UTC timestamps and human ages.
+//! Dates without a date-time dependency: UTC timestamps and the civil-date algorithm
+//! (Howard Hinnant's, proleptic Gregorian). The one home of date arithmetic; ages for people
+//! are in [`super::format`].
 
 /// `2026-11-28T03:16:21Z` for a Unix time in seconds.
 #[must_use]
@@ -14,8 +16,17 @@ pub fn format_utc(secs: i64) -> String {
     )
 }
 
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// Unix seconds as `HH:MM:SS` UTC (the header's "taken at"; no time-zone database needed).
+#[must_use]
+pub fn hms(unix: i64) -> String {
+    let d = unix.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", d / 3_600, d % 3_600 / 60, d % 60)
+}
+
+/// Days since 1970-01-01 → (year, month 1–12, day 1–31): Howard Hinnant's days-to-civil
+/// algorithm (proleptic Gregorian calendar).
+#[must_use]
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -32,15 +43,15 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// the date and the age: `Tue 24 Nov 22:17, 5 days` (UTC).
 #[must_use]
 pub fn format_since(secs: i64, now: i64) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let hhmm = &format_utc(secs)[11..16];
     let age = now - secs;
     if age < 86_400 {
         return hhmm.to_owned();
     }
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let days = secs.div_euclid(86_400);
     let (_, m, d) = civil_from_days(days);
     // 1970-01-01 was a Thursday.
@@ -53,16 +64,29 @@ pub fn format_since(secs: i64, now: i64) -> String {
     )
 }
 
-/// A compact age: `45s`, `12m`, `3h`, `2d`.
+/// The inverse of [`civil_from_days`]: days since 1970-01-01 for a proleptic Gregorian date.
 #[must_use]
-pub fn format_age(secs: i64) -> String {
-    let s = secs.max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m", s / 60),
-        3600..86_400 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86_400),
-    }
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Whether `day` exists in `month` (1–12) of `year` (Feb 29 only in leap years).
+#[must_use]
+pub fn is_valid_date(year: i64, month: u32, day: u32) -> bool {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    day <= days
 }
 
 #[cfg(test)]
@@ -90,8 +114,17 @@ mod tests {
     }
 
     #[test]
-    fn ages_and_sizes() {
-        assert_eq!(format_age(59), "59s");
-        assert_eq!(format_age(3 * 3600 + 5), "3h");
+    fn civil_round_trip() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        for days in (-800_000..800_000).step_by(997) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert!(is_valid_date(2024, 2, 29));
+        assert!(!is_valid_date(2023, 2, 29));
+        assert!(!is_valid_date(2100, 2, 29));
+        assert!(is_valid_date(2000, 2, 29));
     }
 }

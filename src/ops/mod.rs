@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::model::format::plural;
 use crate::model::text::sanitize;
 use crate::model::{MessageKey, QueueId, QueueName, Snapshot};
 use crate::postfix::{MailQueue, PostfixError, QueueOp, Target};
@@ -162,10 +163,6 @@ pub fn preview(snapshot: &Snapshot, req: &Request, partial: usize) -> Preview {
                 || (messages > 1 && messages * 2 > snapshot.len())),
         warnings,
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// How far a run has come.

@@ -1,7 +1,10 @@
-//! Several Postfix hosts at once: list them all in parallel, one thread per host, so a host
-//! that is slow or down never delays the others' results. Used by `mailq-tui fleet` and
-//! meant for the TUI's fleet screen (results arrive per host, in completion order).
+//! Several Postfix sources at once: list them all in parallel, one thread per source, so a
+//! source that is slow or down never delays the others' results (they arrive in completion
+//! order). One adapter cache ([`Adapters`]) keeps what was opened, so probing every few
+//! seconds does not re-probe a host's uid and paths each time. Used by `mailq-tui fleet`
+//! and `--host` ([`Fleet`]) and by the TUI's source picker and fleet overview.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,25 +13,112 @@ use std::time::{Duration, Instant};
 
 use tracing::warn;
 
-use super::command::Postfix;
 use super::instances::Instance;
-use super::remote::{SshHost, SshOptions, connect};
+use super::local::{Postfix, connect};
+use super::ssh::{SshHost, SshOptions};
 use super::{MailQueue, PostfixError};
 use crate::model::Snapshot;
 use crate::model::fleet::FleetRow;
 use crate::model::text::sanitize;
 
-/// A set of hosts and their (lazily opened, then reused) adapters.
-pub struct Fleet {
-    hosts: Vec<Entry>,
-    opts: SshOptions,
+/// Adapters opened so far, by [`Source::key`]; cheap to clone (the clones share the
+/// cache). Probed once, then kept: the remote uid and program paths do not change between
+/// refreshes, and the ssh connection below is multiplexed anyway.
+#[derive(Clone, Default)]
+pub struct Adapters {
+    opened: Arc<Mutex<HashMap<String, Arc<Postfix>>>>,
+    ssh: SshOptions,
 }
 
-struct Entry {
-    host: SshHost,
-    /// Probed once, then kept: the remote uid and program paths do not change between
-    /// refreshes, and the ssh connection below it is multiplexed anyway.
-    queue: Mutex<Option<Arc<Postfix>>>,
+impl Adapters {
+    /// `ssh.timeout` bounds each host's probe and each remote command.
+    #[must_use]
+    pub fn new(ssh: SshOptions) -> Self {
+        Self {
+            opened: Arc::default(),
+            ssh,
+        }
+    }
+
+    /// The adapter for `source`: the cached one, or a new one (then cached).
+    ///
+    /// # Errors
+    /// See [`Source::open`].
+    pub fn open(&self, source: &Source) -> Result<Arc<Postfix>, PostfixError> {
+        let key = source.key();
+        if let Some(q) = self
+            .opened
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(Arc::clone(q));
+        }
+        // Not held while opening: a host timing out must not block the others' probes. A
+        // second caller for the same source may probe twice, which is harmless.
+        let q = Arc::new(source.open(&self.ssh)?);
+        self.opened
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, Arc::clone(&q));
+        Ok(q)
+    }
+
+    /// Probe every source in parallel (open through the cache, list, summarise); `on_row`
+    /// gets each `(index, row)` as soon as it is in, on the calling thread. `previous` is a
+    /// source's row from the last refresh (growth, last known counts).
+    pub fn probe_each(
+        &self,
+        sources: &[(usize, Source, Option<FleetRow>)],
+        mut on_row: impl FnMut(usize, FleetRow),
+    ) {
+        in_parallel(
+            sources.len(),
+            |i| {
+                let (index, source, previous) = &sources[i];
+                let started = Instant::now();
+                let row = source.probe(self.open(source), started, previous.as_ref());
+                (*index, row)
+            },
+            |(index, row)| on_row(index, row),
+        );
+    }
+
+    /// Close every multiplexed connection opened so far.
+    pub fn disconnect_all(&self) {
+        for q in self
+            .opened
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+        {
+            q.disconnect();
+        }
+    }
+}
+
+/// Run `job(0..n)` at once, one thread each; `on_result` gets every result as soon as it
+/// is in (completion order), on the calling thread.
+fn in_parallel<T: Send>(n: usize, job: impl Fn(usize) -> T + Sync, mut on_result: impl FnMut(T)) {
+    let (tx, rx) = mpsc::channel();
+    thread::scope(|s| {
+        for i in 0..n {
+            let (tx, job) = (tx.clone(), &job);
+            s.spawn(move || {
+                let _ = tx.send(job(i));
+            });
+        }
+        drop(tx);
+        for result in rx {
+            on_result(result);
+        }
+    });
+}
+
+/// A set of ssh hosts, listed in parallel through one [`Adapters`] cache.
+pub struct Fleet {
+    hosts: Vec<SshHost>,
+    adapters: Adapters,
 }
 
 /// One host's listing attempt.
@@ -63,20 +153,14 @@ impl Fleet {
     #[must_use]
     pub fn new(hosts: Vec<SshHost>, opts: SshOptions) -> Self {
         Self {
-            hosts: hosts
-                .into_iter()
-                .map(|host| Entry {
-                    host,
-                    queue: Mutex::new(None),
-                })
-                .collect(),
-            opts,
+            hosts,
+            adapters: Adapters::new(opts),
         }
     }
 
     #[must_use]
     pub fn hosts(&self) -> Vec<&SshHost> {
-        self.hosts.iter().map(|e| &e.host).collect()
+        self.hosts.iter().collect()
     }
 
     /// The adapter for host `index`, connecting on first use.
@@ -84,58 +168,41 @@ impl Fleet {
     /// # Errors
     /// See [`connect`]; an index out of range is [`PostfixError::Unreachable`].
     pub fn queue(&self, index: usize) -> Result<Arc<Postfix>, PostfixError> {
-        let entry = self
+        let host = self
             .hosts
             .get(index)
             .ok_or_else(|| PostfixError::Unreachable {
                 host: format!("#{index}"),
                 detail: "no such host".into(),
             })?;
-        // Not held while connecting: a second caller for the same host may probe twice,
-        // which is harmless; a lock held for a 30 s timeout would not be.
-        if let Some(q) = entry
-            .queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-        {
-            return Ok(Arc::clone(q));
-        }
-        let q = Arc::new(connect(&entry.host, &self.opts)?);
-        *entry.queue.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&q));
-        Ok(q)
+        self.adapters.open(&Source::Remote(host.clone()))
     }
 
     /// List every host in parallel; `on_result` gets each host's result as soon as it is
     /// in (completion order), on the calling thread.
-    pub fn list_each(&self, mut on_result: impl FnMut(HostListing)) {
-        let (tx, rx) = mpsc::channel();
-        thread::scope(|s| {
-            for (index, entry) in self.hosts.iter().enumerate() {
-                let tx = tx.clone();
-                s.spawn(move || {
-                    let started = Instant::now();
-                    let (instance, result) = match self.queue(index) {
-                        Ok(q) => (q.describe(), q.list()),
-                        Err(e) => (entry.host.name.clone(), Err(e)),
-                    };
-                    if let Err(e) = &result {
-                        warn!(host = %entry.host.name, error = %e, "host listing failed");
-                    }
-                    let _ = tx.send(HostListing {
-                        index,
-                        name: entry.host.name.clone(),
-                        instance,
-                        result,
-                        took: started.elapsed(),
-                    });
-                });
-            }
-            drop(tx);
-            for listing in rx {
-                on_result(listing);
-            }
-        });
+    pub fn list_each(&self, on_result: impl FnMut(HostListing)) {
+        in_parallel(
+            self.hosts.len(),
+            |index| {
+                let host = &self.hosts[index];
+                let started = Instant::now();
+                let (instance, result) = match self.queue(index) {
+                    Ok(q) => (q.describe(), q.list()),
+                    Err(e) => (host.name.clone(), Err(e)),
+                };
+                if let Err(e) = &result {
+                    warn!(host = %host.name, error = %e, "host listing failed");
+                }
+                HostListing {
+                    index,
+                    name: host.name.clone(),
+                    instance,
+                    result,
+                    took: started.elapsed(),
+                }
+            },
+            on_result,
+        );
     }
 
     /// List every host in parallel; results in the hosts' order.
@@ -158,16 +225,7 @@ impl Fleet {
 
     /// Close every multiplexed connection this fleet opened.
     pub fn disconnect_all(&self) {
-        for e in &self.hosts {
-            if let Some(q) = e
-                .queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .as_ref()
-            {
-                q.disconnect();
-            }
-        }
+        self.adapters.disconnect_all();
     }
 }
 
@@ -201,7 +259,15 @@ impl Source {
     pub fn key(&self) -> String {
         match self {
             Self::Local { config_dir, .. } => format!("local:{}", config_dir.display()),
-            Self::Remote(h) => format!("ssh:{}:{}", h.name, h.destination),
+            Self::Remote(h) => format!(
+                "ssh:{}:{}:{}",
+                h.name,
+                h.destination,
+                h.config_dir
+                    .as_deref()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default()
+            ),
         }
     }
 

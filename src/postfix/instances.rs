@@ -6,7 +6,7 @@ use std::process::Command;
 use serde::Serialize;
 
 use super::PostfixError;
-use super::command::{DEFAULT_TIMEOUT, run};
+use super::process::{DEFAULT_TIMEOUT, run};
 use crate::model::text::sanitize;
 
 /// One line of `postmulti -l`.

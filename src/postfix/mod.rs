@@ -2,25 +2,34 @@
 //!
 //! [`MailQueue`] is everything mailq-tui needs from Postfix: list the queue, change it in
 //! bulk, read queued messages. Implementations:
-//! - [`command::Postfix`]: the local (or `-c DIR`) instance through `postqueue -j`
+//! - [`local::Postfix`]: the local (or `-c DIR`) instance through `postqueue -j`
 //!   (falling back to `postqueue -p` before Postfix 3.1), `postsuper` and `postcat`;
-//! - the same [`command::Postfix`] on another host over OpenSSH ([`remote::connect`]);
+//! - the same [`local::Postfix`] on another host over OpenSSH ([`local::connect`]);
 //! - [`replay::ReplayQueue`]: a `postqueue -j` file (`--from-file`) or the embedded demo
 //!   storm (`--demo`), in memory, changed by `apply()` so the demo is fully interactive.
+//!
+//! Inside, imports point one way (no cycles):
+//! - [`process`]: the one process runner (process groups, stdin/stderr threads, watchdog);
+//! - [`ssh`]: the OpenSSH transport (multiplexed connections, quoting, the probe); uses
+//!   only `process`;
+//! - [`discover`]: finding the local programs and null sender;
+//! - [`local`]: the adapter, over `process`, `ssh`, `discover` and [`parse`];
+//! - [`parse`]: what the programs print → model values (no IO);
+//! - [`fleet`]: several sources at once, in parallel, with one adapter cache;
+//! - [`instances`]: `postmulti -l -a`.
 //!
 //! The trait is synchronous: callers in the TUI run it on a blocking thread, the command
 //! line calls it directly. Listing still streams (parsing overlaps with Postfix writing).
 
-pub mod command;
+pub mod discover;
 pub mod fleet;
 pub mod instances;
+pub mod local;
 pub mod parse;
-pub mod postcat;
 pub mod postmap;
-pub mod postqueue_text;
-pub mod postsuper;
-pub mod remote;
+pub mod process;
 pub mod replay;
+pub mod ssh;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -15,7 +15,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use super::command::run;
+use super::process::run;
 use crate::model::rules::RuleTester;
 use crate::model::text::sanitize_bytes;
 

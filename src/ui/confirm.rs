@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, centered, clear, count, fit};
-use crate::app::{Pending, plural};
+use crate::app::Pending;
+use crate::model::format::{capitalize, plural};
 use crate::ops::Preview;
 
 pub fn render(f: &mut Frame, area: Rect, pending: &Pending, theme: &Theme) {
@@ -96,11 +97,4 @@ pub fn render(f: &mut Frame, area: Rect, pending: &Pending, theme: &Theme) {
             .block(theme.block(format!(" {} ", capitalize(op.verb())), true)),
         rect,
     );
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }

@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::{Theme, age, count, fit, size};
-use crate::app::update::sort_name;
 use crate::app::{App, Pane, SPARK_BUCKETS};
 
 pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64) {
@@ -16,7 +15,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
     let title = format!(
         " Groups by {key} · {} · sort {}{} ",
         count(app.grouping.groups.len()),
-        sort_name(app.sort_by),
+        app.sort_by.name(),
         if app.sort_desc { "↓" } else { "↑" }
     );
     let block = theme.block(title, focused);

@@ -78,7 +78,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         counts.push(Span::raw(format!(
             "{} host{} {} {} down {} {} in an NDR storm {} {} deferred in all",
             count(app.sources.len()),
-            crate::app::plural(app.sources.len()),
+            crate::model::format::plural(app.sources.len()),
             theme.sep(),
             count(rows().filter(|r| !r.up).count()),
             theme.sep(),
@@ -124,9 +124,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 " {} {} parse problem{}, {} duplicate{}",
                 theme.sep(),
                 count(problems),
-                crate::app::plural(problems),
+                crate::model::format::plural(problems),
                 count(snap.duplicates),
-                crate::app::plural(snap.duplicates)
+                crate::model::format::plural(snap.duplicates)
             ),
             theme.error(),
         ));

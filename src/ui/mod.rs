@@ -285,36 +285,10 @@ pub(crate) fn render_list_table(
     f.render_stateful_widget(table.row_highlight_style(style), area, &mut state);
 }
 
-/// `1234567` → `1,234,567`.
-#[must_use]
-pub fn count(n: usize) -> String {
-    crate::model::format::thousands(n)
-}
-
-/// Bytes in a short human form: `512`, `4.0K`, `12.3M`, `1.2G`.
-#[must_use]
-pub fn size(bytes: u64) -> String {
-    crate::model::format::size(bytes)
-}
-
-/// Seconds in the largest whole unit: `45s`, `12m`, `3h`, `2d`.
-#[must_use]
-pub fn age(secs: i64) -> String {
-    let s = secs.max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3_600 => format!("{}m", s / 60),
-        3_600..86_400 => format!("{}h", s / 3_600),
-        _ => format!("{}d", s / 86_400),
-    }
-}
-
-/// Unix seconds as `HH:MM:SS` UTC (the header's "taken at"; no time-zone database needed).
-#[must_use]
-pub fn hms(unix: i64) -> String {
-    let d = unix.rem_euclid(86_400);
-    format!("{:02}:{:02}:{:02}", d / 3_600, d % 3_600 / 60, d % 60)
-}
+// The number and age formats live in the model (one home); `count` is the short name the
+// screen code uses for thousands.
+pub use crate::model::format::{age, size, thousands as count};
+pub use crate::model::time::hms;
 
 /// A `width`×`height` rectangle centred in `area`, clamped to it.
 #[must_use]

@@ -259,7 +259,7 @@ fn fleet_overview_with_one_host_down() {
     use crate::app::SourceEntry;
     use crate::model::fleet::FleetRow;
     use crate::postfix::fleet::Source;
-    use crate::postfix::remote::SshHost;
+    use crate::postfix::ssh::SshHost;
     let host = |n: &str| Source::Remote(SshHost::new(n));
     let mut app = App::new(Options {
         sources: vec![host("mx1"), host("mx2"), host("mx3")],

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mailq_tui::postfix::command::{Bins, Postfix};
+use mailq_tui::postfix::{discover::Bins, local::Postfix};
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

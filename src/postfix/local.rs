@@ -1,69 +1,42 @@
-//! The real thing: `postqueue`, `postsuper`, `postcat`, `postconf` as child processes.
-//!
-//! Three rules shape this file:
-//! - **Stream, never buffer-then-parse.** `postqueue -j` is parsed line by line while it is
-//!   still writing; stderr is drained by a thread at the same time.
-//! - **Feed stdin from a thread while stderr is read.** `postsuper -h -` prints one stderr
-//!   line per message; writing 70,000 IDs before reading stderr deadlocks once both 64 KiB
-//!   pipe buffers are full (this is how pymailq hangs).
-//! - **Nothing may hang the UI forever.** Every child runs in its own process group under a
-//!   watchdog that kills the whole group after a timeout (a shell wrapper's children too).
+//! The Postfix adapter: [`Postfix`] runs `postqueue`, `postsuper`, `postcat` of one
+//! instance (`-c DIR`) as child processes through the one runner in [`super::process`],
+//! on this machine or on another host through an [`SshTransport`] ([`connect`]). Both run
+//! the very same commands, so streaming, timeouts and parsing are shared. The programs
+//! are found by [`super::discover`]; their output is read by [`super::parse`].
 
 use std::collections::{BTreeMap, HashSet};
-use std::ffi::{OsStr, OsString};
-use std::io::{BufRead, BufReader, Read, Seek, Write};
-use std::os::unix::process::CommandExt;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::process::Command;
 use std::time::Duration;
 
 use tracing::{debug, info, warn};
 
-use super::parse::{SnapshotBuilder, unix_now};
-use super::postqueue_text::TextListing;
-use super::remote::SshTransport;
-use super::{
-    MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target, postcat, postsuper,
-};
+use super::discover::{self, Bins, DEFAULT_NULL_SENDER};
+use super::parse::text::TextListing;
+use super::parse::{SnapshotBuilder, postcat, postsuper, unix_now};
+use super::process::{DEFAULT_TIMEOUT, Finished, ended, exit_code, run, run_child, run_collect};
+use super::ssh::{SshHost, SshOptions, SshTransport};
+use super::{MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target};
 use crate::model::text::{sanitize_bytes, snippet};
 use crate::model::{QueueId, QueueName, Snapshot};
-
-/// How long a single postqueue/postsuper/postcat may run before it is killed.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// IDs per `postcat` process: big enough that 1,000 messages cost two processes
 /// (0.06 s each), small enough that a vanished ID restarts little work.
 pub const POSTCAT_BATCH: usize = 500;
 
-/// The null sender as `postqueue` prints it when `empty_address_recipient` is not set.
-pub const DEFAULT_NULL_SENDER: &str = "MAILER-DAEMON";
-
-/// Keep at most this much of a child's stderr (it is drained in full regardless).
-const STDERR_LIMIT: usize = 64 * 1024 * 1024;
-
-/// Paths of the Postfix programs this adapter runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bins {
-    pub postqueue: PathBuf,
-    pub postsuper: PathBuf,
-    pub postcat: PathBuf,
-}
-
 /// How the Postfix programs are reached.
 enum Transport {
     /// Spawned directly on this machine.
     Local,
-    /// Run on another host through `ssh` (see [`super::remote`]); the program paths and the
+    /// Run on another host through `ssh` (see [`super::ssh`]); the program paths and the
     /// config dir are the remote host's.
     Ssh(Box<SshTransport>),
 }
 
 /// A Postfix instance, selected by its config directory (`-c DIR`): local, or on another
-/// host over OpenSSH ([`super::remote::connect`]). Both run the very same commands through
-/// the one process runner below, so streaming, timeouts and parsing are shared.
+/// host over OpenSSH ([`connect`]). Both run the very same commands through the one
+/// process runner ([`super::process`]), so streaming, timeouts and parsing are shared.
 pub struct Postfix {
     config_dir: Option<PathBuf>,
     transport: Transport,
@@ -82,30 +55,7 @@ impl Postfix {
     /// # Errors
     /// [`PostfixError::NotFound`] when a program cannot be found.
     pub fn new(config_dir: Option<PathBuf>) -> Result<Self, PostfixError> {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let fixed = [PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")];
-        let postconf = find_program("postconf", &path, &fixed);
-        let mut extra = Vec::new();
-        if let Some(pc) = &postconf
-            && let Some(dir) = postconf_value(pc, config_dir.as_deref(), "command_directory")
-        {
-            extra.push(PathBuf::from(dir));
-        }
-        extra.extend(fixed);
-        let find = |name: &str| {
-            find_program(name, &path, &extra).ok_or_else(|| PostfixError::NotFound(name.into()))
-        };
-        let bins = Bins {
-            postqueue: find("postqueue")?,
-            postsuper: find("postsuper")?,
-            postcat: find("postcat")?,
-        };
-        let null_sender = postconf
-            .as_deref()
-            .and_then(|pc| postconf_value(pc, config_dir.as_deref(), "empty_address_recipient"))
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| DEFAULT_NULL_SENDER.to_owned());
-        debug!(?bins, %null_sender, "found postfix");
+        let (bins, null_sender) = discover::programs(config_dir.as_deref())?;
         Ok(Self::with_bins(config_dir, bins, &null_sender))
     }
 
@@ -174,7 +124,7 @@ impl Postfix {
 
     /// The host this adapter reaches, when it is remote.
     #[must_use]
-    pub fn host(&self) -> Option<&super::remote::SshHost> {
+    pub fn host(&self) -> Option<&SshHost> {
         match &self.transport {
             Transport::Local => None,
             Transport::Ssh(t) => Some(t.host()),
@@ -573,282 +523,6 @@ impl MailQueue for Postfix {
     }
 }
 
-/// How a child process ended.
-#[derive(Debug)]
-pub(crate) struct Finished {
-    pub(crate) status: ExitStatus,
-    pub(crate) stderr: Vec<u8>,
-    /// Killed by the watchdog after this many seconds (rounded up).
-    pub(crate) timed_out: Option<u64>,
-}
-
-/// Run `cmd` and return its whole stdout, which goes to an anonymous in-memory file rather
-/// than a pipe where the OS has one. postcat makes one `write(2)` per output line (~37 bytes):
-/// through a pipe each of those wakes our reader, which made `postcat -ebh` cost 2.6× what it
-/// costs writing to /dev/null (benches/live.rs); into a file it costs 1.9×.
-fn run_collect(
-    program: &str,
-    cmd: Command,
-    timeout: Duration,
-) -> Result<(Finished, Vec<u8>), PostfixError> {
-    let mut out = Vec::new();
-    let Some(mut file) = output_file() else {
-        let done = run(
-            program,
-            cmd,
-            None,
-            |line| out.extend_from_slice(line),
-            timeout,
-        )?;
-        return Ok((done, out));
-    };
-    let io_err = |source| PostfixError::Io {
-        program: program.to_owned(),
-        source,
-    };
-    let sink = file.try_clone().map_err(io_err)?;
-    let done = run_with(program, cmd, None, Some(sink), |_| {}, timeout)?;
-    // The child wrote through a duplicate of this descriptor: same file, same offset.
-    file.rewind().map_err(io_err)?;
-    file.read_to_end(&mut out).map_err(io_err)?;
-    Ok((done, out))
-}
-
-/// An anonymous in-memory file (no name in any directory, gone when closed).
-#[cfg(any(target_os = "linux", target_os = "freebsd"))]
-fn output_file() -> Option<std::fs::File> {
-    use nix::sys::memfd::{MFdFlags, memfd_create};
-    memfd_create(c"mailq-tui-postcat", MFdFlags::MFD_CLOEXEC)
-        .map(std::fs::File::from)
-        .map_err(|e| debug!(error = %e, "memfd_create failed; reading through a pipe"))
-        .ok()
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
-fn output_file() -> Option<std::fs::File> {
-    None
-}
-
-/// Run `cmd` in its own process group: feed `stdin` from a thread, hand every stdout line to
-/// `on_line` as it arrives, drain stderr in a thread, kill the group after `timeout`.
-///
-/// A timeout is an error; [`run_child`] is the same but keeps what the child said before it
-/// was killed (postsuper's per-ID lines).
-pub(crate) fn run(
-    program: &str,
-    cmd: Command,
-    stdin: Option<Vec<u8>>,
-    on_line: impl FnMut(&[u8]),
-    timeout: Duration,
-) -> Result<Finished, PostfixError> {
-    let done = run_child(program, cmd, stdin, on_line, timeout)?;
-    match done.timed_out {
-        Some(secs) => Err(PostfixError::Timeout {
-            program: program.to_owned(),
-            secs,
-        }),
-        None => Ok(done),
-    }
-}
-
-fn run_child(
-    program: &str,
-    cmd: Command,
-    stdin: Option<Vec<u8>>,
-    on_line: impl FnMut(&[u8]),
-    timeout: Duration,
-) -> Result<Finished, PostfixError> {
-    run_with(program, cmd, stdin, None, on_line, timeout)
-}
-
-/// [`run`], with stdout going to `stdout_file` instead of `on_line` when one is given.
-fn run_with(
-    program: &str,
-    mut cmd: Command,
-    stdin: Option<Vec<u8>>,
-    stdout_file: Option<std::fs::File>,
-    mut on_line: impl FnMut(&[u8]),
-    timeout: Duration,
-) -> Result<Finished, PostfixError> {
-    let to_file = stdout_file.is_some();
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(stdout_file.map_or_else(Stdio::piped, Stdio::from))
-    .stderr(Stdio::piped())
-    // Its own group, so the watchdog can kill a wrapper script together with its children.
-    .process_group(0);
-    let mut child = cmd.spawn().map_err(|e| spawn_error(program, e))?;
-    let io_err = |source| PostfixError::Io {
-        program: program.to_owned(),
-        source,
-    };
-    let stdout = child.stdout.take();
-    let stderr = child.stderr.take();
-    let child_stdin = child.stdin.take();
-    let child = Arc::new(Mutex::new(Guarded {
-        child,
-        reaped: false,
-    }));
-
-    let (cancel, cancelled) = mpsc::channel::<()>();
-    let watchdog = {
-        let child = Arc::clone(&child);
-        thread::spawn(move || {
-            if cancelled.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
-                kill_group(&child);
-                true
-            } else {
-                false
-            }
-        })
-    };
-    let writer = match (stdin, child_stdin) {
-        (Some(data), Some(mut pipe)) => Some(thread::spawn(move || {
-            // A child that exits early closes the pipe (EPIPE): its stderr says why.
-            let _ = pipe.write_all(&data);
-        })),
-        _ => None,
-    };
-    let mut reader = stderr.map(|mut pipe| {
-        thread::spawn(move || {
-            let mut kept = Vec::new();
-            let mut buf = [0u8; 64 * 1024];
-            loop {
-                match pipe.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        let room = STDERR_LIMIT.saturating_sub(kept.len());
-                        kept.extend_from_slice(&buf[..n.min(room)]);
-                    }
-                }
-            }
-            kept
-        })
-    });
-
-    let mut read_result = Ok(());
-    if let Some(out) = stdout {
-        let mut out = BufReader::with_capacity(64 * 1024, out);
-        let mut line = Vec::with_capacity(4096);
-        loop {
-            line.clear();
-            match out.read_until(b'\n', &mut line) {
-                Ok(0) => break,
-                Ok(_) => on_line(&line),
-                Err(e) => {
-                    read_result = Err(e);
-                    kill_group(&child);
-                    break;
-                }
-            }
-        }
-    }
-    // Without a stdout pipe to read to its end, wait for stderr's end instead: it comes when
-    // the child exits (or is killed), so `wait` below need not poll with sleeps.
-    let early_stderr = if to_file {
-        reader.take().map(|r| r.join().unwrap_or_default())
-    } else {
-        None
-    };
-    let status = wait(&child).map_err(io_err)?;
-    let _ = cancel.send(());
-    let timed_out = watchdog.join().unwrap_or(false);
-    if let Some(w) = writer {
-        let _ = w.join();
-    }
-    let stderr = early_stderr
-        .or_else(|| reader.map(|r| r.join().unwrap_or_default()))
-        .unwrap_or_default();
-    read_result.map_err(io_err)?;
-    if timed_out {
-        warn!(program, secs = timeout.as_secs(), "killed after timeout");
-    }
-    Ok(Finished {
-        status,
-        stderr,
-        // Rounded up: a 300 ms limit must not read "did not answer within 0 s".
-        timed_out: timed_out
-            .then(|| u64::try_from(timeout.as_millis().div_ceil(1000)).unwrap_or(u64::MAX)),
-    })
-}
-
-/// The child and whether we reaped it. Until it is reaped its PID (and so its process
-/// group ID) cannot be reused, so signalling the group is safe exactly while `reaped` is
-/// false; both threads look at it under the same lock.
-pub(crate) struct Guarded {
-    pub(crate) child: Child,
-    pub(crate) reaped: bool,
-}
-
-/// Poll for the child's exit. The lock is released between polls so the watchdog can kill.
-pub(crate) fn wait(guarded: &Mutex<Guarded>) -> std::io::Result<ExitStatus> {
-    let mut pause = Duration::from_millis(1);
-    loop {
-        {
-            let mut g = guarded
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(status) = g.child.try_wait()? {
-                g.reaped = true;
-                return Ok(status);
-            }
-        }
-        thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(50));
-    }
-}
-
-/// Kill the child's whole process group (a shell wrapper's children too, which may hold
-/// our pipes open after the child itself died), unless the child was already reaped.
-pub(crate) fn kill_group(guarded: &Mutex<Guarded>) {
-    let g = guarded
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if g.reaped {
-        return;
-    }
-    if let Ok(pid) = i32::try_from(g.child.id()) {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
-}
-
-fn spawn_error(program: &str, e: std::io::Error) -> PostfixError {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => PostfixError::NotFound(program.to_owned()),
-        std::io::ErrorKind::PermissionDenied => PostfixError::PermissionDenied {
-            program: program.to_owned(),
-            detail: e.to_string(),
-        },
-        _ => PostfixError::Io {
-            program: program.to_owned(),
-            source: e,
-        },
-    }
-}
-
-/// `exited with status 1` / `was killed by signal 9`, for error messages.
-fn ended(status: ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (_, Some(sig)) => format!("was killed by signal {sig}"),
-        (Some(code), None) => format!("exited with status {code}"),
-        (None, None) => "ended abnormally".to_owned(),
-    }
-}
-
-pub(crate) fn exit_code(status: ExitStatus) -> i32 {
-    use std::os::unix::process::ExitStatusExt;
-    status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
-}
-
 /// A failed `postqueue` run → the error the UI should show.
 fn listing_error(done: &Finished) -> PostfixError {
     let stderr = sanitize_bytes(&done.stderr);
@@ -906,43 +580,6 @@ fn vanished_id(stderr: &[u8]) -> Option<QueueId> {
     })
 }
 
-/// The first executable `name` in `PATH`, then in `extra`.
-fn find_program(name: &str, path: &std::ffi::OsStr, extra: &[PathBuf]) -> Option<PathBuf> {
-    std::env::split_paths(path)
-        .chain(extra.iter().cloned())
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(|d| d.join(name))
-        .find(|p| is_executable(p))
-}
-
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-/// `postconf [-c DIR] -h NAME`, or None when it cannot be read.
-fn postconf_value(postconf: &Path, config_dir: Option<&Path>, name: &str) -> Option<String> {
-    let mut cmd = Command::new(postconf);
-    if let Some(dir) = config_dir {
-        cmd.arg("-c").arg(dir);
-    }
-    cmd.args(["-h", name]);
-    let mut value = Vec::new();
-    let done = run(
-        "postconf",
-        cmd,
-        None,
-        |l| value.extend_from_slice(l),
-        Duration::from_secs(10),
-    )
-    .ok()?;
-    if !done.status.success() {
-        warn!(name, stderr = %sanitize_bytes(&done.stderr), "postconf failed");
-        return None;
-    }
-    Some(String::from_utf8_lossy(&value).trim().to_owned())
-}
-
 /// The local time zone's offset from UTC in seconds, from `date +%z` (postqueue -p prints
 /// local time). Only needed for the pre-3.1 fallback; 0 when it cannot be told.
 fn local_utc_offset() -> i64 {
@@ -978,17 +615,40 @@ fn parse_utc_offset(s: &str) -> Option<i64> {
     Some(sign * (h * 3600 + m * 60))
 }
 
-/// `OsString` helper for tests that build a `PATH`.
-#[doc(hidden)]
-#[must_use]
-pub fn join_path(dirs: &[PathBuf]) -> OsString {
-    std::env::join_paths(dirs).unwrap_or_default()
+/// Connect to a Postfix host over ssh ([`super::ssh::probe`]: one round trip) and open
+/// the adapter on it, with the host's program paths and null sender.
+///
+/// # Errors
+/// [`PostfixError::Unreachable`] when ssh fails; [`PostfixError::NotFound`] when the host
+/// has no `postconf`; [`PostfixError::Timeout`] when the host does not answer in time.
+pub fn connect(host: &SshHost, opts: &SshOptions) -> Result<Postfix, PostfixError> {
+    let (transport, remote) = super::ssh::probe(host, opts)?;
+    let dir = &remote.command_directory;
+    let bins = Bins {
+        postqueue: dir.join("postqueue"),
+        postsuper: dir.join("postsuper"),
+        postcat: dir.join("postcat"),
+    };
+    debug!(?bins, "remote postfix programs");
+    let null_sender = remote
+        .null_sender
+        .unwrap_or_else(|| DEFAULT_NULL_SENDER.to_owned());
+    Ok(Postfix::over_ssh(
+        transport,
+        host.config_dir.clone(),
+        bins,
+        &null_sender,
+        remote.uid,
+        remote.may_change,
+    )
+    .with_timeout(opts.timeout))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::process::ExitStatusExt;
+    use std::process::ExitStatus;
 
     fn finished(code: i32, stderr: &str) -> Finished {
         Finished {
@@ -1042,25 +702,5 @@ mod tests {
         assert_eq!(parse_utc_offset("+0900"), Some(32_400));
         assert_eq!(parse_utc_offset("-0430"), Some(-16_200));
         assert_eq!(parse_utc_offset("+09"), None);
-    }
-
-    #[test]
-    fn programs_are_found_on_path_then_extra_dirs() {
-        use std::os::unix::fs::PermissionsExt;
-        let a = tempfile::tempdir().expect("tempdir");
-        let b = tempfile::tempdir().expect("tempdir");
-        let exe = b.path().join("postqueue");
-        std::fs::write(&exe, "#!/bin/sh\n").expect("write");
-        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        let not_exe = a.path().join("postqueue");
-        std::fs::write(&not_exe, "").expect("write");
-        let path = join_path(&[a.path().to_owned()]);
-        assert_eq!(
-            find_program("postqueue", &path, &[b.path().to_owned()]),
-            Some(exe.clone())
-        );
-        let path = join_path(&[b.path().to_owned()]);
-        assert_eq!(find_program("postqueue", &path, &[]), Some(exe));
-        assert_eq!(find_program("postcat", &path, &[]), None);
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! No daemon of ours runs on the remote host: the very same `postqueue -j`, `postsuper -… -
 //! QUEUE` and `postcat -q -e…` run there through `ssh [opts] -- DEST 'command'`, through the
-//! one process runner in [`super::command`] (own process group, stdin writer and stderr
+//! one process runner in [`super::process`] (own process group, stdin writer and stderr
 //! reader threads, streaming stdout, watchdog). So a remote listing streams and parses
 //! exactly as a local one.
 //!
@@ -33,9 +33,7 @@ use std::time::Duration;
 use tracing::{debug, info};
 
 use super::PostfixError;
-use super::command::{
-    Bins, DEFAULT_NULL_SENDER, Guarded, Postfix, exit_code, kill_group, run, wait,
-};
+use super::process::{DEFAULT_TIMEOUT, Guarded, exit_code, kill_group, run, wait};
 use crate::model::text::{sanitize, sanitize_bytes, snippet};
 
 /// How long `ssh` may take to set up a connection (`-o ConnectTimeout`).
@@ -97,7 +95,7 @@ impl Default for SshOptions {
             ssh: PathBuf::from("ssh"),
             control_dir: default_control_dir(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: super::command::DEFAULT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 }
@@ -538,14 +536,18 @@ fn parse_probe(out: &[u8]) -> Option<Probe> {
     (probe.uid != u32::MAX).then_some(probe)
 }
 
-/// Connect to a host: one round trip (which also opens the multiplexed connection) finds
-/// the remote uid, Postfix's `command_directory`, its null sender and whether `sudo -n` may
-/// run postsuper.
+/// Reach a host: one round trip (which also opens the multiplexed connection) finds the
+/// remote uid, Postfix's `command_directory`, its null sender and whether `sudo -n` may run
+/// postsuper. The transport comes back ready to run commands (with `sudo -n` for privileged
+/// ones when the login is not root); [`super::local::connect`] builds the adapter on it.
 ///
 /// # Errors
 /// [`PostfixError::Unreachable`] when ssh fails; [`PostfixError::NotFound`] when the host
 /// has no `postconf`; [`PostfixError::Timeout`] when the host does not answer in time.
-pub fn connect(host: &SshHost, opts: &SshOptions) -> Result<Postfix, PostfixError> {
+pub(crate) fn probe(
+    host: &SshHost,
+    opts: &SshOptions,
+) -> Result<(SshTransport, RemotePostfix), PostfixError> {
     if host.destination.is_empty() || host.destination.starts_with('-') {
         return Err(PostfixError::Unreachable {
             host: host.name.clone(),
@@ -582,28 +584,32 @@ pub fn connect(host: &SshHost, opts: &SshOptions) -> Result<Postfix, PostfixErro
             host.name
         )));
     };
-    let dir = PathBuf::from(dir);
-    let bins = Bins {
-        postqueue: dir.join("postqueue"),
-        postsuper: dir.join("postsuper"),
-        postcat: dir.join("postcat"),
-    };
     let root = probe.uid == 0;
     transport.sudo = !root;
     info!(host = %host.name, uid = probe.uid, sudo = probe.sudo, "connected over ssh");
-    debug!(?bins, ?probe, "remote postfix");
-    let null_sender = probe
-        .null_sender
-        .unwrap_or_else(|| DEFAULT_NULL_SENDER.to_owned());
-    Ok(Postfix::over_ssh(
+    debug!(?probe, "remote postfix");
+    Ok((
         transport,
-        host.config_dir.clone(),
-        bins,
-        &null_sender,
-        probe.uid,
-        root || probe.sudo,
-    )
-    .with_timeout(opts.timeout))
+        RemotePostfix {
+            command_directory: PathBuf::from(dir),
+            null_sender: probe.null_sender,
+            uid: probe.uid,
+            may_change: root || probe.sudo,
+        },
+    ))
+}
+
+/// What [`probe`] found out about a host's Postfix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RemotePostfix {
+    /// Postfix's `command_directory` there.
+    pub(crate) command_directory: PathBuf,
+    /// `empty_address_recipient`, when set.
+    pub(crate) null_sender: Option<String>,
+    /// The login's uid there.
+    pub(crate) uid: u32,
+    /// Whether postsuper may run: root, or `sudo -n` allowed.
+    pub(crate) may_change: bool,
 }
 
 #[cfg(test)]
@@ -779,7 +785,9 @@ mod tests {
     fn bad_destinations_are_refused() {
         let mut h = host();
         h.destination = "-oProxyCommand=touch /tmp/x".into();
-        let e = connect(&h, &SshOptions::default()).err().expect("refused");
+        let e = crate::postfix::local::connect(&h, &SshOptions::default())
+            .err()
+            .expect("refused");
         assert!(matches!(e, PostfixError::Unreachable { .. }), "{e}");
     }
 }

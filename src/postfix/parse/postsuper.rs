@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use crate::model::QueueId;
 use crate::model::text::snippet;
 
-use super::OpReport;
+use crate::postfix::OpReport;
 
 /// The per-message verbs postsuper prints after `ID: `. `expired` comes from `-e`/`-f`,
 /// which we do not send, but a report that mentions it still means "done".

@@ -1,0 +1,126 @@
+//! Finding the local Postfix: its programs (on `PATH`, then in `postconf -h
+//! command_directory`, then `/usr/sbin`) and its null sender (`empty_address_recipient`).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use tracing::{debug, warn};
+
+use super::PostfixError;
+use super::process::run;
+use crate::model::text::sanitize_bytes;
+
+/// The null sender as `postqueue` prints it when `empty_address_recipient` is not set.
+pub const DEFAULT_NULL_SENDER: &str = "MAILER-DAEMON";
+
+/// Paths of the Postfix programs this adapter runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bins {
+    pub postqueue: PathBuf,
+    pub postsuper: PathBuf,
+    pub postcat: PathBuf,
+}
+
+/// Find the Postfix programs and read `empty_address_recipient` once: the program paths
+/// and the null sender.
+///
+/// # Errors
+/// [`PostfixError::NotFound`] when a program cannot be found.
+pub fn programs(config_dir: Option<&Path>) -> Result<(Bins, String), PostfixError> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let fixed = [PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")];
+    let postconf = find_program("postconf", &path, &fixed);
+    let mut extra = Vec::new();
+    if let Some(pc) = &postconf
+        && let Some(dir) = postconf_value(pc, config_dir, "command_directory")
+    {
+        extra.push(PathBuf::from(dir));
+    }
+    extra.extend(fixed);
+    let find = |name: &str| {
+        find_program(name, &path, &extra).ok_or_else(|| PostfixError::NotFound(name.into()))
+    };
+    let bins = Bins {
+        postqueue: find("postqueue")?,
+        postsuper: find("postsuper")?,
+        postcat: find("postcat")?,
+    };
+    let null_sender = postconf
+        .as_deref()
+        .and_then(|pc| postconf_value(pc, config_dir, "empty_address_recipient"))
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| DEFAULT_NULL_SENDER.to_owned());
+    debug!(?bins, %null_sender, "found postfix");
+    Ok((bins, null_sender))
+}
+
+/// The first executable `name` in `PATH`, then in `extra`.
+fn find_program(name: &str, path: &std::ffi::OsStr, extra: &[PathBuf]) -> Option<PathBuf> {
+    std::env::split_paths(path)
+        .chain(extra.iter().cloned())
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(|d| d.join(name))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// `postconf [-c DIR] -h NAME`, or None when it cannot be read.
+fn postconf_value(postconf: &Path, config_dir: Option<&Path>, name: &str) -> Option<String> {
+    let mut cmd = Command::new(postconf);
+    if let Some(dir) = config_dir {
+        cmd.arg("-c").arg(dir);
+    }
+    cmd.args(["-h", name]);
+    let mut value = Vec::new();
+    let done = run(
+        "postconf",
+        cmd,
+        None,
+        |l| value.extend_from_slice(l),
+        Duration::from_secs(10),
+    )
+    .ok()?;
+    if !done.status.success() {
+        warn!(name, stderr = %sanitize_bytes(&done.stderr), "postconf failed");
+        return None;
+    }
+    Some(String::from_utf8_lossy(&value).trim().to_owned())
+}
+
+/// `OsString` helper for tests that build a `PATH`.
+#[doc(hidden)]
+#[must_use]
+pub fn join_path(dirs: &[PathBuf]) -> OsString {
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_are_found_on_path_then_extra_dirs() {
+        use std::os::unix::fs::PermissionsExt;
+        let a = tempfile::tempdir().expect("tempdir");
+        let b = tempfile::tempdir().expect("tempdir");
+        let exe = b.path().join("postqueue");
+        std::fs::write(&exe, "#!/bin/sh\n").expect("write");
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let not_exe = a.path().join("postqueue");
+        std::fs::write(&not_exe, "").expect("write");
+        let path = join_path(&[a.path().to_owned()]);
+        assert_eq!(
+            find_program("postqueue", &path, &[b.path().to_owned()]),
+            Some(exe.clone())
+        );
+        let path = join_path(&[b.path().to_owned()]);
+        assert_eq!(find_program("postqueue", &path, &[]), Some(exe));
+        assert_eq!(find_program("postcat", &path, &[]), None);
+    }
+}
