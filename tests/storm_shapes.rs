@@ -123,7 +123,7 @@ fn campaigns_are_found_by_what_the_spam_shares() {
     let (snap, index, r) = report(&s);
     let parcel = s.ndrs_of(Campaign::Parcel);
     let top = &r.campaigns[0];
-    assert_eq!(top.label, "subject contains 'parcel'", "{:#?}", r.campaigns);
+    assert!(top.label.contains("parcel"), "{:#?}", r.campaigns);
     assert!(top.ndrs * 100 >= parcel * 95, "{} of {parcel}", top.ndrs);
     assert!(
         top.spam > 0,

@@ -22,19 +22,25 @@
 //! 2. **Greedy set cover.** Repeatedly take the eligible value with the highest
 //!    `uncovered NDRs × kind weight × specificity` (lazy re-evaluation, ties by kind then
 //!    value, so the result is deterministic). Its uncovered NDRs become one campaign. Stop
-//!    when no value covers at least [`min_coverage`] uncovered NDRs; the rest stay
+//!    when no value covers at least [`min_coverage`] uncovered NDRs (3, or 1%); the rest stay
 //!    unattributed.
 //! 3. **Coherence.** Before a value may define a campaign, its NDRs are split into
 //!    components linked by the *other* values they share (a value links its NDRs when it
-//!    holds for at least 10% of them). A value whose NDRs fall into two or more sizeable
-//!    components (each ≥ 10%) merely *mixes* campaigns: a display name every campaign
+//!    holds for at least 20% of them, and at least 3). A value whose NDRs fall into two or
+//!    more sizeable components (each ≥ 20%, ≥ 3) merely *mixes* campaigns: a display name every campaign
 //!    borrows, a word two campaigns both use, a URL shortener. It is skipped (and reported
 //!    as such). Weak kinds (display name, X-Mailer, client, HELO) are checked against all
 //!    other values; strong kinds (subject words, domains, URL hosts, Message-ID) only
 //!    against infrastructure values (domains, URL hosts, Message-ID, Reply-To), so the
 //!    rotating subjects of one campaign merge through the words they share.
 //!    Exact subject templates are never mixers.
-//! 4. Each campaign records its definition, its coverage, and the other values most of its
+//!    Client addresses and HELO names never define a campaign (a relay or a botnet
+//!    carries many); they are kept as evidence.
+//! 4. **Merge.** Another value that holds for ≥ 90% of the new campaign and has at least
+//!    half of its own NDRs in it brings in its remaining NDRs: the words that rotating
+//!    subjects share, a URL host that headers-only NDRs do not show. The definition then
+//!    reads `URL host x or subject contains 'parcel'`.
+//! 5. Each campaign records its definition, its coverage, and the other values most of its
 //!    NDRs share (evidence, and material for rules).
 //!
 //! Pure: no IO. The same function gives the storm report's campaigns and the `campaign`
@@ -322,10 +328,10 @@ pub fn features(o: &Original) -> Vec<Feature> {
     f
 }
 
-/// The smallest campaign worth a row: 2 NDRs, or 0.5% of the storm.
+/// The smallest campaign worth a row: 3 NDRs, or 1% of the storm.
 #[must_use]
 pub fn min_coverage(storm: usize) -> usize {
-    (storm / 200).max(2)
+    (storm / 100).max(3)
 }
 
 /// One campaign found by [`cluster`].
@@ -336,6 +342,8 @@ pub struct Cluster {
     pub value: String,
     /// `subject contains 'pharmacy'`: the definition as a phrase.
     pub definition: String,
+    /// Values merged in (step 4): a message with any of them, or the defining one, is in.
+    pub merged: Vec<(FeatureKind, String)>,
     /// Storm items (NDRs) in this campaign, as indices into `cluster`'s `storm`.
     #[serde(skip)]
     pub members: Vec<usize>,
@@ -440,6 +448,9 @@ pub fn cluster(storm: &[Vec<Feature>], background: &[Vec<Feature>]) -> Clusterin
     let score = |id: usize, n: usize| n as f64 * values[id].0.weight() * specificity(id);
     let mut heap: BinaryHeap<Cand> = (0..values.len())
         .filter(|&id| postings[id].len() >= min && specificity(id) > 0.0)
+        // Where the spam was injected from is evidence, never a definition: a relay or a
+        // botnet carries many campaigns.
+        .filter(|&id| !matches!(values[id].0, FeatureKind::Client | FeatureKind::Helo))
         .map(|id| Cand {
             score: score(id, postings[id].len()),
             kind: values[id].0,
@@ -474,8 +485,48 @@ pub fn cluster(storm: &[Vec<Feature>], background: &[Vec<Feature>]) -> Clusterin
             continue;
         }
         let c = out.clusters.len();
+        let mut members = members;
         for &i in &members {
             covered[i as usize] = true;
+        }
+        // Step 4: values that hold for nearly all of this campaign and mostly belong to it
+        // (the words its rotating subjects share, a URL host missing from headers-only
+        // NDRs) bring in the campaign's NDRs the definition missed.
+        let mut also: Vec<u32> = Vec::new();
+        let mut inside: HashMap<u32, usize> = HashMap::new();
+        for &i in &members {
+            for &f in &item_ids[i as usize] {
+                if f as usize != id {
+                    *inside.entry(f).or_default() += 1;
+                }
+            }
+        }
+        let mut merge: Vec<(u32, usize)> = inside
+            .into_iter()
+            .filter(|&(f, n)| {
+                let k = values[f as usize].0;
+                !k.weak()
+                    && n * 10 >= members.len() * 9
+                    && n * 2 >= postings[f as usize].len()
+                    && specificity(f as usize) > 0.0
+            })
+            .collect();
+        merge.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then(values[a.0 as usize].cmp(&values[b.0 as usize]))
+        });
+        for (f, _) in merge {
+            let extra = uncovered(f as usize, &covered);
+            if extra.is_empty() {
+                continue;
+            }
+            for &i in &extra {
+                covered[i as usize] = true;
+            }
+            members.extend(extra);
+            also.push(f);
+        }
+        for &i in &members {
             out.assignment[i as usize] = Some(c);
         }
         let mut counts: HashMap<u32, usize> = HashMap::new();
@@ -493,10 +544,20 @@ pub fn cluster(storm: &[Vec<Feature>], background: &[Vec<Feature>]) -> Clusterin
             .collect();
         shared.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
         shared.truncate(8);
+        let mut definition = kind.describe(values[id].1);
+        for f in &also {
+            let (k, v) = values[*f as usize];
+            definition.push_str(" or ");
+            definition.push_str(&k.describe(v));
+        }
         out.clusters.push(Cluster {
             kind,
             value: values[id].1.to_owned(),
-            definition: kind.describe(values[id].1),
+            definition,
+            merged: also
+                .iter()
+                .map(|&f| (values[f as usize].0, values[f as usize].1.to_owned()))
+                .collect(),
             members: members.iter().map(|&i| i as usize).collect(),
             background: bg[id],
             shared,
@@ -528,7 +589,7 @@ fn components(
                 k.infrastructure()
             }
     };
-    let big = (members.len() / 10).max(2);
+    let big = (members.len() / 5).max(3);
     let mut count: HashMap<u32, Vec<usize>> = HashMap::new();
     for (pos, &i) in members.iter().enumerate() {
         for &f in &item_ids[i as usize] {

@@ -273,11 +273,12 @@ pub fn queue_campaigns(snapshot: &Snapshot, view: &ContentView<'_>) -> QueueCamp
         }
     }
     for (i, f) in suspect {
-        let hit = out
-            .clustering
-            .clusters
-            .iter()
-            .position(|c| f.iter().any(|(k, v)| *k == c.kind && *v == c.value));
+        let hit = out.clustering.clusters.iter().position(|c| {
+            f.iter().any(|(k, v)| {
+                (*k == c.kind && *v == c.value)
+                    || c.merged.iter().any(|(mk, mv)| mk == k && mv == v)
+            })
+        });
         if let Some(c) = hit {
             out.by_msg[i as usize] = u32::try_from(c).ok();
             out.spam[c] += 1;
