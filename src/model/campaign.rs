@@ -33,6 +33,9 @@
 //!    other values; strong kinds (subject words, domains, URL hosts, Message-ID) only
 //!    against infrastructure values (domains, URL hosts, Message-ID, Reply-To), so the
 //!    rotating subjects of one campaign merge through the words they share.
+//!    A value is a mixer too when its NDRs' subject templates carry different *signatures*
+//!    (the From domain and name, Reply-To, URL host or Message-ID that ≥ 80% of a template's
+//!    NDRs share): three campaigns, each with its own sender, that share one URL host.
 //!    Exact subject templates are never mixers.
 //!    Client addresses and HELO names never define a campaign (a relay or a botnet
 //!    carries many); they are kept as evidence.
@@ -474,7 +477,8 @@ pub fn cluster(storm: &[Vec<Feature>], background: &[Vec<Feature>]) -> Clusterin
             continue;
         }
         let kind = values[id].0;
-        let parts = components(kind, id, &members, &item_ids, &values);
+        let parts = components(kind, id, &members, &item_ids, &values)
+            .max(signatures(kind, id, &members, &item_ids, &values));
         if parts >= 2 {
             out.mixers.push(Mixer {
                 kind,
@@ -566,6 +570,78 @@ pub fn cluster(storm: &[Vec<Feature>], background: &[Vec<Feature>]) -> Clusterin
     out.mixers
         .sort_by(|a, b| b.ndrs.cmp(&a.ndrs).then(a.value.cmp(&b.value)));
     out
+}
+
+/// Kinds that sign a campaign: where it comes from and points to, and a fixed display name.
+fn signs(k: FeatureKind) -> bool {
+    k.infrastructure() || k == FeatureKind::FromName
+}
+
+/// How many campaigns with *different signatures* `members` holds: split by subject
+/// template, the sizeable templates (≥ 20%, ≥ 3) are signed by the values ≥ 80% of each
+/// carries (From domain and name, Reply-To, URL host, Message-ID; `id` excluded), and
+/// templates sharing a signing value are one campaign. Templates with no signature join
+/// none. 2 or more: `id` mixes campaigns (three campaigns, each with its own sender,
+/// sharing one URL host).
+fn signatures(
+    kind: FeatureKind,
+    id: usize,
+    members: &[u32],
+    item_ids: &[Vec<u32>],
+    values: &[(FeatureKind, &str)],
+) -> usize {
+    if kind == FeatureKind::Subject || members.len() < 6 {
+        return 1;
+    }
+    let big = (members.len() / 5).max(3);
+    let mut blocks: HashMap<Option<u32>, Vec<u32>> = HashMap::new();
+    for &i in members {
+        let sk = item_ids[i as usize]
+            .iter()
+            .copied()
+            .find(|&f| values[f as usize].0 == FeatureKind::Subject);
+        blocks.entry(sk).or_default().push(i);
+    }
+    let mut sigs: Vec<Vec<u32>> = Vec::new();
+    let mut keys: Vec<&Option<u32>> = blocks.keys().collect();
+    keys.sort();
+    for k in keys {
+        let items = &blocks[k];
+        if k.is_none() || items.len() < big {
+            continue;
+        }
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for &i in items {
+            for &f in &item_ids[i as usize] {
+                if f as usize != id && signs(values[f as usize].0) {
+                    *counts.entry(f).or_default() += 1;
+                }
+            }
+        }
+        let mut sig: Vec<u32> = counts
+            .into_iter()
+            .filter(|&(_, n)| n * 10 >= items.len() * 8)
+            .map(|(f, _)| f)
+            .collect();
+        sig.sort_unstable();
+        if !sig.is_empty() {
+            sigs.push(sig);
+        }
+    }
+    // Union signatures that share a value.
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    for sig in sigs {
+        let (joined, rest): (Vec<Vec<u32>>, Vec<Vec<u32>>) = groups
+            .into_iter()
+            .partition(|g| g.iter().any(|f| sig.contains(f)));
+        let mut merged = sig;
+        for g in joined {
+            merged.extend(g);
+        }
+        groups = rest;
+        groups.push(merged);
+    }
+    groups.len()
 }
 
 /// How many sizeable separate groups `members` fall into when linked by the values they
@@ -682,6 +758,51 @@ mod tests {
             c.mixers
                 .iter()
                 .any(|m| m.value == "dhl express" && m.campaigns == 2)
+        );
+    }
+
+    #[test]
+    fn three_senders_sharing_a_url_host_are_three_campaigns() {
+        // scripts/lab.sh's shape: one fixed From + subject per campaign, the same URL host
+        // in every body, Message-IDs on the forged (victim) domains across campaigns.
+        use FeatureKind::{FromDomain, FromName, MessageId, Subject, UrlHost};
+        let camp = [
+            (
+                "canada pharmacy",
+                "canada-pharmacy.example",
+                "cheap meds online - #% off today only",
+            ),
+            (
+                "楽天カード",
+                "rakuten-secure.example",
+                "【重要】アカウント確認のお願い",
+            ),
+            (
+                "アマゾン",
+                "amaz0n-jp.example",
+                "お支払い方法の確認が必要です",
+            ),
+        ];
+        let victims = ["victim-a.example", "victim-b.example", "victim-c.example"];
+        let storm: Vec<_> = (0..300)
+            .map(|i| {
+                let (n, d, s) = camp[i % 3];
+                f(&[
+                    (FromName, n),
+                    (FromDomain, d),
+                    (Subject, s),
+                    (UrlHost, "pharmacy.example"),
+                    (MessageId, victims[(i / 3 + i / 7) % 3]),
+                ])
+            })
+            .collect();
+        let c = cluster(&storm, &[]);
+        assert_eq!(c.clusters.len(), 3, "{c:#?}");
+        assert!(c.clusters.iter().all(|c| c.members.len() == 100));
+        assert!(
+            c.mixers.iter().any(|m| m.value == "pharmacy.example"),
+            "{:#?}",
+            c.mixers
         );
     }
 
