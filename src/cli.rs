@@ -117,11 +117,25 @@ pub enum Command {
     },
 }
 
+/// The filter words of `summary`, `ids` and the bulk actions.
+///
+/// Options are options wherever they appear (`hold null --yes` holds; it does not look for
+/// the word `--yes`): an unknown `--word` is a usage error, and a filter word that starts
+/// with `-` goes after `--`.
 #[derive(Debug, Clone, Args)]
 pub struct FilterArgs {
-    /// Filter terms, AND-ed (see `mailq-tui help filter`)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    /// Filter terms, AND-ed (see `mailq-tui help filter`); put `--` before a term that
+    /// starts with `-`
+    #[arg(value_name = "FILTER")]
     pub filter: Vec<String>,
+}
+
+impl FilterArgs {
+    /// The filter text these words mean: the one reading every subcommand shares.
+    #[must_use]
+    pub fn text(&self) -> String {
+        crate::commands::filter_text(&self.filter)
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -176,13 +176,33 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded> {
     }
 }
 
+/// A configuration file that root must not trust (owned by another user, or writable by
+/// group or others): a usage error (exit 2), before anything runs.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UntrustedConfig(pub String);
+
 /// Load one file. A missing file gives the defaults unless `required`.
 ///
 /// # Errors
 /// See [`load`].
 pub fn load_path(path: &Path, required: bool) -> Result<Loaded> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+    // As root, like OpenSSH: a file another user owns or can write could run commands as
+    // root (`ssh-options = ["-oProxyCommand=…"]`), so it is refused, not read.
+    let opened = std::fs::File::open(path).and_then(|f| {
+        let why = crate::trust::root_distrusts(&f.metadata()?);
+        Ok((f, why))
+    });
+    let text = match opened {
+        Ok((_, Some(why))) => {
+            return Err(UntrustedConfig(format!(
+                "running as root, refusing config file {0}: it is {why}; fix with `chown root {0}; chmod go-w {0}`",
+                path.display()
+            ))
+            .into());
+        }
+        Ok((f, None)) => std::io::read_to_string(f)
+            .with_context(|| format!("cannot read config file {}", path.display()))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
             return Ok(Loaded {
                 config: Config::default(),

@@ -80,12 +80,9 @@ pub(crate) fn run_tui(
         ),
         Err(e) => return Err(e.into()),
     };
-    let queue: Arc<dyn MailQueue> = Arc::from(queue);
-    let read_only = if opts.read_only {
-        Some("started with --read-only".to_owned())
-    } else {
-        queue.read_only_reason()
-    };
+    // `open_queue` already made a local queue read-only; a `--host` one is wrapped here.
+    let queue = crate::postfix::read_only::shared(Arc::from(queue), opts.read_only);
+    let read_only = queue.read_only_reason();
     let app = App::new(Options {
         source: queue.describe(),
         read_only,
@@ -118,7 +115,7 @@ pub(crate) fn run_tui(
         audit_log: opts.audit_log.clone().or_else(ops::audit::default_path),
         ..ops::ExecOptions::default()
     };
-    rt.block_on(event_loop(app, queue, exec, sources.ssh))?;
+    rt.block_on(event_loop(app, queue, exec, sources.ssh, opts.read_only))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -129,6 +126,7 @@ async fn event_loop(
     queue: Arc<dyn MailQueue>,
     exec: ops::ExecOptions,
     ssh: SshOptions,
+    read_only: bool,
 ) -> Result<()> {
     let mut app = app;
     let (mut terminal, _guard) = tui::init().context("cannot set up the terminal")?;
@@ -144,6 +142,7 @@ async fn event_loop(
         index_cancel: Arc::new(AtomicBool::new(false)),
         tx: io_tx,
         generation: 0,
+        read_only,
         adapters: Adapters::new(ssh),
     };
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
@@ -245,6 +244,8 @@ struct Runner {
     tx: UnboundedSender<Action>,
     /// The source generation of `queue`: its results are tagged with it.
     generation: u64,
+    /// `--read-only`: every queue switched to is wrapped so that it cannot change.
+    read_only: bool,
     /// Adapters opened by probes and switches (the same cache `mailq-tui fleet` uses).
     adapters: Adapters,
 }
@@ -255,7 +256,8 @@ impl Runner {
     /// dropped by `update()`.
     fn switch_to(&mut self, queue: Arc<dyn MailQueue>, generation: u64) {
         self.index_cancel.store(true, Ordering::SeqCst);
-        self.queue = queue;
+        // `--read-only` holds for every source switched to, not just the first.
+        self.queue = crate::postfix::read_only::shared(queue, self.read_only);
         self.generation = generation;
     }
 

@@ -9,6 +9,8 @@
 //! - [`ui`]: drawing the `App` with ratatui; one file per screen region.
 //! - [`tui`]: the terminal itself (raw mode, restore on every exit path, input thread).
 //! - [`cli`]: the command line; `--host` and `mailq-tui fleet` live in [`commands::fleet`].
+//! - [`trust`]: what is trusted as root (config and directory ownership) and private files
+//!   created without following symlinks (evidence export).
 //! - [`commands`]: the subcommands: `summary`, `ids`, `help` (mod.rs), the bulk actions and
 //!   `log` (bulk.rs), `storm` (storm.rs), `fleet` and `--host` (fleet.rs).
 
@@ -23,6 +25,7 @@ pub mod model;
 pub mod ops;
 pub mod postfix;
 pub mod synth;
+pub mod trust;
 pub mod tui;
 pub mod ui;
 
@@ -46,7 +49,12 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            // A configuration root must not trust is a usage error, like a bad option.
+            if e.downcast_ref::<config::UntrustedConfig>().is_some() {
+                ExitCode::from(commands::EXIT_USAGE)
+            } else {
+                ExitCode::from(1)
+            }
         }
     }
 }
@@ -70,6 +78,10 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     }
     if let Some(Command::Config(args)) = &cli.command {
         return run_config(&cli.global, args);
+    }
+    if let Some(refusal) = read_only_refusal(&cli) {
+        eprintln!("error: {refusal}");
+        return Ok(ExitCode::from(1));
     }
     // Configuration errors are reported here, before anything takes over the terminal.
     let loaded = config::load(cli.global.config.as_deref())?;
@@ -149,7 +161,8 @@ fn run_tui_with_hosts(global: &GlobalOpts, cfg: &config::Config) -> Result<ExitC
             let host = sources.hosts.first().context("no host")?;
             let queue = postfix::local::connect(host, &sources.ssh)?;
             sources.current = Some(0);
-            event_loop::run_tui(global, cfg, Some(Box::new(queue)), sources)
+            let queue = postfix::read_only::boxed(Box::new(queue), global.read_only);
+            event_loop::run_tui(global, cfg, Some(queue), sources)
         }
         _ => {
             sources.overview = true;
@@ -183,7 +196,8 @@ fn run_on_hosts(cli: &Cli) -> Result<ExitCode> {
             .map_err(anyhow::Error::from)
             .and_then(|queue| {
                 label(&queue.describe());
-                dispatch(&queue, cli)
+                let queue = postfix::read_only::boxed(Box::new(queue), cli.global.read_only);
+                dispatch(queue.as_ref(), cli)
             });
         match outcome {
             Ok(c) if c != ExitCode::SUCCESS && code == ExitCode::SUCCESS => code = c,
@@ -288,15 +302,35 @@ pub fn warn_problems(snap: &model::Snapshot) {
 }
 
 /// Open the queue the global options name: `--demo`, `--from-file`, or Postfix (`-c DIR`).
+/// With `--read-only` the queue refuses every change ([`postfix::read_only::ReadOnly`]).
 ///
 /// # Errors
 /// When the named source cannot be opened.
 pub fn open_queue(opts: &GlobalOpts) -> Result<Box<dyn MailQueue>, PostfixError> {
-    if opts.demo {
-        return Ok(Box::new(ReplayQueue::demo()));
-    }
-    if let Some(path) = &opts.from_file {
-        return Ok(Box::new(ReplayQueue::from_file(path, "MAILER-DAEMON")?));
-    }
-    Ok(Box::new(Postfix::new(opts.config_dir.clone())?))
+    let queue: Box<dyn MailQueue> = if opts.demo {
+        Box::new(ReplayQueue::demo())
+    } else if let Some(path) = &opts.from_file {
+        Box::new(ReplayQueue::from_file(path, "MAILER-DAEMON")?)
+    } else {
+        Box::new(Postfix::new(opts.config_dir.clone())?)
+    };
+    Ok(postfix::read_only::boxed(queue, opts.read_only))
+}
+
+/// `--read-only` with a bulk action that would change the queue: why it is refused before
+/// anything is listed or asked. A `--dry-run` changes nothing and is allowed.
+fn read_only_refusal(cli: &Cli) -> Option<String> {
+    let (verb, args) = match &cli.command {
+        Some(Command::Delete(a)) => ("delete", a),
+        Some(Command::Hold(a)) => ("hold", a),
+        Some(Command::Release(a)) => ("release", a),
+        Some(Command::Requeue(a)) => ("requeue", a),
+        _ => return None,
+    };
+    (cli.global.read_only && !args.dry_run).then(|| {
+        format!(
+            "refusing to {verb}: --read-only was given, so nothing may change the queue \
+             (use --dry-run to see the plan)"
+        )
+    })
 }

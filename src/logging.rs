@@ -20,12 +20,7 @@ pub const FILE_NAME: &str = "mailq-tui.log";
 /// The directory the log goes to.
 #[must_use]
 pub fn log_dir() -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "mailq-tui")?;
-    Some(
-        dirs.state_dir()
-            .unwrap_or_else(|| dirs.data_local_dir())
-            .to_owned(),
-    )
+    crate::trust::state_dir()
 }
 
 /// The filter directive in effect: `--log-level`, then `MAILQ_TUI_LOG`, `RUST_LOG`, the default

@@ -250,3 +250,178 @@ fn ids_into_a_closed_pipe_exits_quietly() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
 }
+
+// --- one reading of the filter words (issue #13, items 1–3) ---------------------------------
+
+/// The IDs a `--dry-run` plan shows (all of them when there are at most 10) and its count.
+fn dry_run_plan(o: &Output, op: &str) -> (Vec<String>, usize) {
+    let err = stderr(o);
+    let count = err
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("dry run: would {op} ")))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map_or(0, |n| n.parse().expect("count"));
+    let ids = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.len() >= 10 && w.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
+        .collect();
+    (ids, count)
+}
+
+#[test]
+fn ids_and_every_bulk_action_select_the_same_messages() {
+    let argvs: [&[&str]; 6] = [
+        &["reason:user unknown"],
+        &["reason:host not found"],
+        &["null", "age:>2h"],
+        &["rcpt:@gmail.com"],
+        &["reason:/timed out/", "!reason:suspended"],
+        &["subject:canada pharmacy"],
+    ];
+    for argv in argvs {
+        let mut args = vec!["ids"];
+        args.extend_from_slice(argv);
+        let o = run(STORM, &args);
+        assert_eq!(o.status.code(), Some(0), "{argv:?}: {}", stderr(&o));
+        let mut want: Vec<String> = stdout(&o).lines().map(str::to_owned).collect();
+        want.sort();
+        for op in ["delete", "hold", "release", "requeue"] {
+            let mut args = vec![op, "--dry-run"];
+            args.extend_from_slice(argv);
+            let o = run(STORM, &args);
+            assert_eq!(o.status.code(), Some(0), "{op} {argv:?}: {}", stderr(&o));
+            if want.is_empty() {
+                assert!(stderr(&o).contains("nothing matches"), "{op} {argv:?}");
+                continue;
+            }
+            let (mut got, count) = dry_run_plan(&o, op);
+            got.sort();
+            assert_eq!(count, want.len(), "{op} {argv:?}: {}", stderr(&o));
+            if want.len() <= 10 {
+                assert_eq!(got, want, "{op} {argv:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn options_after_the_filter_words_are_options() {
+    // `--dry-run` at the end is the flag, not a filter word that matches nothing.
+    let o = run(STORM, &["hold", "null", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (_, count) = dry_run_plan(&o, "hold");
+    assert_eq!(count, 17, "{}", stderr(&o));
+    let o = run(STORM, &["delete", "-y", "null", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("dry run: would delete 17"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(STORM, &["summary", "null", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).trim_start().starts_with('{') || stdout(&o).trim_start().starts_with('['));
+}
+
+#[test]
+fn an_unknown_option_is_a_usage_error_never_a_filter_word() {
+    for args in [
+        &["ids", "null", "--bogus"][..],
+        &["hold", "--dry-run", "null", "--frobnicate"],
+        &["ids", "-x"],
+    ] {
+        let o = run(STORM, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+    }
+    // After `--` a word starting with `-` is a filter word.
+    let o = run(STORM, &["ids", "--", "-x"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn a_filter_error_in_a_bulk_action_is_a_usage_error() {
+    let o = run(STORM, &["hold", "--dry-run", "age:>banana"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn read_only_refuses_every_bulk_action_early() {
+    for op in ["delete", "hold", "release", "requeue"] {
+        let o = run(STORM, &["--read-only", op, "--yes", "null"]);
+        assert_eq!(o.status.code(), Some(1), "{op}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--read-only"), "{}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{op}: {}", stdout(&o));
+        // A dry run changes nothing: allowed.
+        let o = run(STORM, &["--read-only", op, "--dry-run", "null"]);
+        assert_eq!(o.status.code(), Some(0), "{op}: {}", stderr(&o));
+    }
+}
+
+// --- root trusts no one else's configuration (issue #13, item 5) ------------------------------
+
+/// As root (CI runs as root), like OpenSSH: a config file owned by another user, or one
+/// that group or others can write, is refused with exit 2, whether named by `--config` or
+/// by `$MAILQ_TUI_CONFIG`; root's own private file is read.
+#[test]
+fn as_root_a_config_file_others_control_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("config.toml");
+    // What an attacker would put there.
+    std::fs::write(
+        &cfg,
+        "[[hosts]]\nname = \"mx\"\nssh-options = [\"-oProxyCommand=touch /tmp/pwned\"]\n",
+    )
+    .expect("write");
+    let run_with = |how: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_mailq-tui"));
+        c.env("MAILQ_TUI_NOW", NOW)
+            .env("HOME", dir.path())
+            .env("XDG_STATE_HOME", dir.path())
+            .args(["--from-file", STORM]);
+        if how == "env" {
+            c.env("MAILQ_TUI_CONFIG", &cfg);
+        } else {
+            c.arg("--config").arg(&cfg);
+        }
+        c.args(["ids", "null"]).output().expect("run")
+    };
+    let set = |mode: u32, uid: u32| {
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        std::os::unix::fs::chown(&cfg, Some(uid), None).expect("chown");
+    };
+    for (mode, uid, why) in [
+        (0o644, 65534, "owned by uid 65534"),
+        (0o666, 0, "writable by group or others"),
+        (0o620, 0, "writable by group or others"),
+    ] {
+        set(mode, uid);
+        for how in ["flag", "env"] {
+            let o = run_with(how);
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "{mode:o} {uid} {how}: {}",
+                stderr(&o)
+            );
+            assert!(
+                stderr(&o).contains("refusing config file"),
+                "{}",
+                stderr(&o)
+            );
+            assert!(stderr(&o).contains(why), "{}", stderr(&o));
+            assert!(stdout(&o).is_empty());
+        }
+    }
+    set(0o600, 0);
+    let o = run_with("flag");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

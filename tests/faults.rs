@@ -113,6 +113,11 @@ fn postqueue_with_postfix_stopped_as_non_root() {
         matches!(err, PostfixError::MailSystemDown(ref m) if m.contains("mail system is down")),
         "{err:?}"
     );
+    // The trailing newline is trimmed before sanitising, not shown as a literal `\n`.
+    assert_eq!(
+        err.to_string(),
+        "the mail system is down: Queue report unavailable - mail system is down"
+    );
 }
 
 /// Root with Postfix stopped: postqueue warns and reads the queue directly (exit 0).
@@ -357,17 +362,22 @@ fn audit_log_on_a_full_disk_is_a_clear_error_and_the_outcome_is_kept() {
     assert_eq!(q.list().expect("list").len(), before - 5);
 }
 
+/// Another user planted `ID.txt -> /etc/…` in the evidence directory: the export refuses
+/// to follow it (the target is untouched), and without evidence nothing is deleted.
 #[test]
-fn export_on_a_full_disk_stops_before_acting() {
+fn export_refuses_a_planted_symlink_and_stops_before_acting() {
+    use std::os::unix::fs::PermissionsExt as _;
     let q = ReplayQueue::demo();
     let before = q.list().expect("list");
     let req = demo_request(&q, QueueOp::Delete, 3);
     let dir = tempfile::tempdir().expect("tmp");
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious\n").expect("write");
     let export = dir.path().join("evidence");
     std::fs::create_dir(&export).expect("mkdir");
-    // Every evidence file this export writes lands on /dev/full.
+    std::fs::set_permissions(&export, std::fs::Permissions::from_mode(0o700)).expect("chmod");
     for s in &req.selection {
-        std::os::unix::fs::symlink("/dev/full", export.join(format!("{}.txt", s.key.queue_id)))
+        std::os::unix::fs::symlink(&victim, export.join(format!("{}.txt", s.key.queue_id)))
             .expect("symlink");
     }
     let opts = ExecOptions {
@@ -378,8 +388,12 @@ fn export_on_a_full_disk_stops_before_acting() {
     let err = ops::execute(&q, &req, &opts, &mut |_| {}, &AtomicBool::new(false))
         .expect_err("no evidence, no delete");
     let shown = err.to_string();
-    assert!(shown.contains("No space left on device"), "{shown}");
+    assert!(shown.contains("File exists"), "{shown}");
     assert!(shown.contains(&export.display().to_string()), "{shown}");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("read"),
+        "precious\n"
+    );
     // Nothing was deleted, and the refusal is in the audit log.
     let after = q.list().expect("list");
     assert_eq!(after.len(), before.len());
@@ -390,7 +404,7 @@ fn export_on_a_full_disk_stops_before_acting() {
         entry
             .error
             .as_deref()
-            .is_some_and(|e| e.contains("No space left")),
+            .is_some_and(|e| e.contains("File exists")),
         "{entry:?}"
     );
 }
@@ -410,6 +424,7 @@ fn cli_names_a_full_disk_under_the_audit_log() {
             "MAILER-DAEMON",
         ])
         .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path())
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run");
@@ -520,4 +535,168 @@ fn a_failure_in_a_later_batch_keeps_the_earlier_batches_report() {
     let log = audit::read_recent(&dir.path().join("audit.jsonl"), 10).expect("audit");
     let entry = log[0].as_ref().expect("entry");
     assert_eq!((entry.done, entry.failed, entry.skipped), (2, 2, 2));
+}
+
+/// A listing with the given queue for each ID (null sender, like [`listing`]).
+fn listing_in(ids: &[String], queues: &[&str]) -> String {
+    listing(ids)
+        .lines()
+        .zip(queues)
+        .map(|(line, q)| {
+            line.replace(
+                r#""queue_name":"deferred""#,
+                &format!(r#""queue_name":"{q}""#),
+            ) + "\n"
+        })
+        .collect()
+}
+
+fn execute_all(stub: &Stub, op: QueueOp, n: usize) -> ops::Outcome {
+    let pf = stub.postfix();
+    let snap = pf.list().expect("list");
+    let indices: Vec<u32> = (0..u32::try_from(n).expect("n")).collect();
+    let req = Request::from_indices(&snap, &indices, op, "null");
+    let opts = ExecOptions {
+        batch_size: 100,
+        audit_log: Some(stub.path("audit.jsonl")),
+        export_dir: None,
+    };
+    ops::execute(&pf, &req, &opts, &mut |_| {}, &AtomicBool::new(false))
+        .expect("earlier queues were changed: an outcome, not an error")
+}
+
+/// postsuper succeeds for `deferred` and is refused for `hold`: the deferred messages were
+/// deleted and the report and audit log say so; the held ones are not confirmed.
+#[test]
+fn a_failure_on_a_later_queue_keeps_what_earlier_queues_did() {
+    let stub = Stub::new("faults");
+    let all = ids(5);
+    stub.write(
+        "json",
+        listing_in(&all, &["deferred", "deferred", "deferred", "hold", "hold"]),
+    );
+    stub.write("fail-queue", "hold\n");
+    let out = execute_all(&stub, QueueOp::Delete, 5);
+    assert_eq!(out.done, qids(&all[..3]));
+    let failed: Vec<QueueId> = out.failed.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(failed, qids(&all[3..]));
+    assert!(
+        out.failed
+            .iter()
+            .all(|(_, why)| why.contains("not confirmed"))
+    );
+    assert!(
+        out.errors.iter().any(|e| e.contains("Permission denied")),
+        "{:?}",
+        out.errors
+    );
+    assert!(!out.complete(), "exit 3, not 0 or 1");
+    let log = audit::read_recent(&stub.path("audit.jsonl"), 1).expect("audit");
+    let entry = log[0].as_ref().expect("entry");
+    assert_eq!((entry.done, entry.failed, entry.skipped), (3, 2, 0));
+    assert_eq!(entry.ids_done, qids(&all[..3]));
+    assert!(entry.error.is_none(), "{:?}", entry.error);
+}
+
+/// A queue in the middle fails: the earlier one is done, the failed one unconfirmed, and
+/// the later one is never sent (skipped), with every ID accounted for once.
+#[test]
+fn queues_after_a_failed_one_are_skipped_not_lost() {
+    let stub = Stub::new("faults");
+    let all = ids(5);
+    stub.write(
+        "json",
+        listing_in(
+            &all,
+            &["incoming", "incoming", "deferred", "deferred", "hold"],
+        ),
+    );
+    stub.write("fail-queue", "deferred\n");
+    let out = execute_all(&stub, QueueOp::Requeue, 5);
+    assert_eq!(out.done, qids(&all[..2]));
+    let failed: Vec<QueueId> = out.failed.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(failed, qids(&all[2..4]));
+    assert_eq!(out.skipped, qids(&all[4..]));
+    // postsuper never ran for hold.
+    assert!(!stub.read("argv").contains("hold"), "{}", stub.read("argv"));
+    let log = audit::read_recent(&stub.path("audit.jsonl"), 1).expect("audit");
+    let entry = log[0].as_ref().expect("entry");
+    assert_eq!((entry.done, entry.failed, entry.skipped), (2, 2, 1));
+}
+
+/// Refused on the very first queue: nothing changed, so the run is an error (exit 1).
+#[test]
+fn a_refusal_before_anything_ran_is_an_error() {
+    let stub = Stub::new("faults");
+    let all = ids(2);
+    stub.write("json", listing(&all));
+    stub.write("fail-queue", "deferred\n");
+    let err = stub
+        .postfix()
+        .apply(QueueOp::Delete, &targets(&all))
+        .expect_err("nothing ran");
+    assert!(
+        matches!(err, PostfixError::PermissionDenied { .. }),
+        "{err}"
+    );
+}
+
+// --- bounded lines (issue #13, item 9) -------------------------------------------------------
+
+/// One line far over the limit between two good ones: the good messages are listed, the
+/// long line is one parse problem naming its length, and it is never held whole. The line
+/// is valid JSON padded with spaces, so a parser given only its start would accept it.
+#[test]
+fn an_overlong_listing_line_is_a_parse_problem_not_a_message() {
+    use mailq_tui::postfix::lines::MAX_LINE;
+    let stub = Stub::new("faults");
+    let all = ids(3);
+    let lines = listing(&all);
+    let mut it = lines.lines();
+    let mut json = format!("{}\n", it.next().expect("line"));
+    let long = it.next().expect("line");
+    json.push_str(long);
+    json.push_str(&" ".repeat(MAX_LINE + 10));
+    json.push('\n');
+    json.push_str(it.next().expect("line"));
+    json.push('\n');
+    stub.write("json", &json);
+    let snap = stub.postfix().list().expect("list");
+    let got: Vec<&str> = snap.messages.iter().map(|m| m.queue_id.as_str()).collect();
+    assert_eq!(got, [all[0].as_str(), all[2].as_str()]);
+    assert_eq!(snap.problems.len(), 1, "{:?}", snap.problems);
+    assert_eq!(snap.problems[0].line, 2);
+    assert!(
+        snap.problems[0]
+            .snippet
+            .contains("longer than the 4 MiB limit"),
+        "{:?}",
+        snap.problems[0]
+    );
+    // The same file through --from-file.
+    let from_file = ReplayQueue::from_file(&stub.path("json"), "MAILER-DAEMON").expect("file");
+    let snap = from_file.list().expect("list");
+    assert_eq!(snap.len(), 2);
+    assert_eq!(snap.problems.len(), 1);
+}
+
+/// postcat output with an overlong line: the queue file is still read, with the line
+/// replaced by a note; nothing of it is kept.
+#[test]
+fn an_overlong_postcat_line_is_replaced_not_kept() {
+    use mailq_tui::postfix::lines::MAX_LINE;
+    let stub = Stub::new("faults");
+    let names = postcat_files(&stub);
+    let path = stub.path(&format!("files/{}", names[0]));
+    let mut text = std::fs::read_to_string(&path).expect("read");
+    text.push_str(&"A".repeat(MAX_LINE + 1));
+    text.push('\n');
+    std::fs::write(&path, text).expect("write");
+    let report = stub
+        .postfix()
+        .read(&qids(&names[..1]), ReadParts { body: true })
+        .expect("read");
+    assert_eq!(report.files.len(), 1, "{:?}", report.errors);
+    let raw = report.files[0].raw_message();
+    assert!(raw.len() < MAX_LINE, "{}", raw.len());
 }

@@ -94,6 +94,9 @@ fn hostile_queue() -> String {
         );
         lines.push('\n');
     }
+    // A queue name from a crafted listing or a compromised `--host`.
+    lines += r#"{"queue_name":"\u001b]0;pwned\u0007\u009b2J","queue_id":"EVQ00001","arrival_time":1764000000,"message_size":1000,"sender":"MAILER-DAEMON","recipients":[{"address":"victim@y.example","delay_reason":"x"}]}"#;
+    lines.push('\n');
     lines += "\u{1b}]52;c;bad line\u{7}\n";
     lines
 }
@@ -265,6 +268,7 @@ fn summary_json_escapes_c1_and_bidi_but_keeps_the_data() {
         .args(["summary", "--json", "--by", "sender", "--from-file"])
         .arg(&fixture)
         .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path())
         .stdin(Stdio::null())
         .output()
         .expect("run");

@@ -412,6 +412,7 @@ fn applied(app: &mut App, r: Result<Box<Outcome>, String>) -> Option<Effect> {
                 format!("no longer in queue: {}", out.gone.len()),
             ];
             for (n, what) in [
+                (out.already.len(), crate::ops::already_label(out.op)),
                 (out.changed.len(), "changed since you chose (not touched)"),
                 (out.failed.len(), "failed"),
                 (out.skipped.len(), "skipped (interrupted)"),

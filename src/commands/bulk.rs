@@ -9,10 +9,8 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{GlobalOpts, LogArgs, OpArgs};
-use crate::model::filter::Filter;
 use crate::model::format::{capitalize, plural, size};
 use crate::ops::{self, ExecOptions, Progress, Request, audit};
-use crate::postfix::parse::unix_now;
 use crate::postfix::{MailQueue, QueueOp};
 
 /// Exit status when only part of the selection was done (gone, changed, failed, interrupted).
@@ -28,9 +26,11 @@ pub fn run_op(
     op: QueueOp,
     args: &OpArgs,
 ) -> Result<ExitCode> {
-    let text = args.filter.filter.join(" ");
-    let filter = Filter::parse(&text)
-        .map_err(|e| anyhow::anyhow!("{e}\n  {text}\n  {:>w$}", "^", w = e.pos + 1))?;
+    let text = args.filter.text();
+    let filter = match super::parse_filter(&args.filter, &mut std::io::stderr().lock()) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
     let snap = queue.list()?;
     crate::warn_problems(&snap);
     let show = std::io::stderr().is_terminal();
@@ -44,7 +44,8 @@ pub fn run_op(
         queue,
         &snap,
         &filter,
-        unix_now(),
+        // The same "now" as `ids` and `summary` (MAILQ_TUI_NOW, else the listing's time).
+        super::now_for(&snap),
         false,
         &mut index,
         &mut reading,
@@ -71,7 +72,7 @@ pub fn run_op(
         p.recipients,
         p.queues
             .iter()
-            .map(|(q, n)| format!("{q}: {n}"))
+            .map(|(q, n)| format!("{}: {n}", crate::model::text::sanitize(q.as_str())))
             .collect::<Vec<_>>()
             .join(", "),
         // The instance (for a remote queue: the host) so a confirmation can never be

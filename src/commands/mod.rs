@@ -90,8 +90,8 @@ pub fn filter_text(words: &[String]) -> String {
 }
 
 /// Parse the filter words, or print the error with a caret and return the usage code.
-fn parse_filter(args: &FilterArgs, err: &mut dyn Write) -> Result<Filter, ExitCode> {
-    let text = filter_text(&args.filter);
+pub(crate) fn parse_filter(args: &FilterArgs, err: &mut dyn Write) -> Result<Filter, ExitCode> {
+    let text = args.text();
     Filter::parse(&text).map_err(|e: FilterError| {
         let _ = writeln!(
             err,
@@ -136,7 +136,7 @@ pub fn parse_keys(by: &str) -> Result<(GroupKey, Option<GroupKey>), String> {
 }
 
 /// "now" for ages: `$MAILQ_TUI_NOW` or the time the listing was taken.
-fn now_for(snap: &Snapshot) -> i64 {
+pub(crate) fn now_for(snap: &Snapshot) -> i64 {
     std::env::var(NOW_ENV)
         .ok()
         .and_then(|v| v.trim().parse().ok())
@@ -388,7 +388,7 @@ impl Report<'_> {
             size: g.size,
             oldest: g.oldest,
             newest: g.newest,
-            oldest_age: self.now - g.oldest,
+            oldest_age: self.now.saturating_sub(g.oldest),
             per_queue,
             arrivals: g.arrivals.clone(),
             children: g
@@ -443,7 +443,7 @@ impl Report<'_> {
                 thousands(x.messages),
                 thousands(x.recipients),
                 size(x.size),
-                age2(self.now - x.oldest),
+                age2(self.now.saturating_sub(x.oldest)),
                 format!("{indent}{}", text::sanitize(&x.label)),
             ]
         };

@@ -777,7 +777,7 @@ impl<'f> Eval<'f> {
         let term = &self.filter.terms[ti];
         let hit = match &term.kind {
             TermKind::Null => m.null_sender,
-            TermKind::Age(cmp, v) => cmp.test(ctx.now - m.arrival_time, *v),
+            TermKind::Age(cmp, v) => cmp.test(m.age(ctx.now), *v),
             TermKind::Size(cmp, v) => cmp.test(m.size, *v),
             TermKind::Text(TextField::Sender, p) => {
                 self.memos[ti * SLOTS].get(&m.sender, |s| p.test(s))

@@ -516,7 +516,7 @@ impl<'c> Labeler<'c> {
                 q => self.fixed_label(q.index(), q.as_str()),
             },
             GroupKey::Age => {
-                let i = age_index(self.now - m.arrival_time);
+                let i = age_index(m.age(self.now));
                 self.fixed_label(i, AGE_BUCKETS[i].1)
             }
             GroupKey::Size => {
@@ -596,7 +596,7 @@ impl Acc {
         }
         self.stamp = i + 1;
         g.messages += 1;
-        g.size += m.size;
+        g.size = g.size.saturating_add(m.size);
         g.oldest = g.oldest.min(m.arrival_time);
         g.newest = g.newest.max(m.arrival_time);
         g.per_queue[m.queue.index()] += 1;
@@ -695,7 +695,7 @@ fn group_by(
         };
         result.messages += 1;
         result.recipients += m.recipients.len();
-        result.size += m.size;
+        result.size = result.size.saturating_add(m.size);
         let bucket = bucket_of(m.arrival_time);
         if !per_recipient {
             place(m, i, None, m.recipients.len(), bucket);

@@ -176,7 +176,26 @@ pub struct Message {
     pub recipients: Vec<Recipient>,
 }
 
+/// The latest arrival time kept as is (9999-12-31 23:59:59 UTC); earlier than the epoch
+/// or later than this is clamped on parse, so ages and dates never wrap.
+pub const MAX_ARRIVAL_TIME: i64 = 253_402_300_799;
+/// The largest message size kept as is (1 PiB); sums of sizes saturate.
+pub const MAX_MESSAGE_SIZE: u64 = 1 << 50;
+
 impl Message {
+    /// Clamp what a crafted listing could make absurd: arrival time into
+    /// `0..=MAX_ARRIVAL_TIME`, size to at most [`MAX_MESSAGE_SIZE`].
+    pub fn clamp(&mut self) {
+        self.arrival_time = self.arrival_time.clamp(0, MAX_ARRIVAL_TIME);
+        self.size = self.size.min(MAX_MESSAGE_SIZE);
+    }
+
+    /// Seconds since arrival at `now` (negative for mail from the future), never wrapping.
+    #[must_use]
+    pub fn age(&self, now: i64) -> i64 {
+        now.saturating_sub(self.arrival_time)
+    }
+
     /// What identifies this message across listings (IDs alone are reused).
     #[must_use]
     pub fn key(&self) -> MessageKey {
@@ -246,7 +265,7 @@ impl Snapshot {
             let c = &mut counts[m.queue.index()];
             c.messages += 1;
             c.recipients += m.recipients.len();
-            c.size += m.size;
+            c.size = c.size.saturating_add(m.size);
         }
         Self {
             messages,
@@ -265,7 +284,9 @@ impl Snapshot {
 
     #[must_use]
     pub fn total_size(&self) -> u64 {
-        self.counts.iter().map(|c| c.size).sum()
+        self.counts
+            .iter()
+            .fold(0u64, |sum, c| sum.saturating_add(c.size))
     }
 
     #[must_use]

@@ -357,7 +357,7 @@ pub fn analyze(
             r.last_seen
                 .map_or(m.arrival_time, |t| t.max(m.arrival_time)),
         );
-        let age = now - m.arrival_time;
+        let age = m.age(now);
         if (0..3600).contains(&age) {
             r.per_minute[59 - usize::try_from(age / 60).unwrap_or(0)] += 1;
         }

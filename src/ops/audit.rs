@@ -16,10 +16,10 @@ use crate::postfix::parse::unix_now;
 
 /// The default audit log path, if a home directory can be found.
 #[must_use]
+/// As root, a `XDG_STATE_HOME` or `HOME` that is not root's own is not used
+/// ([`crate::trust::state_dir`]).
 pub fn default_path() -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "mailq-tui")?;
-    let dir = dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir());
-    Some(dir.join("audit.jsonl"))
+    Some(crate::trust::state_dir()?.join("audit.jsonl"))
 }
 
 /// One audit record.
@@ -39,6 +39,9 @@ pub struct Entry {
     pub changed: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Already held (hold) or not on hold (release): nothing to do. Absent in old entries.
+    #[serde(default)]
+    pub already: usize,
     pub interrupted: bool,
     pub error: Option<String>,
     pub ids_done: Vec<QueueId>,
@@ -46,6 +49,8 @@ pub struct Entry {
     pub ids_changed: Vec<QueueId>,
     pub ids_failed: Vec<QueueId>,
     pub ids_skipped: Vec<QueueId>,
+    #[serde(default)]
+    pub ids_already: Vec<QueueId>,
     pub summary: Vec<String>,
     pub errors: Vec<String>,
     pub exported: Option<PathBuf>,
@@ -79,6 +84,7 @@ impl Entry {
             changed: out.changed.len(),
             failed: out.failed.len(),
             skipped: out.skipped.len(),
+            already: out.already.len(),
             interrupted: out.interrupted,
             error: error.map(str::to_owned),
             ids_done: out.done.clone(),
@@ -86,6 +92,7 @@ impl Entry {
             ids_changed: out.changed.clone(),
             ids_failed: out.failed.iter().map(|(id, _)| id.clone()).collect(),
             ids_skipped: out.skipped.clone(),
+            ids_already: out.already.clone(),
             summary: out.summary.clone(),
             errors: out.errors.clone(),
             exported: out.exported.clone(),
@@ -108,8 +115,13 @@ impl Entry {
             self.changed,
             self.failed
         );
+        if self.already > 0 {
+            s.push_str(&format!(", {} already", self.already));
+        }
         if self.interrupted {
             s.push_str(&format!(", {} skipped (INTERRUPTED)", self.skipped));
+        } else if self.skipped > 0 {
+            s.push_str(&format!(", {} skipped", self.skipped));
         }
         if let Some(e) = &self.error {
             s.push_str(&format!("  ERROR: {e}"));
@@ -130,13 +142,16 @@ impl Entry {
 /// When the file cannot be created or written (disk full, permissions): callers show it.
 pub fn append(path: &Path, entry: &Entry) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+            .create(dir)?;
     }
     let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
     line.push(b'\n');
     let mut opts = OpenOptions::new();
     opts.create(true).append(true);
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    // Never through a symlink another user planted where the log goes.
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut opts, nix::libc::O_NOFOLLOW);
     let mut f = opts.open(path)?;
     f.write_all(&line)?;
     f.sync_data()

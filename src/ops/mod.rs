@@ -206,8 +206,12 @@ pub struct Outcome {
     pub changed: Vec<QueueId>,
     /// Asked for but refused, with why.
     pub failed: Vec<(QueueId, String)>,
-    /// Not attempted because the run was interrupted.
+    /// Not attempted because the run was interrupted, or because an earlier queue's
+    /// postsuper failed so that the rest was never sent.
     pub skipped: Vec<QueueId>,
+    /// Already where the operation would put them: held mail for a hold, mail not on hold
+    /// for a release. Nothing to do; not a failure.
+    pub already: Vec<QueueId>,
     pub errors: Vec<String>,
     /// postsuper's summary lines.
     pub summary: Vec<String>,
@@ -230,6 +234,7 @@ impl Outcome {
             changed: Vec::new(),
             failed: Vec::new(),
             skipped: Vec::new(),
+            already: Vec::new(),
             errors: Vec::new(),
             summary: Vec::new(),
             exported: None,
@@ -244,6 +249,7 @@ impl Outcome {
     pub fn headline(&self) -> String {
         let mut s = format!("{} {}: {} done", self.op, self.requested, self.done.len());
         for (n, what) in [
+            (self.already.len(), already_label(self.op)),
             (self.gone.len(), "no longer in the queue"),
             (self.changed.len(), "changed (not touched)"),
             (self.failed.len(), "failed"),
@@ -256,10 +262,20 @@ impl Outcome {
         s
     }
 
-    /// Everything asked for was done.
+    /// Everything asked for was done (or was already so).
     #[must_use]
     pub fn complete(&self) -> bool {
-        self.done.len() == self.requested && self.errors.is_empty()
+        self.done.len().saturating_add(self.already.len()) == self.requested
+            && self.errors.is_empty()
+    }
+}
+
+/// How messages that needed nothing are described: "already held", "not on hold".
+#[must_use]
+pub fn already_label(op: QueueOp) -> &'static str {
+    match op {
+        QueueOp::Release => "not on hold (nothing to release)",
+        _ => "already held",
     }
 }
 
@@ -347,16 +363,15 @@ fn run_protocol(
     let (mut targets, gone, changed) = verify(&fresh, &req.selection);
     out.gone = gone;
     out.changed = changed;
-    // postsuper skips these silently; say why instead of calling them gone.
+    // postsuper skips these silently; say why instead of calling them gone. They are
+    // already where the admin wants them: skipped, not failed.
     targets.retain(|t| match (req.op, &t.queue) {
         (QueueOp::Release, q) if *q != QueueName::Hold => {
-            out.failed
-                .push((t.queue_id.clone(), "not on hold".to_owned()));
+            out.already.push(t.queue_id.clone());
             false
         }
         (QueueOp::Hold, QueueName::Hold) => {
-            out.failed
-                .push((t.queue_id.clone(), "already on hold".to_owned()));
+            out.already.push(t.queue_id.clone());
             false
         }
         _ => true,
@@ -419,9 +434,17 @@ fn run_protocol(
                     .to_owned(),
             )
         }));
+        let stopped = !report.not_sent.is_empty();
+        out.skipped.extend(report.not_sent);
         out.errors.extend(report.errors);
         out.summary.extend(report.summary);
         sent += chunk.len();
+        if stopped {
+            // The adapter stopped part-way (refused, link dropped): do not send more.
+            out.skipped
+                .extend(targets[sent..].iter().map(|t| t.queue_id.clone()));
+            break;
+        }
         progress(Progress { done: sent, total });
     }
     Ok(())

@@ -260,10 +260,52 @@ fn release_and_hold_explain_no_ops() {
         &AtomicBool::new(false),
     )
     .expect("exec");
-    assert_eq!(
-        out.failed,
-        vec![(QueueId::new("A00000"), "not on hold".to_owned())]
+    // Not on hold: nothing to release, which is not a failure (exit 0, not 3).
+    assert!(out.failed.is_empty(), "{:?}", out.failed);
+    assert_eq!(out.already, vec![QueueId::new("A00000")]);
+    assert!(out.complete());
+    assert!(
+        out.headline().contains("1 not on hold"),
+        "{}",
+        out.headline()
     );
+}
+
+#[test]
+fn holding_held_mail_is_already_held_not_a_failure() {
+    let q = ReplayQueue::new("t", messages(&storm(3)), Vec::new(), true);
+    let dir = tempfile::tempdir().expect("tmp");
+    let snap = q.list().expect("list");
+    let first = req_for(&snap, QueueOp::Hold, &["A00000"]);
+    let out = execute(
+        &q,
+        &first,
+        &opts(&dir),
+        &mut no_progress(),
+        &AtomicBool::new(false),
+    )
+    .expect("exec");
+    assert_eq!(out.done, vec![QueueId::new("A00000")]);
+    // Now A00000 is held; hold it and A00001 together.
+    let snap = q.list().expect("list");
+    let both = req_for(&snap, QueueOp::Hold, &["A00000", "A00001"]);
+    let out = execute(
+        &q,
+        &both,
+        &opts(&dir),
+        &mut no_progress(),
+        &AtomicBool::new(false),
+    )
+    .expect("exec");
+    assert_eq!(out.done, vec![QueueId::new("A00001")]);
+    assert_eq!(out.already, vec![QueueId::new("A00000")]);
+    assert!(out.failed.is_empty(), "{:?}", out.failed);
+    assert!(out.complete(), "{}", out.headline());
+    assert_eq!(out.headline(), "hold 2: 1 done, 1 already held");
+    let log = audit::read_recent(&dir.path().join("audit.jsonl"), 1).expect("audit");
+    let entry = log[0].as_ref().expect("entry");
+    assert_eq!((entry.done, entry.already, entry.failed), (1, 1, 0));
+    assert_eq!(entry.ids_already, vec![QueueId::new("A00000")]);
 }
 
 #[test]

@@ -87,7 +87,7 @@ fn postconf_value(postconf: &Path, config_dir: Option<&Path>, name: &str) -> Opt
     )
     .ok()?;
     if !done.status.success() {
-        warn!(name, stderr = %sanitize_bytes(&done.stderr), "postconf failed");
+        warn!(name, stderr = %sanitize_bytes(done.stderr.trim_ascii()), "postconf failed");
         return None;
     }
     Some(String::from_utf8_lossy(&value).trim().to_owned())

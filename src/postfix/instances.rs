@@ -80,7 +80,7 @@ pub fn list() -> Result<Vec<Instance>, PostfixError> {
         return Err(PostfixError::Exit {
             program: "postmulti".into(),
             code: done.status.code().unwrap_or(-1),
-            stderr: sanitize(&String::from_utf8_lossy(&done.stderr)).into_owned(),
+            stderr: sanitize(&String::from_utf8_lossy(done.stderr.trim_ascii())).into_owned(),
         });
     }
     Ok(parse_postmulti(&out))

@@ -134,7 +134,12 @@ impl Postfix {
     /// `program [-c DIR] args…`, locally or wrapped in `ssh … HOST -- 'quoted command'`.
     /// `privileged` commands (postsuper, postcat) get `sudo -n` on a remote host whose
     /// login is not root.
-    fn command(&self, program: &Path, args: &[&OsStr], privileged: bool) -> Command {
+    fn command(
+        &self,
+        program: &Path,
+        args: &[&OsStr],
+        privileged: bool,
+    ) -> Result<Command, PostfixError> {
         let mut argv: Vec<&OsStr> = Vec::with_capacity(args.len() + 3);
         argv.push(program.as_os_str());
         if let Some(dir) = &self.config_dir {
@@ -146,7 +151,7 @@ impl Postfix {
             Transport::Local => {
                 let mut cmd = Command::new(argv[0]);
                 cmd.args(&argv[1..]);
-                cmd
+                Ok(cmd)
             }
             Transport::Ssh(t) => t.command(&argv, privileged),
         }
@@ -181,7 +186,7 @@ impl Postfix {
             &[OsStr::new("public"), OsStr::new("pickup"), OsStr::new("W")],
             true,
         );
-        if let Err(e) = run("postkick", cmd, None, |_| {}, self.timeout) {
+        if let Err(e) = cmd.and_then(|cmd| run("postkick", cmd, None, |_| {}, self.timeout)) {
             warn!(error = %e, "could not wake pickup after requeue");
         }
     }
@@ -192,7 +197,7 @@ impl Postfix {
         flag: &str,
         on_line: impl FnMut(&[u8]),
     ) -> Result<Finished, PostfixError> {
-        let cmd = self.command(&self.bins.postqueue, &[OsStr::new(flag)], false);
+        let cmd = self.command(&self.bins.postqueue, &[OsStr::new(flag)], false)?;
         let done = run("postqueue", cmd, None, on_line, self.timeout)?;
         self.check_transport("postqueue", &done)?;
         Ok(done)
@@ -308,7 +313,8 @@ impl MailQueue for Postfix {
         }
         // Whether a postsuper has run yet: before that, "cannot run at all" is the caller's error.
         let mut ran = false;
-        for (queue, ids) in by_queue {
+        let mut queues = by_queue.into_iter();
+        while let Some((queue, ids)) = queues.next() {
             info!(op = op.verb(), count = ids.len(), queue = %queue, uid = self.euid, "postsuper");
             debug!(ids = ?ids, "postsuper ids");
             let cmd = self.command(
@@ -325,12 +331,17 @@ impl MailQueue for Postfix {
                 input.extend_from_slice(id.as_str().as_bytes());
                 input.push(b'\n');
             }
-            let done = match run_child("postsuper", cmd, Some(input), |_| {}, self.timeout) {
+            let done = match cmd
+                .and_then(|cmd| run_child("postsuper", cmd, Some(input), |_| {}, self.timeout))
+            {
                 Ok(done) => done,
-                // Nothing ran yet: the caller gets the plain error (not installed, no right).
-                Err(e @ (PostfixError::NotFound(_) | PostfixError::PermissionDenied { .. }))
-                    if !ran =>
-                {
+                // Nothing ran yet: the caller gets the plain error (not installed, no right,
+                // an ssh control directory that is no longer private).
+                Err(
+                    e @ (PostfixError::NotFound(_)
+                    | PostfixError::PermissionDenied { .. }
+                    | PostfixError::File { .. }),
+                ) if !ran => {
                     return Err(e);
                 }
                 // postsuper ran (or may have) and then failed: earlier queues' results stay
@@ -344,15 +355,37 @@ impl MailQueue for Postfix {
                     continue;
                 }
             };
-            ran = true;
-            self.check_transport("postsuper", &done)?;
             let parsed = postsuper::parse_stderr(&done.stderr);
-            if let Some(detail) = parsed.permission_denied.clone() {
-                return Err(PostfixError::PermissionDenied {
-                    program: "postsuper".into(),
-                    detail,
-                });
+            let fatal = self.check_transport("postsuper", &done).err().or_else(|| {
+                parsed
+                    .permission_denied
+                    .clone()
+                    .map(|detail| PostfixError::PermissionDenied {
+                        program: "postsuper".into(),
+                        detail,
+                    })
+            });
+            if let Some(e) = fatal {
+                // Nothing was changed yet: the run as a whole failed (not root, no link).
+                if !ran {
+                    return Err(e);
+                }
+                // Earlier queues were changed: keep their results, record where it stopped,
+                // and send nothing more (a dropped link or a refusal will not heal itself).
+                warn!(error = %e, queue = %queue, "postsuper failed after earlier queues were done");
+                let mut batch = parsed.into_report(&ids);
+                batch.unconfirmed.append(&mut batch.gone);
+                batch.errors.push(format!(
+                    "{e}: {} IDs in {queue} not confirmed",
+                    batch.unconfirmed.len()
+                ));
+                report.merge(batch);
+                for (_, rest) in queues.by_ref() {
+                    report.not_sent.extend(rest);
+                }
+                break;
             }
+            ran = true;
             let mut batch = parsed.into_report(&ids);
             if !done.status.success() {
                 // Only a postsuper that reached its summary line has reported on every ID it
@@ -416,7 +449,7 @@ impl MailQueue for Postfix {
                     OsStr::new(if parts.body { "-ebh" } else { "-eh" }),
                 ];
                 args.extend(rest.iter().map(|id| OsStr::new(id.as_str())));
-                let cmd = self.command(&self.bins.postcat, &args, true);
+                let cmd = self.command(&self.bins.postcat, &args, true)?;
                 let (done, out) = run_collect("postcat", cmd, self.timeout)?;
                 self.check_transport("postcat", &done)?;
                 let parsed = postcat::parse_output(&out);
@@ -451,7 +484,7 @@ impl MailQueue for Postfix {
                                 .push(format!("{id}: postcat output ended early"));
                         }
                         if !done.status.success() || !done.stderr.is_empty() {
-                            let text = sanitize_bytes(&done.stderr);
+                            let text = sanitize_bytes(done.stderr.trim_ascii());
                             let text = text.trim();
                             report.errors.push(if text.is_empty() {
                                 format!("postcat exited with status {}", exit_code(done.status))
@@ -502,7 +535,9 @@ impl MailQueue for Postfix {
     fn postconf(&self, name: &str) -> Option<String> {
         // postconf lives beside postqueue (command_directory).
         let postconf = self.bins.postqueue.with_file_name("postconf");
-        let cmd = self.command(&postconf, &[OsStr::new("-h"), OsStr::new(name)], false);
+        let cmd = self
+            .command(&postconf, &[OsStr::new("-h"), OsStr::new(name)], false)
+            .ok()?;
         let mut value = Vec::new();
         let done = run(
             "postconf",
@@ -525,7 +560,7 @@ impl MailQueue for Postfix {
 
 /// A failed `postqueue` run → the error the UI should show.
 fn listing_error(done: &Finished) -> PostfixError {
-    let stderr = sanitize_bytes(&done.stderr);
+    let stderr = sanitize_bytes(done.stderr.trim_ascii());
     let stderr = stderr.trim();
     let code = exit_code(done.status);
     // Non-root with Postfix stopped: "postqueue: fatal: Queue report unavailable - mail

@@ -24,10 +24,12 @@
 pub mod discover;
 pub mod fleet;
 pub mod instances;
+pub mod lines;
 pub mod local;
 pub mod parse;
 pub mod postmap;
 pub mod process;
+pub mod read_only;
 pub mod replay;
 pub mod ssh;
 
@@ -121,6 +123,9 @@ pub struct OpReport {
     /// Their state is unknown until the next listing: they must not be counted as gone,
     /// which would tell the admin they were already out of the queue.
     pub unconfirmed: Vec<QueueId>,
+    /// IDs never sent: an earlier queue's postsuper failed in a way that stopped the run
+    /// (permission refused, ssh link dropped) after other queues had been changed.
+    pub not_sent: Vec<QueueId>,
 }
 
 impl OpReport {
@@ -132,6 +137,7 @@ impl OpReport {
         self.errors.extend(other.errors);
         self.summary.extend(other.summary);
         self.unconfirmed.extend(other.unconfirmed);
+        self.not_sent.extend(other.not_sent);
     }
 }
 

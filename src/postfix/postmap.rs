@@ -3,13 +3,13 @@
 //! The model builds candidate rules ([`crate::model::rules`]); only Postfix can say what
 //! its PCRE tables really match (its regex dialect, its case folding, its parsing of the
 //! table line), so every rule shown to the admin is run here first. The table is one rule,
-//! written to a private file (mode 0600, in a fresh 0700 directory, never following a
-//! symlink) and removed afterwards; the keys go to postmap's stdin in one process.
+//! written to a private file (mode 0600, `O_EXCL|O_NOFOLLOW`, in the checked private
+//! runtime directory, see [`crate::trust`]) and removed afterwards; the keys go to
+//! postmap's stdin in one process.
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -53,48 +53,35 @@ impl Postmap {
     }
 }
 
-/// A private directory removed on drop.
-struct PrivateDir(PathBuf);
+/// The one-rule table file, removed on drop.
+struct TableFile(PathBuf);
 
-impl PrivateDir {
-    fn new() -> std::io::Result<Self> {
+impl TableFile {
+    /// A new file (mode 0600, `O_EXCL|O_NOFOLLOW`) in the private runtime directory
+    /// (`trust::runtime_dir()/postmap`, never `TMPDIR` as root), holding `line`.
+    fn new(line: &str) -> std::io::Result<Self> {
+        let dir = crate::trust::runtime_dir().join("postmap");
+        let fd = crate::trust::private_dir(&dir)?;
         let n = TABLES.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "mailq-tui-postmap-{}-{n}-{nanos}",
-            std::process::id()
-        ));
-        // create() fails on anything already there (a planted symlink included).
-        std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
-        Ok(Self(dir))
+        let name = format!("rule-{}-{n}.pcre", std::process::id());
+        let mut f = crate::trust::create_private(&fd, &name)?;
+        let table = Self(dir.join(name));
+        f.write_all(line.as_bytes())?;
+        f.write_all(b"\n")?;
+        Ok(table)
     }
 }
 
-impl Drop for PrivateDir {
+impl Drop for TableFile {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
 impl RuleTester for Postmap {
     fn matches(&self, table_line: &str, keys: &[String]) -> Result<Vec<bool>, String> {
-        let dir = PrivateDir::new().map_err(|e| format!("cannot create a private table: {e}"))?;
-        let file = dir.0.join("rule.pcre");
-        {
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .custom_flags(nix::libc::O_NOFOLLOW)
-                .open(&file)
-                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-            f.write_all(table_line.as_bytes())
-                .and_then(|()| f.write_all(b"\n"))
-                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-        }
+        let table = TableFile::new(table_line)
+            .map_err(|e| format!("cannot write the rule to a private file: {e}"))?;
         // postmap reads one key per line; a key cannot hold a line break.
         let mut input = Vec::new();
         for k in keys {
@@ -102,8 +89,8 @@ impl RuleTester for Postmap {
             input.push(b'\n');
         }
         let mut cmd = Command::new(&self.program);
-        let table = format!("pcre:{}", file.display());
-        cmd.args([OsStr::new("-q"), OsStr::new("-"), OsStr::new(&table)]);
+        let map = format!("pcre:{}", table.0.display());
+        cmd.args([OsStr::new("-q"), OsStr::new("-"), OsStr::new(&map)]);
         let mut found: HashSet<String> = HashSet::new();
         let done = run(
             "postmap",

@@ -10,7 +10,7 @@
 //! - **Nothing may hang the UI forever.** Every child runs in its own process group under a
 //!   watchdog that kills the whole group after a timeout (a shell wrapper's children too).
 
-use std::io::{BufRead, BufReader, Read, Seek, Write};
+use std::io::{BufReader, Read, Seek, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -65,7 +65,13 @@ pub(crate) fn run_collect(
     let done = run_with(program, cmd, None, Some(sink), |_| {}, timeout)?;
     // The child wrote through a duplicate of this descriptor: same file, same offset.
     file.rewind().map_err(io_err)?;
-    file.read_to_end(&mut out).map_err(io_err)?;
+    // Line by line, bounded like every other output we read.
+    super::lines::for_each(
+        &mut BufReader::with_capacity(64 * 1024, file),
+        super::lines::MAX_LINE,
+        |line| out.extend_from_slice(line),
+    )
+    .map_err(io_err)?;
     Ok((done, out))
 }
 
@@ -187,18 +193,10 @@ fn run_with(
     let mut read_result = Ok(());
     if let Some(out) = stdout {
         let mut out = BufReader::with_capacity(64 * 1024, out);
-        let mut line = Vec::with_capacity(4096);
-        loop {
-            line.clear();
-            match out.read_until(b'\n', &mut line) {
-                Ok(0) => break,
-                Ok(_) => on_line(&line),
-                Err(e) => {
-                    read_result = Err(e);
-                    kill_group(&child);
-                    break;
-                }
-            }
+        // Lines are bounded: an overlong one reaches `on_line` as a stand-in.
+        if let Err(e) = super::lines::for_each(&mut out, super::lines::MAX_LINE, &mut on_line) {
+            read_result = Err(e);
+            kill_group(&child);
         }
     }
     // Without a stdout pipe to read to its end, wait for stderr's end instead: it comes when

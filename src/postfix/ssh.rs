@@ -21,7 +21,7 @@
 //!   after `--` and may not start with `-`, so it can never be read as an option.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -100,14 +100,13 @@ impl Default for SshOptions {
     }
 }
 
-/// `$XDG_RUNTIME_DIR/mailq-tui`, else `/tmp/mailq-tui-UID`: a directory only this user can
-/// enter, because whoever can reach a control socket can run commands on the host.
+/// `$XDG_RUNTIME_DIR/mailq-tui`, else `/tmp/mailq-tui-UID` (as root: `/run/mailq-tui`, and
+/// `XDG_RUNTIME_DIR` only if it is root's own, see [`crate::trust::runtime_dir`]): a
+/// directory only this user can enter, because whoever can reach a control socket can run
+/// commands on the host.
 #[must_use]
 pub fn default_control_dir() -> PathBuf {
-    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(d) => PathBuf::from(d).join("mailq-tui"),
-        None => std::env::temp_dir().join(format!("mailq-tui-{}", nix::unistd::geteuid().as_raw())),
-    }
+    crate::trust::runtime_dir()
 }
 
 /// Make the control directory (mode 0700) and check nobody else owns or can enter it.
@@ -174,7 +173,14 @@ impl SshTransport {
     }
 
     /// `ssh [options] -- DEST '[sudo -n] argv…'`.
-    pub(crate) fn command(&self, argv: &[&OsStr], privileged: bool) -> Command {
+    ///
+    /// # Errors
+    /// When the control directory is no longer private (see [`Self::ssh_command`]).
+    pub(crate) fn command(
+        &self,
+        argv: &[&OsStr],
+        privileged: bool,
+    ) -> Result<Command, PostfixError> {
         let mut remote: Vec<&OsStr> = Vec::with_capacity(argv.len() + 2);
         if privileged && self.sudo {
             remote.push(OsStr::new("sudo"));
@@ -185,12 +191,19 @@ impl SshTransport {
     }
 
     /// `ssh [options] -- DEST COMMAND` with COMMAND already quoted for the remote shell.
-    fn ssh_command(&self, remote: &OsStr) -> Command {
+    /// The control directory is checked again before every spawn: whoever can reach the
+    /// control socket can run commands on the host, and the directory may have been
+    /// swapped or opened up since the connection was set up.
+    ///
+    /// # Errors
+    /// When the control directory is not ours with mode 0700.
+    fn ssh_command(&self, remote: &OsStr) -> Result<Command, PostfixError> {
+        ensure_control_dir(&self.opts.control_dir)?;
         let mut cmd = Command::new(&self.opts.ssh);
         cmd.args(self.options())
             .args(["--", &self.host.destination])
             .arg(remote);
-        cmd
+        Ok(cmd)
     }
 
     /// The host's own options, then ours: no tty, never prompt, one multiplexed connection.
@@ -305,7 +318,7 @@ impl SshTransport {
 
     /// `ssh … -- DEST 'exec sh'` with all three pipes, in its own process group.
     fn start_session(&self) -> Result<Session, PostfixError> {
-        let mut cmd = self.ssh_command(OsStr::new("exec sh"));
+        let mut cmd = self.ssh_command(OsStr::new("exec sh"))?;
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -425,9 +438,9 @@ fn session_command(
     let marker = session.marker.as_bytes();
     let mut buf = Vec::with_capacity(4096);
     loop {
-        buf.clear();
-        match session.stdout.read_until(b'\n', &mut buf) {
-            Ok(0) => return Err("the listing session ended".into()),
+        // Bounded: a host cannot make us hold a line of any length.
+        match super::lines::read_line(&mut session.stdout, &mut buf, super::lines::MAX_LINE) {
+            Ok(super::lines::Read::Eof) => return Err("the listing session ended".into()),
             Err(e) => return Err(format!("reading the listing session: {e}")),
             Ok(_) => {}
         }
@@ -565,7 +578,7 @@ pub(crate) fn probe(
         session: Mutex::new(None),
     };
     let script = probe_script(host.config_dir.as_deref());
-    let cmd = transport.command(&[OsStr::new("sh"), OsStr::new("-c"), &script], false);
+    let cmd = transport.command(&[OsStr::new("sh"), OsStr::new("-c"), &script], false)?;
     let mut out = Vec::new();
     let done = run("ssh", cmd, None, |l| out.extend_from_slice(l), opts.timeout)?;
     transport.check("ssh", exit_code(done.status), &done.stderr)?;
@@ -574,7 +587,10 @@ pub(crate) fn probe(
             host: host.name.clone(),
             detail: format!(
                 "unexpected answer from the remote shell: {}",
-                snippet(&sanitize_bytes(&[out, done.stderr].concat()), 200)
+                snippet(
+                    &sanitize_bytes([out, done.stderr].concat().trim_ascii()),
+                    200
+                )
             ),
         });
     };
@@ -625,12 +641,17 @@ mod tests {
         }
     }
 
+    /// Never created: tests that build commands use [`transport_in`] with a temporary one.
     fn transport(sudo: bool) -> SshTransport {
+        transport_in(sudo, PathBuf::from("/nonexistent/mailq-tui"))
+    }
+
+    fn transport_in(sudo: bool, control_dir: PathBuf) -> SshTransport {
         SshTransport {
             host: host(),
             opts: SshOptions {
                 ssh: PathBuf::from("ssh"),
-                control_dir: PathBuf::from("/run/user/1000/mailq-tui"),
+                control_dir,
                 connect_timeout: Duration::from_secs(7),
                 timeout: Duration::from_secs(30),
             },
@@ -668,24 +689,31 @@ mod tests {
 
     #[test]
     fn ssh_command_line() {
-        let t = transport(true);
-        let cmd = t.command(
-            &[
-                OsStr::new("/usr/sbin/postsuper"),
-                OsStr::new("-c"),
-                OsStr::new("/etc/postfix out"),
-                OsStr::new("-h"),
-                OsStr::new("-"),
-                OsStr::new("deferred"),
-            ],
-            true,
-        );
+        let tmp = tempfile::tempdir().expect("tmp");
+        let control_dir = tmp.path().join("control");
+        let t = transport_in(true, control_dir.clone());
+        let cmd = t
+            .command(
+                &[
+                    OsStr::new("/usr/sbin/postsuper"),
+                    OsStr::new("-c"),
+                    OsStr::new("/etc/postfix out"),
+                    OsStr::new("-h"),
+                    OsStr::new("-"),
+                    OsStr::new("deferred"),
+                ],
+                true,
+            )
+            .expect("private control dir");
         assert_eq!(cmd.get_program(), "ssh");
         let a = args(&cmd);
         assert_eq!(&a[..2], ["-F", "/tmp/cfg"]);
         assert!(a.contains(&"BatchMode=yes".to_owned()));
         assert!(a.contains(&"ControlMaster=auto".to_owned()));
-        assert!(a.contains(&"ControlPath=/run/user/1000/mailq-tui/mailq-tui-%C".to_owned()));
+        assert!(a.contains(&format!(
+            "ControlPath={}/mailq-tui-%C",
+            control_dir.display()
+        )));
         assert!(a.contains(&"ConnectTimeout=7".to_owned()));
         let n = a.len();
         assert_eq!(a[n - 3], "--");
@@ -695,20 +723,54 @@ mod tests {
             "sudo -n /usr/sbin/postsuper -c '/etc/postfix out' -h - deferred"
         );
         // Listing never needs sudo.
-        let cmd = t.command(
-            &[OsStr::new("/usr/sbin/postqueue"), OsStr::new("-j")],
-            false,
-        );
+        let cmd = t
+            .command(
+                &[OsStr::new("/usr/sbin/postqueue"), OsStr::new("-j")],
+                false,
+            )
+            .expect("private control dir");
         assert_eq!(
             args(&cmd).last().map(String::as_str),
             Some("/usr/sbin/postqueue -j")
         );
         // Root logins never get sudo.
-        let cmd = transport(false).command(&[OsStr::new("/usr/sbin/postcat")], true);
+        let cmd = transport_in(false, control_dir.clone())
+            .command(&[OsStr::new("/usr/sbin/postcat")], true)
+            .expect("private control dir");
         assert_eq!(
             args(&cmd).last().map(String::as_str),
             Some("/usr/sbin/postcat")
         );
+    }
+
+    /// The control directory is checked before every ssh spawn, not only when connecting:
+    /// one opened up (or handed to another user) since is refused.
+    #[test]
+    fn the_control_dir_is_rechecked_before_every_spawn() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("control");
+        let t = transport_in(false, dir.clone());
+        let argv = [OsStr::new("/usr/sbin/postqueue"), OsStr::new("-j")];
+        t.command(&argv, false).expect("created private");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let err = t.command(&argv, false).expect_err("opened up");
+        assert!(err.to_string().contains("mode 0700"), "{err}");
+        assert!(t.start_session().is_err());
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        t.command(&argv, false).expect("private again");
+        if nix::unistd::geteuid().is_root() {
+            std::os::unix::fs::chown(&dir, Some(65534), None).expect("chown");
+            t.command(&argv, false).expect_err("not ours");
+        }
+        // Replaced by a symlink to a directory that is ours and private: refused too.
+        std::fs::remove_dir(&dir).expect("rmdir");
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).expect("mkdir");
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o700))
+            .expect("chmod");
+        std::os::unix::fs::symlink(&elsewhere, &dir).expect("symlink");
+        t.command(&argv, false).expect_err("a symlink");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{Theme, centered, clear, count, fit};
 use crate::app::Pending;
 use crate::model::format::{capitalize, plural};
+use crate::model::text::sanitize;
 use crate::ops::Preview;
 
 pub fn render(f: &mut Frame, area: Rect, pending: &Pending, theme: &Theme) {
@@ -19,7 +20,7 @@ pub fn render(f: &mut Frame, area: Rect, pending: &Pending, theme: &Theme) {
     let queues: Vec<String> = p
         .queues
         .iter()
-        .map(|(q, n)| format!("{} {}", q.as_str(), count(*n)))
+        .map(|(q, n)| format!("{} {}", sanitize(q.as_str()), count(*n)))
         .collect();
     let mut lines = vec![
         Line::styled(

@@ -44,14 +44,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
     };
     match idx.and_then(|i| app.snapshot.messages.get(i)) {
         Some(m) => {
-            lines.push(kv("queue", m.queue.as_str().to_owned()));
+            lines.push(kv("queue", sanitize(m.queue.as_str()).into_owned()));
             lines.push(kv(
                 "arrived",
-                format!(
-                    "{} ago ({} UTC)",
-                    age(now - m.arrival_time),
-                    hms(m.arrival_time)
-                ),
+                format!("{} ago ({} UTC)", age(m.age(now)), hms(m.arrival_time)),
             ));
             lines.push(kv("size", size(m.size)));
             let note = if m.null_sender {

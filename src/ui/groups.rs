@@ -81,7 +81,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
                     Cell::from(count(g.messages)),
                     Cell::from(count(g.recipients)),
                     Cell::from(size(g.size)),
-                    Cell::from(age(now - g.oldest)),
+                    Cell::from(age(now.saturating_sub(g.oldest))),
                     Cell::from(Span::styled(spark, theme.heading())),
                     delta,
                     label,
@@ -89,7 +89,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
             } else {
                 Row::new(vec![
                     Cell::from(count(g.messages)),
-                    Cell::from(age(now - g.oldest)),
+                    Cell::from(age(now.saturating_sub(g.oldest))),
                     delta,
                     label,
                 ])

@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use super::{Theme, age, count, fit, size};
 use crate::app::{App, Pane};
+use crate::model::text::sanitize;
 
 pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64) {
     let focused = app.focus == Pane::Messages;
@@ -69,12 +70,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
         let marked = app.marks.get(i as usize).copied().unwrap_or(false);
         let mut cells = vec![
             Cell::from(if marked { mark_glyph } else { " " }),
-            Cell::from(m.queue_id.as_str().to_owned()),
+            Cell::from(sanitize(m.queue_id.as_str()).into_owned()),
         ];
         if !narrow {
-            cells.push(Cell::from(m.queue.as_str().to_owned()));
+            cells.push(Cell::from(sanitize(m.queue.as_str()).into_owned()));
         }
-        cells.push(Cell::from(age(now - m.arrival_time)));
+        cells.push(Cell::from(age(m.age(now))));
         if !narrow {
             cells.push(Cell::from(size(m.size)));
         }

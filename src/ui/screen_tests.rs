@@ -296,3 +296,41 @@ fn fleet_overview_with_one_host_down() {
     update(&mut app, Action::MoveDown);
     insta::assert_snapshot!(render(&mut app, 140, 14).backend());
 }
+
+/// A crafted listing (or a compromised `--host`) names a queue with escape sequences: the
+/// messages table, the detail pane and the confirm dialog show it escaped.
+#[test]
+fn hostile_queue_names_are_escaped_in_messages_detail_and_confirm() {
+    use crate::model::QueueName;
+    use crate::postfix::replay::ReplayQueue;
+    let mut messages = storm_queue().list().unwrap().messages;
+    for m in &mut messages {
+        m.queue = QueueName::Other("\u{1b}]0;pwned\u{7}\u{9b}2J".into());
+    }
+    let q = ReplayQueue::new("hostile", messages, Vec::new(), false);
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::Open); // the group's messages
+    let mut screens = vec![render(&mut app, 160, 30)];
+    update(&mut app, Action::Open); // the message's detail
+    screens.push(render(&mut app, 160, 30));
+    update(&mut app, Action::Back);
+    update(&mut app, Action::ToggleMark);
+    update(&mut app, Action::Hold);
+    screens.push(render(&mut app, 160, 30));
+    for t in &screens {
+        for cell in &t.backend().buffer().content {
+            assert!(
+                !cell
+                    .symbol()
+                    .chars()
+                    .any(crate::model::text::is_unsafe_char),
+                "{cell:?}"
+            );
+        }
+    }
+    assert!(
+        screens[0].backend().to_string().contains("\\e]0;pw"),
+        "{}",
+        screens[0].backend()
+    );
+}

@@ -135,7 +135,8 @@ impl SnapshotBuilder {
 
     /// Add an already-built message (the `postqueue -p` fallback builds its own).
     /// A repeated queue ID replaces the earlier entry: the later one is more recent.
-    pub fn push_message(&mut self, msg: Message) {
+    pub fn push_message(&mut self, mut msg: Message) {
+        msg.clamp();
         if let Some(&i) = self.index.get(&msg.queue_id) {
             self.duplicates += 1;
             self.messages[i] = msg;
@@ -198,14 +199,9 @@ fn intern_queue(interner: &mut Interner, name: &str) -> QueueName {
 /// Only when reading fails; unparsable lines become [`ParseProblem`]s.
 pub fn parse_stream<R: BufRead>(mut reader: R, null_sender: &str) -> std::io::Result<Snapshot> {
     let mut builder = SnapshotBuilder::new(null_sender);
-    let mut buf = Vec::with_capacity(4096);
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
-        builder.push_line(&buf);
-    }
+    crate::postfix::lines::for_each(&mut reader, crate::postfix::lines::MAX_LINE, |line| {
+        builder.push_line(line);
+    })?;
     Ok(builder.finish())
 }
 
@@ -247,6 +243,37 @@ not json at all
         assert!(!snap.messages[1].null_sender);
         assert_eq!(snap.messages[1].recipients.len(), 2);
         assert_eq!(snap.count(&QueueName::Hold).recipients, 2);
+    }
+
+    /// Extreme arrival times and sizes from a crafted listing are clamped: the total size
+    /// does not wrap, ages stay ordered, `age:>1h` still finds the oldest message, and no
+    /// date is printed from a wrapped year.
+    #[test]
+    fn extreme_times_and_sizes_are_clamped() {
+        use crate::model::filter::{Filter, select};
+        use crate::model::message::{MAX_ARRIVAL_TIME, MAX_MESSAGE_SIZE};
+        let line = |id: &str, t: i64, size: u64| {
+            format!(
+                r#"{{"queue_name":"deferred","queue_id":"{id}","arrival_time":{t},"message_size":{size},"sender":"x@y.example","recipients":[{{"address":"a@b.example"}}]}}"#
+            ) + "\n"
+        };
+        let text = line("AAAA1", i64::MIN, u64::MAX)
+            + &line("AAAA2", i64::MAX, u64::MAX)
+            + &line("AAAA3", 1_700_000_000, 1000);
+        let snap = parse_stream(text.as_bytes(), "MAILER-DAEMON").expect("read");
+        assert_eq!(snap.len(), 3);
+        assert_eq!(snap.messages[0].arrival_time, 0);
+        assert_eq!(snap.messages[1].arrival_time, MAX_ARRIVAL_TIME);
+        assert_eq!(snap.messages[0].size, MAX_MESSAGE_SIZE);
+        assert_eq!(snap.total_size(), 2 * MAX_MESSAGE_SIZE + 1000);
+        let now = 1_700_010_000;
+        assert!(snap.messages[0].age(now) > snap.messages[2].age(now));
+        assert!(snap.messages[0].age(i64::MAX) > 0, "saturates, never wraps");
+        let filter = Filter::parse("age:>1h").expect("filter");
+        let sel = select(&snap, &filter, now);
+        assert_eq!(sel.indices, vec![0, 2]);
+        let date = crate::model::time::format_utc(snap.messages[1].arrival_time);
+        assert!(date.starts_with("9999-12-31"), "{date}");
     }
 
     #[test]

@@ -198,14 +198,9 @@ pub fn parse_text<R: BufRead>(
     utc_offset: i64,
 ) -> std::io::Result<crate::model::Snapshot> {
     let mut listing = TextListing::new(builder, now, utc_offset);
-    let mut buf = Vec::with_capacity(256);
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
-        listing.push_line(&buf);
-    }
+    crate::postfix::lines::for_each(&mut reader, crate::postfix::lines::MAX_LINE, |line| {
+        listing.push_line(line);
+    })?;
     Ok(listing.finish())
 }
 

@@ -1,0 +1,123 @@
+//! Reading lines from Postfix, a file or a remote host with a bound on their length.
+//!
+//! A crafted listing or a compromised `--host` can send one line of any length; read with
+//! `read_until` it would all be held in memory (a 60 MB line cost 485 MB RSS). Here a line
+//! longer than [`MAX_LINE`] is read and dropped as it arrives, and the caller gets a short
+//! stand-in ([`too_long`]) that no parser accepts, so it becomes a parse problem: counted
+//! and shown, never silent.
+
+use std::io::{self, BufRead};
+
+/// The longest line kept: far above any real `postqueue -j` line (a message with 10,000
+/// recipients and their delay reasons is ~2 MB) or queue file line.
+pub const MAX_LINE: usize = 4 << 20;
+
+/// What [`read_line`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// End of input; the buffer is empty.
+    Eof,
+    /// A line (with its `\n`, unless it is the last one) is in the buffer.
+    Line,
+    /// A line of this many bytes was longer than the limit and dropped; the buffer holds
+    /// the stand-in from [`too_long`].
+    TooLong(usize),
+}
+
+/// Read one line into `buf` (cleared first), keeping at most `max` bytes of it.
+///
+/// # Errors
+/// Read errors from `reader`.
+pub fn read_line<R: BufRead + ?Sized>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<Read> {
+    buf.clear();
+    let mut total = 0usize;
+    loop {
+        let avail = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let (n, end) = match avail.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), avail.is_empty()),
+        };
+        if total.saturating_add(n) <= max {
+            buf.extend_from_slice(&avail[..n]);
+        } else if !buf.is_empty() {
+            // Over the limit: stop keeping it (memory stays bounded).
+            buf.clear();
+            buf.shrink_to(64 * 1024);
+        }
+        total = total.saturating_add(n);
+        reader.consume(n);
+        if end {
+            return Ok(if total == 0 {
+                Read::Eof
+            } else if total > max {
+                *buf = too_long(total);
+                Read::TooLong(total)
+            } else {
+                Read::Line
+            });
+        }
+    }
+}
+
+/// The stand-in for a dropped line: plain text, so the JSON and text listing parsers both
+/// reject it, and it names what happened.
+#[must_use]
+pub fn too_long(len: usize) -> Vec<u8> {
+    format!(
+        "line of {len} bytes is longer than the {} MiB limit: not read\n",
+        MAX_LINE >> 20
+    )
+    .into_bytes()
+}
+
+/// Hand every line of `reader` to `on_line`, overlong ones as their stand-in.
+///
+/// # Errors
+/// Read errors from `reader`.
+pub fn for_each<R: BufRead + ?Sized>(
+    reader: &mut R,
+    max: usize,
+    mut on_line: impl FnMut(&[u8]),
+) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(4096);
+    while read_line(reader, &mut buf, max)? != Read::Eof {
+        on_line(&buf);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_dropped_and_named_short_ones_kept() {
+        let mut input = b"short\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 100));
+        input.extend_from_slice(b"\nlast");
+        let mut r = io::BufReader::with_capacity(8, &input[..]);
+        let mut buf = Vec::new();
+        assert_eq!(read_line(&mut r, &mut buf, 10).expect("read"), Read::Line);
+        assert_eq!(buf, b"short\n");
+        assert_eq!(
+            read_line(&mut r, &mut buf, 10).expect("read"),
+            Read::TooLong(101)
+        );
+        assert!(buf.len() < 100 && buf.starts_with(b"line of 101 bytes"));
+        assert_eq!(read_line(&mut r, &mut buf, 10).expect("read"), Read::Line);
+        assert_eq!(buf, b"last");
+        assert_eq!(read_line(&mut r, &mut buf, 10).expect("read"), Read::Eof);
+        // Exactly at the limit is kept.
+        let mut r = io::BufReader::with_capacity(4, &b"0123456789\n"[..]);
+        assert_eq!(read_line(&mut r, &mut buf, 11).expect("read"), Read::Line);
+        assert_eq!(buf, b"0123456789\n");
+    }
+}

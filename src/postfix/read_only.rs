@@ -1,0 +1,115 @@
+//! `--read-only` as a property of the opened queue: [`ReadOnly`] wraps any [`MailQueue`]
+//! and refuses every change, whichever path asks (TUI, command line, local, `--host`).
+//! Listing and reading queue files pass through unchanged.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use super::{MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target};
+use crate::model::{QueueId, Snapshot};
+
+/// Why a queue opened with `--read-only` refuses to change.
+pub const READ_ONLY_FLAG: &str = "started with --read-only";
+
+/// A queue that lists and reads like `Q` but never changes.
+#[derive(Debug)]
+pub struct ReadOnly<Q> {
+    inner: Q,
+    why: String,
+}
+
+impl<Q> ReadOnly<Q> {
+    pub fn new(inner: Q, why: impl Into<String>) -> Self {
+        Self {
+            inner,
+            why: why.into(),
+        }
+    }
+}
+
+/// `queue`, read-only when `read_only` is set (boxed: the command line).
+#[must_use]
+pub fn boxed(queue: Box<dyn MailQueue>, read_only: bool) -> Box<dyn MailQueue> {
+    if read_only {
+        Box::new(ReadOnly::new(queue, READ_ONLY_FLAG))
+    } else {
+        queue
+    }
+}
+
+/// `queue`, read-only when `read_only` is set (shared: the TUI's sources).
+#[must_use]
+pub fn shared(queue: Arc<dyn MailQueue>, read_only: bool) -> Arc<dyn MailQueue> {
+    if read_only {
+        Arc::new(ReadOnly::new(queue, READ_ONLY_FLAG))
+    } else {
+        queue
+    }
+}
+
+impl<Q> MailQueue for ReadOnly<Q>
+where
+    Q: Deref<Target = dyn MailQueue> + Send + Sync,
+{
+    fn list(&self) -> Result<Snapshot, PostfixError> {
+        self.inner.list()
+    }
+
+    fn apply(&self, _op: QueueOp, _targets: &[Target]) -> Result<OpReport, PostfixError> {
+        Err(PostfixError::ReadOnly(self.why.clone()))
+    }
+
+    fn read(&self, ids: &[QueueId], parts: ReadParts) -> Result<ReadReport, PostfixError> {
+        self.inner.read(ids, parts)
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+
+    fn read_only_reason(&self) -> Option<String> {
+        Some(self.why.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::QueueName;
+    use crate::postfix::replay::ReplayQueue;
+
+    #[test]
+    fn every_op_is_refused_and_the_queue_is_untouched() {
+        let q = boxed(Box::new(ReplayQueue::demo()), true);
+        let before = q.list().expect("list");
+        let targets: Vec<Target> = before
+            .messages
+            .iter()
+            .map(|m| Target {
+                queue_id: m.queue_id.clone(),
+                queue: m.queue.clone(),
+            })
+            .collect();
+        for op in QueueOp::ALL {
+            let err = q.apply(op, &targets).expect_err("read-only");
+            assert!(matches!(err, PostfixError::ReadOnly(_)), "{err}");
+        }
+        let after = q.list().expect("list");
+        assert_eq!(before.len(), after.len());
+        assert_eq!(
+            after
+                .messages
+                .iter()
+                .filter(|m| m.queue == QueueName::Hold)
+                .count(),
+            before
+                .messages
+                .iter()
+                .filter(|m| m.queue == QueueName::Hold)
+                .count()
+        );
+        assert_eq!(q.read_only_reason().as_deref(), Some(READ_ONLY_FLAG));
+        let shared = shared(Arc::new(ReplayQueue::demo()), true);
+        assert!(shared.apply(QueueOp::Delete, &targets).is_err());
+    }
+}
