@@ -222,17 +222,17 @@ Subject: {subject}\nMessage-ID: <{i}@pharma.example>\n\nbuy now\n--B--\n\
         ) {
             let mut jsonl = String::new();
             let mut cat = String::new();
-            // Two NDRs per hostile original: a campaign needs at least two.
+            // Three NDRs per hostile original: a campaign needs at least three.
             for (i, (subject, name, diag, rcvd, encode)) in parts.iter().enumerate() {
-                for copy in 0..2 {
-                    jsonl += &listing(i * 2 + copy);
-                    cat += &ndr(i * 2 + copy, &header(subject, *encode), &header(name, *encode),
+                for copy in 0..3 {
+                    jsonl += &listing(i * 3 + copy);
+                    cat += &ndr(i * 3 + copy, &header(subject, *encode), &header(name, *encode),
                                 &header(diag, false), &header(rcvd, false));
                 }
             }
             let snap = parse_stream(jsonl.as_bytes(), "MAILER-DAEMON").expect("parse");
             let files = parse_output(cat.as_bytes()).files;
-            prop_assert_eq!(files.len(), parts.len() * 2);
+            prop_assert_eq!(files.len(), parts.len() * 3);
             let q = ReplayQueue::new("t", snap.messages, files, false);
             let snap = q.list().expect("list");
             let mut index = ContentIndex::new();
@@ -247,7 +247,7 @@ Subject: {subject}\nMessage-ID: <{i}@pharma.example>\n\nbuy now\n--B--\n\
             );
             // The hostile text did reach the report (it is a campaign), it was not dropped.
             prop_assert!(!report.campaigns.is_empty(), "{:?}", report);
-            prop_assert_eq!(report.ndrs, parts.len() * 2);
+            prop_assert_eq!(report.ndrs, parts.len() * 3);
             let json = serde_json::to_string_pretty(&report).expect("json");
             let bad: Vec<char> = json.chars().filter(|&c| is_unsafe_char(c) && c != '\n').collect();
             prop_assert!(bad.is_empty(), "raw {:?} in\n{}", bad, json);

@@ -402,13 +402,13 @@ impl Ord for Cand {
 /// module doc for the algorithm.
 #[must_use]
 #[allow(clippy::too_many_lines)]
-pub fn cluster(storm: &[Vec<Feature>], background: &[Vec<Feature>]) -> Clustering {
+pub fn cluster(storm: &[&[Feature]], background: &[&[Feature]]) -> Clustering {
     // Intern every storm value; background values only count.
     let mut ids: HashMap<(FeatureKind, &str), u32> = HashMap::new();
     let mut values: Vec<(FeatureKind, &str)> = Vec::new();
     let mut postings: Vec<Vec<u32>> = Vec::new();
     let mut item_ids: Vec<Vec<u32>> = Vec::with_capacity(storm.len());
-    for (i, feats) in storm.iter().enumerate() {
+    for (i, feats) in storm.iter().copied().enumerate() {
         let mut mine = Vec::with_capacity(feats.len());
         for (k, v) in feats {
             let id = *ids.entry((*k, v.as_str())).or_insert_with(|| {
@@ -425,7 +425,7 @@ pub fn cluster(storm: &[Vec<Feature>], background: &[Vec<Feature>]) -> Clusterin
         item_ids.push(mine);
     }
     let mut bg = vec![0usize; values.len()];
-    for feats in background {
+    for feats in background.iter().copied() {
         for (k, v) in feats {
             if let Some(&id) = ids.get(&(*k, v.as_str())) {
                 bg[id as usize] += 1;
@@ -703,6 +703,12 @@ fn components(
 mod tests {
     use super::*;
 
+    fn run(storm: &[Vec<Feature>], bg: &[Vec<Feature>]) -> Clustering {
+        let s: Vec<&[Feature]> = storm.iter().map(Vec::as_slice).collect();
+        let b: Vec<&[Feature]> = bg.iter().map(Vec::as_slice).collect();
+        cluster(&s, &b)
+    }
+
     fn f(pairs: &[(FeatureKind, &str)]) -> Vec<Feature> {
         pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
     }
@@ -749,7 +755,7 @@ mod tests {
                 (MessageId, "bulk#.mailer.example"),
             ]));
         }
-        let c = cluster(&storm, &[]);
+        let c = run(&storm, &[]);
         assert_eq!(c.clusters.len(), 2, "{c:#?}");
         assert_eq!(c.clusters[0].kind, UrlHost);
         assert_eq!(c.clusters[0].members.len(), 60);
@@ -796,7 +802,7 @@ mod tests {
                 ])
             })
             .collect();
-        let c = cluster(&storm, &[]);
+        let c = run(&storm, &[]);
         assert_eq!(c.clusters.len(), 3, "{c:#?}");
         assert!(c.clusters.iter().all(|c| c.members.len() == 100));
         assert!(
@@ -818,7 +824,7 @@ mod tests {
             })
             .collect();
         let bg: Vec<_> = (0..10).map(|_| f(&[(Subject, "re: your order")])).collect();
-        let c = cluster(&storm, &bg);
+        let c = run(&storm, &bg);
         assert!(c.clusters.iter().all(|c| c.kind != Subject), "{c:#?}");
         assert_eq!(c.clusters[0].value, "a.example");
     }

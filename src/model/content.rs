@@ -42,6 +42,10 @@ pub struct Content {
     pub own: Option<Original>,
     /// Present when the message is a delivery report.
     pub ndr: Option<Ndr>,
+    /// [`crate::model::campaign::features`] of [`Content::features_source`], computed once
+    /// when the message is read (off the UI thread), not on every clustering.
+    #[serde(skip)]
+    pub features: Vec<crate::model::campaign::Feature>,
 }
 
 /// A delivery status notification and the original it returns.
@@ -172,6 +176,9 @@ pub fn extract(file: &QueueFile) -> Content {
     c.ndr = ndr_of(&msg);
     if c.ndr.is_none() {
         c.own = Some(original_of(&msg));
+    }
+    if let Some(o) = c.features_source() {
+        c.features = crate::model::campaign::features(o);
     }
     c.from_line = c.effective_from_line();
     c

@@ -11,6 +11,7 @@
 //! - Rules (`header_checks`) are proposed separately, after Postfix itself checked them
 //!   ([`super::rules`]); the report carries the result in [`StormReport::rules`].
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
@@ -242,16 +243,21 @@ pub fn queue_campaigns(snapshot: &Snapshot, view: &ContentView<'_>) -> QueueCamp
         by_msg: vec![None; snapshot.messages.len()],
         ..QueueCampaigns::default()
     };
-    let mut storm = Vec::new();
-    let mut background = Vec::new();
-    let mut suspect: Vec<(u32, Vec<campaign::Feature>)> = Vec::new();
+    let mut storm: Vec<Cow<'_, [campaign::Feature]>> = Vec::new();
+    let mut background: Vec<Cow<'_, [campaign::Feature]>> = Vec::new();
+    let mut suspect: Vec<(u32, Cow<'_, [campaign::Feature]>)> = Vec::new();
     for (i, m) in snapshot.messages.iter().enumerate() {
         let i32_ = u32::try_from(i).unwrap_or(u32::MAX);
         let Some(c) = view.get(i32_) else { continue };
         let Some(o) = c.features_source() else {
             continue;
         };
-        let f = campaign::features(o);
+        // Extracted contents carry their features; hand-built ones (tests) get them here.
+        let f: Cow<'_, [campaign::Feature]> = if c.features.is_empty() {
+            Cow::Owned(campaign::features(o))
+        } else {
+            Cow::Borrowed(&c.features)
+        };
         if m.null_sender {
             out.storm_msgs.push(i32_);
             storm.push(f);
@@ -262,6 +268,8 @@ pub fn queue_campaigns(snapshot: &Snapshot, view: &ContentView<'_>) -> QueueCamp
             background.push(f);
         }
     }
+    let storm: Vec<&[campaign::Feature]> = storm.iter().map(AsRef::as_ref).collect();
+    let background: Vec<&[campaign::Feature]> = background.iter().map(AsRef::as_ref).collect();
     out.clustering = campaign::cluster(&storm, &background);
     let n = out.clustering.clusters.len();
     out.ndrs = vec![0; n];
