@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mailq_tui::app::{Action, App, Options, update};
+use mailq_tui::app::{Action, App, Effect, Options, regroup_job, update};
 use mailq_tui::postfix::parse::parse_stream;
 use mailq_tui::synth::{StormSpec, write_jsonl};
 use ratatui::Terminal;
@@ -21,9 +21,9 @@ fn app_with(n: usize) -> App {
     let mut app = App::new(Options::default());
     app.now = spec.now;
     update(&mut app, Action::Refresh);
-    update(&mut app, Action::Loaded(Ok(Arc::new(snap))));
+    let fx = update(&mut app, Action::Loaded(Ok(Arc::new(snap))));
     // Large listings are prepared on a worker; here the bench plays the worker.
-    if let Some(job) = app.regroup_job.take() {
+    if let Some(job) = regroup_job(fx) {
         let _ = update(&mut app, Action::Regrouped(Box::new(job.run())));
     }
     app
@@ -36,20 +36,21 @@ fn time(
     app: &mut App,
     term: &mut Terminal<TestBackend>,
     mut step: impl FnMut(&mut App, usize) -> Vec<Action>,
-    mut after: impl FnMut(&mut App),
+    mut after: impl FnMut(&mut App, Vec<Effect>),
 ) -> Duration {
     let now = app.now;
     let mut samples = Vec::with_capacity(iters);
     for i in 0..iters {
         let actions = step(app, i);
         let t = Instant::now();
+        let mut effects = Vec::new();
         for a in actions {
-            let _ = update(app, a);
+            effects.extend(update(app, a));
         }
         term.draw(|f| mailq_tui::ui::draw(f, app, now))
             .expect("draw");
         samples.push(t.elapsed());
-        after(app);
+        after(app, effects);
     }
     samples.sort();
     let median = samples[samples.len() / 2];
@@ -132,7 +133,7 @@ fn main() {
             &mut app,
             &mut term,
             |_, _| vec![Action::MoveDown],
-            |_| {},
+            |_, _| {},
         );
         time(
             "move down (groups pane)",
@@ -147,22 +148,22 @@ fn main() {
                     vec![Action::MoveDown]
                 }
             },
-            |_| {},
+            |_, _| {},
         );
         update(&mut app, Action::Top);
         // Typing one filter character re-runs the filter (on the UI thread: the live count)
         // and starts a regroup, which runs on a worker thread above ASYNC_REGROUP_AT. The
         // worker's time is measured separately: it delays the new groups, never a keystroke.
         let mut background = Vec::new();
-        let finish = |app: &mut App, background: &mut Vec<Duration>| {
-            if let Some(job) = app.regroup_job.take() {
+        let finish = |app: &mut App, background: &mut Vec<Duration>, fx: Option<Effect>| {
+            if let Some(job) = regroup_job(fx) {
                 let t = Instant::now();
                 let done = job.run();
                 background.push(t.elapsed());
                 let _ = update(app, Action::Regrouped(Box::new(done)));
             }
         };
-        update(&mut app, Action::OpenFilter);
+        let _ = update(&mut app, Action::OpenFilter);
         time(
             "type a filter char",
             n,
@@ -170,15 +171,15 @@ fn main() {
             &mut app,
             &mut term,
             |_, _| vec![Action::Input('e')],
-            |app| {
-                finish(app, &mut background);
-                let _ = update(app, Action::Backspace);
-                finish(app, &mut Vec::new());
+            |app, fx| {
+                finish(app, &mut background, Some(Effect::Batch(fx)));
+                let fx = update(app, Action::Backspace);
+                finish(app, &mut Vec::new(), fx);
             },
         );
         report("  worker: regroup after it", n, &mut background);
-        update(&mut app, Action::Cancel);
-        finish(&mut app, &mut Vec::new());
+        let fx = update(&mut app, Action::Cancel);
+        finish(&mut app, &mut Vec::new(), fx);
         time(
             "regroup (Tab, every key)",
             n,
@@ -186,7 +187,7 @@ fn main() {
             &mut app,
             &mut term,
             |_, _| vec![Action::NextGrouping],
-            |app| finish(app, &mut background),
+            |app, fx| finish(app, &mut background, Some(Effect::Batch(fx))),
         );
         report("  worker: the regroup itself", n, &mut background);
         // An auto-refresh: the worker prepares the new listing; the UI thread installs it
@@ -196,8 +197,8 @@ fn main() {
         for _ in 0..5 {
             let snap = Arc::new((*app.snapshot).clone());
             update(&mut app, Action::Refresh);
-            update(&mut app, Action::Loaded(Ok(snap)));
-            let Some(job) = app.regroup_job.take() else {
+            let fx = update(&mut app, Action::Loaded(Ok(snap)));
+            let Some(job) = regroup_job(fx) else {
                 break;
             };
             let t = Instant::now();
@@ -205,13 +206,12 @@ fn main() {
             worker.push(t.elapsed());
             let now = app.now;
             let t = Instant::now();
-            let _ = update(&mut app, Action::Regrouped(Box::new(done)));
+            let fx = update(&mut app, Action::Regrouped(Box::new(done)));
             term.draw(|f| mailq_tui::ui::draw(f, &mut app, now))
                 .expect("draw");
             install.push(t.elapsed());
-            // The event loop drops the previous listing on a worker.
-            let old = app.retired.take();
-            std::thread::spawn(move || drop(old));
+            // The event loop drops the previous listing on a worker (Effect::Retire).
+            std::thread::spawn(move || drop(fx));
         }
         report("refresh: install + draw", n, &mut install);
         report("  worker: prepare listing", n, &mut worker);

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use mailq_tui::synth::{StormSpec, write_jsonl, write_postcat_compact};
 
-/// Big enough to look like the incident in STORY.md, small enough to embed in the binary
+/// Big enough to look like a real backscatter storm, small enough to embed in the binary
 /// (about 5 MB of assets: NDRs are ~2.5 KB each even in compact form).
 const DEMO_MESSAGES: usize = 2_000;
 

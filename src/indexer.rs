@@ -267,6 +267,19 @@ pub struct Job {
     pub batch: usize,
 }
 
+/// Two jobs are equal when they read the same listing (the same `Arc`, not merely equal
+/// contents: comparing a million messages would defeat the point) with the same priorities
+/// and known contents, in the same generation and batch size.
+impl PartialEq for Job {
+    fn eq(&self, other: &Self) -> bool {
+        self.generation == other.generation
+            && std::sync::Arc::ptr_eq(&self.snapshot, &other.snapshot)
+            && self.priority == other.priority
+            && std::sync::Arc::ptr_eq(&self.known, &other.known)
+            && self.batch == other.batch
+    }
+}
+
 /// Why a job stopped early.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobFailure {

@@ -1,6 +1,6 @@
 //! A deterministic generator of realistic NDR-storm queues, for the demo, benchmarks and tests.
 //!
-//! The mix mirrors the incident in `STORY.md`: a phished SMTP AUTH account
+//! The mix mirrors a real backscatter incident: a phished SMTP AUTH account
 //! (`partner@example.test`) relays spam with forged envelope senders; remote servers refuse
 //! it, and our own bounces (NDRs from the null sender) pile up in `deferred` because the forged
 //! senders' domains do not accept them. Around them sit the spam still queued for delivery,

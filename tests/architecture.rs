@@ -64,8 +64,6 @@ const RULES: &[Rule] = &[
             "crate::commands",
             "crate::cli",
             "crate::runtime",
-            "crate::event_loop",
-            "crate::tui",
         ],
         why: "the model depends on nothing above it (ui → app → model ← postfix)",
     },
@@ -74,13 +72,25 @@ const RULES: &[Rule] = &[
         forbid: &[
             "crate::ui",
             "crate::runtime",
-            "crate::event_loop",
-            "crate::tui",
             "crate::commands",
             "crate::cli",
             "std::process",
         ],
         why: "the app state machine does no IO and knows nothing of drawing or the terminal loop",
+    },
+    Rule {
+        scope: Scope::Under(&["src/app"]),
+        forbid: &[
+            "crate::postfix::local",
+            "crate::postfix::ssh",
+            "crate::postfix::process",
+            "crate::postfix::discover",
+            "crate::postfix::fleet",
+            "crate::postfix::instances",
+            "crate::postfix::parse",
+        ],
+        why: "the app sees Postfix only through the seam (`postfix::{MailQueue, QueueOp, …}`); \
+              sources are plain data (`model::source`), opened by the runtime",
     },
     Rule {
         scope: Scope::Under(&["src/ui"]),

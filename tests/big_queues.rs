@@ -1,6 +1,6 @@
 //! Big and odd queues through the real parsers, the replay queue and the adapter: a message
 //! with 10,000 recipients, 64 KB delay reasons, an empty queue, a queue that changes while it
-//! is listed, and (ignored by default, see NOTES-reliability.md) a million messages.
+//! is listed, and (ignored by default: run it in release) a million messages.
 
 use std::io::{BufReader, Write};
 use std::path::Path;
@@ -340,7 +340,7 @@ fn twenty_thousand_synthetic_messages_stream_exactly() {
 /// Ignored in the default run (too slow for a debug build); run it in release:
 /// `cargo test --release --test big_queues -- --ignored --nocapture`.
 #[test]
-#[ignore = "1M messages: run in release, figures in NOTES-reliability.md"]
+#[ignore = "1M messages: run in release (cargo test --release --test big_queues -- --ignored)"]
 fn a_million_messages() {
     let t = Instant::now();
     let snap = stream_synth(1_000_000);

@@ -99,6 +99,7 @@ const CASES: &[(&str, Case)] = &[
         storm_per_host_reads_queue_files,
     ),
     ("fleet_lists_all_hosts", fleet_lists_all_hosts),
+    ("logins_reads_the_remote_log", logins_reads_the_remote_log),
     (
         "a_down_host_shows_down_while_the_other_works",
         a_down_host_shows_down_while_the_other_works,
@@ -495,4 +496,55 @@ fn a_down_host_shows_down_while_the_other_works(ctx: &mut Ctx) {
         "the second host still ran: {stdout}"
     );
     fleet.disconnect_all();
+}
+
+/// `logins --host` reads the host's log through the ssh connection (`cat`, and `gzip -dc`
+/// for a rotation, run there): stdout stays clean JSON for one host.
+fn logins_reads_the_remote_log(ctx: &mut Ctx) {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/maillog");
+    let dir = ctx.labs[0].dir();
+    let plain = dir.join("mail.log");
+    std::fs::copy(fixtures.join("lab-postlogd.log"), &plain).expect("copy");
+    let gz = dir.join("mail.log.1.gz");
+    let zipped = Command::new("gzip")
+        .arg("-c")
+        .arg(fixtures.join("rsyslog-iso.log"))
+        .output()
+        .expect("gzip");
+    std::fs::write(&gz, zipped.stdout).expect("write gz");
+    let (gz_s, plain_s) = (gz.display().to_string(), plain.display().to_string());
+    let out = ctx.bin(&[
+        "--host",
+        NAMES[0],
+        "logins",
+        "--log",
+        &gz_s,
+        "--log",
+        &plain_s,
+        "--since",
+        "2026-01-01",
+        "--json",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("clean JSON on stdout");
+    assert_eq!(v["sources"][0], gz_s.as_str());
+    assert_eq!(v["sources"][1], plain_s.as_str());
+    assert_eq!(v["accounts"][0]["user"], "carol@lab.test");
+    let users: Vec<&str> = v["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| a["user"].as_str())
+        .collect();
+    assert!(users.contains(&"taro@example.jp"), "{users:?}");
+    // A file that is not there is named in the error.
+    let out = ctx.bin(&[
+        "--host",
+        NAMES[0],
+        "logins",
+        "--log",
+        "/nonexistent/mail.log",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/mail.log"));
 }

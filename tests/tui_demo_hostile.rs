@@ -1,6 +1,3 @@
-//! PENDING: needs the TUI (`app`, `ui`) from the `tui` branch. At merge, move this file to
-//! `tests/tui_demo_hostile.rs` (cargo does not build `tests/pending/`).
-//!
 //! Terminal safety of the TUI on the demo's hostile messages: every demo message whose queue
 //! file carries an ESC (colour, OSC 52, OSC 8, title changes in Subject and From display
 //! name, MIME-encoded or raw) is opened in the detail view, with and without its body, on a

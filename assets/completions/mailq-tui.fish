@@ -45,6 +45,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "hold" -d 'Put t
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "release" -d 'Release the held messages matching a filter'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "requeue" -d 'Requeue the messages matching a filter'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "storm" -d 'Preview the NDR storm: size, speed, campaigns, accounts, countermeasures'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "logins" -d 'From the mail log: SASL/IMAP logins per account and address, password guessing, what each account sent, countermeasures at work; ranked by compromise signals'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "config" -d 'Show the configuration: `--print-default` prints the sample file, `--path` where it is read from'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "instances" -d 'List the Postfix instances on this machine (`postmulti -l`); open one with `--config-dir`'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "log" -d 'Show recent entries of the audit log'
@@ -147,6 +148,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l demo -d 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l top -d 'Show at most N rows per section' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l log -d 'Mail log for the accounts\' login evidence (repeatable; default: the instance\'s log)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l since -d 'Mail log window start (as for `logins`; default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l refresh -d 'Auto-refresh interval in seconds' -r
@@ -158,9 +161,26 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l host-timeo
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l json -d 'Print JSON'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l no-index -d 'Do not read queue files (no campaigns or accounts; faster)'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l no-log -d 'Do not read the mail log'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l since -d 'Window start: a duration back from now (24h, 7d) or a date/time (2026-11-29T10:00, local time unless it has a zone). Default: the oldest queued message, at least 24h' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l log -d 'Read this log instead of finding the logs (repeatable, oldest first; `-` is standard input; gzip and `journalctl -o json` output are recognised)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l top -d 'Show at most N rows per section' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l json -d 'Print JSON'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l refresh -d 'Auto-refresh interval in seconds' -r

@@ -86,6 +86,10 @@ pub enum Action {
     /// The terminal changed size: nothing to update, but the loop redraws.
     #[serde(skip)]
     Resize,
+    /// The wall clock (Unix seconds): the loop sends it before each batch of actions, so
+    /// ages and rates are computed against the time they are shown at.
+    #[serde(skip)]
+    Clock(i64),
     /// A listing finished.
     #[serde(skip)]
     Loaded(Result<Arc<Snapshot>, LoadError>),
@@ -112,7 +116,7 @@ pub enum Action {
     Written(Result<String, String>),
     /// `postmulti -l` answered: the local instances as sources.
     #[serde(skip)]
-    InstancesListed(Result<Vec<crate::postfix::fleet::Source>, String>),
+    InstancesListed(Result<Vec<crate::model::source::Source>, String>),
     /// One source's overview row is in (index into `App::sources`).
     #[serde(skip)]
     SourceProbed(usize, Box<crate::model::fleet::FleetRow>),

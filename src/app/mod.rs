@@ -28,7 +28,7 @@ use std::time::Duration;
 
 pub use action::{Action, LoadError};
 pub use keymap::Keymap;
-pub use update::{Effect, update};
+pub use update::{Effect, regroup_job, update};
 
 pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
 pub use storm::{Cause, IndexState, StormView, TextView};
@@ -66,6 +66,48 @@ pub struct RegroupJob {
     pub previous: Option<(Arc<Snapshot>, Arc<Grouping>)>,
     /// The content index, when the grouping key or the filter needs message contents.
     pub content: Option<Arc<ContentIndex>>,
+}
+
+/// Two jobs are equal when they group the same listing (the same `Arc`s, not merely equal
+/// contents) the same way, for the same request.
+impl PartialEq for RegroupJob {
+    fn eq(&self, other: &Self) -> bool {
+        let same_arc = |a: &Option<Arc<ContentIndex>>, b: &Option<Arc<ContentIndex>>| match (a, b) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        self.generation == other.generation
+            && Arc::ptr_eq(&self.snapshot, &other.snapshot)
+            && self.indices == other.indices
+            && self.key == other.key
+            && self.sort_by == other.sort_by
+            && self.sort_desc == other.sort_desc
+            && self.now == other.now
+            && self.keep_label == other.keep_label
+            && self.filter.as_ref().map(Filter::text) == other.filter.as_ref().map(Filter::text)
+            && self.prepare_gen == other.prepare_gen
+            && match (&self.previous, &other.previous) {
+                (Some((a, x)), Some((b, y))) => Arc::ptr_eq(a, b) && Arc::ptr_eq(x, y),
+                (None, None) => true,
+                _ => false,
+            }
+            && same_arc(&self.content, &other.content)
+    }
+}
+
+/// A listing taken off the screen, to be freed on a worker: freeing a million messages
+/// takes a noticeable moment. Equal when it is the same listing (`Arc` identity).
+#[derive(Debug, Clone)]
+pub struct Retired {
+    pub snapshot: Arc<Snapshot>,
+    pub grouping: Arc<Grouping>,
+}
+
+impl PartialEq for Retired {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.snapshot, &other.snapshot) && Arc::ptr_eq(&self.grouping, &other.grouping)
+    }
 }
 
 /// A listing's selection, grouping, sparklines and diff, computed by a worker.
@@ -369,7 +411,7 @@ pub struct Options {
     /// The grouping the app opens with.
     pub group_key: Option<GroupKey>,
     /// Hosts (and, once listed, local instances) the picker offers.
-    pub sources: Vec<crate::postfix::fleet::Source>,
+    pub sources: Vec<crate::model::source::Source>,
     /// Which of `sources` is open now (None: a local queue, demo or file not in the list).
     pub current_source: Option<usize>,
     /// `read_only` came from `--read-only`: it survives every switch.
@@ -447,7 +489,8 @@ pub struct App {
     pub page: usize,
     /// Bumped on every regroup request: results of older requests are dropped.
     pub group_gen: u64,
-    /// A grouping to compute in the background; the event loop takes and runs it.
+    /// A grouping to compute in the background: `update()` hands it out as
+    /// [`Effect::Regroup`] before it returns (methods called outside `update()` leave it here).
     pub regroup_job: Option<RegroupJob>,
     /// A background regroup is running (the header says so).
     pub regrouping: bool,
@@ -455,7 +498,8 @@ pub struct App {
     pub prepare_gen: u64,
     /// A new listing is being selected and grouped on a worker thread.
     pub preparing: bool,
-    /// The previous listing, for the loop to drop off the UI thread.
+    /// The previous listing: `update()` hands a large one out as [`Effect::Retire`] (to be
+    /// dropped off the UI thread) and drops a small one itself.
     pub retired: Option<(Arc<Snapshot>, Arc<Grouping>)>,
     /// Message contents read in the background (`postcat`), kept across refreshes. Shared
     /// with grouping workers; merging copies it only while one of them still holds it.

@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use super::{App, Cursor, IndexState, Overlay, Pane, Status, update::Effect};
 use crate::model::fleet::FleetRow;
+use crate::model::source::Source;
 use crate::model::text::sanitize;
 use crate::postfix::MailQueue;
-use crate::postfix::fleet::Source;
 
 /// One row of the picker.
 #[derive(Debug, Clone, PartialEq)]

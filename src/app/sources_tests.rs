@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::testing::{NOW, app_on, options, snapshot_of, storm_queue};
 use super::*;
 use crate::model::fleet::FleetRow;
-use crate::postfix::fleet::Source;
+use crate::model::source::Source;
 use crate::postfix::replay::ReplayQueue;
 use crate::postfix::ssh::SshHost;
 

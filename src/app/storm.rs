@@ -48,6 +48,13 @@ pub struct RulesJob {
     pub content: Arc<ContentIndex>,
 }
 
+/// Two checks are the same when they are the same generation (the data is its snapshot).
+impl PartialEq for RulesJob {
+    fn eq(&self, other: &Self) -> bool {
+        self.generation == other.generation
+    }
+}
+
 /// The rule check's answer.
 #[derive(Debug, Clone)]
 pub struct RulesChecked {

@@ -449,12 +449,12 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     update(&mut app, Action::Refresh);
     let snap = Arc::new(snap);
     // A large listing is selected and grouped on a worker, then installed in one piece.
-    update(&mut app, Action::Loaded(Ok(snap.clone())));
-    let stale = app.regroup_job.take().expect("prepared in the background");
+    let stale = regroup_job(update(&mut app, Action::Loaded(Ok(snap.clone()))))
+        .expect("prepared in the background");
     assert!(app.preparing && !app.loaded_once);
     update(&mut app, Action::Refresh);
-    update(&mut app, Action::Loaded(Ok(snap.clone())));
-    let fresh = app.regroup_job.take().expect("second listing");
+    let fresh =
+        regroup_job(update(&mut app, Action::Loaded(Ok(snap.clone())))).expect("second listing");
     update(&mut app, Action::Regrouped(Box::new(stale.run())));
     assert!(
         !app.loaded_once,
@@ -466,10 +466,7 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     assert_eq!(app.selection.indices.len(), snap.len());
     assert!(!app.grouping.groups.is_empty());
     let before = app.grouping.groups.len();
-    update(&mut app, Action::NextGrouping);
-    let first = app
-        .regroup_job
-        .take()
+    let first = regroup_job(update(&mut app, Action::NextGrouping))
         .expect("regroup runs in the background");
     assert!(app.regrouping);
     assert_eq!(
@@ -477,8 +474,7 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
         before,
         "old grouping stays meanwhile"
     );
-    update(&mut app, Action::NextGrouping);
-    let second = app.regroup_job.take().expect("second job");
+    let second = regroup_job(update(&mut app, Action::NextGrouping)).expect("second job");
     update(&mut app, Action::Regrouped(Box::new(first.run())));
     assert!(app.regrouping, "a superseded result is dropped");
     let want = second.key;

@@ -7,20 +7,22 @@
 use std::sync::Arc;
 
 use super::{
-    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, Status, sources, storm,
+    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, RegroupJob, Retired, Status,
+    sources, storm,
 };
 use crate::model::filter::Filter;
 use crate::model::fleet::FleetRow;
 use crate::model::format::{capitalize, plural};
 use crate::model::group::{GroupKey, SortBy};
+use crate::model::source::Source;
 use crate::model::text::sanitize;
 use crate::model::{QueueId, Snapshot};
 use crate::ops::{self, Outcome};
-use crate::postfix::fleet::Source;
 use crate::postfix::{QueueOp, ReadReport};
 
-/// IO the event loop must run for the app.
-#[derive(Debug, Clone)]
+/// IO (and heavy work) the event loop must run for the app: the only way anything leaves
+/// [`update`].
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// List the queue (at most one listing is in flight; see `App::refresh_pending`).
     Load,
@@ -54,58 +56,36 @@ pub enum Effect {
     /// Read `mynetworks` and build + verify the storm's rules with postmap
     /// ([`crate::model::storm::check_rules`]).
     CheckRules(Box<super::storm::RulesJob>),
+    /// Select and group on a worker; the result comes back as [`Action::Regrouped`].
+    Regroup(Box<RegroupJob>),
+    /// Drop a large listing that left the screen on a worker.
+    Retire(Box<Retired>),
+    /// Several effects from one step, run in this order (Elm's `Cmd.batch`).
+    Batch(Vec<Effect>),
 }
 
-impl PartialEq for Effect {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Self::Load, Self::Load)
-            | (Self::Interrupt, Self::Interrupt)
-            | (Self::FallbackToDemo, Self::FallbackToDemo) => true,
-            (Self::Apply(a), Self::Apply(b)) => {
-                a.op == b.op
-                    && a.selection == b.selection
-                    && a.filter == b.filter
-                    && a.entire_queue == b.entire_queue
-            }
-            (Self::Read { id: a, body: x }, Self::Read { id: b, body: y }) => a == b && x == y,
-            (Self::Index(a), Self::Index(b)) => a.generation == b.generation,
-            (
-                Self::Write {
-                    file_name: a,
-                    text: x,
-                },
-                Self::Write {
-                    file_name: b,
-                    text: y,
-                },
-            ) => a == b && x == y,
-            (
-                Self::ProbeSources {
-                    list_instances: a,
-                    sources: x,
-                },
-                Self::ProbeSources {
-                    list_instances: b,
-                    sources: y,
-                },
-            ) => a == b && x == y,
-            (
-                Self::Switch {
-                    index: a,
-                    source: x,
-                    generation: g,
-                },
-                Self::Switch {
-                    index: b,
-                    source: y,
-                    generation: h,
-                },
-            ) => a == b && x == y && g == h,
-            (Self::CheckRules(a), Self::CheckRules(b)) => a.generation == b.generation,
-            _ => false,
+impl Effect {
+    /// The effects one by one: a [`Effect::Batch`] opened up (recursively), any other as
+    /// itself.
+    #[must_use]
+    pub fn flatten(self) -> Vec<Effect> {
+        match self {
+            Self::Batch(all) => all.into_iter().flat_map(Effect::flatten).collect(),
+            e => vec![e],
         }
     }
+}
+
+/// The background regroup among `effects`, if any (tests and benches play the worker).
+#[must_use]
+pub fn regroup_job(effects: Option<Effect>) -> Option<RegroupJob> {
+    effects
+        .into_iter()
+        .flat_map(Effect::flatten)
+        .find_map(|e| match e {
+            Effect::Regroup(job) => Some(*job),
+            _ => None,
+        })
 }
 
 /// Apply one action to the app.
@@ -113,12 +93,28 @@ impl PartialEq for Effect {
 /// When a new listing was installed and the step itself needs no IO, the content indexing
 /// for it starts here, so every path that installs a listing (directly, or after a
 /// background preparation) gets exactly one job.
+///
+/// Work that `App` methods queue on the way (a background regroup, a listing to free) is
+/// returned here too, so the caller runs exactly what comes back and reads nothing else.
 pub fn update(app: &mut App, action: Action) -> Option<Effect> {
-    let fx = step(app, action);
+    let mut fx = step(app, action);
     if fx.is_none() && app.indexing.wanted {
-        return storm::start_index(app);
+        fx = storm::start_index(app);
     }
-    fx
+    let mut effects: Vec<Effect> = fx.into_iter().collect();
+    if let Some(job) = app.regroup_job.take() {
+        effects.push(Effect::Regroup(Box::new(job)));
+    }
+    if let Some((snapshot, grouping)) = app.retired.take() {
+        // A small listing is freed here at once; a large one on a worker.
+        if snapshot.len() >= super::ASYNC_REGROUP_AT {
+            effects.push(Effect::Retire(Box::new(Retired { snapshot, grouping })));
+        }
+    }
+    match effects.len() {
+        0 | 1 => effects.pop(),
+        _ => Some(Effect::Batch(effects)),
+    }
 }
 
 fn step(app: &mut App, action: Action) -> Option<Effect> {
@@ -128,6 +124,10 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::Resize => None,
+        Action::Clock(now) => {
+            app.now = now;
+            None
+        }
         Action::Tagged(generation, a) => {
             if generation == app.source_gen {
                 step(app, *a)

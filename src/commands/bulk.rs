@@ -32,7 +32,7 @@ pub fn run_op(
         Err(code) => return Ok(code),
     };
     let snap = queue.list()?;
-    crate::warn_problems(&snap);
+    crate::cli::warn_problems(&snap);
     let show = std::io::stderr().is_terminal();
     let mut index = crate::model::content::ContentIndex::new();
     let mut reading = |done: usize, total: usize| {
@@ -140,7 +140,7 @@ pub fn run_op(
         eprintln!("warning: audit log NOT written: {e}");
     }
     // The queue has changed by now: a reader that went away (`| head`) loses only text.
-    crate::write_stdout(|w| {
+    crate::cli::write_stdout(|w| {
         writeln!(w, "{}", out.headline())?;
         for line in out.summary.iter().chain(&out.errors) {
             writeln!(w, "  {}", crate::model::text::sanitize(line))?;

@@ -9,6 +9,7 @@
 
 pub mod bulk;
 pub mod fleet;
+pub mod logins;
 pub mod storm;
 
 use std::fmt::Write as _;

@@ -24,7 +24,7 @@ use crate::postfix::postmap::Postmap;
 /// Listing or reading errors.
 pub fn run(queue: &dyn MailQueue, args: &StormArgs) -> Result<ExitCode> {
     let snap = queue.list()?;
-    crate::warn_problems(&snap);
+    crate::cli::warn_problems(&snap);
     let mut index = ContentIndex::new();
     if !args.no_index {
         let show = std::io::stderr().is_terminal();
@@ -65,13 +65,26 @@ pub fn run(queue: &dyn MailQueue, args: &StormArgs) -> Result<ExitCode> {
             ..crate::model::rules::RulePlan::default()
         },
     });
+    let log = super::logins::storm_evidence(
+        queue,
+        &report,
+        &args.log,
+        args.since.as_deref(),
+        args.no_log,
+    );
     let mut out = std::io::stdout().lock();
     let written = if args.json {
-        serde_json::to_string_pretty(&report)
-            .map_err(std::io::Error::from)
-            .and_then(|json| writeln!(out, "{}", crate::model::text::json_terminal_safe(&json)))
+        serde_json::to_string_pretty(&super::logins::StormJson {
+            report: &report,
+            log_evidence: log.as_ref().map(|l| l.accounts.as_slice()),
+        })
+        .map_err(std::io::Error::from)
+        .and_then(|json| writeln!(out, "{}", crate::model::text::json_terminal_safe(&json)))
     } else {
-        write_text(&mut out, &report, args.top)
+        write_text(&mut out, &report, args.top).and_then(|()| match &log {
+            Some(l) => super::logins::write_storm_evidence(&mut out, l, args.top),
+            None => Ok(()),
+        })
     };
     match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),

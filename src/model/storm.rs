@@ -25,6 +25,12 @@ use super::text::sanitize;
 use super::time::format_since;
 use super::{QueueId, QueueName, Snapshot, split_address};
 
+/// Thresholds the mail log's account scoring ([`super::log::score`]) uses: an account seen
+/// from at least this many client addresses, or sending to this many recipient domains,
+/// scores for it there. (The queue's submitters are judged by [`super::compromise`].)
+pub const COMPROMISED_MIN_CLIENTS: usize = 3;
+pub const COMPROMISED_MIN_DOMAINS: usize = 5;
+
 /// One spam campaign behind NDRs (and the queued outbound spam that shares it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CampaignStat {

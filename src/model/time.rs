@@ -64,6 +64,19 @@ pub fn format_since(secs: i64, now: i64) -> String {
     )
 }
 
+/// Unix time of a UTC civil date and time (month 1–12). The inverse of [`format_utc`];
+/// log timestamps are read with it.
+#[must_use]
+pub fn utc_from_civil(y: i64, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> i64 {
+    days_from_civil(y, m, d) * 86_400 + i64::from(hh) * 3600 + i64::from(mm) * 60 + i64::from(ss)
+}
+
+/// The UTC year of a Unix time.
+#[must_use]
+pub fn utc_year(secs: i64) -> i64 {
+    civil_from_days(secs.div_euclid(86_400)).0
+}
+
 /// The inverse of [`civil_from_days`]: days since 1970-01-01 for a proleptic Gregorian date.
 #[must_use]
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
@@ -126,5 +139,7 @@ mod tests {
         assert!(!is_valid_date(2023, 2, 29));
         assert!(!is_valid_date(2100, 2, 29));
         assert!(is_valid_date(2000, 2, 29));
+        assert_eq!(utc_from_civil(2025, 11, 28, 3, 16, 21), 1_764_299_781);
+        assert_eq!(utc_year(1_764_299_781), 2025);
     }
 }

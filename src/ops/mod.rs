@@ -46,7 +46,7 @@ pub struct Selected {
 }
 
 /// What the user asked for.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Request {
     pub op: QueueOp,
     pub selection: Vec<Selected>,

@@ -5,7 +5,6 @@
 //! and `--host` ([`Fleet`]) and by the TUI's source picker and fleet overview.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -13,13 +12,12 @@ use std::time::{Duration, Instant};
 
 use tracing::warn;
 
-use super::instances::Instance;
 use super::local::{Postfix, connect};
 use super::ssh::{SshHost, SshOptions};
 use super::{MailQueue, PostfixError};
 use crate::model::Snapshot;
 use crate::model::fleet::FleetRow;
-use crate::model::text::sanitize;
+use crate::model::source::Source;
 
 /// Adapters opened so far, by [`Source::key`]; cheap to clone (the clones share the
 /// cache). Probed once, then kept: the remote uid and program paths do not change between
@@ -56,7 +54,7 @@ impl Adapters {
         }
         // Not held while opening: a host timing out must not block the others' probes. A
         // second caller for the same source may probe twice, which is harmless.
-        let q = Arc::new(source.open(&self.ssh)?);
+        let q = Arc::new(open(source, &self.ssh)?);
         self.opened
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -77,7 +75,7 @@ impl Adapters {
             |i| {
                 let (index, source, previous) = &sources[i];
                 let started = Instant::now();
-                let row = source.probe(self.open(source), started, previous.as_ref());
+                let row = probe(source, self.open(source), started, previous.as_ref());
                 (*index, row)
             },
             |(index, row)| on_row(index, row),
@@ -229,90 +227,37 @@ impl Fleet {
     }
 }
 
-/// A queue the TUI can switch to: a local Postfix instance (`postmulti -l`) or an ssh host
-/// (`--host`, `[[hosts]]`). Plain data, so the app can hold and compare it without IO.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// A Postfix instance on this machine, opened with `-c config_dir`.
-    Local {
-        /// `Instance::label()`: name and config dir.
-        label: String,
-        config_dir: PathBuf,
-    },
-    /// A Postfix host reached over ssh.
-    Remote(SshHost),
-}
-
-impl Source {
-    /// The name shown in the picker (sanitized: instance and host names come from files).
-    #[must_use]
-    pub fn label(&self) -> String {
-        match self {
-            Self::Local { label, .. } => format!("local {}", sanitize(label)),
-            Self::Remote(h) => format!("ssh {}", sanitize(&h.name)),
-        }
-    }
-
-    /// A stable identity for caching opened adapters: two entries with the same key are the
-    /// same queue.
-    #[must_use]
-    pub fn key(&self) -> String {
-        match self {
-            Self::Local { config_dir, .. } => format!("local:{}", config_dir.display()),
-            Self::Remote(h) => format!(
-                "ssh:{}:{}:{}",
-                h.name,
-                h.destination,
-                h.config_dir
-                    .as_deref()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_default()
-            ),
-        }
-    }
-
-    /// Open the adapter: `Postfix::new(Some(dir))` locally, [`connect`] for a host.
-    ///
-    /// # Errors
-    /// Postfix missing or unusable locally; ssh refused, timed out or denied remotely.
-    pub fn open(&self, opts: &SshOptions) -> Result<Postfix, PostfixError> {
-        match self {
-            Self::Local { config_dir, .. } => Postfix::new(Some(config_dir.clone())),
-            Self::Remote(h) => connect(h, opts),
-        }
-    }
-
-    /// List through `queue` (already opened, or the error opening it) and summarise as an
-    /// overview row; `previous` is this source's last row (growth, last known counts).
-    #[must_use]
-    pub fn probe(
-        &self,
-        queue: Result<Arc<Postfix>, PostfixError>,
-        started: Instant,
-        previous: Option<&FleetRow>,
-    ) -> FleetRow {
-        let label = self.label();
-        let (instance, result) = match queue {
-            Ok(q) => (q.describe(), q.list()),
-            Err(e) => (label.clone(), Err(e)),
-        };
-        match result {
-            Ok(snap) => {
-                FleetRow::from_snapshot(&label, &instance, &snap, started.elapsed(), previous)
-            }
-            Err(e) => {
-                warn!(source = %label, error = %e, "source listing failed");
-                FleetRow::down(&label, &e.to_string(), started.elapsed(), previous)
-            }
-        }
+/// Open the adapter for `source`: `Postfix::new(Some(dir))` locally, [`connect`] for a
+/// host.
+///
+/// # Errors
+/// Postfix missing or unusable locally; ssh refused, timed out or denied remotely.
+pub fn open(source: &Source, opts: &SshOptions) -> Result<Postfix, PostfixError> {
+    match source {
+        Source::Local { config_dir, .. } => Postfix::new(Some(config_dir.clone())),
+        Source::Remote(h) => connect(h, opts),
     }
 }
 
-impl From<&Instance> for Source {
-    fn from(i: &Instance) -> Self {
-        Self::Local {
-            label: i.label(),
-            config_dir: PathBuf::from(&i.config_dir),
+/// List `source` through `queue` (already opened, or the error opening it) and summarise
+/// as an overview row; `previous` is this source's last row (growth, last known counts).
+#[must_use]
+pub fn probe(
+    source: &Source,
+    queue: Result<Arc<Postfix>, PostfixError>,
+    started: Instant,
+    previous: Option<&FleetRow>,
+) -> FleetRow {
+    let label = source.label();
+    let (instance, result) = match queue {
+        Ok(q) => (q.describe(), q.list()),
+        Err(e) => (label.clone(), Err(e)),
+    };
+    match result {
+        Ok(snap) => FleetRow::from_snapshot(&label, &instance, &snap, started.elapsed(), previous),
+        Err(e) => {
+            warn!(source = %label, error = %e, "source listing failed");
+            FleetRow::down(&label, &e.to_string(), started.elapsed(), previous)
         }
     }
 }
@@ -320,6 +265,7 @@ impl From<&Instance> for Source {
 #[cfg(test)]
 mod source_tests {
     use super::*;
+    use crate::postfix::instances::Instance;
 
     #[test]
     fn labels_and_keys_tell_sources_apart() {
@@ -339,7 +285,8 @@ mod source_tests {
     #[test]
     fn a_host_that_cannot_be_opened_is_a_down_row() {
         let src = Source::Remote(SshHost::new("mx9"));
-        let row = src.probe(
+        let row = probe(
+            &src,
             Err(PostfixError::Unreachable {
                 host: "mx9".into(),
                 detail: "connection refused".into(),

@@ -86,6 +86,15 @@ pub fn list() -> Result<Vec<Instance>, PostfixError> {
     Ok(parse_postmulti(&out))
 }
 
+impl From<&Instance> for crate::model::source::Source {
+    fn from(i: &Instance) -> Self {
+        Self::Local {
+            label: i.label(),
+            config_dir: std::path::PathBuf::from(&i.config_dir),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

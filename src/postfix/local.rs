@@ -157,6 +157,40 @@ impl Postfix {
         }
     }
 
+    /// Run a program that is not a Postfix queue command (the mail log adapter's `postconf`,
+    /// `journalctl`, `cat`, `date`) through this instance's transport: spawned here, or over
+    /// the host's ssh connection, with `sudo -n` there when `privileged` and the login is
+    /// not root. Every stdout line goes to `on_line` as it arrives. No `-c DIR` is added.
+    pub(crate) fn run_helper(
+        &self,
+        argv: &[&OsStr],
+        privileged: bool,
+        on_line: impl FnMut(&[u8]),
+        timeout: Duration,
+    ) -> Result<Finished, PostfixError> {
+        let program = argv
+            .first()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let cmd = match &self.transport {
+            Transport::Local => {
+                let mut cmd = Command::new(argv.first().copied().unwrap_or_default());
+                cmd.args(argv.iter().skip(1));
+                cmd
+            }
+            Transport::Ssh(t) => t.command(argv, privileged)?,
+        };
+        let done = run(&program, cmd, None, on_line, timeout)?;
+        self.check_transport(&program, &done)?;
+        Ok(done)
+    }
+
+    /// The instance's config directory, when one was given (`-c DIR`).
+    #[must_use]
+    pub fn config_dir(&self) -> Option<&Path> {
+        self.config_dir.as_deref()
+    }
+
     /// Close the remote host's multiplexed ssh connection now; nothing for a local instance.
     pub fn disconnect(&self) {
         if let Transport::Ssh(t) = &self.transport {
@@ -514,6 +548,10 @@ impl MailQueue for Postfix {
         }
     }
 
+    fn postfix(&self) -> Option<&Postfix> {
+        Some(self)
+    }
+
     fn read_only_reason(&self) -> Option<String> {
         if let Transport::Ssh(t) = &self.transport {
             return (!self.root).then(|| {
@@ -636,7 +674,7 @@ fn local_utc_offset() -> i64 {
 }
 
 /// `+0900` / `-0430` → seconds east of UTC.
-fn parse_utc_offset(s: &str) -> Option<i64> {
+pub(crate) fn parse_utc_offset(s: &str) -> Option<i64> {
     let (sign, digits) = match s.as_bytes().first()? {
         b'+' => (1, &s[1..]),
         b'-' => (-1, &s[1..]),

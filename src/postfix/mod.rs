@@ -224,4 +224,10 @@ pub trait MailQueue: Send + Sync {
     fn postconf(&self, _name: &str) -> Option<String> {
         None
     }
+
+    /// The real instance behind this queue, when there is one: the mail log adapter runs
+    /// its programs (`postconf`, `journalctl`, remote `cat`) through it.
+    fn postfix(&self) -> Option<&local::Postfix> {
+        None
+    }
 }

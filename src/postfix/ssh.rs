@@ -32,6 +32,9 @@ use std::time::Duration;
 
 use tracing::{debug, info};
 
+/// The host is plain data, in the model (the app holds it); this transport reaches it.
+pub use crate::model::source::SshHost;
+
 use super::PostfixError;
 use super::process::{DEFAULT_TIMEOUT, Guarded, exit_code, kill_group, run, wait};
 use crate::model::text::{sanitize, sanitize_bytes, snippet};
@@ -48,34 +51,6 @@ pub const CONTROL_PERSIST: &str = "60s";
 
 /// ssh's own exit status for its errors (connection refused, authentication, host key).
 const SSH_FAILED: i32 = 255;
-
-/// One Postfix host reachable over ssh: the `[[hosts]]` entry of the config file, or a bare
-/// `--host DEST`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SshHost {
-    /// The label shown in headers, tables, confirmations and the audit log.
-    pub name: String,
-    /// What `ssh` connects to: `[user@]host[:port]`-style destination or a `Host` alias of
-    /// the user's `~/.ssh/config`.
-    pub destination: String,
-    /// The Postfix configuration directory on that host (`-c DIR`); None: its default.
-    pub config_dir: Option<PathBuf>,
-    /// Extra `ssh` arguments before the destination (e.g. `["-F", "/path/ssh_config"]`).
-    pub ssh_options: Vec<String>,
-}
-
-impl SshHost {
-    /// A host named by its ssh destination, with the remote default Postfix instance.
-    #[must_use]
-    pub fn new(destination: &str) -> Self {
-        Self {
-            name: destination.to_owned(),
-            destination: destination.to_owned(),
-            config_dir: None,
-            ssh_options: Vec::new(),
-        }
-    }
-}
 
 /// Settings shared by every host of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -258,7 +258,7 @@ fn fleet_row(
 fn fleet_overview_with_one_host_down() {
     use crate::app::SourceEntry;
     use crate::model::fleet::FleetRow;
-    use crate::postfix::fleet::Source;
+    use crate::model::source::Source;
     use crate::postfix::ssh::SshHost;
     let host = |n: &str| Source::Remote(SshHost::new(n));
     let mut app = App::new(Options {

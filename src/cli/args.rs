@@ -12,6 +12,7 @@ Examples:
   mailq-tui summary --by reason     the shape of the queue as a table
   mailq-tui ids sender:MAILER-DAEMON rcpt:@victim-a.example
   mailq-tui hold --dry-run reason:/timed out/
+  mailq-tui logins --since 7d       who logged in from where, password guessing (mail log)
   mailq-tui fleet                   one row per [[hosts]] entry of the config file
   mailq-tui --host mx1 --host mx2 storm   the same command on two hosts over ssh
 
@@ -102,6 +103,9 @@ pub enum Command {
     Requeue(OpArgs),
     /// Preview the NDR storm: size, speed, campaigns, accounts, countermeasures
     Storm(StormArgs),
+    /// From the mail log: SASL/IMAP logins per account and address, password guessing,
+    /// what each account sent, countermeasures at work; ranked by compromise signals
+    Logins(LoginsArgs),
     /// Show the configuration: `--print-default` prints the sample file, `--path` where it is read from
     Config(ConfigArgs),
     /// List the Postfix instances on this machine (`postmulti -l`); open one with `--config-dir`
@@ -245,6 +249,33 @@ pub struct StormArgs {
     /// Do not read queue files (no campaigns or accounts; faster)
     #[arg(long)]
     pub no_index: bool,
+    /// Mail log for the accounts' login evidence (repeatable; default: the instance's log)
+    #[arg(long = "log", value_name = "PATH")]
+    pub log: Vec<PathBuf>,
+    /// Do not read the mail log
+    #[arg(long, conflicts_with = "log")]
+    pub no_log: bool,
+    /// Mail log window start (as for `logins`; default: the oldest queued message, at least 24h)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LoginsArgs {
+    /// Window start: a duration back from now (24h, 7d) or a date/time (2026-11-29T10:00,
+    /// local time unless it has a zone). Default: the oldest queued message, at least 24h
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Read this log instead of finding the logs (repeatable, oldest first; `-` is standard
+    /// input; gzip and `journalctl -o json` output are recognised)
+    #[arg(long = "log", value_name = "PATH")]
+    pub log: Vec<PathBuf>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Show at most N rows per section
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -19,22 +19,21 @@ use tokio::time::Instant;
 use crate::app::{Action, App, Effect, LoadError, Options, update};
 use crate::postfix::{ReadParts, parse};
 
+use super::terminal;
 use crate::cli::GlobalOpts;
+use crate::cli::open_queue;
 use crate::model::fleet::FleetRow;
-use crate::postfix::fleet::{Adapters, Source};
+use crate::model::source::Source;
+use crate::postfix::fleet::Adapters;
 use crate::postfix::instances;
 use crate::postfix::replay::ReplayQueue;
 use crate::postfix::ssh::{SshHost, SshOptions};
 use crate::postfix::{MailQueue, PostfixError};
-use crate::{app, config, indexer, model, open_queue, ops, tui, ui};
+use crate::{app, config, indexer, model, ops, ui};
 
 /// Default auto-refresh interval.
 const DEFAULT_REFRESH: Duration = Duration::from_secs(10);
 
-/// Open the queue for the TUI and run it until the user quits.
-///
-/// When Postfix is not installed the demo queue stands in, with a DEMO badge and a note, so
-/// `mailq-tui` on a laptop shows something useful instead of an error.
 /// The switchable sources a session starts with (hosts from `--host` or `[[hosts]]`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Sources {
@@ -47,6 +46,10 @@ pub(crate) struct Sources {
     pub overview: bool,
 }
 
+/// Open the queue for the TUI and run it until the user quits.
+///
+/// When Postfix is not installed the demo queue stands in, with a DEMO badge and a note, so
+/// `mailq-tui` on a laptop shows something useful instead of an error.
 pub(crate) fn run_tui(
     opts: &GlobalOpts,
     cfg: &config::Config,
@@ -93,7 +96,7 @@ pub(crate) fn run_tui(
         demo: opts.demo || demo_note.is_some(),
         demo_note,
         look: {
-            let mut look = tui::look_from_env();
+            let mut look = terminal::look_from_env();
             look.color &= cfg.theme != config::Theme::Monochrome;
             look
         },
@@ -129,10 +132,10 @@ async fn event_loop(
     read_only: bool,
 ) -> Result<()> {
     let mut app = app;
-    let (mut terminal, _guard) = tui::init().context("cannot set up the terminal")?;
+    let (mut term, _guard) = terminal::init().context("cannot set up the terminal")?;
     let (input_tx, mut input_rx) = mpsc::channel::<Event>(256);
     let stop = Arc::new(AtomicBool::new(false));
-    let input = tui::spawn_input(input_tx, stop.clone());
+    let input = terminal::spawn_input(input_tx, stop.clone());
     let (io_tx, mut io_rx) = mpsc::unbounded_channel::<Action>();
     let cancel = Arc::new(AtomicBool::new(false));
     let mut runner = Runner {
@@ -150,8 +153,10 @@ async fn event_loop(
     let mut pending = vec![Action::Refresh];
     let mut next_refresh = Instant::now() + app.refresh_every;
     let result = loop {
+        if !pending.is_empty() {
+            pending.insert(0, Action::Clock(parse::unix_now()));
+        }
         for a in pending.drain(..) {
-            app.now = parse::unix_now();
             if let Action::Switched(s) = &a
                 && app.accepts_switch(s)
                 && let Ok(h) = &s.result
@@ -162,20 +167,11 @@ async fn event_loop(
                 runner.run(effect);
             }
         }
-        if let Some(old) = app.retired.take() {
-            tokio::task::spawn_blocking(move || drop(old));
-        }
-        if let Some(job) = app.regroup_job.take() {
-            let tx = runner.tx.clone();
-            tokio::task::spawn_blocking(move || {
-                let _ = tx.send(Action::Regrouped(Box::new(job.run())));
-            });
-        }
         if app.should_quit {
             break Ok(());
         }
         let now = parse::unix_now();
-        if let Err(e) = terminal.draw(|f| ui::draw(f, &mut app, now)) {
+        if let Err(e) = term.draw(|f| ui::draw(f, &mut app, now)) {
             break Err(anyhow::Error::from(e).context("cannot draw"));
         }
         tokio::select! {
@@ -203,7 +199,7 @@ async fn event_loop(
     runner.index_cancel.store(true, Ordering::SeqCst);
     // A bulk action still running stops after its current batch (and writes its audit line).
     cancel.store(true, Ordering::SeqCst);
-    drop(terminal);
+    drop(term);
     drop(_guard);
     // The input thread sees `stop` within one 100 ms poll. But when the terminal hung up
     // (the SSH link dropped) while we were quitting, crossterm's read can spin on the dead
@@ -310,15 +306,18 @@ impl Runner {
 
     /// Run an [`Effect`] on a blocking thread; its result comes back as an [`Action`].
     fn run(&mut self, effect: Effect) {
-        let effect = match effect {
+        match effect {
+            Effect::Batch(all) => {
+                for e in all {
+                    self.run(e);
+                }
+            }
+            Effect::Load => self.load(),
             Effect::FallbackToDemo => {
                 self.queue = Arc::new(ReplayQueue::demo());
-                Effect::Load
+                self.load();
             }
-            Effect::Interrupt => {
-                self.cancel.store(true, Ordering::SeqCst);
-                return;
-            }
+            Effect::Interrupt => self.cancel.store(true, Ordering::SeqCst),
             Effect::Index(job) => {
                 self.index_cancel.store(true, Ordering::SeqCst);
                 self.index_cancel = Arc::new(AtomicBool::new(false));
@@ -333,77 +332,81 @@ impl Runner {
                         let _ = tx.send(Self::tag(generation, Action::Indexed(Box::new(b))));
                     });
                 });
-                return;
             }
             Effect::ProbeSources {
                 list_instances,
                 sources,
-            } => {
-                self.probe_sources(list_instances, sources);
-                return;
-            }
+            } => self.probe_sources(list_instances, sources),
             Effect::Switch {
                 index,
                 source,
                 generation,
-            } => {
-                self.switch(index, source, generation);
-                return;
-            }
+            } => self.switch(index, source, generation),
             Effect::CheckRules(job) => {
                 let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
                 tokio::task::spawn_blocking(move || {
                     let done = check_rules(q.as_ref(), &job);
                     let _ = tx.send(Self::tag(generation, Action::RulesChecked(Box::new(done))));
                 });
-                return;
             }
             Effect::Write { file_name, text } => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
                     let _ = tx.send(Action::Written(write_new_file(&file_name, &text)));
                 });
-                return;
             }
-            e => e,
-        };
-        let q = self.queue.clone();
-        let tx = self.tx.clone();
-        let exec = self.exec.clone();
-        let cancel = self.cancel.clone();
-        let generation = self.generation;
-        tokio::task::spawn_blocking(move || {
-            let action = match effect {
-                Effect::Load
-                | Effect::FallbackToDemo
-                | Effect::Interrupt
-                | Effect::Index(_)
-                | Effect::Write { .. }
-                | Effect::CheckRules(_)
-                | Effect::ProbeSources { .. }
-                | Effect::Switch { .. } => {
-                    Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
-                        not_installed: matches!(e, PostfixError::NotFound(_)),
-                        message: e.to_string(),
-                    }))
-                }
-                Effect::Apply(req) => {
+            Effect::Regroup(job) => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Action::Regrouped(Box::new(job.run())));
+                });
+            }
+            Effect::Retire(old) => {
+                tokio::task::spawn_blocking(move || drop(old));
+            }
+            Effect::Apply(req) => {
+                let (q, tx, exec, cancel, generation) = (
+                    self.queue.clone(),
+                    self.tx.clone(),
+                    self.exec.clone(),
+                    self.cancel.clone(),
+                    self.generation,
+                );
+                tokio::task::spawn_blocking(move || {
                     cancel.store(false, Ordering::SeqCst);
                     let progress_tx = tx.clone();
                     let mut progress = |p: ops::Progress| {
                         let _ = progress_tx.send(Action::Progress(p));
                     };
-                    Action::Applied(
+                    let action = Action::Applied(
                         ops::execute(q.as_ref(), &req, &exec, &mut progress, &cancel)
                             .map(Box::new)
                             .map_err(|e| e.to_string()),
-                    )
-                }
-                Effect::Read { id, body } => {
-                    Action::ReadDone(q.read(&[id], ReadParts { body }).map_err(|e| e.to_string()))
-                }
-            };
-            // The loop may have quit meanwhile; then nobody wants the result.
+                    );
+                    // The loop may have quit meanwhile; then nobody wants the result.
+                    let _ = tx.send(Self::tag(generation, action));
+                });
+            }
+            Effect::Read { id, body } => {
+                let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
+                tokio::task::spawn_blocking(move || {
+                    let action = Action::ReadDone(
+                        q.read(&[id], ReadParts { body }).map_err(|e| e.to_string()),
+                    );
+                    let _ = tx.send(Self::tag(generation, action));
+                });
+            }
+        }
+    }
+
+    /// List the current queue; the listing comes back tagged with its generation.
+    fn load(&self) {
+        let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
+        tokio::task::spawn_blocking(move || {
+            let action = Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
+                not_installed: matches!(e, PostfixError::NotFound(_)),
+                message: e.to_string(),
+            }));
             let _ = tx.send(Self::tag(generation, action));
         });
     }

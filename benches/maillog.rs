@@ -1,0 +1,290 @@
+//! Mail log benchmark (harness = false): the login analysis of a generated 1 GB log against
+//! `grep -c sasl_username` on the same file, plus peak memory.
+//!
+//! `cargo bench --bench maillog` generates two logs in a temporary directory (removed at the
+//! end), each `MAILQ_BENCH_LOG_MB` MB (default 1024):
+//! - `storm`: RFC 3164 timestamps; a compromised account submitting from a botnet of
+//!   20,000 addresses, password guessing from 5,000 more, deliveries deferred/bounced,
+//!   ordinary users, connect/TLS/disconnect noise;
+//! - `quiet`: ISO 8601 timestamps (rsyslog high precision), a multi-instance syslog_name;
+//!   mostly inbound mail, RBL rejections and Dovecot IMAP logins, few SASL submissions.
+//!
+//! Each file is read once by `cat` (page cache), then timed once with grep and once with
+//! the analyzer (the adapter's reader, as `mailq-tui logins --log FILE` reads it). Peak RSS
+//! (`VmHWM`) is read after the analysis of both logs.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use mailq_tui::maillog::read_stream;
+use mailq_tui::model::log::{Clock, LoginAnalyzer};
+
+/// A tiny deterministic PRNG (xorshift64*), so both runs see the same log.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+fn stamp(iso: bool, t: u64) -> String {
+    let day = 1 + (t / 86_400) % 28;
+    let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+    if iso {
+        format!(
+            "2026-10-{day:02}T{h:02}:{m:02}:{s:02}.{:06}+09:00",
+            t % 1_000_000
+        )
+    } else {
+        format!("{} {day:2} {h:02}:{m:02}:{s:02}", MONTHS[9])
+    }
+}
+
+fn ip(prefix: u64, n: u64) -> String {
+    format!(
+        "{}.{}.{}.{}",
+        10 + prefix,
+        (n >> 16) & 255,
+        (n >> 8) & 255,
+        n & 255
+    )
+}
+
+/// Write `mb` MB of log in the given mode; returns (bytes, lines).
+fn generate(path: &Path, mb: u64, quiet: bool) -> std::io::Result<(u64, u64)> {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut rng = Rng(if quiet { 0x9e37_79b9 } else { 0x1234_5678 });
+    let limit = mb * 1_000_000;
+    let (mut bytes, mut lines, mut t, mut qid) = (0u64, 0u64, 0u64, 0x10_0000u64);
+    let iso = quiet;
+    let smtpd = if quiet {
+        "postfix-in/smtpd"
+    } else {
+        "postfix/submission/smtpd"
+    };
+    let mut buf = String::new();
+    while bytes < limit {
+        t += rng.below(3);
+        let ts = stamp(iso, t);
+        buf.clear();
+        qid += 1 + rng.below(7);
+        let id = format!("{qid:X}");
+        let pid = 1000 + rng.below(30_000);
+        let roll = rng.below(100);
+        let sasl_share = if quiet { 3 } else { 45 };
+        if roll < sasl_share {
+            // An authenticated submission: the bot account, or an ordinary user.
+            let (user, client) = if rng.below(10) < 8 {
+                ("victim@example.jp".to_owned(), ip(0, rng.below(20_000)))
+            } else {
+                let u = rng.below(200);
+                (format!("user{u}@example.jp"), ip(1, u * 3 + rng.below(2)))
+            };
+            let nrcpt = 1 + rng.below(8);
+            buf.push_str(&format!(
+                "{ts} mx {smtpd}[{pid}]: connect from unknown[{client}]\n\
+                 {ts} mx {smtpd}[{pid}]: Anonymous TLS connection established from unknown[{client}]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n\
+                 {ts} mx {smtpd}[{pid}]: {id}: client=unknown[{client}], sasl_method=LOGIN, sasl_username={user}\n\
+                 {ts} mx postfix/cleanup[{}]: {id}: message-id=<{id}.{t}@example.jp>\n\
+                 {ts} mx postfix/qmgr[880]: {id}: from=<{user}>, size={}, nrcpt={nrcpt} (queue active)\n",
+                pid + 1,
+                500 + rng.below(9000)
+            ));
+            for r in 0..nrcpt {
+                let (dsn, status, why) = match rng.below(10) {
+                    0..=5 => (
+                        "4.4.1",
+                        "deferred",
+                        "connect to mx.far.example[198.51.100.3]:25: Connection timed out",
+                    ),
+                    6..=7 => (
+                        "5.1.1",
+                        "bounced",
+                        "host mx.far.example[198.51.100.3] said: 550 5.1.1 User unknown (in reply to RCPT TO command)",
+                    ),
+                    _ => ("2.0.0", "sent", "250 2.0.0 Ok: queued as 4F2A1B"),
+                };
+                buf.push_str(&format!(
+                    "{ts} mx postfix/smtp[{}]: {id}: to=<rcpt{r}.{}@far{}.example>, relay=mx.far.example[198.51.100.3]:25, delay=1.2, delays=0.1/0/0.6/0.5, dsn={dsn}, status={status} ({why})\n",
+                    pid + 2,
+                    rng.below(100_000),
+                    rng.below(500)
+                ));
+            }
+            if rng.below(3) > 0 {
+                buf.push_str(&format!("{ts} mx postfix/qmgr[880]: {id}: removed\n"));
+            }
+            buf.push_str(&format!(
+                "{ts} mx {smtpd}[{pid}]: disconnect from unknown[{client}] ehlo=1 auth=1 mail=1 rcpt={nrcpt} data=1 quit=1 commands={}\n",
+                nrcpt + 5
+            ));
+        } else if roll < sasl_share + 15 {
+            // Password guessing.
+            let client = ip(2, rng.below(5_000));
+            buf.push_str(&format!(
+                "{ts} mx {smtpd}[{pid}]: connect from unknown[{client}]\n\
+                 {ts} mx {smtpd}[{pid}]: warning: unknown[{client}]: SASL LOGIN authentication failed: authentication failure, sasl_username=guess{}@example.jp\n\
+                 {ts} mx {smtpd}[{pid}]: lost connection after AUTH from unknown[{client}]\n\
+                 {ts} mx {smtpd}[{pid}]: disconnect from unknown[{client}] ehlo=1 auth=0/1 commands=1/2\n",
+                rng.below(300)
+            ));
+        } else if quiet && roll < 45 {
+            let client = ip(3, rng.below(50_000));
+            buf.push_str(&format!(
+                "{ts} mx postfix-in/smtpd[{pid}]: NOQUEUE: reject: RCPT from unknown[{client}]: 554 5.7.1 Service unavailable; Client host [{client}] blocked using ips.backscatterer.org; from=<> to=<u{}@example.jp> proto=ESMTP helo=<bounce.example>\n",
+                rng.below(50)
+            ));
+        } else if quiet && roll < 60 {
+            let u = rng.below(200);
+            buf.push_str(&format!(
+                "{ts} mx dovecot[{pid}]: imap-login: Login: user=<user{u}@example.jp>, method=PLAIN, rip={}, lip=192.0.2.1, mpid={pid}, TLS, session=<{id}>\n",
+                ip(1, u * 3)
+            ));
+        } else {
+            // Inbound mail for local users: no SASL.
+            let client = ip(4, rng.below(100_000));
+            buf.push_str(&format!(
+                "{ts} mx postfix/smtpd[{pid}]: connect from mail{}.example.net[{client}]\n\
+                 {ts} mx postfix/smtpd[{pid}]: {id}: client=mail.example.net[{client}]\n\
+                 {ts} mx postfix/cleanup[{}]: {id}: message-id=<{t}@example.net>\n\
+                 {ts} mx postfix/qmgr[880]: {id}: from=<news@example.net>, size=12034, nrcpt=1 (queue active)\n\
+                 {ts} mx postfix/local[{}]: {id}: to=<user{}@example.jp>, relay=local, delay=0.1, delays=0.05/0/0/0.05, dsn=2.0.0, status=sent (delivered to mailbox)\n\
+                 {ts} mx postfix/qmgr[880]: {id}: removed\n\
+                 {ts} mx postfix/smtpd[{pid}]: disconnect from mail.example.net[{client}] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5\n",
+                rng.below(1000),
+                pid + 1,
+                pid + 2,
+                rng.below(200)
+            ));
+        }
+        bytes += buf.len() as u64;
+        lines += buf.bytes().filter(|&b| b == b'\n').count() as u64;
+        out.write_all(buf.as_bytes())?;
+    }
+    out.flush()?;
+    Ok((bytes, lines))
+}
+
+/// User + system CPU seconds of this process so far (`/proc/self/stat`).
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the ")".
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// CPU seconds of the waited-for children (`cutime` + `cstime`).
+fn children_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(13) + tick(14)) / 100.0
+}
+
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    let mb: u64 = std::env::var("MAILQ_BENCH_LOG_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let dir = tempfile::Builder::new()
+        .prefix("mailq-tui-bench-maillog.")
+        .tempdir()
+        .expect("temp dir");
+    println!(
+        "mail log benchmark: two generated logs of {mb} MB each in {}",
+        dir.path().display()
+    );
+    for (name, quiet) in [("storm", false), ("quiet", true)] {
+        let path = dir.path().join(format!("{name}.log"));
+        let t = Instant::now();
+        let (bytes, lines) = generate(&path, mb, quiet).expect("generate");
+        println!(
+            "\n{name}: {:.0} MB, {lines} lines, generated in {:.1} s",
+            bytes as f64 / 1e6,
+            t.elapsed().as_secs_f64()
+        );
+        // Into the page cache once, so both readers see the same warm file.
+        let _ = Command::new("cat")
+            .arg(&path)
+            .stdout(std::process::Stdio::null())
+            .status();
+        let t = Instant::now();
+        let child_cpu0 = children_cpu_secs();
+        let out = Command::new("grep")
+            .args(["-c", "sasl_username"])
+            .arg(&path)
+            .output()
+            .expect("grep");
+        let grep = t.elapsed().as_secs_f64();
+        let grep_cpu = children_cpu_secs() - child_cpu0;
+        let count = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let clock = Clock {
+            now: 1_793_000_000,
+            utc_offset: 9 * 3600,
+        };
+        let t = Instant::now();
+        let cpu0 = cpu_secs();
+        let mut a = LoginAnalyzer::new(clock, None);
+        read_stream(File::open(&path).expect("open"), &mut a).expect("read");
+        let read = t.elapsed().as_secs_f64();
+        let report = a.finish();
+        let ours = t.elapsed().as_secs_f64();
+        let cpu = cpu_secs() - cpu0;
+        println!(
+            "  (analysis: {read:.2} s reading + {:.2} s report; {cpu:.2} s CPU)",
+            ours - read
+        );
+        let mbs = |s: f64| bytes as f64 / 1e6 / s;
+        println!(
+            "  grep -c sasl_username: {grep:.2} s ({:.0} MB/s), {count} lines",
+            mbs(grep)
+        );
+        println!(
+            "  logins analysis:       {ours:.2} s ({:.0} MB/s): {} accounts, {} addresses, {} events, top {} with {} addresses",
+            mbs(ours),
+            report.accounts.len(),
+            report.addresses.len(),
+            report.input.events,
+            report.accounts.first().map_or("-", |a| a.user.as_str()),
+            report.accounts.first().map_or(0, |a| a.addresses.len())
+        );
+        println!(
+            "  throughput ratio (ours / grep): {:.2} by wall clock; by CPU time {:.2} (grep {grep_cpu:.2} s, ours {cpu:.2} s)",
+            grep / ours,
+            grep_cpu / cpu
+        );
+    }
+    println!(
+        "\npeak RSS (VmHWM) after both: {:.1} MB",
+        status_kib("VmHWM:") as f64 / 1024.0
+    );
+}

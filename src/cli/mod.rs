@@ -1,0 +1,10 @@
+//! The command line: [`args`] (clap), [`run`] (dispatch to the TUI or a subcommand) and
+//! [`output`] (writing to a pipe that may close, reporting unparsable lines).
+
+pub mod args;
+pub mod output;
+pub mod run;
+
+pub use args::*;
+pub use output::{warn_problems, write_stdout};
+pub use run::{main, open_queue, run};

@@ -1,0 +1,494 @@
+//! The mail log adapter: finds the log sources of a Postfix instance and streams their lines
+//! into the model ([`crate::model::log`]), which does all the parsing. This and
+//! `crate::postfix` are the only places that do IO; child processes (`postconf`,
+//! `journalctl`, and over `--host` also `cat`/`gzip -dc`) go through the Postfix adapter's
+//! one process runner ([`Postfix::run_helper`]), so a remote log is read over the same ssh
+//! connection as the queue.
+//!
+//! Sources, oldest first so that "first seen" and "failing now" follow time:
+//! - `--log PATH` (repeatable; `-` is standard input), gzip detected by its magic bytes,
+//!   journald JSON (`journalctl -o json > file`) by a leading `{`;
+//! - otherwise the instance's `maillog_file` (postlogd), `/var/log/mail.log`,
+//!   `/var/log/maillog`, each with its rotations (`.N`, `.N.gz`, `-YYYYMMDD[.gz]`);
+//! - otherwise journald: `journalctl -o json` for the instance's `syslog_name` and Dovecot.
+
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use flate2::read::MultiGzDecoder;
+
+use crate::model::log::{Clock, LoginAnalyzer};
+use crate::postfix::PostfixError;
+use crate::postfix::local::{Postfix, parse_utc_offset};
+
+/// How long reading one source may take before it is killed (a big log over ssh).
+pub const READ_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// The standard syslog files, in the order they are tried.
+pub const DEFAULT_LOGS: [&str; 3] = [
+    "/var/log/mail.log",
+    "/var/log/maillog",
+    "/var/log/mail/mail.log",
+];
+
+/// Postfix daemons whose lines the model reads: the `SYSLOG_IDENTIFIER`s for journald.
+const DAEMONS: [&str; 13] = [
+    "smtpd",
+    "qmgr",
+    "cleanup",
+    "smtp",
+    "lmtp",
+    "local",
+    "virtual",
+    "pipe",
+    "error",
+    "retry",
+    "discard",
+    "relay",
+    "postsuper",
+];
+
+/// One place log lines come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogSource {
+    /// A file (plain or gzip); read here, or on the remote host.
+    File(PathBuf),
+    /// Standard input (`--log -`).
+    Stdin,
+    /// `journalctl -o json` with these `SYSLOG_IDENTIFIER`s.
+    Journal(Vec<String>),
+}
+
+impl std::fmt::Display for LogSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(p) => write!(f, "{}", p.display()),
+            Self::Stdin => f.write_str("standard input"),
+            Self::Journal(ids) => write!(f, "journald ({} identifiers)", ids.len()),
+        }
+    }
+}
+
+/// What went wrong with one source; the others are still read.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("{path}: {source}")]
+    Open { path: String, source: io::Error },
+    #[error(transparent)]
+    Postfix(#[from] PostfixError),
+    #[error("{program} failed: {detail}")]
+    Exit { program: String, detail: String },
+}
+
+/// How the log is reached: this machine's files, or everything through the Postfix
+/// adapter's runner (always for a remote host; locally for `journalctl`/`postconf`).
+pub struct LogReader<'a> {
+    /// The instance (local or over ssh). `None`: no Postfix here (`--log` files only).
+    postfix: Option<&'a Postfix>,
+    remote: bool,
+}
+
+impl<'a> LogReader<'a> {
+    #[must_use]
+    pub fn new(postfix: Option<&'a Postfix>) -> Self {
+        Self {
+            postfix,
+            remote: postfix.is_some_and(|p| p.host().is_some()),
+        }
+    }
+
+    /// The clock for RFC 3164 timestamps: now and the log host's UTC offset (`date +%z`
+    /// there; the remote host's zone is what its syslog wrote).
+    #[must_use]
+    pub fn clock(&self, now: i64) -> Clock {
+        let mut out = Vec::new();
+        let offset = self
+            .run(&[OsStr::new("date"), OsStr::new("+%z")], false, &mut |l| {
+                out.extend_from_slice(l);
+            })
+            .ok()
+            .and_then(|()| parse_utc_offset(String::from_utf8_lossy(&out).trim()))
+            .unwrap_or(0);
+        Clock {
+            now,
+            utc_offset: offset,
+        }
+    }
+
+    fn run(
+        &self,
+        argv: &[&OsStr],
+        privileged: bool,
+        on_line: &mut dyn FnMut(&[u8]),
+    ) -> Result<(), LogError> {
+        let program = argv
+            .first()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let done = match self.postfix {
+            Some(pf) => pf.run_helper(argv, privileged, on_line, READ_TIMEOUT)?,
+            None => {
+                let local = Postfix::with_bins(
+                    None,
+                    crate::postfix::discover::Bins {
+                        postqueue: PathBuf::from("postqueue"),
+                        postsuper: PathBuf::from("postsuper"),
+                        postcat: PathBuf::from("postcat"),
+                    },
+                    "MAILER-DAEMON",
+                );
+                local.run_helper(argv, privileged, on_line, READ_TIMEOUT)?
+            }
+        };
+        if done.status.success() {
+            Ok(())
+        } else {
+            Err(LogError::Exit {
+                program,
+                detail: crate::model::text::snippet(&String::from_utf8_lossy(&done.stderr), 300),
+            })
+        }
+    }
+
+    /// `postconf [-c DIR] -xh NAME` of the instance (expanded), if it can be read.
+    fn postconf(&self, name: &str) -> Option<String> {
+        let pf = self.postfix?;
+        let postconf = pf.bins().postqueue.with_file_name("postconf");
+        let mut argv: Vec<OsString> = vec![postconf.into_os_string()];
+        if let Some(dir) = pf.config_dir() {
+            argv.push("-c".into());
+            argv.push(dir.as_os_str().to_owned());
+        }
+        argv.push("-xh".into());
+        argv.push(name.into());
+        let refs: Vec<&OsStr> = argv.iter().map(OsString::as_os_str).collect();
+        let mut out = Vec::new();
+        self.run(&refs, false, &mut |l| out.extend_from_slice(l))
+            .ok()?;
+        let v = String::from_utf8_lossy(&out).trim().to_owned();
+        (!v.is_empty()).then_some(v)
+    }
+
+    /// Readable regular files among `candidates` (on the log host).
+    fn existing(&self, candidates: &[PathBuf]) -> Vec<PathBuf> {
+        if !self.remote {
+            return candidates.iter().filter(|p| p.is_file()).cloned().collect();
+        }
+        // One remote shell for all of them: `test -f` each and print the ones that exist.
+        let mut script = String::from("for f in");
+        for c in candidates {
+            script.push(' ');
+            script.push_str(&String::from_utf8_lossy(&crate::postfix::ssh::shell_quote(
+                c.as_os_str().as_encoded_bytes(),
+            )));
+        }
+        script.push_str("; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done; true");
+        let mut found = Vec::new();
+        let argv = [OsStr::new("sh"), OsStr::new("-c"), OsStr::new(&script)];
+        let _ = self.run(&argv, false, &mut |l| {
+            let s = String::from_utf8_lossy(l).trim_end().to_owned();
+            if !s.is_empty() {
+                found.push(PathBuf::from(s));
+            }
+        });
+        found
+    }
+
+    /// The sources to read when no `--log` is given: the instance's `maillog_file` and the
+    /// standard syslog files with their rotations; journald when there are none.
+    #[must_use]
+    pub fn discover(&self) -> Vec<LogSource> {
+        let mut bases: Vec<PathBuf> = Vec::new();
+        if let Some(file) = self.postconf("maillog_file")
+            && file.starts_with('/')
+            && !file.starts_with("/dev/")
+        {
+            bases.push(PathBuf::from(file));
+        }
+        bases.extend(DEFAULT_LOGS.iter().map(PathBuf::from));
+        let mut sources = Vec::new();
+        for base in bases {
+            let rotated = rotations(&base);
+            let mut candidates = rotated.clone();
+            candidates.push(base.clone());
+            let found = self.existing(&candidates);
+            if found.contains(&base) {
+                // Oldest first: the candidates are in that order already.
+                sources.extend(
+                    candidates
+                        .into_iter()
+                        .filter(|c| found.contains(c))
+                        .map(LogSource::File),
+                );
+                // syslog writes one of the standard files; stop at the first that exists
+                // (mail.log and maillog are the same log on different distributions).
+                break;
+            }
+        }
+        if sources.is_empty() {
+            let name = self
+                .postconf("syslog_name")
+                .unwrap_or_else(|| "postfix".to_owned());
+            sources.push(LogSource::Journal(journal_identifiers(&name)));
+        }
+        sources
+    }
+
+    /// Stream one source into `analyzer`. `journal_since`: where journald starts (the
+    /// window's start minus the look-back that tells new addresses from known ones).
+    ///
+    /// # Errors
+    /// The source could not be opened or its reader failed; lines read so far count.
+    pub fn read(
+        &self,
+        source: &LogSource,
+        analyzer: &mut LoginAnalyzer,
+        journal_since: Option<i64>,
+    ) -> Result<(), LogError> {
+        match source {
+            LogSource::Stdin => {
+                read_stream(io::stdin().lock(), analyzer).map_err(|e| LogError::Open {
+                    path: "standard input".into(),
+                    source: e,
+                })
+            }
+            LogSource::File(path) if !self.remote => {
+                let file = File::open(path).map_err(|e| LogError::Open {
+                    path: path.display().to_string(),
+                    source: e,
+                })?;
+                read_stream(file, analyzer).map_err(|e| LogError::Open {
+                    path: path.display().to_string(),
+                    source: e,
+                })
+            }
+            LogSource::File(path) => {
+                let gz = path.extension().is_some_and(|e| e == "gz");
+                let prog = if gz { "gzip" } else { "cat" };
+                let mut argv = vec![OsStr::new(prog)];
+                if gz {
+                    argv.push(OsStr::new("-dc"));
+                }
+                argv.push(OsStr::new("--"));
+                argv.push(path.as_os_str());
+                let mut sniff = Sniff::default();
+                self.run(&argv, true, &mut |l| sniff.push(l, analyzer))
+            }
+            LogSource::Journal(ids) => {
+                let mut argv: Vec<OsString> = ["journalctl", "-o", "json", "--no-pager", "-q"]
+                    .iter()
+                    .map(OsString::from)
+                    .collect();
+                if let Some(since) = journal_since {
+                    argv.push(format!("--since=@{since}").into());
+                }
+                for id in ids {
+                    argv.push(format!("SYSLOG_IDENTIFIER={id}").into());
+                }
+                let refs: Vec<&OsStr> = argv.iter().map(OsString::as_os_str).collect();
+                self.run(&refs, true, &mut |l| analyzer.push_journal_line(l))
+            }
+        }
+    }
+}
+
+/// `SYSLOG_IDENTIFIER`s of an instance whose `syslog_name` is `name`: its daemons, the
+/// usual master.cf services (`-o syslog_name=postfix/submission`), and Dovecot.
+#[must_use]
+pub fn journal_identifiers(name: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for prefix in [
+        name.to_owned(),
+        format!("{name}/submission"),
+        format!("{name}/smtps"),
+    ] {
+        for d in DAEMONS {
+            ids.push(format!("{prefix}/{d}"));
+        }
+    }
+    ids.push("dovecot".to_owned());
+    ids
+}
+
+/// Rotated names of `base`, oldest first: `base.30(.gz)` … `base.1(.gz)` (logrotate's
+/// numbered scheme), then dated ones (`base-20261122(.gz)`, logrotate `dateext`) on this
+/// machine (a remote host's dated rotations are not listed: use `--log`).
+#[must_use]
+pub fn rotations(base: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let name = base.as_os_str().to_string_lossy().into_owned();
+    for n in (1..=30).rev() {
+        out.push(PathBuf::from(format!("{name}.{n}.gz")));
+        out.push(PathBuf::from(format!("{name}.{n}")));
+    }
+    if let (Some(dir), Some(file)) = (base.parent(), base.file_name())
+        && let Ok(entries) = std::fs::read_dir(dir)
+    {
+        let prefix = format!("{}-", file.to_string_lossy());
+        let mut dated: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .and_then(|f| f.strip_prefix(&prefix).map(str::to_owned))
+                    .is_some_and(|rest| {
+                        rest.len() >= 8 && rest[..8].bytes().all(|b| b.is_ascii_digit())
+                    })
+            })
+            .collect();
+        dated.sort();
+        out.extend(dated);
+    }
+    out
+}
+
+/// Feed a byte stream to the analyzer line by line: plain or gzip (detected by its magic
+/// bytes, not a name: standard input can be compressed too), syslog or journald JSON
+/// (sniffed from the first line).
+///
+/// # Errors
+/// Reading failed; the lines before the failure were fed.
+pub fn read_stream(input: impl Read, analyzer: &mut LoginAnalyzer) -> io::Result<()> {
+    let mut reader = BufReader::with_capacity(1 << 16, input);
+    if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+        feed(&mut MultiGzDecoder::new(reader), analyzer)
+    } else {
+        feed(&mut reader, analyzer)
+    }
+}
+
+/// Split into lines in 1 MiB blocks (no allocation per line).
+fn feed(input: &mut dyn Read, analyzer: &mut LoginAnalyzer) -> io::Result<()> {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut filled = 0;
+    let mut sniff = Sniff::default();
+    loop {
+        let n = match input.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            if filled > 0 {
+                sniff.push(&buf[..filled], analyzer);
+            }
+            return Ok(());
+        }
+        filled += n;
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', &buf[..filled]) {
+            sniff.push(&buf[start..end], analyzer);
+            start = end + 1;
+        }
+        buf.copy_within(start..filled, 0);
+        filled -= start;
+        if filled == buf.len() {
+            // A line longer than the buffer: hand over what there is (it is junk anyway).
+            sniff.push(&buf[..filled], analyzer);
+            filled = 0;
+        }
+    }
+}
+
+/// Decides on the first non-empty line whether a stream is journald JSON or syslog text.
+#[derive(Default)]
+struct Sniff {
+    json: Option<bool>,
+}
+
+impl Sniff {
+    fn push(&mut self, line: &[u8], analyzer: &mut LoginAnalyzer) {
+        let json = *self
+            .json
+            .get_or_insert_with(|| line.trim_ascii_start().first() == Some(&b'{'));
+        if json {
+            analyzer.push_journal_line(line);
+        } else {
+            analyzer.push_line(line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn clock() -> Clock {
+        Clock {
+            now: crate::model::time::utc_from_civil(2026, 11, 30, 0, 0, 0),
+            utc_offset: 0,
+        }
+    }
+
+    const LINES: &str = "Nov 29 10:00:00 mx postfix/smtpd[1]: 1A: client=unknown[192.0.2.1], sasl_method=PLAIN, sasl_username=u@x\nNov 29 10:00:01 mx postfix/qmgr[2]: 1A: from=<u@x>, size=1, nrcpt=2 (queue active)";
+
+    #[test]
+    fn plain_gzip_and_unterminated_last_line() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(LINES.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        for input in [LINES.as_bytes().to_vec(), gz] {
+            let mut a = LoginAnalyzer::new(clock(), None);
+            read_stream(io::Cursor::new(input), &mut a).unwrap();
+            let r = a.finish();
+            assert_eq!(r.input.lines, 2);
+            assert_eq!(r.account("u@x").unwrap().recipients, 2);
+        }
+    }
+
+    #[test]
+    fn journal_json_is_sniffed() {
+        let json = "{\"__REALTIME_TIMESTAMP\":\"1795996700000000\",\"SYSLOG_IDENTIFIER\":\"postfix/smtpd\",\"MESSAGE\":\"1A: client=unknown[192.0.2.1], sasl_method=PLAIN, sasl_username=u@x\"}\n";
+        let mut a = LoginAnalyzer::new(clock(), None);
+        read_stream(io::Cursor::new(json), &mut a).unwrap();
+        assert_eq!(a.finish().account("u@x").unwrap().logins, 1);
+    }
+
+    #[test]
+    fn rotations_are_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("mail.log");
+        for f in [
+            "mail.log",
+            "mail.log.1",
+            "mail.log.2.gz",
+            "mail.log-20261120.gz",
+            "mail.log-20261101",
+        ] {
+            std::fs::write(dir.path().join(f), b"").unwrap();
+        }
+        let reader = LogReader::new(None);
+        let found = reader.existing(&{
+            let mut c = rotations(&base);
+            c.push(base.clone());
+            c
+        });
+        let names: Vec<String> = found
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "mail.log.2.gz",
+                "mail.log.1",
+                "mail.log-20261101",
+                "mail.log-20261120.gz",
+                "mail.log"
+            ]
+        );
+    }
+
+    #[test]
+    fn journal_identifiers_follow_syslog_name() {
+        let ids = journal_identifiers("postfix-out");
+        assert!(ids.contains(&"postfix-out/smtpd".to_owned()));
+        assert!(ids.contains(&"postfix-out/submission/smtpd".to_owned()));
+        assert!(ids.contains(&"dovecot".to_owned()));
+    }
+}

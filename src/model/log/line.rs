@@ -1,0 +1,510 @@
+//! The envelope of one log line: when, which host, which program, and the message.
+//!
+//! Formats read (each has a fixture in `tests/fixtures/maillog/`):
+//! - RFC 3164 / BSD syslog, also what postlogd (`maillog_file`) and `journalctl` (short)
+//!   write: `Nov 29 22:16:26 mx postfix/smtpd[13215]: …` — local time without a year.
+//! - ISO 8601 with a zone (rsyslog's high-precision format, syslog-ng's ISO template,
+//!   `journalctl -o short-iso[-precise]`): `2026-11-29T22:16:26.123456+01:00 mx …`,
+//!   also `+0100`, `Z` and a space instead of `T`.
+//! - RFC 5424: `<22>1 2026-11-29T22:16:26.003Z mx postfix/smtpd 13215 - - …`.
+//! - A `<PRI>` in front of any of these (syslog-ng/rsyslog forwarding to a file).
+//! - Dovecot's own log file (`log_path`): `Nov 29 22:16:26 imap-login: Info: …`, no host.
+//! - journald JSON (`journalctl -o json`): [`JournalEntry`].
+//!
+//! Only the bytes are looked at here; the message is decoded (lossily) when an event is
+//! recognised in it. Pure: no IO.
+
+use serde::Deserialize;
+
+use crate::model::time::{utc_from_civil, utc_year};
+
+/// What RFC 3164 timestamps need to become Unix times: they carry no year and no zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    /// Now (Unix seconds): a timestamp more than two days ahead of it is from last year.
+    pub now: i64,
+    /// The log's local time zone, seconds east of UTC.
+    pub utc_offset: i64,
+}
+
+/// A line's timestamp, converted only when the line turns out to matter (most do not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp<'a> {
+    /// `Nov 29 22:16:26[.frac][ YYYY]`
+    Bsd(&'a [u8]),
+    /// `2026-11-29T22:16:26[.frac](Z|±hh:mm|±hhmm)`
+    Iso(&'a [u8]),
+    /// Already a Unix time (journald).
+    Unix(Option<i64>),
+}
+
+/// The parts of a syslog line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Envelope<'a> {
+    pub stamp: Stamp<'a>,
+    pub host: &'a [u8],
+    /// `postfix/smtpd`, `postfix-out/smtpd`, `dovecot`, `imap-login`.
+    pub program: &'a [u8],
+    pub message: &'a [u8],
+}
+
+impl Envelope<'_> {
+    /// Unix seconds; `None` when the timestamp could not be read.
+    #[must_use]
+    pub fn time(&self, clock: &Clock) -> Option<i64> {
+        match self.stamp {
+            Stamp::Bsd(s) => bsd_time(s, clock).and_then(|(t, _)| t),
+            Stamp::Iso(s) => iso_time(s).and_then(|(t, _)| t),
+            Stamp::Unix(t) => t,
+        }
+    }
+
+    /// The last `/` component of the program: `smtpd` for `postfix/submission/smtpd`.
+    #[must_use]
+    pub fn service(&self) -> &[u8] {
+        match memchr::memrchr(b'/', self.program) {
+            Some(i) => &self.program[i + 1..],
+            None => self.program,
+        }
+    }
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+/// Split a syslog line into its envelope. `None` for lines that are not syslog at all
+/// (journalctl's `-- Boot …` markers, blank lines, binary junk).
+#[must_use]
+pub fn parse_envelope(line: &[u8]) -> Option<Envelope<'_>> {
+    let mut rest = strip_pri(line);
+    let mut rfc5424 = false;
+    if rest.len() > 2 && rest[0] == b'1' && rest[1] == b' ' {
+        rfc5424 = true;
+        rest = &rest[2..];
+    }
+    let (stamp, after) = match rest.first()? {
+        b'0'..=b'9' => {
+            let after = iso_shape(rest)?;
+            (Stamp::Iso(&rest[..rest.len() - after.len()]), after)
+        }
+        b'A'..=b'Z' => {
+            let after = bsd_shape(rest)?;
+            (Stamp::Bsd(&rest[..rest.len() - after.len()]), after)
+        }
+        _ => return None,
+    };
+    let rest = after.strip_prefix(b" ")?;
+    if rfc5424 {
+        return rfc5424_tail(stamp, rest);
+    }
+    let (first, tail) = split_word(rest);
+    // `imap-login: Info: …` (Dovecot's own file) has no host; a host never ends in ':'.
+    let (host, prog_part) = if first.last() == Some(&b':') {
+        (&b""[..], rest)
+    } else {
+        (first, tail)
+    };
+    let colon = memchr::memchr(b':', prog_part)?;
+    let mut program = &prog_part[..colon];
+    if let Some(open) = memchr::memchr(b'[', program) {
+        program = &program[..open];
+    }
+    if program.is_empty() || program.contains(&b' ') {
+        return None;
+    }
+    let message = prog_part[colon + 1..]
+        .strip_prefix(b" ")
+        .unwrap_or(&prog_part[colon + 1..]);
+    Some(Envelope {
+        stamp,
+        host,
+        program,
+        message,
+    })
+}
+
+/// Where a BSD timestamp ends, checking only its shape (cheap: every line pays it).
+fn bsd_shape(s: &[u8]) -> Option<&[u8]> {
+    if s.len() < 15 || s[3] != b' ' || s[6] != b' ' || s[9] != b':' || s[12] != b':' {
+        return None;
+    }
+    if !MONTHS.iter().any(|m| &s[..3] == *m) {
+        return None;
+    }
+    let mut rest = &s[15..];
+    if rest.first() == Some(&b'.') {
+        let n = rest[1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        rest = &rest[1 + n..];
+    }
+    if rest.len() > 5
+        && rest[0] == b' '
+        && rest[5] == b' '
+        && rest[1..5].iter().all(u8::is_ascii_digit)
+    {
+        rest = &rest[5..];
+    }
+    Some(rest)
+}
+
+/// Where an ISO timestamp ends (at the first space after the time), checking its shape.
+fn iso_shape(s: &[u8]) -> Option<&[u8]> {
+    if s.len() < 19
+        || s[4] != b'-'
+        || s[7] != b'-'
+        || !(s[10] == b'T' || s[10] == b' ')
+        || s[13] != b':'
+        || s[16] != b':'
+    {
+        return None;
+    }
+    let month = (s[5].wrapping_sub(b'0')) * 10 + s[6].wrapping_sub(b'0');
+    if !(1..=12).contains(&month) {
+        return None;
+    }
+    let end = 19 + memchr::memchr(b' ', &s[19..])?;
+    Some(&s[end..])
+}
+
+/// `<34>` in front of the line (syslog priority), if any.
+fn strip_pri(line: &[u8]) -> &[u8] {
+    if line.first() == Some(&b'<')
+        && let Some(end) = line.iter().take(6).position(|&b| b == b'>')
+        && end > 1
+        && line[1..end].iter().all(u8::is_ascii_digit)
+    {
+        return &line[end + 1..];
+    }
+    line
+}
+
+fn split_word(s: &[u8]) -> (&[u8], &[u8]) {
+    match memchr::memchr(b' ', s) {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, &[]),
+    }
+}
+
+fn digits(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 9 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(s.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+}
+
+/// `hh:mm:ss` (then an optional `.fraction`, skipped) → seconds of the day and the rest.
+fn clock_time(s: &[u8]) -> Option<(u32, u32, u32, &[u8])> {
+    if s.len() < 8 || s[2] != b':' || s[5] != b':' {
+        return None;
+    }
+    let (h, m, sec) = (digits(&s[..2])?, digits(&s[3..5])?, digits(&s[6..8])?);
+    if h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let mut rest = &s[8..];
+    if rest.first() == Some(&b'.') || rest.first() == Some(&b',') {
+        let n = rest[1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        rest = &rest[1 + n..];
+    }
+    Some((h, m, sec, rest))
+}
+
+/// `Nov 29 22:16:26` (day space-padded: `Nov  2`), optionally with a fraction and a year
+/// after the time (`Nov 29 22:16:26 2026`, some syslog-ng templates). Local time.
+fn bsd_time<'a>(s: &'a [u8], clock: &Clock) -> Option<(Option<i64>, &'a [u8])> {
+    if s.len() < 15 || s[3] != b' ' {
+        return None;
+    }
+    let month = MONTHS.iter().position(|m| &s[..3] == *m)?;
+    let day_field = &s[4..6];
+    let day = if day_field[0] == b' ' {
+        digits(&day_field[1..])?
+    } else {
+        digits(day_field)?
+    };
+    if s[6] != b' ' || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (h, m, sec, rest) = clock_time(&s[7..])?;
+    let month = u32::try_from(month + 1).ok()?;
+    let local_now = clock.now + clock.utc_offset;
+    let mut year = utc_year(local_now);
+    let mut rest = rest;
+    if rest.len() > 5
+        && rest[0] == b' '
+        && rest[5] == b' '
+        && rest[1..5].iter().all(u8::is_ascii_digit)
+    {
+        year = i64::from(digits(&rest[1..5])?);
+        rest = &rest[5..];
+    } else {
+        // No year: the most recent such date that is not in the future (two days of slack
+        // for clock skew between hosts). December lines read in January are last year's.
+        let this_year = utc_from_civil(year, month, day, h, m, sec);
+        if this_year > local_now + 2 * 86_400 {
+            year -= 1;
+        }
+    }
+    let local = utc_from_civil(year, month, day, h, m, sec);
+    Some((Some(local - clock.utc_offset), rest))
+}
+
+/// `2026-11-29T22:16:26[.ffffff](Z|±hh:mm|±hhmm)`, `T` or a space between date and time.
+/// Without a zone the time is taken as UTC.
+fn iso_time(s: &[u8]) -> Option<(Option<i64>, &[u8])> {
+    if s.len() < 19 || s[4] != b'-' || s[7] != b'-' || !(s[10] == b'T' || s[10] == b' ') {
+        return None;
+    }
+    let y = i64::from(digits(&s[..4])?);
+    let mo = digits(&s[5..7])?;
+    let d = digits(&s[8..10])?;
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let (h, m, sec, mut rest) = clock_time(&s[11..])?;
+    let mut offset = 0i64;
+    match rest.first() {
+        Some(b'Z') => rest = &rest[1..],
+        Some(&sign @ (b'+' | b'-')) => {
+            let z = &rest[1..];
+            let (hh, mm, used) = if z.len() >= 5 && z[2] == b':' {
+                (digits(&z[..2])?, digits(&z[3..5])?, 5)
+            } else if z.len() >= 4 {
+                (digits(&z[..2])?, digits(&z[2..4])?, 4)
+            } else {
+                return None;
+            };
+            offset = i64::from(hh * 3600 + mm * 60);
+            if sign == b'-' {
+                offset = -offset;
+            }
+            rest = &rest[1 + used..];
+        }
+        _ => {}
+    }
+    Some((Some(utc_from_civil(y, mo, d, h, m, sec) - offset), rest))
+}
+
+/// RFC 5424 after the timestamp: `HOST APP PROCID MSGID [SD|-] MSG`.
+fn rfc5424_tail<'a>(stamp: Stamp<'a>, s: &'a [u8]) -> Option<Envelope<'a>> {
+    let (host, s) = split_word(s);
+    let (app, s) = split_word(s);
+    let (_procid, s) = split_word(s);
+    let (_msgid, s) = split_word(s);
+    let message = if s.first() == Some(&b'[') {
+        // Structured data: `[id k="v" …][…]`; `]` inside a value is escaped as `\]`.
+        let mut i = 0;
+        let mut in_elem = false;
+        let mut esc = false;
+        while i < s.len() {
+            let b = s[i];
+            if esc {
+                esc = false;
+            } else if b == b'\\' {
+                esc = true;
+            } else if b == b'[' && !in_elem {
+                in_elem = true;
+            } else if b == b']' && in_elem {
+                in_elem = false;
+                if s.get(i + 1) != Some(&b'[') {
+                    i += 1;
+                    break;
+                }
+            }
+            i += 1;
+        }
+        &s[i.min(s.len())..]
+    } else {
+        split_word(s).1
+    };
+    let message = message.strip_prefix(b" ").unwrap_or(message);
+    let message = message
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(message);
+    if app.is_empty() || app == b"-" {
+        return None;
+    }
+    Some(Envelope {
+        stamp,
+        host: if host == b"-" { b"" } else { host },
+        program: app,
+        message,
+    })
+}
+
+/// One entry of `journalctl -o json`. Fields journald could not store as UTF-8 come as
+/// arrays of byte values; both shapes are accepted.
+#[derive(Debug, Default, Deserialize)]
+pub struct JournalEntry {
+    #[serde(rename = "__REALTIME_TIMESTAMP", default)]
+    pub realtime_us: Option<JournalField>,
+    #[serde(rename = "SYSLOG_IDENTIFIER", default)]
+    pub identifier: Option<JournalField>,
+    #[serde(rename = "_HOSTNAME", default)]
+    pub hostname: Option<JournalField>,
+    #[serde(rename = "MESSAGE", default)]
+    pub message: Option<JournalField>,
+}
+
+/// A journald field value: text, or bytes when it was not valid UTF-8.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum JournalField {
+    Text(String),
+    Bytes(Vec<u8>),
+    // Anything else (null, numbers, nested arrays of several values): ignored.
+    Other(serde_json::Value),
+}
+
+impl JournalField {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Text(s) => s.as_bytes(),
+            Self::Bytes(b) => b,
+            Self::Other(_) => b"",
+        }
+    }
+}
+
+impl JournalEntry {
+    /// Parse one line of `journalctl -o json`; `None` when it is not a JSON object.
+    #[must_use]
+    pub fn parse(line: &[u8]) -> Option<Self> {
+        serde_json::from_slice(line).ok()
+    }
+
+    /// The entry as an envelope (borrowing from the entry).
+    #[must_use]
+    pub fn envelope(&self) -> Option<Envelope<'_>> {
+        let program = self.identifier.as_ref()?.bytes();
+        let message = self.message.as_ref()?.bytes();
+        if program.is_empty() {
+            return None;
+        }
+        let time = self.realtime_us.as_ref().and_then(|f| {
+            let us: i64 = std::str::from_utf8(f.bytes()).ok()?.parse().ok()?;
+            Some(us.div_euclid(1_000_000))
+        });
+        Some(Envelope {
+            stamp: Stamp::Unix(time),
+            host: self.hostname.as_ref().map_or(&b""[..], JournalField::bytes),
+            program,
+            message,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLOCK: Clock = Clock {
+        // 2026-11-30T00:00:00Z
+        now: 1_795_996_800,
+        utc_offset: 0,
+    };
+
+    fn env(line: &str) -> Envelope<'_> {
+        parse_envelope(line.as_bytes()).expect(line)
+    }
+
+    #[test]
+    fn bsd_syslog_and_postlogd() {
+        let e = env("Nov 29 22:16:26 mx postfix/smtpd[13215]: 6ED2DBE744: client=unknown[1.2.3.4]");
+        assert_eq!(
+            e.time(&CLOCK),
+            Some(utc_from_civil(2026, 11, 29, 22, 16, 26))
+        );
+        assert_eq!(e.host, b"mx");
+        assert_eq!(e.program, b"postfix/smtpd");
+        assert_eq!(e.service(), b"smtpd");
+        assert_eq!(e.message, b"6ED2DBE744: client=unknown[1.2.3.4]");
+        let e = env("Nov  2 03:04:05 mx postfix-out/smtpd[1]: x");
+        assert_eq!(e.time(&CLOCK), Some(utc_from_civil(2026, 11, 2, 3, 4, 5)));
+        assert_eq!(e.program, b"postfix-out/smtpd");
+    }
+
+    #[test]
+    fn year_is_inferred_backwards_across_new_year() {
+        let jan = Clock {
+            now: utc_from_civil(2027, 1, 2, 0, 0, 0),
+            utc_offset: 0,
+        };
+        let e = parse_envelope(b"Dec 31 23:59:59 mx postfix/qmgr[1]: x").unwrap();
+        assert_eq!(e.time(&jan), Some(utc_from_civil(2026, 12, 31, 23, 59, 59)));
+        let e = parse_envelope(b"Jan  1 00:00:01 mx postfix/qmgr[1]: x").unwrap();
+        assert_eq!(e.time(&jan), Some(utc_from_civil(2027, 1, 1, 0, 0, 1)));
+    }
+
+    #[test]
+    fn local_time_zone_is_applied() {
+        let tokyo = Clock {
+            now: CLOCK.now,
+            utc_offset: 9 * 3600,
+        };
+        let e = parse_envelope(b"Nov 29 09:00:00 mx postfix/qmgr[1]: x").unwrap();
+        assert_eq!(e.time(&tokyo), Some(utc_from_civil(2026, 11, 29, 0, 0, 0)));
+    }
+
+    #[test]
+    fn iso_variants() {
+        let t = utc_from_civil(2026, 11, 29, 21, 16, 26);
+        for line in [
+            "2026-11-29T22:16:26.123456+01:00 mx postfix/smtpd[1]: m",
+            "2026-11-29T22:16:26+0100 mx postfix/smtpd[1]: m",
+            "2026-11-29T21:16:26Z mx postfix/smtpd[1]: m",
+            "2026-11-29T21:16:26.5Z mx postfix/smtpd[1]: m",
+            "2026-11-29T16:16:26-05:00 mx postfix/smtpd[1]: m",
+            "<22>2026-11-29T21:16:26Z mx postfix/smtpd[1]: m",
+        ] {
+            let e = env(line);
+            assert_eq!(e.time(&CLOCK), Some(t), "{line}");
+            assert_eq!(e.message, b"m", "{line}");
+        }
+    }
+
+    #[test]
+    fn rfc5424() {
+        let e = env("<22>1 2026-11-29T21:16:26.003Z mx postfix/smtpd 13215 - - 6ED: client=x");
+        assert_eq!(e.program, b"postfix/smtpd");
+        assert_eq!(e.message, b"6ED: client=x");
+        let e = env(
+            "<22>1 2026-11-29T21:16:26Z mx dovecot 7 - [meta a=\"x\\]y\"][o b=\"1\"] imap-login: m",
+        );
+        assert_eq!(e.message, b"imap-login: m");
+    }
+
+    #[test]
+    fn dovecot_log_file_has_no_host() {
+        let e = env("Nov 29 22:16:26 imap-login: Info: Login: user=<a>, rip=1.2.3.4");
+        assert_eq!(e.host, b"");
+        assert_eq!(e.program, b"imap-login");
+        assert_eq!(e.message, b"Info: Login: user=<a>, rip=1.2.3.4");
+    }
+
+    #[test]
+    fn junk_is_refused() {
+        for line in [
+            "",
+            "-- Boot 1234 --",
+            "Nov 29 22:16:26",
+            "Foo 29 22:16:26 mx postfix/smtpd[1]: x",
+            "2026-13-29T22:16:26Z mx p: x",
+            "\u{1b}[31mNov 29 22:16:26 mx p: x",
+        ] {
+            assert!(parse_envelope(line.as_bytes()).is_none(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn journal_json() {
+        let line = br#"{"__REALTIME_TIMESTAMP":"1795994186123456","SYSLOG_IDENTIFIER":"postfix/smtpd","_HOSTNAME":"mx","MESSAGE":"6ED: client=x","_PID":"7"}"#;
+        let j = JournalEntry::parse(line).unwrap();
+        let e = j.envelope().unwrap();
+        assert_eq!(e.time(&CLOCK), Some(1_795_994_186));
+        assert_eq!(e.program, b"postfix/smtpd");
+        let bin = br#"{"SYSLOG_IDENTIFIER":"dovecot","MESSAGE":[105,109,97,112,255]}"#;
+        let j = JournalEntry::parse(bin).unwrap();
+        assert_eq!(j.envelope().unwrap().message, b"imap\xff");
+    }
+}

@@ -1,0 +1,909 @@
+//! Who logged in from where, who guessed, what each account sent: the mail log folded into
+//! per-account and per-address facts, one line at a time.
+//!
+//! Memory is bounded by the number of accounts, addresses and tried user names (each map
+//! has a cap; what falls over it is counted, not stored) and by the messages still
+//! in flight (queue IDs joined between smtpd, qmgr and the delivery agents, dropped at
+//! `removed`, capped), never by the size of the log.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use serde::Serialize;
+
+use super::event::{Client, Event, RejectKind, Status, dovecot_event, postfix_event};
+use super::line::{Clock, Envelope, JournalEntry, parse_envelope};
+use super::score::{AccountFacts, Verdict, score};
+
+/// Distinct client addresses kept; more are counted in [`LoginReport::dropped`].
+pub const MAX_ADDRESSES: usize = 1_000_000;
+/// Distinct user names tried in failed logins kept (they are chosen by attackers).
+pub const MAX_TRIED_USERS: usize = 100_000;
+/// Messages in flight (smtpd queue ID seen, not yet removed) kept for the join.
+pub const MAX_IN_FLIGHT: usize = 500_000;
+/// Longest user name or address stored; longer ones are cut (hostile input).
+const MAX_NAME: usize = 320;
+/// Distinct clients remembered per rejection rule.
+const MAX_REJECT_CLIENTS: usize = 10_000;
+
+/// Which kind of service a login was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Smtp,
+    Imap,
+    Pop3,
+    Other,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Use {
+    /// Logins within the window.
+    count: u64,
+    /// First and last login, at any time (also before the window).
+    first: Option<i64>,
+    last: Option<i64>,
+    /// Order of the last login among all events (ties within a second stay ordered).
+    last_seq: u64,
+}
+
+#[derive(Debug)]
+struct Account {
+    name: Box<str>,
+    per_addr: HashMap<u32, Use, FastHash>,
+    logins: u64,
+    first: Option<i64>,
+    last: Option<i64>,
+    services: u8,
+    methods: Vec<Box<str>>,
+    messages: u64,
+    recipients: u64,
+    sent: u64,
+    deferred: u64,
+    bounced: u64,
+    guessed_then_in: HashSet<u32>,
+}
+
+#[derive(Debug, Default)]
+struct Address {
+    addr: Box<str>,
+    name: Box<str>,
+    logins: u64,
+    failures: u64,
+    first_failure: Option<i64>,
+    last_failure: Option<i64>,
+    last_failure_seq: u64,
+    accounts: HashSet<u32, FastHash>,
+    tried: HashSet<u32, FastHash>,
+}
+
+#[derive(Debug, Default)]
+struct Tried {
+    name: Box<str>,
+    failures: u64,
+    addrs: HashSet<u32>,
+}
+
+#[derive(Debug)]
+struct InFlight {
+    account: u32,
+    /// Final status per recipient (hash of the address → last status seen).
+    rcpts: Vec<(u64, Status)>,
+    counted: bool,
+}
+
+#[derive(Debug, Default)]
+struct Rejection {
+    count: u64,
+    clients: HashSet<Box<str>>,
+}
+
+/// Counts about the input itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct InputStats {
+    pub lines: u64,
+    /// Lines that were not syslog/journal lines at all (shown as a warning, never fatal).
+    pub unparsed: u64,
+    /// Lines with a recognised event.
+    pub events: u64,
+    /// Events before the window (used only to tell new addresses from known ones).
+    pub before_window: u64,
+    pub first_time: Option<i64>,
+    pub last_time: Option<i64>,
+}
+
+/// The streaming analyzer: feed lines, then [`LoginAnalyzer::finish`].
+#[derive(Debug)]
+pub struct LoginAnalyzer {
+    clock: Clock,
+    since: Option<i64>,
+    accounts: Vec<Account>,
+    account_ix: HashMap<Box<str>, u32, FastHash>,
+    addrs: Vec<Address>,
+    addr_ix: HashMap<Box<str>, u32, FastHash>,
+    tried: Vec<Tried>,
+    tried_ix: HashMap<Box<str>, u32>,
+    in_flight: HashMap<u64, InFlight, FastHash>,
+    flight_order: VecDeque<u64>,
+    rejections: HashMap<(String, String), Rejection>,
+    /// Postfix's own failure lines name the user: Dovecot's backend lines then only link.
+    postfix_names_users: bool,
+    dropped: u64,
+    /// Events so far: the order of events, which timestamps (seconds) cannot always tell.
+    seq: u64,
+    stats: InputStats,
+}
+
+impl LoginAnalyzer {
+    /// `since`: the window's start (Unix seconds); events before it only tell which client
+    /// addresses an account used before.
+    #[must_use]
+    pub fn new(clock: Clock, since: Option<i64>) -> Self {
+        Self {
+            clock,
+            since,
+            accounts: Vec::new(),
+            account_ix: HashMap::with_hasher(FastHash),
+            addrs: Vec::new(),
+            addr_ix: HashMap::with_hasher(FastHash),
+            tried: Vec::new(),
+            tried_ix: HashMap::new(),
+            in_flight: HashMap::with_hasher(FastHash),
+            flight_order: VecDeque::new(),
+            rejections: HashMap::new(),
+            postfix_names_users: false,
+            dropped: 0,
+            seq: 0,
+            stats: InputStats::default(),
+        }
+    }
+
+    /// One syslog-format line (without or with its trailing newline).
+    pub fn push_line(&mut self, line: &[u8]) {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        self.stats.lines += 1;
+        match parse_envelope(line) {
+            Some(env) => self.push_envelope(&env),
+            None => self.stats.unparsed += u64::from(!line.is_empty()),
+        }
+    }
+
+    /// One line of `journalctl -o json`.
+    pub fn push_journal_line(&mut self, line: &[u8]) {
+        self.stats.lines += 1;
+        let entry = JournalEntry::parse(line);
+        match entry.as_ref().and_then(JournalEntry::envelope) {
+            Some(env) => self.push_envelope(&env),
+            None => self.stats.unparsed += u64::from(!line.trim_ascii().is_empty()),
+        }
+    }
+
+    fn push_envelope(&mut self, env: &Envelope<'_>) {
+        let service = env.service();
+        let postfix = matches!(
+            service,
+            b"smtpd"
+                | b"qmgr"
+                | b"cleanup"
+                | b"smtp"
+                | b"lmtp"
+                | b"local"
+                | b"virtual"
+                | b"pipe"
+                | b"error"
+                | b"retry"
+                | b"discard"
+                | b"relay"
+                | b"postsuper"
+        );
+        let dovecot = !postfix
+            && (env.program == b"dovecot"
+                || service.ends_with(b"-login")
+                || service == b"auth"
+                || service.starts_with(b"auth-worker"));
+        if !postfix && !dovecot {
+            return;
+        }
+        if !quick_candidate(service, env.message) {
+            return;
+        }
+        // qmgr and delivery lines only matter for messages submitted by an account: look
+        // the queue ID up before decoding anything.
+        if postfix && !matches!(service, b"smtpd" | b"cleanup") {
+            let Some(colon) = memchr::memchr(b':', env.message) else {
+                return;
+            };
+            if !self.in_flight.contains_key(&qid_key(&env.message[..colon])) {
+                return;
+            }
+        }
+        // Valid UTF-8 (nearly every line) is borrowed; only broken bytes are replaced.
+        let msg = match std::str::from_utf8(env.message) {
+            Ok(m) => std::borrow::Cow::Borrowed(m),
+            Err(_) => String::from_utf8_lossy(env.message),
+        };
+        let event = if postfix {
+            postfix_event(service, &msg)
+        } else {
+            dovecot_event(env.program, &msg)
+        };
+        if let Some(ev) = event {
+            self.stats.events += 1;
+            self.seq += 1;
+            let time = env.time(&self.clock);
+            if let Some(t) = time {
+                self.stats.first_time = Some(self.stats.first_time.map_or(t, |f| f.min(t)));
+                self.stats.last_time = Some(self.stats.last_time.map_or(t, |l| l.max(t)));
+            }
+            self.apply(ev, time);
+        }
+    }
+
+    fn in_window(&self, t: Option<i64>) -> bool {
+        match (self.since, t) {
+            (Some(s), Some(t)) => t >= s,
+            _ => true,
+        }
+    }
+
+    fn account(&mut self, name: &str) -> u32 {
+        let name = cut(name);
+        if let Some(&i) = self.account_ix.get(name) {
+            return i;
+        }
+        let i = u32::try_from(self.accounts.len()).unwrap_or(u32::MAX);
+        self.accounts.push(Account {
+            name: name.into(),
+            per_addr: HashMap::with_hasher(FastHash),
+            logins: 0,
+            first: None,
+            last: None,
+            services: 0,
+            methods: Vec::new(),
+            messages: 0,
+            recipients: 0,
+            sent: 0,
+            deferred: 0,
+            bounced: 0,
+            guessed_then_in: HashSet::new(),
+        });
+        self.account_ix.insert(name.into(), i);
+        i
+    }
+
+    fn address(&mut self, addr: &str, name: &str) -> Option<u32> {
+        let addr = cut(addr);
+        if let Some(&i) = self.addr_ix.get(addr) {
+            return Some(i);
+        }
+        if self.addrs.len() >= MAX_ADDRESSES {
+            self.dropped += 1;
+            return None;
+        }
+        let i = u32::try_from(self.addrs.len()).ok()?;
+        self.addrs.push(Address {
+            addr: addr.into(),
+            name: cut(name).into(),
+            ..Address::default()
+        });
+        self.addr_ix.insert(addr.into(), i);
+        Some(i)
+    }
+
+    fn tried_user(&mut self, name: &str) -> Option<u32> {
+        let name = cut(name);
+        if let Some(&i) = self.tried_ix.get(name) {
+            return Some(i);
+        }
+        if self.tried.len() >= MAX_TRIED_USERS {
+            self.dropped += 1;
+            return None;
+        }
+        let i = u32::try_from(self.tried.len()).ok()?;
+        self.tried.push(Tried {
+            name: name.into(),
+            ..Tried::default()
+        });
+        self.tried_ix.insert(name.into(), i);
+        Some(i)
+    }
+
+    fn login(
+        &mut self,
+        user: &str,
+        client: Client<'_>,
+        service: Service,
+        method: &str,
+        t: Option<i64>,
+    ) -> u32 {
+        let a = self.account(user);
+        let addr = self.address(client.addr, client.name);
+        let window = self.in_window(t);
+        if !window {
+            self.stats.before_window += 1;
+        }
+        let acc = &mut self.accounts[a as usize];
+        if let Some(ad) = addr {
+            let u = acc.per_addr.entry(ad).or_default();
+            u.first = min_opt(u.first, t);
+            u.last = max_opt(u.last, t);
+            u.last_seq = self.seq;
+            if window {
+                u.count += 1;
+            }
+        }
+        if !window {
+            return a;
+        }
+        acc.logins += 1;
+        acc.first = min_opt(acc.first, t);
+        acc.last = max_opt(acc.last, t);
+        acc.services |= 1 << (service as u8);
+        if !method.is_empty()
+            && acc.methods.len() < 8
+            && !acc.methods.iter().any(|m| &**m == method)
+        {
+            acc.methods.push(cut(method).into());
+        }
+        if let Some(ad) = addr {
+            let address = &mut self.addrs[ad as usize];
+            address.logins += 1;
+            address.accounts.insert(a);
+            // An address that failed before and now gets in: the guess (or the phish) worked.
+            if address.failures > 0
+                && address
+                    .first_failure
+                    .is_none_or(|f| t.is_none_or(|t| f <= t))
+            {
+                self.accounts[a as usize].guessed_then_in.insert(ad);
+            }
+        }
+        a
+    }
+
+    fn failure(&mut self, client: Client<'_>, user: Option<&str>, attempts: u64, t: Option<i64>) {
+        if !self.in_window(t) {
+            self.stats.before_window += 1;
+            return;
+        }
+        let addr = self.address(client.addr, client.name);
+        let tried = user.and_then(|u| self.tried_user(u));
+        if let Some(ad) = addr {
+            let a = &mut self.addrs[ad as usize];
+            a.failures += attempts;
+            a.first_failure = min_opt(a.first_failure, t);
+            a.last_failure = max_opt(a.last_failure, t);
+            a.last_failure_seq = self.seq;
+            if let Some(u) = tried
+                && a.tried.len() < 1000
+            {
+                a.tried.insert(u);
+            }
+        }
+        if let Some(u) = tried {
+            let tr = &mut self.tried[u as usize];
+            tr.failures += attempts;
+            if let Some(ad) = addr
+                && tr.addrs.len() < 10_000
+            {
+                tr.addrs.insert(ad);
+            }
+        }
+    }
+
+    fn apply(&mut self, ev: Event<'_>, t: Option<i64>) {
+        match ev {
+            Event::SaslLogin {
+                qid,
+                client,
+                method,
+                user,
+            } => {
+                let window = self.in_window(t);
+                let a = self.login(user, client, Service::Smtp, method, t);
+                if window {
+                    self.track(qid, a);
+                }
+            }
+            Event::SaslFailure { client, user, .. } => {
+                self.postfix_names_users |= user.is_some();
+                self.failure(client, user, 1, t);
+            }
+            Event::MailboxLogin {
+                service,
+                user,
+                addr,
+            } => {
+                let svc = if service.starts_with("imap") {
+                    Service::Imap
+                } else if service.starts_with("pop3") {
+                    Service::Pop3
+                } else {
+                    Service::Other
+                };
+                let client = Client { name: "", addr };
+                self.login(user, client, svc, "", t);
+            }
+            Event::MailboxFailure {
+                user,
+                addr,
+                attempts,
+                ..
+            } => {
+                self.failure(Client { name: "", addr }, user, u64::from(attempts), t);
+            }
+            Event::BackendFailure { user, addr } => {
+                if !self.in_window(t) {
+                    return;
+                }
+                if self.postfix_names_users {
+                    // Postfix counted the failure and named the user already.
+                    return;
+                }
+                let (Some(ad), Some(u)) = (self.address(addr, ""), self.tried_user(user)) else {
+                    return;
+                };
+                self.tried[u as usize].failures += 1;
+                self.tried[u as usize].addrs.insert(ad);
+                if self.addrs[ad as usize].tried.len() < 1000 {
+                    self.addrs[ad as usize].tried.insert(u);
+                }
+            }
+            Event::Queued { qid, nrcpt, .. } => {
+                if let Some(f) = self.in_flight.get_mut(&qid_key(qid.as_bytes()))
+                    && !f.counted
+                {
+                    f.counted = true;
+                    let acc = &mut self.accounts[f.account as usize];
+                    acc.messages += 1;
+                    acc.recipients += u64::from(nrcpt);
+                }
+            }
+            Event::Delivery { qid, to, status } => {
+                if let Some(f) = self.in_flight.get_mut(&qid_key(qid.as_bytes())) {
+                    let h = qid_key(to.as_bytes());
+                    if let Some(slot) = f.rcpts.iter_mut().find(|(r, _)| *r == h) {
+                        slot.1 = status;
+                    } else if f.rcpts.len() < 10_000 {
+                        f.rcpts.push((h, status));
+                    }
+                }
+            }
+            Event::Removed { qid } => {
+                if let Some(f) = self.in_flight.remove(&qid_key(qid.as_bytes())) {
+                    self.settle(&f);
+                }
+            }
+            Event::Reject { kind, client } => {
+                if !self.in_window(t) {
+                    return;
+                }
+                let (label, rule) = match kind {
+                    RejectKind::Rbl(list) => ("reject_rbl_client".to_owned(), list.to_owned()),
+                    RejectKind::Checks { what, text } => {
+                        (format!("{what}_checks"), text.to_owned())
+                    }
+                    RejectKind::Access(text) => ("access map".to_owned(), text.to_owned()),
+                };
+                let r = self
+                    .rejections
+                    .entry((label, cut(&rule).to_owned()))
+                    .or_default();
+                r.count += 1;
+                if let Some(c) = client
+                    && r.clients.len() < MAX_REJECT_CLIENTS
+                {
+                    r.clients.insert(cut(c.addr).into());
+                }
+            }
+        }
+    }
+
+    fn track(&mut self, qid: &str, account: u32) {
+        if self.in_flight.len() >= MAX_IN_FLIGHT {
+            // The log lost the `removed` lines (or this is a huge backlog): settle the
+            // oldest messages with what is known about them.
+            while self.in_flight.len() >= MAX_IN_FLIGHT / 2 {
+                let Some(old) = self.flight_order.pop_front() else {
+                    break;
+                };
+                if let Some(f) = self.in_flight.remove(&old) {
+                    self.settle(&f);
+                }
+            }
+        }
+        let key = qid_key(qid.as_bytes());
+        // A reused queue ID: settle the old message first.
+        if let Some(old) = self.in_flight.remove(&key) {
+            self.settle(&old);
+        }
+        self.in_flight.insert(
+            key,
+            InFlight {
+                account,
+                rcpts: Vec::new(),
+                counted: false,
+            },
+        );
+        self.flight_order.push_back(key);
+        if self.flight_order.len() > MAX_IN_FLIGHT * 2 {
+            let live = &self.in_flight;
+            self.flight_order.retain(|k| live.contains_key(k));
+        }
+    }
+
+    fn settle(&mut self, f: &InFlight) {
+        let acc = &mut self.accounts[f.account as usize];
+        for (_, s) in &f.rcpts {
+            match s {
+                Status::Sent => acc.sent += 1,
+                Status::Deferred => acc.deferred += 1,
+                Status::Bounced => acc.bounced += 1,
+            }
+        }
+    }
+
+    /// The report: accounts ranked by their compromise score.
+    #[must_use]
+    pub fn finish(mut self) -> LoginReport {
+        let pending: Vec<InFlight> = self.in_flight.drain().map(|(_, f)| f).collect();
+        for f in &pending {
+            self.settle(f);
+        }
+        let since = self.since;
+        let is_new = |u: &Use| match (since, u.first) {
+            (Some(s), Some(f)) => f >= s,
+            _ => false,
+        };
+        let mut accounts: Vec<AccountReport> = Vec::new();
+        for acc in &self.accounts {
+            if acc.logins == 0 {
+                continue;
+            }
+            let mut addresses: Vec<AddressUse> = acc
+                .per_addr
+                .iter()
+                .filter(|(_, u)| u.count > 0)
+                .map(|(&ad, u)| {
+                    let a = &self.addrs[ad as usize];
+                    AddressUse {
+                        address: a.addr.to_string(),
+                        logins: u.count,
+                        first_seen: u.first,
+                        last_seen: u.last,
+                        new: is_new(u),
+                        failing_now: a.last_failure_seq > u.last_seq,
+                        other_accounts: a.accounts.len().saturating_sub(1),
+                    }
+                })
+                .collect();
+            addresses.sort_by(|x, y| {
+                y.logins
+                    .cmp(&x.logins)
+                    .then_with(|| x.address.cmp(&y.address))
+            });
+            let tried = self
+                .tried_ix
+                .get(&acc.name)
+                .map(|&i| &self.tried[i as usize]);
+            let mut guessed: Vec<String> = acc
+                .guessed_then_in
+                .iter()
+                .map(|&ad| self.addrs[ad as usize].addr.to_string())
+                .collect();
+            guessed.sort();
+            let facts = AccountFacts {
+                client_addresses: addresses.len(),
+                new_addresses: addresses.iter().filter(|a| a.new).count(),
+                messages: acc.messages,
+                recipients: acc.recipients,
+                recipient_domains: 0,
+                sent: acc.sent,
+                undelivered: acc.deferred + acc.bounced,
+                guessed_then_in: guessed.len(),
+                shared_addresses: acc
+                    .per_addr
+                    .keys()
+                    .filter(|&&ad| self.addrs[ad as usize].accounts.len() >= 3)
+                    .count(),
+            };
+            let verdict = score(&facts);
+            let mut services: Vec<Service> =
+                [Service::Smtp, Service::Imap, Service::Pop3, Service::Other]
+                    .into_iter()
+                    .filter(|s| acc.services & (1 << (*s as u8)) != 0)
+                    .collect();
+            services.sort();
+            accounts.push(AccountReport {
+                user: acc.name.to_string(),
+                verdict,
+                logins: acc.logins,
+                first_seen: acc.first,
+                last_seen: acc.last,
+                new_addresses: facts.new_addresses,
+                messages: acc.messages,
+                recipients: acc.recipients,
+                sent: acc.sent,
+                deferred: acc.deferred,
+                bounced: acc.bounced,
+                failures: tried.map_or(0, |t| t.failures),
+                failure_addresses: tried.map_or(0, |t| t.addrs.len()),
+                guessed_then_in: guessed,
+                failing_now: addresses
+                    .iter()
+                    .filter(|a| a.failing_now)
+                    .map(|a| a.address.clone())
+                    .collect(),
+                methods: acc.methods.iter().map(ToString::to_string).collect(),
+                services,
+                addresses,
+            });
+        }
+        accounts.sort_by(|a, b| {
+            b.verdict
+                .score
+                .cmp(&a.verdict.score)
+                .then(b.messages.cmp(&a.messages))
+                .then(b.logins.cmp(&a.logins))
+                .then_with(|| a.user.cmp(&b.user))
+        });
+        let mut addresses: Vec<AddressReport> = self
+            .addrs
+            .iter()
+            .filter(|a| a.logins > 0 || a.failures > 0)
+            .map(|a| {
+                let mut accts: Vec<String> = a
+                    .accounts
+                    .iter()
+                    .map(|&i| self.accounts[i as usize].name.to_string())
+                    .collect();
+                accts.sort();
+                let mut tried: Vec<String> = a
+                    .tried
+                    .iter()
+                    .map(|&i| self.tried[i as usize].name.to_string())
+                    .collect();
+                tried.sort();
+                AddressReport {
+                    address: a.addr.to_string(),
+                    name: a.name.to_string(),
+                    logins: a.logins,
+                    failures: a.failures,
+                    first_failure: a.first_failure,
+                    last_failure: a.last_failure,
+                    accounts: accts,
+                    tried_users: tried,
+                }
+            })
+            .collect();
+        addresses.sort_by(|a, b| {
+            (b.failures + b.accounts.len() as u64 * 10)
+                .cmp(&(a.failures + a.accounts.len() as u64 * 10))
+                .then_with(|| a.address.cmp(&b.address))
+        });
+        let mut tried_users: Vec<TriedUser> = self
+            .tried
+            .iter()
+            .filter(|t| t.failures > 0)
+            .map(|t| TriedUser {
+                user: t.name.to_string(),
+                failures: t.failures,
+                addresses: t.addrs.len(),
+                is_account: self.account_ix.contains_key(&t.name),
+            })
+            .collect();
+        tried_users.sort_by(|a, b| {
+            b.failures
+                .cmp(&a.failures)
+                .then_with(|| a.user.cmp(&b.user))
+        });
+        let mut rejections: Vec<RejectionStat> = self
+            .rejections
+            .into_iter()
+            .map(|((setting, rule), r)| RejectionStat {
+                setting,
+                rule,
+                count: r.count,
+                clients: r.clients.len(),
+            })
+            .collect();
+        rejections.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
+        LoginReport {
+            since,
+            input: self.stats,
+            dropped: self.dropped,
+            accounts,
+            addresses,
+            tried_users,
+            rejections,
+        }
+    }
+}
+
+/// A cheap byte test before decoding: most lines (connect/disconnect, TLS, statistics)
+/// cannot be events. Must never reject a line an event parser would accept.
+fn quick_candidate(service: &[u8], msg: &[u8]) -> bool {
+    match service {
+        b"smtpd" => {
+            // `QID: client=…sasl_username=`, `warning: …authentication failed`, `… reject: `
+            // (queue IDs start with a digit or an upper-case letter, never these).
+            !matches!(msg.first(), Some(b'c' | b'd' | b'l' | b't'))
+        }
+        b"cleanup" => memchr::memmem::find(msg, b": reject: ").is_some(),
+        _ => true,
+    }
+}
+
+fn cut(s: &str) -> &str {
+    if s.len() <= MAX_NAME {
+        return s;
+    }
+    let mut end = MAX_NAME;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// A 64-bit FNV-1a hash: the key of a queue ID (or a recipient) in the join. Queue IDs
+/// are short and not chosen by clients, and a collision would at worst attribute one
+/// delivery line to the wrong message.
+fn qid_key(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &x in b {
+        h ^= u64::from(x);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The keys above are hashes already: pass them through.
+#[derive(Debug, Clone, Copy, Default)]
+struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = PassThrough;
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
+#[derive(Debug, Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = qid_key(bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn write_u32(&mut self, n: u32) {
+        // Spread small indices over the table (hashbrown uses the top bits too).
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_usize(&mut self, n: usize) {
+        // `str`'s Hash writes its bytes and then a 0xff marker; fold the marker in.
+        self.0 ^= (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x0100_0000_01b3);
+    }
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// One client address of one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddressUse {
+    pub address: String,
+    pub logins: u64,
+    pub first_seen: Option<i64>,
+    pub last_seen: Option<i64>,
+    /// First seen within the window, never before it.
+    pub new: bool,
+    /// Failed to log in after its last successful login (e.g. after a password change).
+    pub failing_now: bool,
+    /// Other accounts this address logged in to.
+    pub other_accounts: usize,
+}
+
+/// One SASL (or IMAP/POP3) account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountReport {
+    pub user: String,
+    pub verdict: Verdict,
+    pub logins: u64,
+    pub first_seen: Option<i64>,
+    pub last_seen: Option<i64>,
+    pub new_addresses: usize,
+    pub messages: u64,
+    pub recipients: u64,
+    pub sent: u64,
+    pub deferred: u64,
+    pub bounced: u64,
+    /// Failed logins naming this account (where the log names the user).
+    pub failures: u64,
+    pub failure_addresses: usize,
+    pub guessed_then_in: Vec<String>,
+    pub failing_now: Vec<String>,
+    pub methods: Vec<String>,
+    pub services: Vec<Service>,
+    pub addresses: Vec<AddressUse>,
+}
+
+/// One client address across accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddressReport {
+    pub address: String,
+    pub name: String,
+    pub logins: u64,
+    pub failures: u64,
+    pub first_failure: Option<i64>,
+    pub last_failure: Option<i64>,
+    pub accounts: Vec<String>,
+    pub tried_users: Vec<String>,
+}
+
+/// A user name tried in failed logins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TriedUser {
+    pub user: String,
+    pub failures: u64,
+    pub addresses: usize,
+    /// It also logged in successfully in the window.
+    pub is_account: bool,
+}
+
+/// Rejections by one countermeasure rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectionStat {
+    /// `reject_rbl_client`, `header_checks`, `body_checks`, `access map`.
+    pub setting: String,
+    /// The list name or the rule's reply text.
+    pub rule: String,
+    pub count: u64,
+    pub clients: usize,
+}
+
+/// Everything `logins` shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoginReport {
+    pub since: Option<i64>,
+    pub input: InputStats,
+    /// Addresses or tried names not stored because a cap was reached.
+    pub dropped: u64,
+    pub accounts: Vec<AccountReport>,
+    pub addresses: Vec<AddressReport>,
+    pub tried_users: Vec<TriedUser>,
+    pub rejections: Vec<RejectionStat>,
+}
+
+impl LoginReport {
+    /// The account named `user`, if it logged in within the window.
+    #[must_use]
+    pub fn account(&self, user: &str) -> Option<&AccountReport> {
+        self.accounts.iter().find(|a| a.user == user)
+    }
+
+    /// The address `addr`, if it logged in or failed within the window.
+    #[must_use]
+    pub fn address(&self, addr: &str) -> Option<&AddressReport> {
+        self.addresses.iter().find(|a| a.address == addr)
+    }
+}
