@@ -14,6 +14,8 @@ for path in \
     ./usr/share/zsh/vendor-completions/_mailq-tui \
     ./usr/share/fish/vendor_completions.d/mailq-tui.fish \
     ./usr/share/doc/mailq-tui/examples/config.toml \
+    ./etc/mailq-tui/config.toml \
+    ./lib/systemd/system/mailq-tui-watch.service \
     ./usr/share/doc/mailq-tui/README.md \
     ./usr/share/doc/mailq-tui/CHANGELOG.md; do
     if ! grep -q " ${path}\$" <<<"$listing"; then

@@ -48,6 +48,10 @@ pub struct Config {
     pub host_timeout: u64,
     /// Postfix hosts reached over ssh (`[[hosts]]`), for `--host NAME` and `fleet`.
     pub hosts: Vec<HostConfig>,
+    /// `mailq-tui watch`: listen address, textfile, alert actions (`[watch]`).
+    pub watch: crate::model::monitor::WatchConfig,
+    /// Alert rules for `mailq-tui watch` (`[[alerts]]`).
+    pub alerts: Vec<crate::model::monitor::alerts::AlertConfig>,
 }
 
 /// One `[[hosts]]` entry.
@@ -93,6 +97,8 @@ impl Default for Config {
             keys: BTreeMap::new(),
             host_timeout: 30,
             hosts: Vec::new(),
+            watch: crate::model::monitor::WatchConfig::default(),
+            alerts: Vec::new(),
         }
     }
 }

@@ -15,6 +15,8 @@
 //!   path, input thread) and the event loop that runs `update()`'s effects.
 //! - [`cli`]: the command line: arguments, dispatch to the subcommands or the TUI, output
 //!   helpers.
+//! - [`monitor`]: `mailq-tui watch`, the read-only monitoring daemon (metrics endpoint,
+//!   textfile, alert actions); its pure part is [`model::monitor`].
 //! - [`trust`]: what is trusted as root (config and directory ownership) and private files
 //!   created without following symlinks (evidence export).
 //! - [`commands`]: the subcommands: `summary`, `ids`, `help` (mod.rs), the bulk actions and
@@ -33,6 +35,7 @@ pub mod indexer;
 pub mod logging;
 pub mod maillog;
 pub mod model;
+pub mod monitor;
 pub mod ops;
 pub mod postfix;
 pub mod runtime;

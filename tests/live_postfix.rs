@@ -698,7 +698,7 @@ fn cli_hold_as_root_but_not_as_nobody(cx: &Ctx<'_>) {
     );
     let want = str_set(&sel);
 
-    let bin = copy_for_nobody(
+    let bin = common::copy_for_nobody(
         cx.lab.dir(),
         Path::new(env!("CARGO_BIN_EXE_mailq-tui")),
         "mailq-tui",
@@ -771,22 +771,7 @@ impl OutputText for std::process::Output {
 /// run a copy from the lab directory, which is world-readable and removed with the lab.
 fn copy_self_for_nobody(lab_dir: &Path) -> PathBuf {
     let me = std::env::current_exe().unwrap_or_else(|e| panic!("current_exe: {e}"));
-    copy_for_nobody(lab_dir, &me, "live-child")
-}
-
-/// Copy `exe` to `LAB/bin/NAME`, executable by everyone. `LAB/bin` is world-writable so
-/// that `nobody` can write its audit log there.
-fn copy_for_nobody(lab_dir: &Path, exe: &Path, name: &str) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let bin = lab_dir.join("bin");
-    std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("mkdir {}: {e}", bin.display()));
-    let dst = bin.join(name);
-    std::fs::copy(exe, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", exe.display()));
-    for (p, mode) in [(&bin, 0o1777), (&dst, 0o755)] {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
-            .unwrap_or_else(|e| panic!("chmod {}: {e}", p.display()));
-    }
-    dst
+    common::copy_for_nobody(lab_dir, &me, "live-child")
 }
 
 fn as_nobody(exe: &Path, cwd: &Path, mode: &str, args: &[&str]) -> std::process::Output {

@@ -50,6 +50,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "config" -d 'Sho
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "instances" -d 'List the Postfix instances on this machine (`postmulti -l`); open one with `--config-dir`'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "log" -d 'Show recent entries of the audit log'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "fleet" -d 'One row per Postfix host (`--host`, or all `[[hosts]]`): counts, NDRs, storm, errors'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "watch" -d 'Monitoring daemon, read-only: Prometheus `/metrics`, a node_exporter textfile, alerts'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "check" -d 'Nagios/Icinga/Checkmk plugin: one status line with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Here `-c` is the critical list (use `--config-dir` for the instance)'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "help" -d 'Explain a topic: `filter`'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'Group by KEY or KEY,KEY2 (sub-groups): reason, sender, sender-domain, rcpt-domain, rcpt-pattern, rcpt, queue, age, size' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l top -d 'Show at most N groups (and N sub-groups per group)' -r
@@ -234,6 +236,38 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l json -d 'P
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l listen -d 'Serve Prometheus metrics at http://ADDR:PORT/metrics (default 127.0.0.1:9155 unless only --textfile is given)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l textfile -d 'Write the metrics in node_exporter\'s textfile format to PATH (atomically, after every listing); name it *.prom inside the textfile collector\'s directory' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l interval -d 'Shortest interval between listings in seconds; longer when listing is slow, so that at most ~10% of the time goes into listing [default: 15]' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l all-instances -d 'Watch every Postfix instance `postmulti -l` knows (default: the local one, or `-c DIR`)'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l once -d 'List once, print the metrics (and run the alert rules once), and exit'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l no-index -d 'Do not read queue files (no compromised-account count or alert; for non-root)'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -s w -l warning -d 'Warning thresholds: KEY=VALUE,… with keys deferred, hold, active, incoming, total, ndrs (messages), age (oldest message: 30m, 2h, 1d), ndr-share (50%); a value above the threshold warns' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l critical -d 'Critical thresholds, as --warning (`-c` after `check` means this, as in every plugin)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l refresh -d 'Auto-refresh interval in seconds' -r

@@ -14,6 +14,8 @@ Examples:
   mailq-tui hold --dry-run reason:/timed out/
   mailq-tui logins --since 7d       who logged in from where, password guessing (mail log)
   mailq-tui fleet                   one row per [[hosts]] entry of the config file
+  mailq-tui watch --all-instances   Prometheus metrics on 127.0.0.1:9155/metrics, alerts
+  mailq-tui check -w deferred=500,age=2h -c deferred=5000,ndr-share=50%
   mailq-tui --host mx1 --host mx2 storm   the same command on two hosts over ssh
 
 Exit status:
@@ -114,6 +116,11 @@ pub enum Command {
     Log(LogArgs),
     /// One row per Postfix host (`--host`, or all `[[hosts]]`): counts, NDRs, storm, errors
     Fleet(FleetArgs),
+    /// Monitoring daemon, read-only: Prometheus `/metrics`, a node_exporter textfile, alerts
+    Watch(WatchArgs),
+    /// Nagios/Icinga/Checkmk plugin: one status line with perfdata; exit 0 OK, 1 WARNING,
+    /// 2 CRITICAL, 3 UNKNOWN. Here `-c` is the critical list (use `--config-dir` for the instance)
+    Check(CheckArgs),
     /// Explain a topic: `filter`
     Help {
         /// The topic
@@ -286,4 +293,41 @@ pub struct ConfigArgs {
     /// Print the path the configuration is read from
     #[arg(long)]
     pub path: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Serve Prometheus metrics at http://ADDR:PORT/metrics (default 127.0.0.1:9155 unless
+    /// only --textfile is given)
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Write the metrics in node_exporter's textfile format to PATH (atomically, after
+    /// every listing); name it *.prom inside the textfile collector's directory
+    #[arg(long, value_name = "PATH")]
+    pub textfile: Option<PathBuf>,
+    /// Watch every Postfix instance `postmulti -l` knows (default: the local one, or `-c DIR`)
+    #[arg(long, conflicts_with = "hosts")]
+    pub all_instances: bool,
+    /// Shortest interval between listings in seconds; longer when listing is slow, so that
+    /// at most ~10% of the time goes into listing [default: 15]
+    #[arg(long, value_name = "SECS")]
+    pub interval: Option<u64>,
+    /// List once, print the metrics (and run the alert rules once), and exit
+    #[arg(long)]
+    pub once: bool,
+    /// Do not read queue files (no compromised-account count or alert; for non-root)
+    #[arg(long)]
+    pub no_index: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Warning thresholds: KEY=VALUE,… with keys deferred, hold, active, incoming, total,
+    /// ndrs (messages), age (oldest message: 30m, 2h, 1d), ndr-share (50%); a value above
+    /// the threshold warns
+    #[arg(short = 'w', long, value_name = "LIST", default_value = "")]
+    pub warning: String,
+    /// Critical thresholds, as --warning (`-c` after `check` means this, as in every plugin)
+    #[arg(long, value_name = "LIST", default_value = "")]
+    pub critical: String,
 }

@@ -17,7 +17,18 @@ use crate::{app, commands, config, logging, model, postfix, runtime};
 /// Entry point for the binary.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args = commands::check::rewrite_plugin_args(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        // A plugin's usage error is UNKNOWN (3), not clap's 2 (which means CRITICAL).
+        Err(e) if commands::check::is_check(&args) && e.use_stderr() => {
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or_default();
+            println!("{}", model::monitor::check::unknown(first));
+            return ExitCode::from(model::monitor::check::Status::Unknown.code());
+        }
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -51,6 +62,9 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     }
     if let Some(Command::Config(args)) = &cli.command {
         return run_config(&cli.global, args);
+    }
+    if let Some(Command::Check(args)) = &cli.command {
+        return Ok(commands::check::run(&cli, args));
     }
     if let Some(refusal) = read_only_refusal(&cli) {
         eprintln!("error: {refusal}");
@@ -91,6 +105,9 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     }
     if let Some(Command::Fleet(args)) = &cli.command {
         return commands::fleet::run(&cli.global, args);
+    }
+    if let Some(Command::Watch(args)) = &cli.command {
+        return crate::monitor::run(&cli.global, &loaded.config, args);
     }
     if let Some(Command::Logins(args)) = &cli.command {
         return commands::logins::run_cli(&cli.global, args);

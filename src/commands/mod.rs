@@ -8,6 +8,7 @@
 //! a server's reply must not reach the terminal raw.
 
 pub mod bulk;
+pub mod check;
 pub mod fleet;
 pub mod logins;
 pub mod storm;

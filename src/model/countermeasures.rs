@@ -37,7 +37,7 @@ pub fn for_campaign(c: &CampaignStat, rules: Option<&RulePlan>, dsn_seen: bool) 
         None => {
             let _ = writeln!(
                 t,
-                "#    No rule shown: rules are proposed only after Postfix's postmap checked them \
+                "#    No header_checks rule shown: rules are proposed only after Postfix's postmap checked them \
                  (run `mailq-tui storm` where postmap is installed)."
             );
         }

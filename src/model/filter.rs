@@ -367,7 +367,8 @@ impl Parser<'_> {
             }
             let kind = match field {
                 FieldName::Age => {
-                    let (cmp, v) = self.comparison("age", "a duration", "2h", age_unit)?;
+                    let (cmp, v) =
+                        self.comparison("age", "a duration", "2h", super::time::duration_unit)?;
                     TermKind::Age(cmp, v)
                 }
                 FieldName::Size => {
@@ -566,17 +567,6 @@ impl Parser<'_> {
             .ok_or_else(|| FilterError::new(num_pos, "number too large"))?;
         Ok((cmp, v))
     }
-}
-
-fn age_unit(u: &str) -> Option<u64> {
-    Some(match u.to_ascii_lowercase().as_str() {
-        "" | "s" | "sec" | "secs" => 1,
-        "m" | "min" | "mins" => 60,
-        "h" | "hour" | "hours" => 3_600,
-        "d" | "day" | "days" => 86_400,
-        "w" | "week" | "weeks" => 604_800,
-        _ => return None,
-    })
 }
 
 fn size_unit(u: &str) -> Option<u64> {

@@ -339,8 +339,8 @@ fn looks_random(local: &str) -> bool {
     letters.len() >= 6 && vowels * 8 < letters.len()
 }
 
-/// qshape's age buckets, in minutes.
-const AGE_BUCKETS: [(i64, &str); 10] = [
+/// qshape's age buckets, in minutes (upper limits, exclusive), with their labels.
+pub const AGE_BUCKETS: [(i64, &str); 10] = [
     (5, "0-5m"),
     (10, "5-10m"),
     (20, "10-20m"),

@@ -7,6 +7,7 @@
 //! - [`filter`]: the filter language and selections.
 //! - [`text`]: making hostile strings safe to display.
 //! - [`fleet`]: one overview row per Postfix host.
+//! - [`monitor`]: metrics, alert rules and the check plugin for `watch` and `check`.
 
 pub mod campaign;
 pub mod compromise;
@@ -18,6 +19,7 @@ pub mod format;
 pub mod group;
 pub mod log;
 pub mod message;
+pub mod monitor;
 pub mod queue_file;
 pub mod reason;
 pub mod rules;

@@ -102,6 +102,32 @@ pub fn is_valid_date(year: i64, month: u32, day: u32) -> bool {
     day <= days
 }
 
+/// The seconds in one duration unit: `s` (or none), `m`, `h`, `d`, `w` and their long forms.
+#[must_use]
+pub fn duration_unit(u: &str) -> Option<u64> {
+    Some(match u.to_ascii_lowercase().as_str() {
+        "" | "s" | "sec" | "secs" => 1,
+        "m" | "min" | "mins" => 60,
+        "h" | "hour" | "hours" => 3_600,
+        "d" | "day" | "days" => 86_400,
+        "w" | "week" | "weeks" => 604_800,
+        _ => return None,
+    })
+}
+
+/// A duration such as `90`, `30s`, `5m`, `2h`, `1d` in seconds (the units of
+/// [`duration_unit`]; no unit = seconds). `None` for anything else.
+#[must_use]
+pub fn parse_duration(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let n: u64 = s[..digits].parse().ok()?;
+    n.checked_mul(duration_unit(s[digits..].trim())?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +167,17 @@ mod tests {
         assert!(is_valid_date(2000, 2, 29));
         assert_eq!(utc_from_civil(2025, 11, 28, 3, 16, 21), 1_764_299_781);
         assert_eq!(utc_year(1_764_299_781), 2025);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Some(90));
+        assert_eq!(parse_duration("2h"), Some(7200));
+        assert_eq!(parse_duration("5 min"), Some(300));
+        assert_eq!(parse_duration("1d"), Some(86_400));
+        assert_eq!(parse_duration("h"), None);
+        assert_eq!(parse_duration("2x"), None);
+        assert_eq!(parse_duration("-1m"), None);
+        assert_eq!(parse_duration("99999999999999999999w"), None);
     }
 }

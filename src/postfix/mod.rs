@@ -26,6 +26,7 @@ pub mod fleet;
 pub mod instances;
 pub mod lines;
 pub mod local;
+pub mod notify;
 pub mod parse;
 pub mod postmap;
 pub mod process;

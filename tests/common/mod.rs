@@ -187,6 +187,22 @@ impl Lab {
         &self.manifest
     }
 
+    /// Run `lab.sh fill`: inject `messages` more (the same storm mix) and wait until the
+    /// queue settles.
+    pub fn fill(&self, messages: usize) {
+        let out = run_script(&[
+            "fill",
+            &path_str(&self.dir.0),
+            "--messages",
+            &messages.to_string(),
+        ]);
+        assert!(
+            out.status.success(),
+            "lab.sh fill: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Run `lab.sh settle`: wait until nothing is in maildrop/incoming/active.
     pub fn settle(&self) {
         let out = run_script(&["settle", &path_str(&self.dir.0)]);
@@ -348,4 +364,47 @@ fn read_manifest(dir: &Path) -> Result<Manifest, String> {
 
 fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
+}
+
+/// `promtool check metrics` on an exposition text (Debian: prometheus); panics with
+/// promtool's complaints and the text.
+pub fn promtool_check(text: &str) {
+    use std::io::Write;
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("promtool not found (apt-get install prometheus): {e}"));
+    let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+    stdin
+        .write_all(text.as_bytes())
+        .unwrap_or_else(|e| panic!("write promtool stdin: {e}"));
+    drop(stdin);
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("promtool: {e}"));
+    assert!(
+        out.status.success(),
+        "promtool check metrics failed:\n{}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Copy `exe` to `LAB/bin/NAME`, executable by everyone (the build directory may not be
+/// reachable for other users). `LAB/bin` is world-writable (sticky) so that `nobody` can
+/// write its audit log there.
+pub fn copy_for_nobody(lab_dir: &Path, exe: &Path, name: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = lab_dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("mkdir {}: {e}", bin.display()));
+    let dst = bin.join(name);
+    std::fs::copy(exe, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", exe.display()));
+    for (p, mode) in [(&bin, 0o1777), (&dst, 0o755)] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("chmod {}: {e}", p.display()));
+    }
+    dst
 }
