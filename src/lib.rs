@@ -26,6 +26,13 @@
 //!   commands/logins.rs.
 //! - [`ops`]: the safe bulk-action protocol and the audit log; [`indexer`]: reading message
 //!   contents in batches; [`config`], [`logging`].
+//!
+//! Two words with one meaning each: a **source** is one queue mailq-tui can open (a local
+//! Postfix instance or an ssh host: [`model::source::Source`]); the **fleet** is several
+//! sources at once — their overview rows ([`model::fleet`]), probing them in parallel through
+//! one adapter cache ([`postfix::fleet`]) and the `mailq-tui fleet` command
+//! ([`commands::fleet`]). The TUI's source picker (`app::sources`, `ui::sources`) lists the
+//! sources with their fleet rows.
 
 pub mod app;
 pub mod cli;

@@ -10,6 +10,8 @@
 //! refreshes.
 
 pub mod action;
+pub mod dialogs;
+pub mod jobs;
 pub mod keymap;
 pub mod sources;
 pub mod storm;
@@ -27,195 +29,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use action::{Action, LoadError};
+pub use dialogs::{Detail, FilterInput, Overlay, Pending, Popup};
+pub use jobs::{ASYNC_REGROUP_AT, Prepared, RegroupJob, Regrouped, Retired};
 pub use keymap::Keymap;
 pub use update::{Effect, regroup_job, update};
 
 pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
 pub use storm::{Cause, IndexState, StormView, TextView};
 
+use crate::model::trend::diff_groups;
+pub use crate::model::trend::{GroupDiff, SPARK_BUCKETS, SPARK_WINDOW_SECS};
+
 use crate::model::content::{ContentIndex, ContentView};
 use crate::model::filter::{ContentLookup, Filter, Match, MatchContext, Selection, select_with};
 use crate::model::format::plural;
-use crate::model::group::{Group, GroupKey, Grouping, SortBy, group_with};
-use crate::model::{MessageKey, QueueFile, QueueId, QueueName, Snapshot};
+use crate::model::group::{Group, GroupKey, Grouping, SortBy};
+use crate::model::{MessageKey, QueueName, Snapshot};
 use crate::ops;
 use crate::postfix::QueueOp;
-
-/// From this many selected messages on, regrouping runs on a worker thread so that typing a
-/// filter or pressing Tab never waits for it.
-pub const ASYNC_REGROUP_AT: usize = 20_000;
-
-/// Everything needed to group a selection away from the UI thread.
-#[derive(Debug, Clone)]
-pub struct RegroupJob {
-    pub generation: u64,
-    pub snapshot: Arc<Snapshot>,
-    pub indices: Vec<u32>,
-    pub key: GroupKey,
-    pub sort_by: SortBy,
-    pub sort_desc: bool,
-    pub now: i64,
-    /// The group under the cursor when the job started: the cursor follows it.
-    pub keep_label: Option<Arc<str>>,
-    /// Set for a new listing: select with this filter first (`indices` is then ignored),
-    /// so that the listing is installed together with its selection and grouping.
-    pub filter: Option<Filter>,
-    /// Which listing this prepares (see `App::prepare_gen`).
-    pub prepare_gen: u64,
-    /// The listing on screen and its grouping, to compute +new/−gone against.
-    pub previous: Option<(Arc<Snapshot>, Arc<Grouping>)>,
-    /// The content index, when the grouping key or the filter needs message contents.
-    pub content: Option<Arc<ContentIndex>>,
-}
-
-/// Two jobs are equal when they group the same listing (the same `Arc`s, not merely equal
-/// contents) the same way, for the same request.
-impl PartialEq for RegroupJob {
-    fn eq(&self, other: &Self) -> bool {
-        let same_arc = |a: &Option<Arc<ContentIndex>>, b: &Option<Arc<ContentIndex>>| match (a, b) {
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-            (None, None) => true,
-            _ => false,
-        };
-        self.generation == other.generation
-            && Arc::ptr_eq(&self.snapshot, &other.snapshot)
-            && self.indices == other.indices
-            && self.key == other.key
-            && self.sort_by == other.sort_by
-            && self.sort_desc == other.sort_desc
-            && self.now == other.now
-            && self.keep_label == other.keep_label
-            && self.filter.as_ref().map(Filter::text) == other.filter.as_ref().map(Filter::text)
-            && self.prepare_gen == other.prepare_gen
-            && match (&self.previous, &other.previous) {
-                (Some((a, x)), Some((b, y))) => Arc::ptr_eq(a, b) && Arc::ptr_eq(x, y),
-                (None, None) => true,
-                _ => false,
-            }
-            && same_arc(&self.content, &other.content)
-    }
-}
-
-/// A listing taken off the screen, to be freed on a worker: freeing a million messages
-/// takes a noticeable moment. Equal when it is the same listing (`Arc` identity).
-#[derive(Debug, Clone)]
-pub struct Retired {
-    pub snapshot: Arc<Snapshot>,
-    pub grouping: Arc<Grouping>,
-}
-
-impl PartialEq for Retired {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.snapshot, &other.snapshot) && Arc::ptr_eq(&self.grouping, &other.grouping)
-    }
-}
-
-/// A listing's selection, grouping, sparklines and diff, computed by a worker.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    pub selection: Selection,
-    pub grouping: Grouping,
-    pub sparks: Vec<[u32; SPARK_BUCKETS]>,
-    pub diff: Option<HashMap<Arc<str>, GroupDiff>>,
-}
-
-/// A finished [`RegroupJob`].
-#[derive(Debug, Clone)]
-pub struct Regrouped {
-    pub generation: u64,
-    pub snapshot: Arc<Snapshot>,
-    pub grouping: Grouping,
-    pub sparks: Vec<[u32; SPARK_BUCKETS]>,
-    pub keep_label: Option<Arc<str>>,
-    /// For a new listing: its selection under the job's filter.
-    pub selection: Option<Selection>,
-    pub prepare_gen: u64,
-    /// +new/−gone per group against `RegroupJob::previous`.
-    pub diff: Option<HashMap<Arc<str>, GroupDiff>>,
-}
-
-impl RegroupJob {
-    /// Select (for a new listing), group, sort and build the sparklines. Pure; may run on
-    /// any thread.
-    #[must_use]
-    pub fn run(self) -> Regrouped {
-        let view = self
-            .content
-            .as_ref()
-            .map(|c| ContentView::new(&self.snapshot, c));
-        let lookup = view.as_ref().map(|v| v as &dyn ContentLookup);
-        let selection = self.filter.as_ref().map(|f| {
-            select_with(
-                &self.snapshot,
-                f,
-                &MatchContext {
-                    now: self.now,
-                    content: lookup,
-                },
-            )
-        });
-        let indices = selection.as_ref().map_or(&self.indices, |s| &s.indices);
-        let mut grouping = group_with(&self.snapshot, indices, self.key, None, self.now, lookup);
-        grouping.sort(self.sort_by, self.sort_desc);
-        let sparks = build_sparks(&self.snapshot, &grouping);
-        let diff = self
-            .previous
-            .as_ref()
-            .map(|(old, old_grouping)| diff_groups(old, old_grouping, &self.snapshot, &grouping));
-        Regrouped {
-            generation: self.generation,
-            snapshot: self.snapshot,
-            grouping,
-            sparks,
-            keep_label: self.keep_label,
-            selection,
-            prepare_gen: self.prepare_gen,
-            diff,
-        }
-    }
-}
-
-/// Arrivals per group over (at most) the last [`SPARK_WINDOW_SECS`] of the snapshot.
-fn build_sparks(snap: &Snapshot, grouping: &Grouping) -> Vec<[u32; SPARK_BUCKETS]> {
-    let oldest = snap.messages.iter().map(|m| m.arrival_time).min();
-    let Some(oldest) = oldest else {
-        return vec![[0; SPARK_BUCKETS]; grouping.groups.len()];
-    };
-    let newest = snap
-        .messages
-        .iter()
-        .map(|m| m.arrival_time)
-        .max()
-        .unwrap_or(oldest);
-    // A storm is about the last hours; a few week-old stragglers must not squash it into
-    // one bucket, so older arrivals are clamped into the first one.
-    let oldest = oldest.max(newest - SPARK_WINDOW_SECS);
-    let span = (newest - oldest).max(1) + 1;
-    grouping
-        .groups
-        .iter()
-        .map(|g| {
-            let mut b = [0u32; SPARK_BUCKETS];
-            for &i in &g.members {
-                if let Some(m) = snap.messages.get(i as usize) {
-                    let k = usize::try_from(
-                        (m.arrival_time - oldest).max(0) * SPARK_BUCKETS as i64 / span,
-                    )
-                    .unwrap_or(0)
-                    .min(SPARK_BUCKETS - 1);
-                    b[k] = b[k].saturating_add(1);
-                }
-            }
-            b
-        })
-        .collect()
-}
-
-/// Number of buckets in a group's arrival sparkline.
-pub const SPARK_BUCKETS: usize = 10;
-
-/// The sparkline covers at most the last six hours before the newest arrival.
-pub const SPARK_WINDOW_SECS: i64 = 6 * 3_600;
 
 /// Which key table applies: the focused pane, or the overlay on top of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -272,75 +103,6 @@ pub enum Pane {
     Groups,
     Messages,
     Detail,
-}
-
-/// What is drawn on top of the panes. One at a time, by construction.
-#[derive(Debug, Clone, Default)]
-pub enum Overlay {
-    #[default]
-    None,
-    Help,
-    Filter(FilterInput),
-    Confirm(Pending),
-    Popup(Popup),
-    /// Plain text to read and copy (countermeasures).
-    Text(TextView),
-}
-
-/// The filter being typed, with its live match count.
-#[derive(Debug, Clone, Default)]
-pub struct FilterInput {
-    pub text: String,
-    /// The filter in force when the input opened: `Esc` goes back to it.
-    pub before: String,
-    pub error: Option<String>,
-    pub matches: usize,
-}
-
-/// A queue change waiting for confirmation: the request exactly as the user saw it, and
-/// the facts the dialog states ([`ops::preview`], computed once when the dialog opens).
-#[derive(Debug, Clone)]
-pub struct Pending {
-    pub request: ops::Request,
-    pub preview: ops::Preview,
-    /// What was chosen: "3 marked messages", "group reason: …", "message 4B2F41C0A8".
-    pub scope: String,
-    /// Digits typed so far when `preview.needs_typed_confirmation`.
-    pub typed: String,
-}
-
-impl Pending {
-    #[must_use]
-    pub fn messages(&self) -> usize {
-        self.preview.messages
-    }
-}
-
-/// A result or progress popup.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Popup {
-    pub title: String,
-    pub lines: Vec<String>,
-    /// Work still running: the popup cannot be closed into a half-known state.
-    pub busy: bool,
-}
-
-/// The detail view of one message; the queue file arrives asynchronously.
-#[derive(Debug, Clone)]
-pub struct Detail {
-    pub key: MessageKey,
-    pub file: Option<QueueFile>,
-    pub body: bool,
-    pub loading: bool,
-    pub error: Option<String>,
-    pub scroll: usize,
-}
-
-/// Change of one group since the previous refresh.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct GroupDiff {
-    pub added: usize,
-    pub gone: usize,
 }
 
 /// A cursor in a list and the first visible row (written by `draw`).
@@ -1013,41 +775,4 @@ impl App {
             typed: String::new(),
         }
     }
-}
-
-/// +new / −gone per group label between two listings. Messages are matched by
-/// (queue ID, arrival time): IDs alone are reused by Postfix.
-fn diff_groups(
-    old: &Snapshot,
-    old_grouping: &Grouping,
-    new: &Snapshot,
-    new_grouping: &Grouping,
-) -> HashMap<Arc<str>, GroupDiff> {
-    let key = |m: &crate::model::Message| (m.queue_id.clone(), m.arrival_time);
-    let old_keys: HashSet<(QueueId, i64)> = old.messages.iter().map(key).collect();
-    let new_keys: HashSet<(QueueId, i64)> = new.messages.iter().map(key).collect();
-    let mut out: HashMap<Arc<str>, GroupDiff> = HashMap::new();
-    for g in &new_grouping.groups {
-        let added = g
-            .members
-            .iter()
-            .filter_map(|&i| new.messages.get(i as usize))
-            .filter(|m| !old_keys.contains(&key(m)))
-            .count();
-        if added > 0 {
-            out.entry(g.label.clone()).or_default().added = added;
-        }
-    }
-    for g in &old_grouping.groups {
-        let gone = g
-            .members
-            .iter()
-            .filter_map(|&i| old.messages.get(i as usize))
-            .filter(|m| !new_keys.contains(&key(m)))
-            .count();
-        if gone > 0 {
-            out.entry(g.label.clone()).or_default().gone = gone;
-        }
-    }
-    out
 }

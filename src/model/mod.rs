@@ -7,6 +7,9 @@
 //! - [`filter`]: the filter language and selections.
 //! - [`text`]: making hostile strings safe to display.
 //! - [`fleet`]: one overview row per Postfix host.
+//! - [`source`]: where a queue comes from (a local instance or an ssh host), as plain data.
+//! - [`trend`]: arrival sparklines per group and +new/−gone between listings.
+//! - [`format`], [`time`]: the one home of number, age and date formatting.
 //! - [`monitor`]: metrics, alert rules and the check plugin for `watch` and `check`.
 
 pub mod campaign;
@@ -27,6 +30,7 @@ pub mod source;
 pub mod storm;
 pub mod text;
 pub mod time;
+pub mod trend;
 
 pub use filter::{
     ContentField, ContentLookup, FILTER_HELP, Filter, FilterError, Match, MatchContext, Selection,

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::{Theme, age, count, fit, size};
-use crate::app::{App, Pane, SPARK_BUCKETS};
+use crate::app::{App, Pane};
+use crate::model::trend::SPARK_BUCKETS;
 
 pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64) {
     let focused = app.focus == Pane::Groups;
