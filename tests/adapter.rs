@@ -154,7 +154,8 @@ fn apply_maps_ops_to_flags() {
     }
     assert_eq!(
         stub.read("argv"),
-        "postsuper -d - hold\npostsuper -h - hold\npostsuper -H - hold\npostsuper -r - hold\n"
+        "postsuper -d - hold\npostsuper -h - hold\npostsuper -H - hold\npostsuper -r - hold\n\
+         postsuper -e - hold\npostsuper -f - hold\n"
     );
 }
 

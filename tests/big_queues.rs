@@ -409,7 +409,7 @@ mod replay_model {
             if op == QueueOp::Release && messages[pos].queue != QueueName::Hold {
                 continue;
             }
-            match op.result_queue() {
+            match op.result_queue(&t.queue) {
                 None => {
                     messages.remove(pos);
                 }

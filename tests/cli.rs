@@ -251,6 +251,58 @@ fn ids_into_a_closed_pipe_exits_quietly() {
     assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
 }
 
+/// Counts read the same on the command line as in the TUI: `1,485`, never `1485`.
+#[test]
+fn bulk_preview_counts_have_thousands_separators() {
+    let o = Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .args(["--demo", "hold", "--dry-run", "null"])
+        .output()
+        .expect("run mailq-tui");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let first = stderr(&o).lines().next().unwrap_or_default().to_owned();
+    assert!(
+        first.starts_with("Hold 1,485 messages (1,485 recipients)"),
+        "{first}"
+    );
+    assert!(first.contains("deferred: 1,417"), "{first}");
+}
+
+/// `summary --shape` on a capture: qshape's layout, `-s` by sender domain.
+#[test]
+fn summary_shape_prints_qshape_columns() {
+    let o = run(STORM, &["summary", "--shape"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    let head: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        head,
+        [
+            "T", "5", "10", "20", "40", "80", "160", "320", "640", "1280", "1280+"
+        ]
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap_or_default()
+            .trim_start()
+            .starts_with("TOTAL")
+    );
+    for l in out.lines() {
+        assert_eq!(l.chars().count(), 80, "{l:?}");
+    }
+    let s = run(STORM, &["summary", "--shape", "-s", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).expect("json");
+    assert_eq!(v["by"], "sender-domain");
+    assert_eq!(v["rows"][0]["domain"], "MAILER-DAEMON");
+    // -s without --shape is a usage error.
+    assert_eq!(run(STORM, &["summary", "-s"]).status.code(), Some(2));
+}
+
 // --- one reading of the filter words (issue #13, items 1–3) ---------------------------------
 
 /// The IDs a `--dry-run` plan shows (all of them when there are at most 10) and its count.
@@ -424,4 +476,57 @@ fn as_root_a_config_file_others_control_is_refused() {
     set(0o600, 0);
     let o = run_with("flag");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// `expire` is a queue change like the others: `--read-only` refuses it before listing.
+#[test]
+fn read_only_refuses_expire() {
+    let o = Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .args(["--demo", "--read-only", "expire", "-y", "null"])
+        .output()
+        .expect("run mailq-tui");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("refusing to expire"), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .args(["--demo", "expire", "--dry-run", "null"])
+        .output()
+        .expect("run mailq-tui");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("expiring a bounce discards it"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `deliver` is for a few messages; `flush` warns during a storm; `--read-only` refuses both.
+#[test]
+fn deliver_is_bounded_and_flush_warns_in_a_storm() {
+    let run_demo = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+            .args(["--demo", "--audit-log", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("run mailq-tui")
+    };
+    let o = run_demo(&["deliver", "-y", "null"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("limited to 20"), "{}", stderr(&o));
+    let o = run_demo(&["flush", "-y"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("NDRs are deferred: a flush retries"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).starts_with("flush: deferred 1,917"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_demo(&["--read-only", "flush", "-y"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("refusing to flush"), "{}", stderr(&o));
+    let o = run_demo(&["flush", "-y", "--site", "-x;rm"]);
+    assert_ne!(o.status.code(), Some(0));
 }

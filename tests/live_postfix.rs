@@ -740,14 +740,7 @@ fn cli_hold_as_root_but_not_as_nobody(cx: &Ctx<'_>) {
 /// Run the built `mailq-tui` as root against the lab, auditing into the lab directory
 /// rather than root's home.
 fn mailq_tui_bin(lab: &Lab, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
-        .arg("--config-dir")
-        .arg(lab.config_dir())
-        .arg("--audit-log")
-        .arg(lab.dir().join("audit.jsonl"))
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run mailq-tui: {e}"))
+    lab.mailq_tui(args)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ function __fish_mailq_tui_using_subcommand
 end
 
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -44,6 +44,9 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "delete" -d 'Del
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "hold" -d 'Put the messages matching a filter on hold'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "release" -d 'Release the held messages matching a filter'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "requeue" -d 'Requeue the messages matching a filter'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "expire" -d 'Expire the messages matching a filter (`postsuper -e`, Postfix 3.5+): each is returned to its sender at the next attempt; an NDR (null sender) is discarded'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "deliver" -d 'Attempt delivery of the messages matching a filter now (`postqueue -i`, one process per message; at most 20), then show what happened to each'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "flush" -d 'Attempt delivery of all deferred mail now (`postqueue -f`), or of one destination\'s (`--site`, `postqueue -s`); warned during an NDR storm'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "storm" -d 'Preview the NDR storm: size, speed, campaigns, accounts, countermeasures'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "logins" -d 'From the mail log: SASL/IMAP logins per account and address, password guessing, what each account sent, countermeasures at work; ranked by compromise signals'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "config" -d 'Show the configuration: `--print-default` prints the sample file, `--path` where it is read from'
@@ -57,7 +60,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'G
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l top -d 'Show at most N groups (and N sub-groups per group)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l sort -d 'Order groups by: messages, recipients, size, oldest, newest, label, deferred, hold, recent' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -66,11 +69,13 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l host -d 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l json -d 'Print JSON'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l shape -d 'qshape\'s view: domains × age buckets (5, 10, 20, … 1280, 1280+ minutes), by recipient domain (one count per recipient), as `qshape` prints it'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s s -l senders -d 'With --shape: by sender domain, one count per message (`qshape -s`)'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -84,7 +89,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -s h -l help -d
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l batch -d 'IDs per postsuper process' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -101,7 +106,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -s h -l help
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l batch -d 'IDs per postsuper process' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -118,7 +123,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -s h -l help -
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l batch -d 'IDs per postsuper process' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -135,7 +140,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -s h -l hel
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l batch -d 'IDs per postsuper process' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -149,11 +154,57 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l all -d '
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l batch -d 'IDs per postsuper process' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l release -d 'Also release held messages (`postsuper -f`), so that the return happens'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l dry-run -d 'Show the plan; change nothing'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -s y -l yes -d 'Do not ask for confirmation'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l all -d 'Allow an empty filter, i.e. the entire queue'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l dry-run -d 'Show the plan; change nothing'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -s y -l yes -d 'Do not ask for confirmation'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l site -d 'Only mail for this destination (`postqueue -s SITE`; the site must be in `fast_flush_domains`)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l refresh -d 'Auto-refresh interval in seconds' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l audit-log -d 'Audit log file (default: in the XDG state directory)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -s y -l yes -d 'Do not ask for confirmation'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -l read-only -d 'Monitor only: no path to postsuper'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand flush" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l top -d 'Show at most N rows per section' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l log -d 'Mail log for the accounts\' login evidence (repeatable; default: the instance\'s log)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l since -d 'Mail log window start (as for `logins`; default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand storm" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -171,7 +222,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l since -d 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l log -d 'Read this log instead of finding the logs (repeatable, oldest first; `-` is standard input; gzip and `journalctl -o json` output are recognised)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l top -d 'Show at most N rows per section' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -184,7 +235,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l demo -d '
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand logins" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -198,7 +249,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l demo -d '
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand config" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -211,7 +262,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -l read-o
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand instances" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s n -l limit -d 'Show the last N entries' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -224,7 +275,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l demo -d 'Use
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand log" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand fleet" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -240,7 +291,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l listen -d 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l textfile -d 'Write the metrics in node_exporter\'s textfile format to PATH (atomically, after every listing); name it *.prom inside the textfile collector\'s directory' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l interval -d 'Shortest interval between listings in seconds; longer when listing is slow, so that at most ~10% of the time goes into listing [default: 15]' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -257,7 +308,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -s h -l help 
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -s w -l warning -d 'Warning thresholds: KEY=VALUE,… with keys deferred, hold, active, incoming, total, ndrs (messages), age (oldest message: 30m, 2h, 1d), ndr-share (50%); a value above the threshold warns' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l critical -d 'Critical thresholds, as --warning (`-c` after `check` means this, as in every plugin)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F
@@ -269,7 +320,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l demo -d 'U
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l from-file -d 'Read the queue from a `postqueue -j` capture instead of Postfix' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l refresh -d 'Auto-refresh interval in seconds' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l alert-at -d 'Alert when the deferred queue holds at least N messages' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand help" -l config -d 'Configuration file (default: ~/.config/mailq-tui/config.toml, or $MAILQ_TUI_CONFIG)' -r -F

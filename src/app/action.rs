@@ -72,6 +72,22 @@ pub enum Action {
     ShowCountermeasures,
     /// Storm screen: write the countermeasures for the selected cause to a file.
     WriteCountermeasures,
+    /// Expire (`postsuper -e`; with held messages `-f`, which also releases them): opens
+    /// the confirm dialog.
+    Expire,
+    /// Deliver now (`postqueue -i`, one per message, at most 20): opens a dialog.
+    DeliverNow,
+    /// Flush the queue (`postqueue -f`): opens a dialog, warned during a storm.
+    Flush,
+    /// Internal: what a delivery request did.
+    #[serde(skip)]
+    Flushed(Result<Box<crate::ops::flush::FlushOutcome>, String>),
+    /// Open (or close) the queue-shape screen: qshape's domains × age buckets.
+    ToggleShape,
+    /// Queue-shape screen: recipient domains ⇄ sender domains (`qshape -s`).
+    ToggleShapeBy,
+    /// Queue-shape screen: filter the main view to the selected domain.
+    FilterToDomain,
     /// Open (or close) the source picker: local Postfix instances and ssh hosts.
     ToggleSources,
     /// Source picker: open the source under the cursor instead of the current one.
@@ -135,6 +151,18 @@ pub enum Action {
 pub struct LoadError {
     pub message: String,
     pub not_installed: bool,
+    /// What to do about it ([`crate::postfix::PostfixError::hint`]).
+    pub hint: String,
+}
+
+impl From<&crate::postfix::PostfixError> for LoadError {
+    fn from(e: &crate::postfix::PostfixError) -> Self {
+        Self {
+            message: e.to_string(),
+            not_installed: matches!(e, crate::postfix::PostfixError::NotFound(_)),
+            hint: e.hint().to_owned(),
+        }
+    }
 }
 
 impl Action {
@@ -150,12 +178,18 @@ impl Action {
         }
     }
 
-    /// True for the four queue-changing actions. Read-only mode removes and refuses them.
+    /// True for the queue-changing actions. Read-only mode removes and refuses them.
     #[must_use]
     pub fn is_mutating(&self) -> bool {
         matches!(
             self,
-            Self::Delete | Self::Hold | Self::Release | Self::Requeue
+            Self::Delete
+                | Self::Hold
+                | Self::Release
+                | Self::Requeue
+                | Self::Expire
+                | Self::DeliverNow
+                | Self::Flush
         )
     }
 }

@@ -16,6 +16,19 @@ pub enum Overlay {
     Popup(Popup),
     /// Plain text to read and copy (countermeasures).
     Text(TextView),
+    /// Deliver now / flush, waiting for `y` (its own dialog: not a postsuper change).
+    AskFlush(AskFlush),
+}
+
+/// A delivery request waiting for confirmation, with the facts to show.
+#[derive(Debug, Clone)]
+pub struct AskFlush {
+    pub what: crate::postfix::Flush,
+    /// The messages as the user saw them (deliver now); empty for a flush.
+    pub keys: Vec<crate::model::MessageKey>,
+    pub filter: String,
+    /// Title and lines of the dialog.
+    pub dialog: Popup,
 }
 
 /// The filter being typed, with its live match count.

@@ -126,7 +126,7 @@ impl RegroupJob {
         let indices = selection.as_ref().map_or(&self.indices, |s| &s.indices);
         let mut grouping = group_with(&self.snapshot, indices, self.key, None, self.now, lookup);
         grouping.sort(self.sort_by, self.sort_desc);
-        let sparks = build_sparks(&self.snapshot, &grouping);
+        let sparks = build_sparks(&self.snapshot, &grouping, self.now);
         let diff = self
             .previous
             .as_ref()

@@ -166,7 +166,13 @@ pub struct Keymap {
 const BROWSE: &[Mode] = &[Mode::Groups, Mode::Messages];
 const PANES: &[Mode] = &[Mode::Groups, Mode::Messages, Mode::Detail];
 /// The panes and the storm screen: keys that work on every screen.
-const SCREENS: &[Mode] = &[Mode::Groups, Mode::Messages, Mode::Detail, Mode::Storm];
+const SCREENS: &[Mode] = &[
+    Mode::Groups,
+    Mode::Messages,
+    Mode::Detail,
+    Mode::Storm,
+    Mode::Shape,
+];
 /// Everywhere a cursor or a scroll position moves.
 const MOVES: &[Mode] = &[
     Mode::Groups,
@@ -175,7 +181,9 @@ const MOVES: &[Mode] = &[
     Mode::Storm,
     Mode::Text,
     Mode::Sources,
+    Mode::Shape,
 ];
+const SHAPE: &[Mode] = &[Mode::Shape];
 const STORM: &[Mode] = &[Mode::Storm];
 const SOURCES: &[Mode] = &[Mode::Sources];
 const TEXT: &[Mode] = &[Mode::Text];
@@ -210,6 +218,26 @@ fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
             Action::WriteCountermeasures,
             "write to file",
         ),
+        (
+            SHAPE,
+            Key::plain(K::Enter),
+            Action::FilterToDomain,
+            "filter to domain",
+        ),
+        (
+            SHAPE,
+            Key::ch('l'),
+            Action::FilterToDomain,
+            "filter to domain",
+        ),
+        (
+            SHAPE,
+            Key::ch('s'),
+            Action::ToggleShapeBy,
+            "sender/recipient domains",
+        ),
+        (SHAPE, Key::ch('h'), Action::Back, "back"),
+        (SHAPE, Key::plain(K::Esc), Action::Escape, "back"),
         (
             SOURCES,
             Key::plain(K::Enter),
@@ -273,10 +301,19 @@ fn rows() -> Vec<(&'static [Mode], Key, Action, &'static str)> {
         (PANES, Key::ch('H'), Action::Hold, "hold…"),
         (PANES, Key::ch('U'), Action::Release, "release…"),
         (PANES, Key::ch('R'), Action::Requeue, "requeue…"),
+        (
+            PANES,
+            Key::ch('E'),
+            Action::Expire,
+            "expire (return to sender)…",
+        ),
+        (PANES, Key::ch('N'), Action::DeliverNow, "deliver now…"),
+        (PANES, Key::ch('F'), Action::Flush, "flush queue…"),
         (BROWSE, Key::ch('s'), Action::CycleSort, "sort by"),
         (BROWSE, Key::ch('S'), Action::ReverseSort, "reverse sort"),
         (&[Mode::Detail], Key::ch('b'), Action::ToggleBody, "body"),
         (SCREENS, Key::ch('t'), Action::ToggleStorm, "storm screen"),
+        (SCREENS, Key::ch('p'), Action::ToggleShape, "queue shape"),
         (SCREENS, Key::ch('i'), Action::ToggleSources, "sources"),
         (SCREENS, Key::ch('r'), Action::Refresh, "refresh"),
         (SCREENS, Key::ch('f'), Action::ToggleFreeze, "freeze"),

@@ -10,13 +10,17 @@
 //! refreshes.
 
 pub mod action;
+pub mod deliver;
 pub mod dialogs;
 pub mod jobs;
 pub mod keymap;
+pub mod shape;
 pub mod sources;
 pub mod storm;
 pub mod update;
 
+#[cfg(test)]
+mod operator_tests;
 #[cfg(test)]
 mod sources_tests;
 #[cfg(test)]
@@ -29,16 +33,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use action::{Action, LoadError};
-pub use dialogs::{Detail, FilterInput, Overlay, Pending, Popup};
+pub use dialogs::{AskFlush, Detail, FilterInput, Overlay, Pending, Popup};
 pub use jobs::{ASYNC_REGROUP_AT, Prepared, RegroupJob, Regrouped, Retired};
 pub use keymap::Keymap;
 pub use update::{Effect, regroup_job, update};
 
+pub use shape::ShapeView;
 pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
 pub use storm::{Cause, IndexState, StormView, TextView};
 
 use crate::model::trend::diff_groups;
-pub use crate::model::trend::{GroupDiff, SPARK_BUCKETS, SPARK_WINDOW_SECS};
+pub use crate::model::trend::{GroupDiff, SPARK_BUCKETS};
 
 use crate::model::content::{ContentIndex, ContentView};
 use crate::model::filter::{ContentLookup, Filter, Match, MatchContext, Selection, select_with};
@@ -64,10 +69,12 @@ pub enum Mode {
     Text,
     /// The source picker / fleet overview (key `i`).
     Sources,
+    /// qshape's view: domains × age buckets (key `p`).
+    Shape,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Groups,
         Mode::Messages,
         Mode::Detail,
@@ -78,6 +85,7 @@ impl Mode {
         Mode::Storm,
         Mode::Text,
         Mode::Sources,
+        Mode::Shape,
     ];
 
     #[must_use]
@@ -93,6 +101,7 @@ impl Mode {
             Self::Storm => "storm screen",
             Self::Text => "countermeasures",
             Self::Sources => "sources (fleet overview)",
+            Self::Shape => "queue shape",
         }
     }
 }
@@ -241,6 +250,9 @@ pub struct App {
     pub detail: Option<Detail>,
     pub status: Option<Status>,
     pub loading: bool,
+    /// The last listing failed (cleared by the next one that works): the panes say why
+    /// and what to do while there is nothing else to show.
+    pub load_error: Option<LoadError>,
     pub refresh_pending: bool,
     pub applying: bool,
     pub frozen: bool,
@@ -270,6 +282,8 @@ pub struct App {
     pub indexing: IndexState,
     /// The storm screen, when open (it covers the panes).
     pub storm: Option<StormView>,
+    /// The queue-shape screen, when open (it covers the panes).
+    pub shape: Option<ShapeView>,
     /// NDRs in the previous listing: the storm screen's growth.
     pub previous_ndrs: Option<usize>,
     /// The instance's `mynetworks`, once the storm screen's rule check read it.
@@ -335,6 +349,7 @@ impl App {
             detail: None,
             status: None,
             loading: false,
+            load_error: None,
             refresh_pending: false,
             applying: false,
             frozen: false,
@@ -351,6 +366,7 @@ impl App {
             content: Arc::default(),
             indexing: IndexState::default(),
             storm: None,
+            shape: None,
             previous_ndrs: None,
             networks: crate::model::compromise::Networks::default(),
             base_keymap,
@@ -372,10 +388,11 @@ impl App {
         match &self.overlay {
             Overlay::Help => Mode::Help,
             Overlay::Filter(_) => Mode::Filter,
-            Overlay::Confirm(_) => Mode::Confirm,
+            Overlay::Confirm(_) | Overlay::AskFlush(_) => Mode::Confirm,
             Overlay::Popup(_) => Mode::Popup,
             Overlay::Text(_) => Mode::Text,
             Overlay::None if self.sources_view.is_some() => Mode::Sources,
+            Overlay::None if self.shape.is_some() => Mode::Shape,
             Overlay::None if self.storm.is_some() => Mode::Storm,
             Overlay::None => match self.focus {
                 Pane::Groups => Mode::Groups,
@@ -441,9 +458,27 @@ impl App {
     }
 
     /// Re-run the filter over the snapshot, then regroup.
+    /// Leave a screen (storm, shape) for the panes with `filter` in force: cursors at the
+    /// top, the detail closed, the selection recomputed.
+    pub(super) fn show_panes_filtered(&mut self, filter: Filter) {
+        self.storm = None;
+        self.shape = None;
+        self.filter = filter;
+        self.detail = None;
+        self.focus = if self.group_key.is_some() {
+            Pane::Groups
+        } else {
+            Pane::Messages
+        };
+        self.groups_cursor = Cursor::default();
+        self.messages_cursor = Cursor::default();
+        self.reselect();
+    }
+
     pub fn reselect(&mut self) {
         self.selection = self.select_now();
         self.regroup();
+        self.refresh_shape();
     }
 
     /// The current filter over the current snapshot, with message contents when the filter
@@ -676,6 +711,7 @@ impl App {
         // New messages may need reading; the storm screen follows the listing.
         self.indexing.wanted = true;
         self.refresh_storm();
+        self.refresh_shape();
         // A listing that lands while the filter input is open (the first one, typically, when
         // the admin starts typing at once) changes what the typed filter matches: the live
         // count must follow, or it keeps saying "0 matches" over a non-empty list.

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{App, Effect, Overlay, Pane, Status};
+use super::{App, Effect, Overlay, Status};
 use crate::indexer::{self, BatchDone, JobFailure};
 use crate::model::compromise::Networks;
 use crate::model::content::ContentIndex;
@@ -359,17 +359,7 @@ pub(super) fn filter_to_cause(app: &mut App) {
             return;
         }
     };
-    app.storm = None;
-    app.filter = filter;
-    app.detail = None;
-    app.focus = if app.group_key.is_some() {
-        Pane::Groups
-    } else {
-        Pane::Messages
-    };
-    app.groups_cursor = super::Cursor::default();
-    app.messages_cursor = super::Cursor::default();
-    app.reselect();
+    app.show_panes_filtered(filter);
     app.clear_marks();
     let idx = std::mem::take(&mut app.selection.indices);
     for &i in &idx {

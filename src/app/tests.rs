@@ -377,6 +377,7 @@ fn missing_postfix_falls_back_to_the_demo_once() {
     let err = LoadError {
         message: "postqueue not found".to_owned(),
         not_installed: true,
+        hint: String::new(),
     };
     assert_eq!(
         update(&mut app, Action::Loaded(Err(err.clone()))),

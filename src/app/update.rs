@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::{
     Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, RegroupJob, Retired, Status,
-    sources, storm,
+    shape, sources, storm,
 };
 use crate::model::filter::Filter;
 use crate::model::fleet::FleetRow;
@@ -31,6 +31,13 @@ pub enum Effect {
     Apply(Box<ops::Request>),
     /// Stop a running bulk action between batches (Esc on the progress popup).
     Interrupt,
+    /// Ask Postfix for delivery attempts ([`crate::ops::flush`]): `keys` for deliver now,
+    /// else `what` (a flush). Only a confirmed dialog produces it, never in read-only mode.
+    Flush {
+        what: crate::postfix::Flush,
+        keys: Vec<crate::model::MessageKey>,
+        filter: String,
+    },
     /// Read one queue file for the detail view.
     Read { id: QueueId, body: bool },
     /// Postfix is not installed: switch to the demo queue, then list it.
@@ -173,7 +180,22 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             storm::written(app, r);
             None
         }
-        Action::ToggleStorm => storm::toggle(app),
+        Action::ToggleStorm => {
+            app.shape = None;
+            storm::toggle(app)
+        }
+        Action::ToggleShape => {
+            shape::toggle(app);
+            None
+        }
+        Action::ToggleShapeBy => {
+            shape::toggle_by(app);
+            None
+        }
+        Action::FilterToDomain => {
+            shape::filter_to_domain(app);
+            None
+        }
         Action::FilterToCause => {
             storm::filter_to_cause(app);
             None
@@ -199,6 +221,28 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         Action::Hold => open_confirm(app, QueueOp::Hold),
         Action::Release => open_confirm(app, QueueOp::Release),
         Action::Requeue => open_confirm(app, QueueOp::Requeue),
+        Action::DeliverNow => super::deliver::ask_deliver(app),
+        Action::Flush => super::deliver::ask_flush(app),
+        Action::Flushed(r) => super::deliver::flushed(app, r),
+        Action::Expire => {
+            // Held mail is never delivered, so expiring it alone would return nothing:
+            // a selection with held messages is expired AND released (postsuper -f).
+            let (indices, _) = app.targets();
+            let held = indices.iter().any(|&i| {
+                app.snapshot
+                    .messages
+                    .get(i as usize)
+                    .is_some_and(|m| m.queue == crate::model::QueueName::Hold)
+            });
+            open_confirm(
+                app,
+                if held {
+                    QueueOp::ExpireRelease
+                } else {
+                    QueueOp::Expire
+                },
+            )
+        }
         Action::Confirm => confirm(app, false),
         Action::ConfirmSingle => confirm(app, true),
         Action::Cancel => cancel(app),
@@ -378,6 +422,7 @@ fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> 
     app.loading = false;
     match r {
         Ok(snap) => {
+            app.load_error = None;
             app.receive_snapshot(snap);
             if app.status.as_ref().is_some_and(|s| s.error) {
                 app.status = None;
@@ -393,7 +438,18 @@ fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> 
             app.loading = true;
             return Some(Effect::FallbackToDemo);
         }
-        Err(e) => app.status = Some(error(format!("listing failed: {}", sanitize(&e.message)))),
+        Err(e) => {
+            let stale = if app.loaded_once {
+                " (showing the previous listing; retried at every refresh)"
+            } else {
+                ""
+            };
+            app.status = Some(error(format!(
+                "listing failed: {}{stale}",
+                crate::model::text::one_line(&e.message)
+            )));
+            app.load_error = Some(e);
+        }
     }
     if app.refresh_pending {
         app.refresh_pending = false;
@@ -501,6 +557,9 @@ fn open_confirm(app: &mut App, op: QueueOp) -> Option<Effect> {
 }
 
 fn confirm(app: &mut App, enter: bool) -> Option<Effect> {
+    if matches!(app.overlay, Overlay::AskFlush(_)) {
+        return super::deliver::confirmed(app, enter);
+    }
     let Overlay::Confirm(p) = &mut app.overlay else {
         return None;
     };
@@ -597,6 +656,10 @@ fn move_by(app: &mut App, delta: isize) {
         sources::move_cursor(app, delta);
         return;
     }
+    if let Some(view) = &mut app.shape {
+        shape::move_cursor(view, delta);
+        return;
+    }
     if let Some(view) = &mut app.storm {
         storm::move_cursor(view, delta);
         return;
@@ -656,7 +719,7 @@ fn open(app: &mut App) -> Option<Effect> {
 }
 
 fn back(app: &mut App) {
-    if app.storm.take().is_some() {
+    if app.shape.take().is_some() || app.storm.take().is_some() {
         return;
     }
     match app.focus {
@@ -670,7 +733,7 @@ fn back(app: &mut App) {
 }
 
 fn escape(app: &mut App) {
-    if app.storm.is_some() || app.focus == Pane::Detail {
+    if app.shape.is_some() || app.storm.is_some() || app.focus == Pane::Detail {
         back(app);
     } else if !app.filter.is_empty() {
         app.filter = Filter::default();

@@ -11,7 +11,10 @@ Examples:
   mailq-tui --read-only             monitor only: no key can change the queue
   mailq-tui summary --by reason     the shape of the queue as a table
   mailq-tui ids sender:MAILER-DAEMON rcpt:@victim-a.example
+  mailq-tui summary --shape queue:deferred   qshape's view (what `qshape deferred` prints)
   mailq-tui hold --dry-run reason:/timed out/
+  mailq-tui deliver id:=4B2F41C0A8  attempt one message now (postqueue -i), say what happened
+  mailq-tui --from-file - ids null  analyse a `mailq`/`postqueue -p` listing pasted on stdin
   mailq-tui logins --since 7d       who logged in from where, password guessing (mail log)
   mailq-tui fleet                   one row per [[hosts]] entry of the config file
   mailq-tui watch --all-instances   Prometheus metrics on 127.0.0.1:9155/metrics, alerts
@@ -58,7 +61,8 @@ pub struct GlobalOpts {
     /// Use the built-in demo queue (an NDR storm) instead of Postfix
     #[arg(long, global = true, conflicts_with = "from_file")]
     pub demo: bool,
-    /// Read the queue from a `postqueue -j` capture instead of Postfix
+    /// Read the queue from a capture instead of Postfix: `postqueue -j` JSON or
+    /// `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input
     #[arg(long, global = true, value_name = "PATH")]
     pub from_file: Option<PathBuf>,
     /// Monitor only: no path to postsuper
@@ -103,6 +107,15 @@ pub enum Command {
     Release(OpArgs),
     /// Requeue the messages matching a filter
     Requeue(OpArgs),
+    /// Expire the messages matching a filter (`postsuper -e`, Postfix 3.5+): each is returned
+    /// to its sender at the next attempt; an NDR (null sender) is discarded
+    Expire(ExpireArgs),
+    /// Attempt delivery of the messages matching a filter now (`postqueue -i`, one process
+    /// per message; at most 20), then show what happened to each
+    Deliver(DeliverArgs),
+    /// Attempt delivery of all deferred mail now (`postqueue -f`), or of one destination's
+    /// (`--site`, `postqueue -s`); warned during an NDR storm
+    Flush(FlushArgs),
     /// Preview the NDR storm: size, speed, campaigns, accounts, countermeasures
     Storm(StormArgs),
     /// From the mail log: SASL/IMAP logins per account and address, password guessing,
@@ -164,6 +177,13 @@ pub struct SummaryArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+    /// qshape's view: domains × age buckets (5, 10, 20, … 1280, 1280+ minutes), by
+    /// recipient domain (one count per recipient), as `qshape` prints it
+    #[arg(long, conflicts_with_all = ["by", "sort"])]
+    pub shape: bool,
+    /// With --shape: by sender domain, one count per message (`qshape -s`)
+    #[arg(short = 's', long, requires = "shape")]
+    pub senders: bool,
     #[command(flatten)]
     pub filter: FilterArgs,
 }
@@ -187,6 +207,38 @@ pub struct OpArgs {
     pub batch: Option<usize>,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeliverArgs {
+    /// Show the plan; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FlushArgs {
+    /// Only mail for this destination (`postqueue -s SITE`; the site must be in
+    /// `fast_flush_domains`)
+    #[arg(long, value_name = "SITE")]
+    pub site: Option<String>,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExpireArgs {
+    /// Also release held messages (`postsuper -f`), so that the return happens
+    #[arg(long)]
+    pub release: bool,
+    #[command(flatten)]
+    pub op: OpArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -223,10 +223,27 @@ fn dispatch(queue: &dyn MailQueue, cli: &Cli) -> Result<ExitCode> {
         Some(Command::Requeue(a)) => {
             commands::bulk::run_op(queue, &cli.global, QueueOp::Requeue, a)
         }
+        Some(Command::Deliver(a)) => commands::deliver::run_deliver(queue, &cli.global, a),
+        Some(Command::Flush(a)) => commands::deliver::run_flush(queue, &cli.global, a),
+        Some(Command::Expire(a)) => {
+            let op = if a.release {
+                QueueOp::ExpireRelease
+            } else {
+                QueueOp::Expire
+            };
+            commands::bulk::run_op(queue, &cli.global, op, &a.op)
+        }
         _ => {
             let snap = queue.list()?;
             warn_problems(&snap);
-            write_stdout(|out| writeln!(out, "{}: {} messages", queue.describe(), snap.len()))?;
+            write_stdout(|out| {
+                writeln!(
+                    out,
+                    "{}: {} messages",
+                    queue.describe(),
+                    crate::model::format::thousands(snap.len())
+                )
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -297,6 +314,16 @@ fn read_only_refusal(cli: &Cli) -> Option<String> {
         Some(Command::Hold(a)) => ("hold", a),
         Some(Command::Release(a)) => ("release", a),
         Some(Command::Requeue(a)) => ("requeue", a),
+        Some(Command::Expire(a)) => ("expire", &a.op),
+        Some(Command::Deliver(a)) if cli.global.read_only && !a.dry_run => {
+            return Some(
+                "refusing to deliver: --read-only was given (use --dry-run to see the plan)"
+                    .to_owned(),
+            );
+        }
+        Some(Command::Flush(_)) if cli.global.read_only => {
+            return Some("refusing to flush: --read-only was given".to_owned());
+        }
         _ => return None,
     };
     (cli.global.read_only && !args.dry_run).then(|| {

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{GlobalOpts, LogArgs, OpArgs};
-use crate::model::format::{capitalize, plural, size};
+use crate::model::format::{capitalize, plural, size, thousands};
 use crate::ops::{self, ExecOptions, Progress, Request, audit};
 use crate::postfix::{MailQueue, QueueOp};
 
@@ -67,12 +67,18 @@ pub fn run_op(
         err,
         "{} {} message{} ({} recipients) in {} on {}",
         capitalize(op.verb()),
-        p.messages,
+        thousands(p.messages),
         plural(p.messages),
-        p.recipients,
+        thousands(p.recipients),
         p.queues
             .iter()
-            .map(|(q, n)| format!("{}: {n}", crate::model::text::sanitize(q.as_str())))
+            .map(|(q, n)| {
+                format!(
+                    "{}: {}",
+                    crate::model::text::sanitize(q.as_str()),
+                    thousands(*n)
+                )
+            })
             .collect::<Vec<_>>()
             .join(", "),
         // The instance (for a remote queue: the host) so a confirmation can never be
@@ -92,7 +98,11 @@ pub fn run_op(
         writeln!(err, "  {id:<14} {sender}")?;
     }
     if p.messages > p.sample.len() {
-        writeln!(err, "  … and {} more", p.messages - p.sample.len())?;
+        writeln!(
+            err,
+            "  … and {} more",
+            thousands(p.messages - p.sample.len())
+        )?;
     }
     for w in &p.warnings {
         writeln!(err, "  warning: {w}")?;
@@ -174,17 +184,31 @@ fn confirm(p: &ops::Preview) -> Result<bool> {
     if p.needs_typed_confirmation {
         eprint!(
             "This is a large delete. Type the number of messages ({}) to proceed: ",
-            p.messages
+            thousands(p.messages)
         );
         std::io::stderr().flush()?;
         stdin.lock().read_line(&mut line)?;
         Ok(line.trim().replace([',', '_'], "") == p.messages.to_string())
     } else {
-        eprint!("Proceed? [y/N] ");
-        std::io::stderr().flush()?;
-        stdin.lock().read_line(&mut line)?;
-        Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+        ask_proceed()
     }
+}
+
+/// `Proceed? [y/N]` on the terminal; refused when stdin is not one.
+///
+/// # Errors
+/// No terminal to ask on, or reading it failed.
+pub(crate) fn ask_proceed() -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to act without confirmation: stdin is not a terminal (use --yes, or --dry-run to see the plan)"
+        );
+    }
+    let mut line = String::new();
+    eprint!("Proceed? [y/N] ");
+    std::io::stderr().flush()?;
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
 }
 
 /// `mailq-tui log`: recent audit entries, readable or as JSON lines.

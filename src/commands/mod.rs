@@ -9,8 +9,10 @@
 
 pub mod bulk;
 pub mod check;
+pub mod deliver;
 pub mod fleet;
 pub mod logins;
+pub mod shape;
 pub mod storm;
 
 use std::fmt::Write as _;
@@ -195,7 +197,7 @@ fn warn_partial(sel: &Selection, err: &mut dyn Write) {
 }
 
 /// A broken pipe is the reader having seen enough: success. Anything else is an error.
-fn finish_output(r: io::Result<()>) -> ExitCode {
+pub(crate) fn finish_output(r: io::Result<()>) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -204,6 +206,43 @@ fn finish_output(r: io::Result<()>) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A listing and what a filter selects in it, as every read-only subcommand needs them.
+pub(crate) struct Listed {
+    pub snap: Snapshot,
+    pub sel: Selection,
+    pub index: ContentIndex,
+    pub now: i64,
+}
+
+/// List the queue, warn about unparsable lines and partial matches on `err`, and select
+/// with `filter` (reading message contents when the filter or `need_content` asks).
+pub(crate) fn list_and_select(
+    queue: &dyn MailQueue,
+    filter: &Filter,
+    need_content: bool,
+    err: &mut dyn Write,
+) -> Result<Listed> {
+    let snap = list_warned(queue, err)?;
+    let now = now_for(&snap);
+    let mut index = ContentIndex::new();
+    let sel = crate::indexer::select_with_content(
+        queue,
+        &snap,
+        filter,
+        now,
+        need_content,
+        &mut index,
+        &mut |_, _| {},
+    )?;
+    warn_partial(&sel, err);
+    Ok(Listed {
+        snap,
+        sel,
+        index,
+        now,
+    })
 }
 
 /// `mailq-tui ids [FILTER…]`: one queue ID per line. The queue is listed only after the
@@ -217,18 +256,7 @@ pub fn ids(queue: &dyn MailQueue, args: &FilterArgs) -> Result<ExitCode> {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let snap = list_warned(queue, &mut err)?;
-    let mut index = ContentIndex::new();
-    let sel = crate::indexer::select_with_content(
-        queue,
-        &snap,
-        &filter,
-        now_for(&snap),
-        false,
-        &mut index,
-        &mut |_, _| {},
-    )?;
-    warn_partial(&sel, &mut err);
+    let Listed { snap, sel, .. } = list_and_select(queue, &filter, false, &mut err)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     Ok(finish_output(write_ids(&snap, &sel, &mut out)))
 }
@@ -254,6 +282,9 @@ pub fn write_ids(snap: &Snapshot, sel: &Selection, out: &mut dyn Write) -> io::R
 /// # Errors
 /// When the queue cannot be listed.
 pub fn summary(queue: &dyn MailQueue, args: &SummaryArgs) -> Result<ExitCode> {
+    if args.shape {
+        return shape::summary_shape(queue, args);
+    }
     let mut err = io::stderr().lock();
     let (k1, k2) = match parse_keys(&args.by) {
         Ok(k) => k,
@@ -276,20 +307,13 @@ pub fn summary(queue: &dyn MailQueue, args: &SummaryArgs) -> Result<ExitCode> {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let snap = list_warned(queue, &mut err)?;
-    let now = now_for(&snap);
     let need_content = k1.needs_content() || k2.is_some_and(GroupKey::needs_content);
-    let mut index = ContentIndex::new();
-    let sel = crate::indexer::select_with_content(
-        queue,
-        &snap,
-        &filter,
+    let Listed {
+        snap,
+        sel,
+        index,
         now,
-        need_content,
-        &mut index,
-        &mut |_, _| {},
-    )?;
-    warn_partial(&sel, &mut err);
+    } = list_and_select(queue, &filter, need_content, &mut err)?;
     let view = ContentView::new(&snap, &index);
     let content: Option<&dyn crate::model::filter::ContentLookup> = need_content.then_some(&view);
     let mut grouping = group_with(&snap, &sel.indices, k1, k2, now, content);

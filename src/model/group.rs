@@ -339,8 +339,9 @@ fn looks_random(local: &str) -> bool {
     letters.len() >= 6 && vowels * 8 < letters.len()
 }
 
-/// qshape's age buckets, in minutes (upper limits, exclusive), with their labels.
-pub const AGE_BUCKETS: [(i64, &str); 10] = [
+/// qshape's age buckets, in minutes (upper limits, exclusive), with their labels;
+/// [`super::shape::age_bucket`] computes the bucket.
+pub const AGE_BUCKETS: [(i64, &str); super::shape::BUCKETS] = [
     (5, "0-5m"),
     (10, "5-10m"),
     (20, "10-20m"),
@@ -354,11 +355,7 @@ pub const AGE_BUCKETS: [(i64, &str); 10] = [
 ];
 
 fn age_index(age_secs: i64) -> usize {
-    let mins = age_secs.max(0) / 60;
-    AGE_BUCKETS
-        .iter()
-        .position(|(lim, _)| mins < *lim)
-        .unwrap_or(AGE_BUCKETS.len() - 1)
+    super::shape::age_bucket(age_secs)
 }
 
 /// qshape's age buckets, in minutes.

@@ -26,6 +26,7 @@ pub mod monitor;
 pub mod queue_file;
 pub mod reason;
 pub mod rules;
+pub mod shape;
 pub mod source;
 pub mod storm;
 pub mod text;

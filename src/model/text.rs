@@ -54,6 +54,15 @@ pub fn sanitize_bytes(b: &[u8]) -> String {
     sanitize(&String::from_utf8_lossy(b)).into_owned()
 }
 
+/// Several lines (postqueue's stderr, an ssh error) as one sanitized line for a status
+/// line: lines trimmed and joined with ` · `, blank ones dropped. Sanitizing alone would
+/// show each newline as a literal `\n`.
+#[must_use]
+pub fn one_line(s: &str) -> String {
+    let joined: Vec<&str> = s.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    sanitize(&joined.join(" · ")).into_owned()
+}
+
 /// A sanitized prefix of at most `max` characters, with `…` when cut.
 #[must_use]
 pub fn snippet(s: &str, max: usize) -> String {

@@ -7,48 +7,19 @@ use std::sync::Arc;
 use super::group::Grouping;
 use super::{QueueId, Snapshot};
 
-/// Arrivals per group over (at most) the last [`SPARK_WINDOW_SECS`] of the snapshot.
+/// Each group's messages by age on qshape's doubling scale (see [`super::shape`]): a storm
+/// of the last hour and a backlog of five days look different at a glance.
 #[must_use]
-pub fn build_sparks(snap: &Snapshot, grouping: &Grouping) -> Vec<[u32; SPARK_BUCKETS]> {
-    let oldest = snap.messages.iter().map(|m| m.arrival_time).min();
-    let Some(oldest) = oldest else {
-        return vec![[0; SPARK_BUCKETS]; grouping.groups.len()];
-    };
-    let newest = snap
-        .messages
-        .iter()
-        .map(|m| m.arrival_time)
-        .max()
-        .unwrap_or(oldest);
-    // A storm is about the last hours; a few week-old stragglers must not squash it into
-    // one bucket, so older arrivals are clamped into the first one.
-    let oldest = oldest.max(newest - SPARK_WINDOW_SECS);
-    let span = (newest - oldest).max(1) + 1;
+pub fn build_sparks(snap: &Snapshot, grouping: &Grouping, now: i64) -> Vec<[u32; SPARK_BUCKETS]> {
     grouping
         .groups
         .iter()
-        .map(|g| {
-            let mut b = [0u32; SPARK_BUCKETS];
-            for &i in &g.members {
-                if let Some(m) = snap.messages.get(i as usize) {
-                    let k = usize::try_from(
-                        (m.arrival_time - oldest).max(0) * SPARK_BUCKETS as i64 / span,
-                    )
-                    .unwrap_or(0)
-                    .min(SPARK_BUCKETS - 1);
-                    b[k] = b[k].saturating_add(1);
-                }
-            }
-            b
-        })
+        .map(|g| super::shape::age_histogram(snap, &g.members, now))
         .collect()
 }
 
-/// Number of buckets in a group's arrival sparkline.
-pub const SPARK_BUCKETS: usize = 10;
-
-/// The sparkline covers at most the last six hours before the newest arrival.
-pub const SPARK_WINDOW_SECS: i64 = 6 * 3_600;
+/// Number of buckets in a group's age sparkline: qshape's ten.
+pub const SPARK_BUCKETS: usize = super::shape::BUCKETS;
 
 /// Change of one group since the previous refresh.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

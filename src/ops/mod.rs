@@ -19,6 +19,7 @@
 
 pub mod audit;
 pub mod export;
+pub mod flush;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -27,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::model::format::plural;
+use crate::model::format::{plural, thousands};
 use crate::model::text::sanitize;
 use crate::model::{MessageKey, QueueId, QueueName, Snapshot};
 use crate::postfix::{MailQueue, PostfixError, QueueOp, Target};
@@ -93,6 +94,33 @@ pub struct Preview {
     pub warnings: Vec<String>,
 }
 
+/// What forced expiration does to this selection: `ndrs` null-sender messages, `senders`
+/// with a sender, `held` on hold.
+fn expire_warnings(op: QueueOp, ndrs: usize, senders: usize, held: usize) -> Vec<String> {
+    // Short: the TUI's dialog shows each warning on one line.
+    let mut w = Vec::new();
+    if ndrs > 0 {
+        w.push(format!(
+            "{} NDR{} (null sender): expiring a bounce discards it",
+            thousands(ndrs),
+            plural(ndrs)
+        ));
+    }
+    if senders > 0 {
+        w.push(format!(
+            "{} with a sender: each gets a bounce; a forged one is new backscatter",
+            thousands(senders)
+        ));
+    }
+    if held > 0 && op == QueueOp::Expire {
+        w.push(format!(
+            "{} on hold stay held, unreturned: expire --release (-f) releases them",
+            thousands(held)
+        ));
+    }
+    w
+}
+
 /// Facts for the confirm dialog. Pure: no IO.
 #[must_use]
 pub fn preview(snapshot: &Snapshot, req: &Request, partial: usize) -> Preview {
@@ -125,23 +153,29 @@ pub fn preview(snapshot: &Snapshot, req: &Request, partial: usize) -> Preview {
     let mut warnings = Vec::new();
     if partial > 0 {
         warnings.push(format!(
-            "{partial} selected message{} also {} recipients outside the filter: Postfix acts on whole messages",
+            "{} selected message{} also {} recipients outside the filter: Postfix acts on whole messages",
+            thousands(partial),
             plural(partial),
             if partial == 1 { "has" } else { "have" }
         ));
     }
     match req.op {
         QueueOp::Requeue if forged_candidates > 0 => warnings.push(format!(
-            "{forged_candidates} message{} with a non-null sender: if that sender is forged (spam), requeueing makes \
+            "{} message{} with a non-null sender: if that sender is forged (spam), requeueing makes \
              Postfix send NEW bounces to third parties. Prefer hold, then delete.",
+            thousands(forged_candidates),
             plural(forged_candidates)
         )),
         QueueOp::Release if not_held > 0 => warnings.push(format!(
-            "{not_held} selected message{} not on hold; release leaves {} alone",
+            "{} selected message{} not on hold; release leaves {} alone",
+            thousands(not_held),
             plural(not_held),
             if not_held == 1 { "it" } else { "them" }
         )),
         QueueOp::Delete => warnings.push("deleting cannot be undone; hold (H) first keeps a way back".to_owned()),
+        QueueOp::Expire | QueueOp::ExpireRelease => {
+            warnings.extend(expire_warnings(req.op, messages - forged_candidates, forged_candidates, messages - not_held));
+        }
         _ => {}
     }
     if req.entire_queue {
@@ -247,7 +281,12 @@ impl Outcome {
     /// One line for a popup or the terminal.
     #[must_use]
     pub fn headline(&self) -> String {
-        let mut s = format!("{} {}: {} done", self.op, self.requested, self.done.len());
+        let mut s = format!(
+            "{} {}: {} done",
+            self.op,
+            thousands(self.requested),
+            thousands(self.done.len())
+        );
         for (n, what) in [
             (self.already.len(), already_label(self.op)),
             (self.gone.len(), "no longer in the queue"),
@@ -256,7 +295,7 @@ impl Outcome {
             (self.skipped.len(), "skipped (interrupted)"),
         ] {
             if n > 0 {
-                s.push_str(&format!(", {n} {what}"));
+                s.push_str(&format!(", {} {what}", thousands(n)));
             }
         }
         s

@@ -346,3 +346,54 @@ fn requeue_of_forged_senders_warns() {
     let p = preview(&snap, &req, 0);
     assert!(p.warnings.iter().any(|w| w.contains("NEW bounces")));
 }
+
+#[test]
+fn expire_preview_tells_ndrs_from_returned_mail_and_held_mail() {
+    let lines = vec![
+        line("E1", "deferred", 1000, "MAILER-DAEMON", &["a@x.example"]),
+        line(
+            "E2",
+            "deferred",
+            1001,
+            "alice@example.com",
+            &["b@x.example"],
+        ),
+        line("E3", "hold", 1002, "bob@example.com", &["c@x.example"]),
+    ];
+    let q = ReplayQueue::new("t", messages(&lines), vec![], true);
+    let snap = q.list().expect("list");
+    let p = preview(
+        &snap,
+        &req_for(&snap, QueueOp::Expire, &["E1", "E2", "E3"]),
+        0,
+    );
+    let w = p.warnings.join("\n");
+    assert!(
+        w.contains("1 NDR (null sender): expiring a bounce discards it"),
+        "{w}"
+    );
+    assert!(w.contains("2 with a sender: each gets a bounce"), "{w}");
+    assert!(w.contains("1 on hold stay held"), "{w}");
+    let p = preview(&snap, &req_for(&snap, QueueOp::ExpireRelease, &["E3"]), 0);
+    assert!(!p.warnings.join("\n").contains("on hold"));
+    // In memory (the demo, --from-file) expire marks, -f also releases.
+    let done = q
+        .apply(
+            QueueOp::ExpireRelease,
+            &[Target {
+                queue_id: QueueId::new("E3"),
+                queue: QueueName::Hold,
+            }],
+        )
+        .expect("apply");
+    assert_eq!(done.done.len(), 1);
+    let m = q
+        .list()
+        .expect("list")
+        .messages
+        .into_iter()
+        .find(|m| m.queue_id.as_str() == "E3");
+    let m = m.expect("still queued");
+    assert!(m.forced_expire);
+    assert_eq!(m.queue, QueueName::Deferred);
+}

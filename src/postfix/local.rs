@@ -17,7 +17,9 @@ use super::parse::text::TextListing;
 use super::parse::{SnapshotBuilder, postcat, postsuper, unix_now};
 use super::process::{DEFAULT_TIMEOUT, Finished, ended, exit_code, run, run_child, run_collect};
 use super::ssh::{SshHost, SshOptions, SshTransport};
-use super::{MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target};
+use super::{
+    Flush, FlushReport, MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target,
+};
 use crate::model::text::{sanitize_bytes, snippet};
 use crate::model::{QueueId, QueueName, Snapshot};
 
@@ -250,6 +252,32 @@ impl Postfix {
     }
 }
 
+impl Postfix {
+    /// One `postqueue FLAG [ARG]` run for a flush: its refusal, if any, as one line.
+    fn postqueue_request(&self, args: &[&str]) -> Result<Option<String>, PostfixError> {
+        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        let cmd = self.command(&self.bins.postqueue, &args, false)?;
+        let done = run("postqueue", cmd, None, |_| {}, self.timeout)?;
+        self.check_transport("postqueue", &done)?;
+        if done.status.success() {
+            return Ok(None);
+        }
+        let why = crate::model::text::one_line(&String::from_utf8_lossy(&done.stderr));
+        Ok(Some(format!(
+            "postqueue {}: {}",
+            args.iter()
+                .map(|a| a.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" "),
+            if why.is_empty() {
+                ended(done.status)
+            } else {
+                snippet(&why, 300)
+            }
+        )))
+    }
+}
+
 impl MailQueue for Postfix {
     fn list(&self) -> Result<Snapshot, PostfixError> {
         if let Transport::Ssh(t) = &self.transport {
@@ -389,6 +417,17 @@ impl MailQueue for Postfix {
                     continue;
                 }
             };
+            if op.expires() && postsuper::refused_option(&done.stderr) {
+                return Err(PostfixError::Exit {
+                    program: "postsuper".into(),
+                    code: exit_code(done.status),
+                    stderr: format!(
+                        "this postsuper has no {} option: forced expiration needs Postfix 3.5 \
+                         or later. Nothing was changed; hold, then delete, or upgrade Postfix",
+                        op.flag()
+                    ),
+                });
+            }
             let parsed = postsuper::parse_stderr(&done.stderr);
             let fatal = self.check_transport("postsuper", &done).err().or_else(|| {
                 parsed
@@ -548,6 +587,44 @@ impl MailQueue for Postfix {
         }
     }
 
+    fn flush(&self, what: &Flush) -> Result<FlushReport, PostfixError> {
+        let mut report = FlushReport::default();
+        match what {
+            Flush::All => {
+                info!(uid = self.euid, "postqueue -f");
+                report.errors.extend(self.postqueue_request(&["-f"])?);
+            }
+            Flush::Site(site) => {
+                if !super::valid_site(site) {
+                    report
+                        .errors
+                        .push(format!("not a site name: {}", snippet(site, 60)));
+                    return Ok(report);
+                }
+                info!(uid = self.euid, site = %site, "postqueue -s");
+                report.errors.extend(self.postqueue_request(&["-s", site])?);
+            }
+            Flush::Messages(ids) => {
+                info!(uid = self.euid, count = ids.len(), "postqueue -i");
+                // postqueue takes one ID per -i: one process per message (callers bound it).
+                for id in ids {
+                    if !id.is_valid() {
+                        report.errors.push(format!(
+                            "not a valid queue ID: {}",
+                            snippet(id.as_str(), 40)
+                        ));
+                        continue;
+                    }
+                    match self.postqueue_request(&["-i", id.as_str()])? {
+                        None => report.asked.push(id.clone()),
+                        Some(e) => report.errors.push(e),
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
     fn postfix(&self) -> Option<&Postfix> {
         Some(self)
     }
@@ -655,7 +732,7 @@ fn vanished_id(stderr: &[u8]) -> Option<QueueId> {
 
 /// The local time zone's offset from UTC in seconds, from `date +%z` (postqueue -p prints
 /// local time). Only needed for the pre-3.1 fallback; 0 when it cannot be told.
-fn local_utc_offset() -> i64 {
+pub(crate) fn local_utc_offset() -> i64 {
     let mut out = Vec::new();
     let mut cmd = Command::new("date");
     cmd.arg("+%z");

@@ -49,14 +49,22 @@ pub enum QueueOp {
     Hold,
     Release,
     Requeue,
+    /// Forced expiration (`postsuper -e`, Postfix 3.5+): returned to the sender at the next
+    /// delivery attempt instead of being deleted silently. Held mail stays held.
+    Expire,
+    /// Forced expiration and release from hold (`postsuper -f`).
+    #[serde(rename = "expire-release")]
+    ExpireRelease,
 }
 
 impl QueueOp {
-    pub const ALL: [QueueOp; 4] = [
+    pub const ALL: [QueueOp; 6] = [
         QueueOp::Delete,
         QueueOp::Hold,
         QueueOp::Release,
         QueueOp::Requeue,
+        QueueOp::Expire,
+        QueueOp::ExpireRelease,
     ];
 
     /// The `postsuper` flag for this operation.
@@ -67,6 +75,8 @@ impl QueueOp {
             Self::Hold => "-h",
             Self::Release => "-H",
             Self::Requeue => "-r",
+            Self::Expire => "-e",
+            Self::ExpireRelease => "-f",
         }
     }
 
@@ -77,18 +87,28 @@ impl QueueOp {
             Self::Hold => "hold",
             Self::Release => "release",
             Self::Requeue => "requeue",
+            Self::Expire => "expire",
+            Self::ExpireRelease => "expire and release",
         }
     }
 
-    /// The queue a message is in after this operation succeeded (None: gone).
+    /// Forced expiration (`-e`/`-f`), which Postfix before 3.5 does not have.
     #[must_use]
-    pub fn result_queue(self) -> Option<QueueName> {
+    pub fn expires(self) -> bool {
+        matches!(self, Self::Expire | Self::ExpireRelease)
+    }
+
+    /// The queue a message in `from` is in after this operation succeeded (None: gone).
+    #[must_use]
+    pub fn result_queue(self, from: &QueueName) -> Option<QueueName> {
         match self {
             Self::Delete => None,
             Self::Hold => Some(QueueName::Hold),
             // Released and requeued mail goes back through maildrop/incoming; in a listing
             // taken a moment later it is usually deferred again.
-            Self::Release | Self::Requeue => Some(QueueName::Deferred),
+            Self::Release | Self::Requeue | Self::ExpireRelease => Some(QueueName::Deferred),
+            // Marked for expiry where it is; returned at the next delivery attempt.
+            Self::Expire => Some(from.clone()),
         }
     }
 }
@@ -97,6 +117,51 @@ impl fmt::Display for QueueOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.verb())
     }
+}
+
+/// What to attempt delivering now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flush {
+    /// `postqueue -f`: every deferred message (during a storm: every bounce at once).
+    All,
+    /// `postqueue -s SITE`: mail for one destination (needs `fast_flush_domains`).
+    Site(String),
+    /// `postqueue -i ID`, one process per message.
+    Messages(Vec<QueueId>),
+}
+
+impl Flush {
+    /// What the audit log and the reports call it.
+    #[must_use]
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Self::All => "flush",
+            Self::Site(_) => "flush site",
+            Self::Messages(_) => "deliver now",
+        }
+    }
+}
+
+/// A site name `postqueue -s` may be given: a domain or a bracketed address, nothing a
+/// shell or postqueue could read as something else.
+#[must_use]
+pub fn valid_site(site: &str) -> bool {
+    !site.is_empty()
+        && site.len() <= 255
+        && !site.starts_with('-')
+        && site
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':'))
+}
+
+/// What a flush request did: the messages asked for (for `Messages`), and refusals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FlushReport {
+    /// Messages postqueue accepted a request for (`-i`).
+    pub asked: Vec<QueueId>,
+    /// postqueue refused or failed (sanitized, one line each).
+    pub errors: Vec<String>,
 }
 
 /// A message to act on, with the queue it was seen in (the operation is restricted to it).
@@ -192,6 +257,36 @@ pub enum PostfixError {
     Unreachable { host: String, detail: String },
 }
 
+impl PostfixError {
+    /// What the admin can do about it, in one line: shown under the error where a listing
+    /// should be (the TUI's panes), since "listing failed" alone leaves them guessing.
+    #[must_use]
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => {
+                "install Postfix, name another instance with --config-dir DIR, or try --demo"
+            }
+            Self::PermissionDenied { .. } => {
+                "run as root (sudo mailq-tui), or have your user added to authorized_mailq_users"
+            }
+            Self::MailSystemDown(_) => {
+                "start Postfix (systemctl start postfix, or postfix -c DIR start), or run as \
+                 root to read the queue directly; --demo shows the demo queue"
+            }
+            Self::Exit { .. } | Self::Io { .. } => {
+                "check the instance: --config-dir DIR names its configuration directory \
+                 (postmulti -l lists them); --from-file FILE reads a saved listing"
+            }
+            Self::Timeout { .. } => "the system is busy or the queue is huge",
+            Self::File { .. } => "check the path given to --from-file (- reads standard input)",
+            Self::ReadOnly(_) => "open the queue without --read-only, as root",
+            Self::Unreachable { .. } => {
+                "try `ssh HOST true` by hand: keys, host key, BatchMode; or check [[hosts]]"
+            }
+        }
+    }
+}
+
 /// Everything mailq-tui needs from a Postfix instance.
 pub trait MailQueue: Send + Sync {
     /// List the whole queue (`postqueue -j`), streaming; bad lines become parse problems.
@@ -224,6 +319,20 @@ pub trait MailQueue: Send + Sync {
     /// be read. A file replay or the demo has no configuration.
     fn postconf(&self, _name: &str) -> Option<String> {
         None
+    }
+
+    /// Ask for a delivery attempt now (`postqueue -i ID` per message, `-f`, `-s SITE`).
+    /// Postfix answers at once and delivers in the background: the caller re-lists to see
+    /// what happened. Queues that cannot deliver refuse.
+    ///
+    /// # Errors
+    /// When the request could not be made at all (not installed, read-only, no link).
+    fn flush(&self, what: &Flush) -> Result<FlushReport, PostfixError> {
+        let _ = what;
+        Err(PostfixError::ReadOnly(format!(
+            "{}: no delivery to ask for",
+            self.describe()
+        )))
     }
 
     /// The real instance behind this queue, when there is one: the mail log adapter runs

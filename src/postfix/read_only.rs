@@ -70,6 +70,10 @@ where
     fn read_only_reason(&self) -> Option<String> {
         Some(self.why.clone())
     }
+
+    fn flush(&self, _what: &super::Flush) -> Result<super::FlushReport, PostfixError> {
+        Err(PostfixError::ReadOnly(self.why.clone()))
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! (`--demo`). `apply()` changes the in-memory state, so the demo is fully interactive.
 
 use std::collections::HashMap;
-use std::io::BufReader;
+use std::io::Read as _;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -70,28 +70,58 @@ impl ReplayQueue {
         Self::new("demo", messages, contents, true)
     }
 
-    /// A `postqueue -j` capture. Changes made with `apply()` stay in memory; the file is
-    /// never written.
+    /// A capture of the queue: `postqueue -j` JSON lines, or `postqueue -p` / `mailq`
+    /// text (told apart by the first non-blank character: `{` is JSON), from a file or,
+    /// for `-`, standard input — a listing pasted from another server. Changes made with
+    /// `apply()` stay in memory; the file is never written.
+    ///
+    /// A text capture has no year in its dates: each date is the latest one not after the
+    /// file's modification time (for standard input: now), in this machine's time zone.
     ///
     /// # Errors
     /// When the file cannot be read.
     pub fn from_file(path: &Path, null_sender: &str) -> Result<Self, PostfixError> {
-        let file = std::fs::File::open(path).map_err(|source| PostfixError::File {
+        let err = |source| PostfixError::File {
             path: path.to_owned(),
             source,
-        })?;
-        let snap = parse::parse_stream(BufReader::new(file), null_sender).map_err(|source| {
-            PostfixError::File {
-                path: path.to_owned(),
-                source,
-            }
-        })?;
-        let queue = Self::new(
-            format!("file {}", path.display()),
-            snap.messages,
-            Vec::new(),
-            true,
-        );
+        };
+        let (label, data, taken) = if path == Path::new("-") {
+            let mut data = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut data)
+                .map_err(err)?;
+            ("standard input".to_owned(), data, parse::unix_now())
+        } else {
+            let data = std::fs::read(path).map_err(err)?;
+            let mtime = std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or_else(parse::unix_now, |d| {
+                    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+                });
+            (format!("file {}", path.display()), data, mtime)
+        };
+        let text = is_text_listing(&data);
+        let snap = if text {
+            let builder = parse::SnapshotBuilder::new(null_sender);
+            parse::text::parse_text(
+                data.as_slice(),
+                builder,
+                taken,
+                super::local::local_utc_offset(),
+            )
+        } else {
+            parse::parse_stream(data.as_slice(), null_sender)
+        }
+        .map_err(err)?;
+        let label = if text {
+            format!("{label} (postqueue -p text)")
+        } else {
+            label
+        };
+        let queue = Self::new(label, snap.messages, Vec::new(), true);
         queue.lock().problems = snap.problems;
         Ok(queue)
     }
@@ -104,7 +134,26 @@ impl ReplayQueue {
     }
 }
 
+/// A capture is `postqueue -p` text unless its first non-blank character opens a JSON
+/// object (`postqueue -j`). An empty capture is an empty JSON listing.
+fn is_text_listing(data: &[u8]) -> bool {
+    data.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b != b'{')
+}
+
 impl MailQueue for ReplayQueue {
+    /// Nothing is delivered from memory: every message asked for stays where it is.
+    fn flush(&self, what: &super::Flush) -> Result<super::FlushReport, PostfixError> {
+        Ok(super::FlushReport {
+            asked: match what {
+                super::Flush::Messages(ids) => ids.clone(),
+                _ => Vec::new(),
+            },
+            errors: Vec::new(),
+        })
+    }
+
     fn list(&self) -> Result<Snapshot, PostfixError> {
         let started = Instant::now();
         let (messages, problems) = {
@@ -157,7 +206,10 @@ impl MailQueue for ReplayQueue {
                 continue;
             }
             positions.remove(0);
-            match op.result_queue() {
+            if op.expires() {
+                state.messages[pos].forced_expire = true;
+            }
+            match op.result_queue(&state.messages[pos].queue) {
                 None => {
                     deleted[pos] = true;
                     state.contents.remove(&t.queue_id);
@@ -184,6 +236,7 @@ impl MailQueue for ReplayQueue {
             QueueOp::Hold => "Placed on hold",
             QueueOp::Release => "Released from hold",
             QueueOp::Requeue => "Requeued",
+            QueueOp::Expire | QueueOp::ExpireRelease => "Force-expired",
         };
         if n > 0 {
             report.summary.push(format!(
@@ -317,5 +370,57 @@ mod tests {
             })
         });
         assert!(pharmacy);
+    }
+}
+
+#[cfg(test)]
+mod capture_tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/postqueue-p")
+            .join(name)
+    }
+
+    fn ids(q: &ReplayQueue) -> Vec<(String, String)> {
+        let mut v: Vec<_> = q
+            .list()
+            .unwrap()
+            .messages
+            .iter()
+            .map(|m| (m.queue_id.to_string(), m.sender.to_string()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_text_capture_is_detected_and_lists_what_the_json_lists() {
+        let text =
+            ReplayQueue::from_file(&fixture("postfix-3.7-marks.txt"), "MAILER-DAEMON").unwrap();
+        let json =
+            ReplayQueue::from_file(&fixture("postfix-3.7-marks.jsonl"), "MAILER-DAEMON").unwrap();
+        assert!(
+            text.describe().ends_with("(postqueue -p text)"),
+            "{}",
+            text.describe()
+        );
+        assert!(!json.describe().contains("text"));
+        assert!(!ids(&json).is_empty());
+        assert_eq!(ids(&text), ids(&json));
+        assert!(text.list().unwrap().problems.is_empty());
+    }
+
+    #[test]
+    fn format_detection() {
+        assert!(!is_text_listing(b""));
+        assert!(!is_text_listing(b"\n  {\"queue_name\":\"deferred\"}"));
+        assert!(is_text_listing(b"Mail queue is empty\n"));
+        assert!(is_text_listing(
+            b"-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
+        ));
     }
 }

@@ -387,6 +387,24 @@ impl Runner {
                     let _ = tx.send(Self::tag(generation, action));
                 });
             }
+            Effect::Flush { what, keys, filter } => {
+                let (q, tx, exec, generation) = (
+                    self.queue.clone(),
+                    self.tx.clone(),
+                    self.exec.clone(),
+                    self.generation,
+                );
+                tokio::task::spawn_blocking(move || {
+                    let audit = exec.audit_log.as_deref();
+                    let r = if keys.is_empty() {
+                        ops::flush::flush(q.as_ref(), &what, audit)
+                    } else {
+                        ops::flush::deliver_now(q.as_ref(), &keys, &filter, audit)
+                    };
+                    let action = Action::Flushed(r.map(Box::new).map_err(|e| e.to_string()));
+                    let _ = tx.send(Self::tag(generation, action));
+                });
+            }
             Effect::Read { id, body } => {
                 let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
                 tokio::task::spawn_blocking(move || {
@@ -403,10 +421,7 @@ impl Runner {
     fn load(&self) {
         let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
         tokio::task::spawn_blocking(move || {
-            let action = Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError {
-                not_installed: matches!(e, PostfixError::NotFound(_)),
-                message: e.to_string(),
-            }));
+            let action = Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError::from(&e)));
             let _ = tx.send(Self::tag(generation, action));
         });
     }

@@ -99,7 +99,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
     let (header, widths) = if full {
         (
             Row::new(vec![
-                "msgs", "rcpts", "size", "oldest", "arrivals", "Δ", "label",
+                "msgs", "rcpts", "size", "oldest", "5m..21h+", "Δ", "label",
             ]),
             vec![
                 Constraint::Length(6),
@@ -133,21 +133,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
         theme,
     );
     if len == 0 {
-        let msg = if app.loaded_once {
-            "no messages match"
-        } else {
-            "loading…"
-        };
         let inner = theme.block(String::new(), false).inner(area);
-        if inner.height > 1 {
-            f.render_widget(
-                Line::styled(msg, theme.dim()),
-                Rect {
-                    y: inner.y + 1,
-                    height: 1,
-                    ..inner
-                },
-            );
-        }
+        super::render_empty_note(f, inner, app, theme, "no messages match", true);
     }
 }

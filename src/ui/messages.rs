@@ -137,19 +137,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
         focused,
         theme,
     );
-    if len == 0 && inner.height > 1 {
-        let msg = if app.loaded_once {
-            "no messages"
-        } else {
-            "loading…"
-        };
-        f.render_widget(
-            Line::styled(msg, theme.dim()),
-            Rect {
-                y: inner.y + 1,
-                height: 1,
-                ..inner
-            },
-        );
+    if len == 0 {
+        super::render_empty_note(f, inner, app, theme, "no messages", false);
     }
 }

@@ -17,6 +17,7 @@ pub mod header;
 pub mod help;
 pub mod messages;
 pub mod popup;
+pub mod shape;
 pub mod sources;
 pub mod storm;
 
@@ -47,7 +48,7 @@ use crate::model::text::sanitize;
 /// │ status / error line  (or the filter input with its match count)  │ 1 line
 /// │ footer: key hints of the current mode, from the keymap           │ 1 line
 /// └──────────────────────────────────────────────────────────────────┘
-///   detail and the storm screen (`t`) replace both panes; help, confirm and result popups
+///   detail, the storm screen (`t`) and the queue shape (`p`) replace both panes; help, confirm and result popups
 ///   float on top; the countermeasures text covers the whole screen (plain, for copying).
 /// ```
 pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
@@ -64,6 +65,7 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
     header::render(f, head, app, &theme);
     match app.focus {
         _ if app.sources_view.is_some() => sources::render(f, body, app, &theme, now),
+        _ if app.shape.is_some() => shape::render(f, body, app, &theme),
         _ if app.storm.is_some() => storm::render(f, body, app, &theme),
         Pane::Detail => detail::render(f, body, app, &theme, now),
         _ if app.group_key.is_none() => messages::render(f, body, app, &theme, now),
@@ -99,6 +101,7 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
         Overlay::Help => help::render(f, area, app, &theme),
         Overlay::Confirm(p) => confirm::render(f, area, p, &theme),
         Overlay::Popup(p) => popup::render(f, area, p, &theme),
+        Overlay::AskFlush(a) => popup::render_question(f, area, &a.dialog, &theme),
         Overlay::Text(t) => storm::render_text(f, area, t, &theme),
         Overlay::None | Overlay::Filter(_) => {}
     }
@@ -239,6 +242,60 @@ impl Theme {
     pub fn caret(self) -> &'static str {
         if self.look.ascii { "_" } else { "▏" }
     }
+}
+
+/// The body of a pane with no rows (below its header line): why nothing is listed when the
+/// listing failed before anything was shown (the error, what to do, and that it is
+/// retried), `loading…` before the first listing, else `empty`. `brief`: the error in one
+/// line (the groups pane, above the messages pane that says the rest).
+pub fn render_empty_note(
+    f: &mut Frame,
+    inner: Rect,
+    app: &App,
+    theme: &Theme,
+    empty: &str,
+    brief: bool,
+) {
+    use ratatui::text::Line;
+    if inner.height <= 1 {
+        return;
+    }
+    let area = Rect {
+        y: inner.y + 1,
+        height: inner.height - 1,
+        ..inner
+    };
+    let lines = match (&app.load_error, app.loaded_once) {
+        (Some(e), false) if brief => vec![Line::styled(
+            fit(
+                &format!(
+                    "Cannot list the queue: {}",
+                    crate::model::text::one_line(&e.message)
+                ),
+                usize::from(area.width),
+            ),
+            theme.error(),
+        )],
+        (Some(e), false) => vec![
+            Line::styled("Cannot list the queue:", theme.error()),
+            Line::raw(crate::model::text::one_line(&e.message)),
+            Line::raw(""),
+            Line::styled(format!("What to do: {}.", e.hint), theme.heading()),
+            Line::styled(
+                format!(
+                    "Retried every {} s; r retries now, q quits.",
+                    app.refresh_every.as_secs().max(1)
+                ),
+                theme.dim(),
+            ),
+        ],
+        (_, false) => vec![Line::styled("loading…", theme.dim())],
+        (_, true) => vec![Line::styled(empty.to_owned(), theme.dim())],
+    };
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
 }
 
 /// A sanitized string cut to at most `width` terminal columns (East-Asian wide characters

@@ -297,6 +297,21 @@ fn fleet_overview_with_one_host_down() {
     insta::assert_snapshot!(render(&mut app, 140, 14).backend());
 }
 
+#[test]
+fn listing_failed_says_why_and_what_to_do() {
+    let mut app = App::new(crate::app::testing::options(None));
+    app.now = NOW;
+    update(&mut app, Action::Refresh);
+    let e = crate::postfix::PostfixError::MailSystemDown(
+        "Queue report unavailable - mail system is down".to_owned(),
+    );
+    update(
+        &mut app,
+        Action::Loaded(Err(crate::app::LoadError::from(&e))),
+    );
+    insta::assert_snapshot!(render(&mut app, 80, 24).backend());
+}
+
 /// A crafted listing (or a compromised `--host`) names a queue with escape sequences: the
 /// messages table, the detail pane and the confirm dialog show it escaped.
 #[test]

@@ -60,6 +60,33 @@ impl HarnessArgs {
     }
 }
 
+/// The libtest front matter of a live test binary: parse the arguments, answer `--list`,
+/// print "running N WHAT". `None` when there is nothing to run (listing, or every case
+/// filtered out: `cargo test some_unit_test` must not start a lab for nothing).
+#[allow(dead_code)] // Not every harness = false binary uses it yet.
+pub fn selected_cases<'a, T>(
+    cases: &'a [(&'static str, T)],
+    what: &str,
+) -> Option<Vec<&'a (&'static str, T)>> {
+    let args = HarnessArgs::parse();
+    let selected: Vec<_> = cases.iter().filter(|(n, _)| args.wants(n)).collect();
+    if args.list {
+        for (name, _) in &selected {
+            println!("{name}: test");
+        }
+        return None;
+    }
+    println!("\nrunning {} {what}", selected.len());
+    (!selected.is_empty()).then_some(selected)
+}
+
+/// The summary line of a binary whose lab could not start and may be skipped.
+#[allow(dead_code)]
+pub fn report_skipped(n: usize) -> ExitCode {
+    println!("test result: ok. 0 passed; 0 failed; {n} skipped");
+    ExitCode::SUCCESS
+}
+
 /// Run the cases one after the other, each with its panics caught, printing a libtest line
 /// per case. Returns the names of the failed cases and the seconds all cases took.
 pub fn run_cases<T>(

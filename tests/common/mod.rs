@@ -187,6 +187,21 @@ impl Lab {
         &self.manifest
     }
 
+    /// Run the built `mailq-tui` as root against the lab (`--config-dir`), auditing into
+    /// the lab directory rather than root's home.
+    #[must_use]
+    pub fn mailq_tui(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+            .arg("--config-dir")
+            .arg(self.config_dir())
+            .arg("--audit-log")
+            .arg(self.dir().join("audit.jsonl"))
+            .args(args)
+            .env_remove("MAILQ_TUI_NOW")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run mailq-tui: {e}"))
+    }
+
     /// Run `lab.sh fill`: inject `messages` more (the same storm mix) and wait until the
     /// queue settles.
     pub fn fill(&self, messages: usize) {

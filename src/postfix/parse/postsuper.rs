@@ -57,6 +57,15 @@ impl Stderr {
     }
 }
 
+/// Did postsuper refuse its option? Postfix before 3.5 has no `-e`/`-f`: its getopt says
+/// `postsuper: invalid option -- 'e'` (glibc; BSD: `illegal option -- e`), then a usage
+/// fatal, and does nothing.
+#[must_use]
+pub fn refused_option(stderr: &[u8]) -> bool {
+    let s = String::from_utf8_lossy(stderr);
+    s.contains("invalid option --") || s.contains("illegal option --")
+}
+
 /// Parse postsuper's stderr. Never fails: lines it does not understand become `errors`.
 #[must_use]
 pub fn parse_stderr(stderr: &[u8]) -> Stderr {
@@ -145,6 +154,33 @@ fn is_permission_problem(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expire_and_release_as_postfix_3_7_prints_it() {
+        // `postsuper -f` on a held message (Postfix 3.7.11): two lines for one ID.
+        let s = parse_stderr(
+            b"postsuper: 8FAA89925C6: expired\npostsuper: 8FAA89925C6: released from hold\n\
+              postsuper: Force-expired: 1 message\npostsuper: Released from hold: 1 message\n",
+        );
+        assert_eq!(s.report.done, [QueueId::new("8FAA89925C6")]);
+        assert_eq!(
+            s.report.summary,
+            ["Force-expired: 1 message", "Released from hold: 1 message"]
+        );
+        assert!(s.report.errors.is_empty(), "{:?}", s.report.errors);
+    }
+
+    #[test]
+    fn an_old_postsuper_refusing_expire_is_recognised() {
+        // Postfix 3.4 on glibc, and a BSD libc.
+        assert!(refused_option(
+            b"postsuper: invalid option -- 'e'\npostsuper: fatal: usage: postsuper [-c config_dir] [-d queue_id (delete)] ...\n"
+        ));
+        assert!(refused_option(b"postsuper: illegal option -- f\n"));
+        assert!(!refused_option(
+            b"postsuper: 2745A98C1F7: expired\npostsuper: Expired: 1 message\n"
+        ));
+    }
 
     fn ids(v: &[&str]) -> Vec<QueueId> {
         v.iter().map(|s| QueueId::new(s)).collect()
