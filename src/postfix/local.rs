@@ -21,7 +21,7 @@ use super::{
     Flush, FlushReport, MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target,
 };
 use crate::model::text::{sanitize_bytes, snippet};
-use crate::model::{QueueId, QueueName, Snapshot};
+use crate::model::{Message, QueueId, QueueName, Snapshot};
 
 /// IDs per `postcat` process: big enough that 1,000 messages cost two processes
 /// (0.06 s each), small enough that a vanished ID restarts little work.
@@ -41,6 +41,8 @@ enum Transport {
 /// process runner ([`super::process`]), so streaming, timeouts and parsing are shared.
 pub struct Postfix {
     config_dir: Option<PathBuf>,
+    /// `queue_directory`, looked up on first use (only root stats it: see `change_stamp`).
+    queue_dir: std::sync::OnceLock<Option<PathBuf>>,
     transport: Transport,
     bins: Bins,
     null_sender: String,
@@ -73,6 +75,7 @@ impl Postfix {
             timeout: DEFAULT_TIMEOUT,
             root: euid == 0,
             euid,
+            queue_dir: std::sync::OnceLock::new(),
         }
     }
 
@@ -94,6 +97,7 @@ impl Postfix {
             timeout: DEFAULT_TIMEOUT,
             root: may_change,
             euid: remote_uid,
+            queue_dir: std::sync::OnceLock::new(),
         }
     }
 
@@ -280,6 +284,20 @@ impl Postfix {
 
 impl MailQueue for Postfix {
     fn list(&self) -> Result<Snapshot, PostfixError> {
+        self.list_each(&mut |_| {})
+    }
+
+    fn change_stamp(&self) -> Option<u64> {
+        if self.euid != 0 || !matches!(self.transport, Transport::Local) {
+            return None;
+        }
+        let dir = self
+            .queue_dir
+            .get_or_init(|| super::discover::queue_directory(self.config_dir.as_deref()));
+        super::queue_dirs::stamp(dir.as_deref()?)
+    }
+
+    fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
         if let Transport::Ssh(t) = &self.transport {
             // Fast path: the host's long-lived listing shell. Anything but a clean exit
             // falls through to a one-shot run, which classifies errors (and falls back to
@@ -290,7 +308,12 @@ impl MailQueue for Postfix {
                 argv.extend([OsStr::new("-c"), dir.as_os_str()]);
             }
             argv.push(OsStr::new("-j"));
-            match t.stream(&argv, &mut |line| builder.push_line(line), self.timeout) {
+            let stream = t.stream(
+                &argv,
+                &mut |line| builder.push_line_each(line, each),
+                self.timeout,
+            );
+            match stream {
                 Ok(0) => {
                     let snap = builder.finish();
                     info!(
@@ -312,7 +335,7 @@ impl MailQueue for Postfix {
         }
         // Built right before the spawn: it stamps `taken_at` and starts the `took` clock.
         let mut builder = SnapshotBuilder::new(&self.null_sender);
-        let done = self.run_postqueue("-j", |line| builder.push_line(line))?;
+        let done = self.run_postqueue("-j", |line| builder.push_line_each(line, each))?;
         if done.status.success() {
             if !done.stderr.is_empty() {
                 warn!(stderr = %snippet(&String::from_utf8_lossy(&done.stderr), 300), "postqueue -j");
