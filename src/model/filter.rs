@@ -44,7 +44,9 @@ Fields
   age             age:>2h, age:<30m, age:>=1d  (units s m h d w; no unit = seconds)
   size            size:>100k, size:<1M         (units b k M G, powers of 1024; no unit = bytes)
   subject, from, campaign, sasl, client, helo
-                  message content, from the content index built with postcat. Without an
+                  message content, from the content index built with postcat. campaign is
+                  the definition the storm screen shows (campaign:="subject contains
+                  'parcel'"), "(no campaign)" for mail in none. Without an
                   index these terms match nothing, negated or not: a purge never rests on
                   something that could not be checked.
 
