@@ -5,6 +5,8 @@
 #   scripts/bench-storm.sh idle   CAPTURE [BIN] [SECS]  # the TUI on a capture: CPU and RSS once loaded
 #   scripts/bench-storm.sh first  CAPTURE [BIN] [RUNS]  # the TUI on a capture: time to a first useful screen
 #   scripts/bench-storm.sh rest   LABDIR [BIN] [SECS]   # the TUI on a lab at rest: CPU, RSS, listings (SETTLE=s to wait first, default 60)
+#   scripts/bench-storm.sh slow   CAPTURE [BIN] [RUNS]  # the TUI behind a stub `postqueue -j` that plays CAPTURE at RATE
+#                                                       # lines/s (default 8000, a live 100k queue's pace): first groups, complete screen
 #
 # live measures, interleaved (A B A B …), medians of RUNS (default 5):
 #   1. `mailq-tui summary` against `postqueue -j > /dev/null`;
@@ -23,7 +25,7 @@ for t in tmux jq python3; do command -v "$t" >/dev/null || die "$t is missing"; 
 
 mode=${1:-}
 target=${2:-}
-[[ -n $mode && -n $target ]] || die "usage: $0 live|rest|idle|first LABDIR|CAPTURE [BIN] [N]"
+[[ -n $mode && -n $target ]] || die "usage: $0 live|rest|idle|first|slow LABDIR|CAPTURE [BIN] [N]"
 BIN=$(readlink -f "${3:-target/release/mailq-tui}")
 [[ -x $BIN ]] || die "$BIN is not executable (cargo build --release)"
 WORK=$(mktemp -d /tmp/bench-storm.XXXXXX)
@@ -53,6 +55,29 @@ first_screen() {
     done
     tmux -L "$SOCK" kill-server 2>/dev/null || true
     die "no first screen within 24 s"
+}
+
+# "FIRST COMPLETE": seconds until the TUI (started with "$@") shows a group row, and until
+# the listing is complete on screen (no "listing N…", LOADING, GROUPING or "partial" left).
+first_and_complete() {
+    local start pane first=""
+    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    start=$(now)
+    tmux -L "$SOCK" new-session -d -x 160 -y 45 "$*"
+    for _ in $(seq 1 3000); do
+        pane=$(tmux -L "$SOCK" capture-pane -p 2>/dev/null || true)
+        if [[ -z $first ]] && grep -qE '^│[^0-9│]{0,3}[0-9][0-9,]* +[0-9][0-9,]* ' <<<"$pane"; then
+            first=$(python3 -c "print(f'{$(now) - $start:.3f}')")
+        fi
+        if [[ -n $first ]] && ! grep -qE 'listing [0-9]|LOADING|GROUPING|partial listing' <<<"$pane"; then
+            echo "$first $(python3 -c "print(f'{$(now) - $start:.3f}')")"
+            tmux -L "$SOCK" kill-server 2>/dev/null || true
+            return
+        fi
+        sleep 0.02
+    done
+    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    die "no complete screen within 60 s"
 }
 
 # CPU seconds (utime+stime) of PID.
@@ -135,6 +160,51 @@ first)
     v=()
     for _ in $(seq 1 "$RUNS"); do v+=("$(first_screen "$BIN" --from-file "$(readlink -f "$target")")"); done
     echo "TUI first useful screen on $target: median $(median "${v[@]}") s of ${v[*]}"
+    ;;
+slow)
+    # A stub Postfix in $WORK/bin: `postqueue -j` plays the capture at RATE lines/s (in
+    # 100 ms slices), `postconf` points at the stubs; postsuper/postcat refuse.
+    RUNS=${4:-3}
+    RATE=${RATE:-8000}
+    CAPTURE=$(readlink -f "$target")
+    STUB=$WORK/bin
+    mkdir -p "$STUB"
+    cat >"$STUB/postqueue" <<EOS
+#!/usr/bin/env python3
+import sys, time
+per = max(1, $RATE // 10)
+out = sys.stdout.buffer
+with open("$CAPTURE", "rb") as f:
+    chunk = []
+    for line in f:
+        chunk.append(line)
+        if len(chunk) == per:
+            out.write(b"".join(chunk)); out.flush(); chunk = []
+            time.sleep(0.1)
+    out.write(b"".join(chunk)); out.flush()
+EOS
+    cat >"$STUB/postconf" <<EOS
+#!/bin/sh
+case "\$*" in
+*command_directory) echo "$STUB" ;;
+*empty_address_recipient) echo MAILER-DAEMON ;;
+*queue_directory) echo "$WORK/no-queue" ;;
+*) exit 1 ;;
+esac
+EOS
+    printf '#!/bin/sh\necho "stub: refused" >&2; exit 1\n' >"$STUB/postsuper"
+    cp "$STUB/postsuper" "$STUB/postcat"
+    chmod 755 "$STUB"/*
+    export PATH=$STUB:$PATH
+    n=$(wc -l <"$CAPTURE")
+    echo "stub postqueue -j: $CAPTURE ($n lines) at $RATE lines/s (~$(python3 -c "print(f'{$n/$RATE:.1f}')") s); $BIN; $RUNS runs"
+    f=() c=()
+    for i in $(seq 1 "$RUNS"); do
+        read -r a b < <(first_and_complete "$BIN" --refresh 60)
+        f+=("$a"); c+=("$b")
+        echo "run $i: first groups $a s, complete $b s" >&2
+    done
+    echo "TUI behind a slow postqueue: first groups median $(median "${f[@]}") s of ${f[*]}; complete median $(median "${c[@]}") s of ${c[*]}"
     ;;
 *) die "unknown mode $mode" ;;
 esac

@@ -105,6 +105,10 @@ pub enum Action {
     /// A listing in progress: messages parsed so far.
     #[serde(skip)]
     Listing(usize),
+    /// A listing in progress: what it has parsed so far, shown until the complete one lands
+    /// (only while no complete listing is on screen; queue-changing keys wait for it).
+    #[serde(skip)]
+    Partial(Arc<Snapshot>),
     /// The wall clock (Unix seconds): the loop sends it before each batch of actions, so
     /// ages and rates are computed against the time they are shown at.
     #[serde(skip)]

@@ -255,6 +255,12 @@ pub struct App {
     pub load_error: Option<LoadError>,
     /// Messages the running listing has parsed so far (0 when none runs).
     pub listed_so_far: usize,
+    /// The listing on screen is a partial one (the first listing still streams in): groups
+    /// and counts are incomplete, and queue-changing keys are refused until it completes.
+    pub shows_partial: bool,
+    /// `prepare_gen` of the newest partial listing received: tells `set_snapshot_with`
+    /// whether what it installs is partial.
+    pub partial_prepare: Option<u64>,
     pub refresh_pending: bool,
     pub applying: bool,
     pub frozen: bool,
@@ -353,6 +359,8 @@ impl App {
             loading: false,
             load_error: None,
             listed_so_far: 0,
+            shows_partial: false,
+            partial_prepare: None,
             refresh_pending: false,
             applying: false,
             frozen: false,
@@ -383,6 +391,22 @@ impl App {
             instances_listed: false,
             fleet_overview: opts.fleet_overview,
         }
+    }
+
+    /// The keys of the marked messages, in listing order.
+    pub fn marked_keys(&self) -> impl Iterator<Item = MessageKey> + '_ {
+        self.snapshot
+            .messages
+            .iter()
+            .zip(&self.marks)
+            .filter(|(_, m)| **m)
+            .map(|(msg, _)| msg.key())
+    }
+
+    /// Whether a listing should stream partial listings: no complete one is on screen.
+    #[must_use]
+    pub fn wants_partials(&self) -> bool {
+        !self.loaded_once || self.shows_partial
     }
 
     /// The key table that applies now.
@@ -623,7 +647,7 @@ impl App {
             keep_label: None,
             filter: Some(self.filter.clone()),
             prepare_gen: self.prepare_gen,
-            previous: (self.loaded_once && self.group_key.is_some())
+            previous: (self.loaded_once && !self.shows_partial && self.group_key.is_some())
                 .then(|| (self.snapshot.clone(), self.grouping.clone())),
             content: self.content_for_job(self.group_key.unwrap_or(GroupKey::Reason)),
         });
@@ -640,16 +664,13 @@ impl App {
         let marked: HashSet<MessageKey> = if self.mark_count == 0 {
             HashSet::new()
         } else {
-            self.snapshot
-                .messages
-                .iter()
-                .zip(&self.marks)
-                .filter(|(_, m)| **m)
-                .map(|(msg, _)| msg.key())
-                .collect()
+            self.marked_keys().collect()
         };
-        let first = !self.loaded_once;
-        if self.loaded_once {
+        // After a partial listing the next one is compared with nothing: "new" would be
+        // everything the partial had not reached yet.
+        let first = !self.loaded_once || self.shows_partial;
+        self.shows_partial = self.partial_prepare == Some(self.prepare_gen);
+        if !first {
             self.previous_ndrs = Some(storm::ndr_count(&self.snapshot));
         }
         let old = std::mem::replace(&mut self.snapshot, snap);

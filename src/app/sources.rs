@@ -98,6 +98,7 @@ impl App {
         let old_grouping = std::mem::take(&mut self.grouping);
         self.retired = Some((old, old_grouping));
         self.loaded_once = false;
+        self.shows_partial = false;
         self.filter = crate::model::filter::Filter::default();
         self.selection = crate::model::filter::Selection::default();
         self.sparks.clear();

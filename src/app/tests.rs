@@ -501,6 +501,163 @@ fn listing_progress_shows_while_loading_only() {
     assert_eq!(app.listed_so_far, 0);
 }
 
+/// The first part of a streaming listing: the first `n` messages of the storm queue.
+fn first_part(q: &dyn MailQueue, n: usize) -> Arc<Snapshot> {
+    let full = snapshot_of(q);
+    Arc::new(Snapshot::new(
+        full.messages[..n].to_vec(),
+        Vec::new(),
+        0,
+        full.taken_at,
+        full.took,
+    ))
+}
+
+fn loading_app() -> App {
+    let mut app = App::new(super::testing::options(None));
+    app.now = NOW;
+    assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
+    assert!(app.wants_partials());
+    app
+}
+
+/// The first listing streams in: partial listings fill the panes, then the complete one
+/// replaces them, keeping cursor and marks on the same messages and reporting no "new".
+#[test]
+fn partial_listings_fill_in_then_the_complete_one_replaces_them() {
+    let q = storm_queue();
+    let full = snapshot_of(&q);
+    let mut app = loading_app();
+    update(&mut app, Action::Partial(first_part(&q, 10)));
+    assert!(app.shows_partial && app.loaded_once && app.loading);
+    assert_eq!(app.snapshot.len(), 10);
+    assert!(!app.grouping.groups.is_empty(), "groups appear at once");
+    assert_eq!(app.listed_so_far, 10, "the header says how far it got");
+    update(&mut app, Action::Partial(first_part(&q, 20)));
+    assert_eq!(app.snapshot.len(), 20);
+    // Navigation and marks work on the partial listing.
+    update(&mut app, Action::Open);
+    update(&mut app, Action::MoveDown);
+    update(&mut app, Action::ToggleMark);
+    let cursor = app.cursor_message().map(|i| app.snapshot.messages[i].key());
+    assert!(cursor.is_some());
+    let marked = app.marked_keys().collect::<Vec<_>>();
+    assert_eq!(marked.len(), 1);
+    let group = app.current_group().map(|g| g.label.clone());
+    update(&mut app, Action::Loaded(Ok(full.clone())));
+    assert!(!app.shows_partial && !app.loading && !app.wants_partials());
+    assert_eq!(
+        app.snapshot.len(),
+        full.len(),
+        "the final numbers replace the partial ones"
+    );
+    assert_eq!(app.listed_so_far, 0);
+    assert_eq!(
+        app.cursor_message().map(|i| app.snapshot.messages[i].key()),
+        cursor,
+        "the cursor stays on its message"
+    );
+    assert_eq!(app.current_group().map(|g| g.label.clone()), group);
+    assert_eq!(app.mark_count, 1, "marks survive");
+    let still = app.marked_keys().collect::<Vec<_>>();
+    assert_eq!(still, marked);
+    assert!(
+        app.diff.is_empty(),
+        "what the partial had not reached is not \"new\""
+    );
+    // Complete numbers are never replaced by partial ones again.
+    update(&mut app, Action::Refresh);
+    update(&mut app, Action::Partial(first_part(&q, 5)));
+    assert_eq!(app.snapshot.len(), full.len());
+    assert!(!app.shows_partial);
+}
+
+/// Bulk actions act only on a complete, verified view: while the listing is partial,
+/// queue-changing keys are refused with a clear status; reading keys still work.
+#[test]
+fn queue_changing_keys_wait_for_the_complete_listing() {
+    let q = storm_queue();
+    let mut app = loading_app();
+    update(&mut app, Action::Partial(first_part(&q, 20)));
+    for a in [
+        Action::Delete,
+        Action::Hold,
+        Action::Release,
+        Action::Requeue,
+        Action::Expire,
+        Action::DeliverNow,
+        Action::Flush,
+    ] {
+        app.status = None;
+        let name = format!("{a:?}");
+        assert_eq!(update(&mut app, a), None, "{name}");
+        assert!(
+            matches!(app.overlay, Overlay::None),
+            "{name} opened a dialog"
+        );
+        let s = app.status.as_ref().expect("a status says why");
+        assert!(
+            s.error && s.text.contains("still being listed"),
+            "{name}: {}",
+            s.text
+        );
+    }
+    // Grouping and filtering work meanwhile.
+    let before = app.group_key;
+    update(&mut app, Action::NextGrouping);
+    assert_ne!(app.group_key, before);
+    type_filter(&mut app, "mailer");
+    update(&mut app, Action::ApplyFilter);
+    assert!(!app.filter.is_empty());
+    // Once complete, the same key opens the confirmation.
+    update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
+    assert!(
+        app.status.is_none(),
+        "the refusal is cleared with the complete listing"
+    );
+    update(&mut app, Action::Hold);
+    assert!(matches!(app.overlay, Overlay::Confirm(_)));
+}
+
+/// A large partial listing is grouped on a worker like any other: until it is installed,
+/// nothing partial is on screen; once installed, it is known to be partial.
+#[test]
+fn a_partial_listing_prepared_on_a_worker_is_known_partial_when_installed() {
+    let spec = crate::synth::StormSpec::new(ASYNC_REGROUP_AT + 500);
+    let mut buf = Vec::new();
+    crate::synth::write_jsonl(&spec, &mut buf).unwrap();
+    let full =
+        Arc::new(crate::postfix::parse::parse_stream(buf.as_slice(), "MAILER-DAEMON").unwrap());
+    let part = Arc::new(Snapshot::new(
+        full.messages[..ASYNC_REGROUP_AT + 100].to_vec(),
+        Vec::new(),
+        0,
+        full.taken_at,
+        full.took,
+    ));
+    let mut app = App::new(Options::default());
+    app.now = spec.now;
+    update(&mut app, Action::Refresh);
+    let job = regroup_job(update(&mut app, Action::Partial(part.clone()))).expect("prepared");
+    assert!(app.preparing && !app.loaded_once && !app.shows_partial);
+    update(&mut app, Action::Regrouped(Box::new(job.run())));
+    assert!(app.shows_partial && Arc::ptr_eq(&app.snapshot, &part));
+    assert!(!app.grouping.groups.is_empty());
+    assert!(update(&mut app, Action::Hold).is_none() && app.status.is_some());
+    // The complete listing: still partial on screen until its preparation is installed.
+    let job = regroup_job(update(&mut app, Action::Loaded(Ok(full.clone())))).expect("final");
+    assert!(
+        app.shows_partial,
+        "the partial one is still what is on screen"
+    );
+    update(&mut app, Action::Regrouped(Box::new(job.run())));
+    assert!(!app.shows_partial && Arc::ptr_eq(&app.snapshot, &full));
+    assert!(
+        app.diff.is_empty(),
+        "nothing is \"new\" against a partial listing"
+    );
+}
+
 mod storm_and_indexing {
     use super::super::testing::{demo_queue, indexed_demo};
     use super::*;

@@ -161,6 +161,25 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             }
             None
         }
+        Action::Partial(snap) => {
+            partial(app, snap);
+            None
+        }
+        Action::Delete
+        | Action::Hold
+        | Action::Release
+        | Action::Requeue
+        | Action::Expire
+        | Action::DeliverNow
+        | Action::Flush
+            if app.shows_partial =>
+        {
+            app.status = Some(error(format!(
+                "the queue is still being listed ({} so far): actions wait for the complete listing",
+                crate::model::format::thousands(app.listed_so_far.max(app.snapshot.len()))
+            )));
+            None
+        }
         Action::Loaded(r) => loaded(app, r),
         Action::Applied(r) => applied(app, r),
         Action::Progress(p) => {
@@ -421,6 +440,22 @@ fn request_load(app: &mut App) -> Option<Effect> {
     } else {
         app.loading = true;
         Some(Effect::Load)
+    }
+}
+
+/// A listing still running handed over what it has so far. Shown only while no complete
+/// listing is on screen (the first one, or the first after a switch or a failure): a
+/// refresh never replaces complete numbers with partial ones.
+fn partial(app: &mut App, snap: Arc<Snapshot>) {
+    if !app.loading || (app.loaded_once && !app.shows_partial) {
+        return;
+    }
+    app.listed_so_far = app.listed_so_far.max(snap.len());
+    app.receive_snapshot(snap);
+    app.partial_prepare = Some(app.prepare_gen);
+    if !app.preparing {
+        // Installed at once (small, or not grouped): it is what is on screen now.
+        app.shows_partial = true;
     }
 }
 

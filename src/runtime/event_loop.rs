@@ -149,6 +149,7 @@ async fn event_loop(
         adapters: Adapters::new(ssh),
         listed_stamp: Arc::default(),
         listed_at: None,
+        stream_partials: true,
     };
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
@@ -166,6 +167,7 @@ async fn event_loop(
                 runner.switch_to(h.queue.clone(), s.generation);
             }
             if let Some(effect) = update(&mut app, a) {
+                runner.stream_partials = app.wants_partials();
                 runner.run(effect);
             }
         }
@@ -251,6 +253,8 @@ struct Runner {
     listed_stamp: Arc<Mutex<Option<u64>>>,
     /// When the last listing started.
     listed_at: Option<Instant>,
+    /// Listings hand partial snapshots to the screen (no complete listing is shown yet).
+    stream_partials: bool,
     /// `--read-only`: every queue switched to is wrapped so that it cannot change.
     read_only: bool,
     /// Adapters opened by probes and switches (the same cache `mailq-tui fleet` uses).
@@ -449,12 +453,18 @@ impl Runner {
         let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
         let stamp = self.listed_stamp.clone();
         self.listed_at = Some(Instant::now());
+        let mut partials = self
+            .stream_partials
+            .then(|| super::partial::PartialListing::new(parse::unix_now()));
         tokio::task::spawn_blocking(move || {
             // Before listing: a change during the listing makes the next tick list.
             *stamp.lock().unwrap_or_else(PoisonError::into_inner) = q.change_stamp();
             let mut listed = 0usize;
-            let mut progress = |_: &model::Message| {
+            let mut progress = |m: &model::Message| {
                 listed += 1;
+                if let Some(snap) = partials.as_mut().and_then(|p| p.push(m)) {
+                    let _ = tx.send(Self::tag(generation, Action::Partial(Arc::new(snap))));
+                }
                 if listed.is_multiple_of(crate::postfix::PROGRESS_EVERY) {
                     let _ = tx.send(Self::tag(generation, Action::Listing(listed)));
                 }

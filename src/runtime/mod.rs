@@ -6,6 +6,7 @@
 //!   `update()`; run the effects it returns on blocking threads; draw once.
 
 pub mod event_loop;
+mod partial;
 pub mod terminal;
 
 pub(crate) use event_loop::{Sources, run_tui};

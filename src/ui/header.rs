@@ -73,6 +73,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
             theme.dim(),
         ));
     }
+    // Partial numbers left by a listing that did not complete (it failed, or the complete
+    // one is still being grouped): say they are partial.
+    if app.shows_partial && !app.loading {
+        top.push(Span::styled("partial listing ", theme.dim()));
+    }
     // Content indexing (postcat in the background): progress while it runs.
     if app.indexing.running && app.indexing.total > 0 {
         top.push(Span::styled(

@@ -44,6 +44,27 @@ fn storm_side_by_side_160x30() {
     insta::assert_snapshot!(render(&mut app, 160, 30).backend());
 }
 
+/// The first listing streaming in: partial groups and counts, "listing N…" in the header,
+/// and a refused queue-changing key says why.
+#[test]
+fn partial_listing_while_the_first_listing_streams_in() {
+    let full = crate::app::testing::snapshot_of(&storm_queue());
+    let part = Snapshot::new(
+        full.messages[..20].to_vec(),
+        Vec::new(),
+        0,
+        full.taken_at,
+        full.took,
+    );
+    let mut app = App::new(crate::app::testing::options(None));
+    app.now = NOW;
+    update(&mut app, Action::Refresh);
+    update(&mut app, Action::Partial(std::sync::Arc::new(part)));
+    update(&mut app, Action::Listing(20));
+    update(&mut app, Action::Delete);
+    insta::assert_snapshot!(render(&mut app, 100, 24).backend());
+}
+
 #[test]
 fn storm_40x12() {
     insta::assert_snapshot!(render(&mut storm(), 40, 12).backend());
