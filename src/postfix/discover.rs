@@ -71,7 +71,11 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// `postconf [-c DIR] -h NAME`, or None when it cannot be read.
-fn postconf_value(postconf: &Path, config_dir: Option<&Path>, name: &str) -> Option<String> {
+pub(crate) fn postconf_value(
+    postconf: &Path,
+    config_dir: Option<&Path>,
+    name: &str,
+) -> Option<String> {
     let mut cmd = Command::new(postconf);
     if let Some(dir) = config_dir {
         cmd.arg("-c").arg(dir);

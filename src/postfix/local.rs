@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tracing::{debug, info, warn};
@@ -48,6 +49,8 @@ pub struct Postfix {
     /// Whether to let `apply()` spawn postsuper at all (postsuper is superuser-only).
     root: bool,
     euid: u32,
+    /// `postconf -h queue_directory`, read once (for next-retry times).
+    queue_dir: OnceLock<Option<PathBuf>>,
 }
 
 impl Postfix {
@@ -73,6 +76,7 @@ impl Postfix {
             timeout: DEFAULT_TIMEOUT,
             root: euid == 0,
             euid,
+            queue_dir: OnceLock::new(),
         }
     }
 
@@ -94,6 +98,7 @@ impl Postfix {
             timeout: DEFAULT_TIMEOUT,
             root: may_change,
             euid: remote_uid,
+            queue_dir: OnceLock::new(),
         }
     }
 
@@ -278,8 +283,47 @@ impl Postfix {
     }
 }
 
-impl MailQueue for Postfix {
-    fn list(&self) -> Result<Snapshot, PostfixError> {
+impl Postfix {
+    /// Fill in the next delivery attempt of deferred mail from the queue files' mtimes
+    /// ([`super::retry`]): one walk of the deferred tree, local and as root only. Anything
+    /// else leaves the times unknown and says why in `Snapshot::retry_note`.
+    fn add_next_retries(&self, snap: &mut Snapshot) {
+        if !matches!(self.transport, Transport::Local) {
+            snap.retry_note = Some("not read from a remote host".to_owned());
+            return;
+        }
+        if self.euid != 0 {
+            snap.retry_note =
+                Some("reading the queue files needs root (the queue is postfix-only)".to_owned());
+            return;
+        }
+        if snap.count(&QueueName::Deferred).messages == 0 {
+            snap.retry_note = None;
+            return;
+        }
+        let dir = self.queue_dir.get_or_init(|| {
+            let postconf = self.bins.postsuper.with_file_name("postconf");
+            discover::postconf_value(&postconf, self.config_dir.as_deref(), "queue_directory")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from)
+        });
+        let Some(dir) = dir else {
+            snap.retry_note = Some("postconf -h queue_directory failed".to_owned());
+            return;
+        };
+        match super::retry::deferred_mtimes(dir) {
+            Ok(times) => snap.set_next_retries(&times),
+            Err(e) => {
+                warn!(dir = %dir.display(), error = %e, "cannot read the deferred queue");
+                snap.retry_note = Some(format!(
+                    "cannot read {}: {e}",
+                    sanitize_bytes(dir.join("deferred").as_os_str().as_encoded_bytes())
+                ));
+            }
+        }
+    }
+
+    fn list_queue(&self) -> Result<Snapshot, PostfixError> {
         if let Transport::Ssh(t) = &self.transport {
             // Fast path: the host's long-lived listing shell. Anything but a clean exit
             // falls through to a one-shot run, which classifies errors (and falls back to
@@ -331,6 +375,14 @@ impl MailQueue for Postfix {
             return self.list_text();
         }
         Err(listing_error(&done))
+    }
+}
+
+impl MailQueue for Postfix {
+    fn list(&self) -> Result<Snapshot, PostfixError> {
+        let mut snap = self.list_queue()?;
+        self.add_next_retries(&mut snap);
+        Ok(snap)
     }
 
     fn apply(&self, op: QueueOp, targets: &[Target]) -> Result<OpReport, PostfixError> {

@@ -31,6 +31,7 @@ pub mod parse;
 pub mod process;
 pub mod read_only;
 pub mod replay;
+mod retry;
 pub mod ssh;
 
 use std::fmt;
