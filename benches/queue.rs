@@ -9,6 +9,9 @@
 //! - peak RSS (`VmHWM`) after building the 1M snapshot, next to the JSON size.
 //!
 //! `MAILQ_BENCH_MAX` (default 1000000) caps the largest size, for quick runs.
+//! `MAILQ_BENCH_CAPTURE=FILE` (a real `postqueue -j` capture, e.g. of a `scripts/lab.sh`
+//! storm) times parse + group against bare `serde_json` on that file, interleaved, and
+//! stops there.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -80,6 +83,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    if let Some(path) = std::env::var_os("MAILQ_BENCH_CAPTURE") {
+        capture(std::path::Path::new(&path));
+        return;
+    }
     // Memory first, in a fresh process: later runs free and reuse memory, which would hide
     // the snapshot's own footprint.
     let n = max.min(1_000_000);
@@ -127,12 +134,7 @@ fn main() {
             let g = group(&snap, &sel, GroupKey::Reason, spec.now);
             (snap.len(), g.groups.len())
         });
-        let plain = time(runs, || {
-            json.split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-                .filter_map(|l| serde_json::from_slice::<PlainMessage>(l).ok())
-                .collect::<Vec<_>>()
-        });
+        let plain = time(runs, || bare_serde(&json));
         println!(
             "{n:>9}  {:>9.1}  {:>13.1}  {:>13.1}  {:>6.2}  {runs:>3}",
             json.len() as f64 / 1e6,
@@ -203,6 +205,43 @@ fn main() {
         ms(d)
     );
     black_box(&snap);
+}
+
+/// Parse + group by reason against bare `serde_json` on a capture: 9 runs of each, interleaved
+/// (A B A B …) so machine load hits both sides alike; medians.
+fn capture(path: &std::path::Path) {
+    let json = std::fs::read(path).expect("read the capture");
+    let (mut ours, mut plain) = (Vec::new(), Vec::new());
+    let mut shape = (0, 0);
+    for _ in 0..9 {
+        ours.push(time(1, || {
+            let snap = parse_stream(json.as_slice(), "MAILER-DAEMON").expect("parse");
+            let sel: Vec<u32> = (0..u32::try_from(snap.len()).expect("fits")).collect();
+            let g = group(&snap, &sel, GroupKey::Reason, snap.taken_at);
+            shape = (snap.len(), g.groups.len());
+            shape
+        }));
+        plain.push(time(1, || bare_serde(&json)));
+    }
+    let (o, p) = (median(ours), median(plain));
+    println!(
+        "capture {}: {} messages, {} reason groups, {:.1} MB: parse+group {:.1} ms, bare serde_json {:.1} ms, ratio {:.2} (median of 9, interleaved)",
+        path.display(),
+        shape.0,
+        shape.1,
+        json.len() as f64 / 1e6,
+        ms(o),
+        ms(p),
+        o.as_secs_f64() / p.as_secs_f64()
+    );
+}
+
+/// What a naive reader pays: every line into plain owned structs.
+fn bare_serde(json: &[u8]) -> Vec<PlainMessage> {
+    json.split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| serde_json::from_slice::<PlainMessage>(l).ok())
+        .collect()
 }
 
 fn trunc(s: &str, n: usize) -> String {

@@ -223,6 +223,8 @@ pub fn select_with_content(
             &MatchContext { now, content: None },
         ));
     }
+    // A capture has no queue files: content terms match nothing, without reading anything.
+    let capture = queue.contents_unavailable().is_some();
     let stats = build(
         queue,
         snapshot,
@@ -230,9 +232,9 @@ pub fn select_with_content(
         &[],
         DEFAULT_BATCH,
         progress,
-        &AtomicBool::new(false),
+        &AtomicBool::new(capture),
     )?;
-    if stats.read == 0 && !snapshot.is_empty() {
+    if stats.read == 0 && !snapshot.is_empty() && !capture {
         return Err(PostfixError::PermissionDenied {
             program: "postcat".to_owned(),
             detail: "message contents are needed, and no queue file could be read (root needed)"
@@ -287,6 +289,8 @@ pub enum JobFailure {
     NeedsRoot(String),
     /// postcat failed otherwise.
     Failed(String),
+    /// The queue has no contents at all (a capture): said once, never retried.
+    NoContents(String),
 }
 
 /// One batch of a [`Job`], as reported back to the app.
@@ -318,6 +322,17 @@ pub fn run_job(
         known,
         batch,
     } = job;
+    if let Some(why) = queue.contents_unavailable() {
+        send(BatchDone {
+            generation,
+            done: 0,
+            total: 0,
+            contents: ContentIndex::new(),
+            finished: true,
+            failure: Some(JobFailure::NoContents(why)),
+        });
+        return;
+    }
     let order = plan(&snapshot, &known, &priority);
     drop(known);
     let total = order.len();

@@ -102,6 +102,9 @@ pub enum Action {
     /// The terminal changed size: nothing to update, but the loop redraws.
     #[serde(skip)]
     Resize,
+    /// A listing in progress: messages parsed so far.
+    #[serde(skip)]
+    Listing(usize),
     /// The wall clock (Unix seconds): the loop sends it before each batch of actions, so
     /// ages and rates are computed against the time they are shown at.
     #[serde(skip)]

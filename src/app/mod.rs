@@ -253,6 +253,8 @@ pub struct App {
     /// The last listing failed (cleared by the next one that works): the panes say why
     /// and what to do while there is nothing else to show.
     pub load_error: Option<LoadError>,
+    /// Messages the running listing has parsed so far (0 when none runs).
+    pub listed_so_far: usize,
     pub refresh_pending: bool,
     pub applying: bool,
     pub frozen: bool,
@@ -348,6 +350,7 @@ impl App {
             status: None,
             loading: false,
             load_error: None,
+            listed_so_far: 0,
             refresh_pending: false,
             applying: false,
             frozen: false,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::{App, Effect, Overlay, Status};
 use crate::indexer::{self, BatchDone, JobFailure};
+use crate::model::content::ContentIndex;
 use crate::model::countermeasures;
 use crate::model::filter::Filter;
 use crate::model::storm::{AccountStat, CampaignStat, StormReport, analyze};
@@ -33,6 +34,13 @@ pub struct IndexState {
     pub stale: bool,
     /// When (`App::now`) grouping last took new contents: at most once a second.
     pub last_apply: i64,
+    /// Batches received but not merged into `App::content` yet: they are merged when the
+    /// app holds the only reference to the index (a grouping worker may be reading it),
+    /// so a batch costs its own size, never a copy of the whole index.
+    pub pending: Vec<ContentIndex>,
+    /// Whole-index copies made to merge while a worker still read the index: at most one
+    /// per job (when it finishes), never one per batch.
+    pub copies: usize,
 }
 
 /// The storm screen: the report, and a cursor over its causes (campaigns, then accounts).
@@ -135,6 +143,28 @@ impl App {
         self.storm = Some(next);
     }
 
+    /// Merge the pending batches into the index. Without `force`, only when no worker holds
+    /// the index (then nothing is copied); returns whether anything pending is left out.
+    /// With `force` (a job finished or a new one starts) a shared index is copied once.
+    pub(super) fn merge_pending(&mut self, force: bool) -> bool {
+        if self.indexing.pending.is_empty() {
+            return true;
+        }
+        let index = match Arc::get_mut(&mut self.content) {
+            Some(index) => index,
+            None if force => {
+                self.indexing.copies += 1;
+                Arc::make_mut(&mut self.content)
+            }
+            // A grouping worker is reading the index: merge on a later batch.
+            None => return false,
+        };
+        for batch in self.indexing.pending.drain(..) {
+            index.extend(batch);
+        }
+        true
+    }
+
     /// Contents merged since the last regroup reach grouping, filter and the storm screen.
     fn apply_contents(&mut self) {
         self.indexing.stale = false;
@@ -156,6 +186,8 @@ pub(super) fn start_index(app: &mut App) -> Option<Effect> {
     if app.indexing.gave_up.is_some() || app.should_quit || !app.loaded_once {
         return None;
     }
+    // The new job plans against what is known: nothing read may be read again.
+    app.merge_pending(true);
     // Keep the cache bounded by the queue: forget what left it (a storm can come and go).
     if app.content.len() > app.snapshot.len() * 2 + 1_000 {
         let keys: std::collections::HashSet<_> = app
@@ -208,7 +240,7 @@ pub(super) fn indexed(app: &mut App, b: BatchDone) {
     app.indexing.done = b.done;
     app.indexing.total = b.total;
     if !b.contents.is_empty() {
-        Arc::make_mut(&mut app.content).extend(b.contents);
+        app.indexing.pending.push(b.contents);
         app.indexing.stale = true;
     }
     if let Some(f) = b.failure {
@@ -220,6 +252,7 @@ pub(super) fn indexed(app: &mut App, b: BatchDone) {
                 "reading message contents failed, indexing stopped: {}",
                 crate::model::text::sanitize(&e)
             ),
+            JobFailure::NoContents(why) => crate::model::text::sanitize(&why).into_owned(),
         };
         app.indexing.gave_up = Some(text.clone());
         app.status = Some(Status { text, error: true });
@@ -227,7 +260,10 @@ pub(super) fn indexed(app: &mut App, b: BatchDone) {
     if b.finished {
         app.indexing.running = false;
     }
-    if app.indexing.stale && (b.finished || app.now > app.indexing.last_apply) {
+    if app.indexing.stale
+        && (b.finished || app.now > app.indexing.last_apply)
+        && app.merge_pending(b.finished)
+    {
         app.apply_contents();
     }
 }

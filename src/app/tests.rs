@@ -486,6 +486,21 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     assert_eq!(app.grouping.groups.len(), direct.groups.len());
 }
 
+/// A listing streaming in shows how far it got; the finished listing clears it.
+#[test]
+fn listing_progress_shows_while_loading_only() {
+    let q = storm_queue();
+    let mut app = App::new(super::testing::options(None));
+    app.now = NOW;
+    update(&mut app, Action::Listing(5_000));
+    assert_eq!(app.listed_so_far, 0, "no listing runs");
+    assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
+    update(&mut app, Action::Listing(10_000));
+    assert_eq!(app.listed_so_far, 10_000);
+    update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
+    assert_eq!(app.listed_so_far, 0);
+}
+
 mod storm_and_indexing {
     use super::super::testing::{demo_queue, indexed_demo};
     use super::*;
@@ -508,6 +523,30 @@ mod storm_and_indexing {
             finished,
             failure: None,
         }
+    }
+
+    /// A fresh app that has just installed `q`'s listing, and the indexing job it asked for.
+    fn listed(q: &crate::postfix::replay::ReplayQueue) -> (App, crate::indexer::Job) {
+        let mut app = App::new(super::super::testing::options(None));
+        app.now = NOW;
+        update(&mut app, Action::Refresh);
+        let job = job_of(update(&mut app, Action::Loaded(Ok(snapshot_of(q)))));
+        (app, *job)
+    }
+
+    /// Every batch `job` reports.
+    fn run_all(
+        q: &crate::postfix::replay::ReplayQueue,
+        job: crate::indexer::Job,
+    ) -> Vec<BatchDone> {
+        let mut got = Vec::new();
+        crate::indexer::run_job(
+            q,
+            job,
+            &std::sync::atomic::AtomicBool::new(false),
+            &mut |b| got.push(b),
+        );
+        got
     }
 
     #[test]
@@ -633,6 +672,79 @@ mod storm_and_indexing {
             assert_eq!(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))), None);
         }
         assert_eq!(app.status, None, "no error storm on later refreshes");
+        assert!(!app.indexing.running);
+    }
+
+    /// O(n) indexing: a batch is merged at its own cost. While a grouping worker holds the
+    /// index (as `RegroupJob::content` does), batches wait instead of copying the whole
+    /// index each time; the one copy allowed is when the job finishes with the index still
+    /// shared.
+    #[test]
+    fn batches_never_copy_the_index_while_a_worker_reads_it() {
+        let q = demo_queue();
+        let (mut app, mut job) = listed(&q);
+        job.batch = 50;
+        let mut batches = run_all(&q, job);
+        assert!(batches.len() > 20, "{} batches", batches.len());
+        let last = batches.pop().unwrap();
+        let worker = app.content.clone();
+        for (i, b) in batches.into_iter().enumerate() {
+            // A new second each batch: every batch would regroup if it could.
+            app.now += 1;
+            update(&mut app, Action::Indexed(Box::new(b)));
+            assert_eq!(app.indexing.copies, 0, "batch {i} copied the index");
+        }
+        assert!(app.content.is_empty(), "nothing merged under a reader");
+        update(&mut app, Action::Indexed(Box::new(last.clone())));
+        assert_eq!(app.indexing.copies, 1, "one copy when the job ends shared");
+        assert_eq!(app.content.len(), app.snapshot.len());
+        assert!(
+            worker.is_empty(),
+            "the worker's view never changed under it"
+        );
+        drop(worker);
+
+        // Unshared: batches merge in place, no copy at all.
+        let (mut app, mut job) = listed(&q);
+        job.batch = 50;
+        let batches = run_all(&q, job);
+        assert!(batches.len() > 20);
+        for b in batches {
+            app.now += 1;
+            update(&mut app, Action::Indexed(Box::new(b)));
+        }
+        assert_eq!(app.indexing.copies, 0);
+        assert_eq!(app.content.len(), app.snapshot.len());
+        assert!(app.indexing.pending.is_empty());
+    }
+
+    /// A `--from-file` capture has no queue files: the job says so once and reads nothing,
+    /// and later listings start no job.
+    #[test]
+    fn a_capture_is_not_indexed_and_says_so_once() {
+        let q = crate::postfix::replay::ReplayQueue::from_file(
+            &super::super::testing::fixture_path(),
+            "MAILER-DAEMON",
+        )
+        .unwrap();
+        let (mut app, job) = listed(&q);
+        let mut got = run_all(&q, job);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].finished && got[0].total == 0 && got[0].contents.is_empty());
+        assert_eq!(q.id_map_builds(), 0, "no queue file was looked up");
+        update(&mut app, Action::Indexed(Box::new(got.remove(0))));
+        let status = app.status.clone().unwrap();
+        assert!(
+            status.text.contains("no message contents"),
+            "{}",
+            status.text
+        );
+        app.status = None;
+        for _ in 0..2 {
+            assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
+            assert_eq!(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))), None);
+        }
+        assert_eq!(app.status, None);
         assert!(!app.indexing.running);
     }
 

@@ -152,6 +152,12 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             app.apply_regrouped(*r);
             None
         }
+        Action::Listing(n) => {
+            if app.loading {
+                app.listed_so_far = n;
+            }
+            None
+        }
         Action::Loaded(r) => loaded(app, r),
         Action::Applied(r) => applied(app, r),
         Action::Progress(p) => {
@@ -417,6 +423,7 @@ fn request_load(app: &mut App) -> Option<Effect> {
 
 fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> {
     app.loading = false;
+    app.listed_so_far = 0;
     match r {
         Ok(snap) => {
             app.load_error = None;

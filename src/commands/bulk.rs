@@ -60,7 +60,10 @@ pub fn run_op(
             snap.len()
         );
     }
-    let req = Request::from_indices(&snap, &sel.indices, op, &text);
+    let mut req = Request::from_indices(&snap, &sel.indices, op, &text);
+    // No prompt and no queue file read between the listing and the action: that listing
+    // is the verification (ops::execute states the race window).
+    req.verified_by_selection = args.yes && filter.content_fields().is_empty();
     let p = ops::preview(&snap, &req, sel.partial);
     let mut err = std::io::stderr().lock();
     writeln!(

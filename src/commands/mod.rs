@@ -16,7 +16,7 @@ pub mod shape;
 pub mod storm;
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -148,10 +148,22 @@ pub(crate) fn now_for(snap: &Snapshot) -> i64 {
 }
 
 /// List the queue, telling the user on `err` about lines that could not be parsed.
+/// On a terminal, a progress line goes to stderr while the listing streams (never to
+/// stdout, which may be piped), and is cleared when it ends.
 fn list_warned(queue: &dyn MailQueue, err: &mut dyn Write) -> Result<Snapshot> {
-    let snap = queue
-        .list()
-        .with_context(|| format!("listing {}", queue.describe()))?;
+    let tty = io::stderr().is_terminal();
+    let mut listed = 0usize;
+    let mut progress = |_: &crate::model::Message| {
+        listed += 1;
+        if tty && listed.is_multiple_of(crate::postfix::PROGRESS_EVERY) {
+            eprint!("\rlisting {}…", thousands(listed));
+        }
+    };
+    let snap = queue.list_each(&mut progress);
+    if tty && listed >= crate::postfix::PROGRESS_EVERY {
+        eprint!("\r\x1b[K");
+    }
+    let snap = snap.with_context(|| format!("listing {}", queue.describe()))?;
     warn_problems(&snap, err);
     Ok(snap)
 }

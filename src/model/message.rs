@@ -346,7 +346,9 @@ mod duration_ms {
 /// reason shapes but 100,000 copies of them in the JSON.
 #[derive(Debug, Default)]
 pub struct Interner {
-    set: HashSet<Arc<str>>,
+    /// foldhash, seeded per process: a third of parsing went to SipHash here (perf, #17),
+    /// and queue strings are chosen by spammers, so not an unseeded hash.
+    set: HashSet<Arc<str>, foldhash::fast::RandomState>,
 }
 
 impl Interner {

@@ -261,6 +261,7 @@ fn write_audit(
         selection: Vec::new(),
         filter: filter.to_owned(),
         entire_queue: false,
+        verified_by_selection: false,
     };
     let mut o = Outcome::new(QueueOp::Requeue, out.requested);
     o.gone.clone_from(&out.gone);

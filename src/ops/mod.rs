@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::model::format::{plural, thousands};
 use crate::model::text::sanitize;
-use crate::model::{MessageKey, QueueId, QueueName, Snapshot};
+use crate::model::{Message, MessageKey, QueueId, QueueName, Snapshot};
 use crate::postfix::{MailQueue, PostfixError, QueueOp, Target};
 
 /// A delete of more than this many messages asks for a deliberate act (typing the count).
@@ -55,6 +55,11 @@ pub struct Request {
     pub filter: String,
     /// The user confirmed that the selection is the entire queue.
     pub entire_queue: bool,
+    /// Nothing came between the listing the selection was made from and this request (no
+    /// prompt, no queue files read: `--yes`): that listing is the verification, and
+    /// [`execute`] acts without listing again. See [`execute`] for the race window.
+    #[serde(skip)]
+    pub verified_by_selection: bool,
 }
 
 impl Request {
@@ -75,6 +80,7 @@ impl Request {
             selection,
             filter: filter.to_owned(),
             entire_queue,
+            verified_by_selection: false,
         }
     }
 }
@@ -258,6 +264,24 @@ pub struct Outcome {
     pub took: Duration,
 }
 
+impl Selected {
+    /// The message as a target in the queue it was seen in.
+    fn target(&self) -> Target {
+        Target {
+            queue_id: self.key.queue_id.clone(),
+            queue: self.queue.clone(),
+        }
+    }
+
+    /// Is `m` (listed now) still the message the user saw, in the same queue?
+    fn is(&self, m: &Message) -> bool {
+        m.queue_id == self.key.queue_id
+            && m.arrival_time == self.key.arrival_time
+            && m.sender == self.key.sender
+            && m.queue == self.queue
+    }
+}
+
 impl Outcome {
     fn new(op: QueueOp, requested: usize) -> Self {
         Self {
@@ -339,16 +363,7 @@ pub fn verify(
             .and_then(|&i| fresh.messages.get(i))
         {
             None => gone.push(s.key.queue_id.clone()),
-            Some(m)
-                if m.arrival_time == s.key.arrival_time
-                    && m.sender == s.key.sender
-                    && m.queue == s.queue =>
-            {
-                keep.push(Target {
-                    queue_id: m.queue_id.clone(),
-                    queue: m.queue.clone(),
-                });
-            }
+            Some(m) if s.is(m) => keep.push(s.target()),
             Some(_) => changed.push(s.key.queue_id.clone()),
         }
     }
@@ -356,6 +371,23 @@ pub fn verify(
 }
 
 /// Run the whole protocol. IO: call it from a blocking thread, never from `update()`.
+///
+/// Verification costs at most one listing, overlapped with acting:
+/// - [`Request::verified_by_selection`] (`--yes`, no prompt, no queue file read): the
+///   selection's own listing is the verification; no second listing.
+/// - Otherwise (a prompt came between): the queue is listed again, streamed, and every batch
+///   of verified messages goes to `postsuper` while the listing continues (two processes,
+///   two cores). A message is decided on its first appearance in that listing.
+/// - With an export directory: listed again in full first (the evidence precedes acting).
+///
+/// The race window accepted: between the listing that verified a message and the
+/// `postsuper` batch that carries it (one batch of the streamed listing; with
+/// `--yes` the selection listing plus the batches before it). A message that moves to
+/// another queue meanwhile is not touched (each `postsuper` is restricted to the queue the
+/// message was seen in); a message that leaves the queue is reported gone. Only a short
+/// queue ID reused *in the same queue* within that window would be acted on, which needs
+/// the file's inode and microsecond stamp to repeat within seconds (postsuper(1) puts the
+/// chance of reuse during one operation at ~1 in 2^15 for a whole queue run).
 ///
 /// # Errors
 /// When the verification listing fails or the queue refuses the change (not root).
@@ -398,22 +430,27 @@ fn run_protocol(
     if let Some(why) = queue.read_only_reason() {
         return Err(PostfixError::ReadOnly(why));
     }
-    let fresh = queue.list()?;
-    let (mut targets, gone, changed) = verify(&fresh, &req.selection);
-    out.gone = gone;
-    out.changed = changed;
+    let batch = opts.batch_size.max(1);
+    if !req.verified_by_selection && opts.export_dir.is_none() {
+        return streamed(queue, req, batch, progress, cancel, out);
+    }
+    let mut targets = if req.verified_by_selection {
+        req.selection.iter().map(Selected::target).collect()
+    } else {
+        let fresh = queue.list()?;
+        let (targets, gone, changed) = verify(&fresh, &req.selection);
+        out.gone = gone;
+        out.changed = changed;
+        targets
+    };
     // postsuper skips these silently; say why instead of calling them gone. They are
     // already where the admin wants them: skipped, not failed.
-    targets.retain(|t| match (req.op, &t.queue) {
-        (QueueOp::Release, q) if *q != QueueName::Hold => {
+    targets.retain(|t| {
+        let keep = !already(req.op, &t.queue);
+        if !keep {
             out.already.push(t.queue_id.clone());
-            false
         }
-        (QueueOp::Hold, QueueName::Hold) => {
-            out.already.push(t.queue_id.clone());
-            false
-        }
-        _ => true,
+        keep
     });
     if let Some(dir) = &opts.export_dir {
         let ids: Vec<QueueId> = targets.iter().map(|t| t.queue_id.clone()).collect();
@@ -426,17 +463,174 @@ fn run_protocol(
         );
     }
     let total = targets.len();
-    let batch = opts.batch_size.max(1);
-    let mut sent = 0;
     progress(Progress { done: 0, total });
-    for chunk in targets.chunks(batch) {
+    act(
+        queue,
+        req.op,
+        targets.chunks(batch).map(<[Target]>::to_vec),
+        total,
+        progress,
+        cancel,
+        out,
+    )
+    .map(|_| ())
+}
+
+/// Already where `op` would put it (held for hold, not held for release): postsuper would
+/// skip it silently.
+fn already(op: QueueOp, queue: &QueueName) -> bool {
+    match (op, queue) {
+        (QueueOp::Release, q) => *q != QueueName::Hold,
+        (QueueOp::Hold, q) => *q == QueueName::Hold,
+        _ => false,
+    }
+}
+
+/// The verification listing streamed into `postsuper`: a lister thread lists the queue and
+/// hands over batches of messages that are still what the user saw, while this thread acts
+/// on the batches already verified.
+fn streamed(
+    queue: &dyn MailQueue,
+    req: &Request,
+    batch: usize,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+    out: &mut Outcome,
+) -> Result<(), PostfixError> {
+    let total = req.selection.len();
+    progress(Progress { done: 0, total });
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Target>>(2);
+    std::thread::scope(|scope| {
+        let lister = scope.spawn(move || stream_verify(queue, req, batch, &tx));
+        let acted = act(queue, req.op, rx.iter(), total, progress, cancel, out);
+        // A failed first batch left batches unread: the lister must not wait to hand them
+        // over. It finishes its listing for the report either way.
+        drop(rx);
+        let listed = lister.join().unwrap_or_else(|_| {
+            Err(PostfixError::Io {
+                program: "postqueue".to_owned(),
+                source: std::io::Error::other("the verification listing panicked"),
+            })
+        });
+        let sent = acted?;
+        match listed {
+            Ok(v) => {
+                out.gone.extend(v.gone);
+                out.changed.extend(v.changed);
+                out.already.extend(v.already);
+                Ok(())
+            }
+            // Nothing acted on: the run as a whole failed, as an unstreamed listing would.
+            Err(e) if sent == 0 => Err(e),
+            Err(e) => {
+                let why = sanitize(&e.to_string()).into_owned();
+                let decided: std::collections::HashSet<&QueueId> = out
+                    .done
+                    .iter()
+                    .chain(&out.gone)
+                    .chain(&out.skipped)
+                    .chain(&out.already)
+                    .chain(out.failed.iter().map(|(id, _)| id))
+                    .collect();
+                let rest: Vec<QueueId> = req
+                    .selection
+                    .iter()
+                    .map(|s| &s.key.queue_id)
+                    .filter(|id| !decided.contains(id))
+                    .cloned()
+                    .collect();
+                out.skipped.extend(rest);
+                out.errors
+                    .push(format!("verification listing failed: {why}"));
+                Ok(())
+            }
+        }
+    })
+}
+
+/// What the streamed verification listing decided besides the targets it handed over.
+struct Verified {
+    gone: Vec<QueueId>,
+    changed: Vec<QueueId>,
+    already: Vec<QueueId>,
+}
+
+fn stream_verify(
+    queue: &dyn MailQueue,
+    req: &Request,
+    batch: usize,
+    tx: &std::sync::mpsc::SyncSender<Vec<Target>>,
+) -> Result<Verified, PostfixError> {
+    // Selection position, and whether the listing showed it yet.
+    let mut wanted: HashMap<&QueueId, (usize, bool)> = req
+        .selection
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (&s.key.queue_id, (i, false)))
+        .collect();
+    let mut v = Verified {
+        gone: Vec::new(),
+        changed: Vec::new(),
+        already: Vec::new(),
+    };
+    let mut pending = Vec::with_capacity(batch.min(req.selection.len()));
+    let mut open = true;
+    queue.list_each(&mut |m| {
+        let Some((i, seen)) = wanted.get_mut(&m.queue_id) else {
+            return;
+        };
+        // Listed twice while the queue changes: decided on its first appearance (it may
+        // have been acted on already, restricted to the queue it was seen in then).
+        if std::mem::replace(seen, true) {
+            return;
+        }
+        let s = &req.selection[*i];
+        if !s.is(m) {
+            v.changed.push(s.key.queue_id.clone());
+        } else if already(req.op, &m.queue) {
+            v.already.push(s.key.queue_id.clone());
+        } else {
+            pending.push(s.target());
+            if pending.len() >= batch && open {
+                // A closed channel: the actor stopped (error); keep listing for the report.
+                open = tx.send(std::mem::take(&mut pending)).is_ok();
+            }
+        }
+    })?;
+    if !pending.is_empty() && open {
+        let _ = tx.send(pending);
+    }
+    v.gone = req
+        .selection
+        .iter()
+        .filter(|s| wanted.get(&s.key.queue_id).is_some_and(|(_, seen)| !seen))
+        .map(|s| s.key.queue_id.clone())
+        .collect();
+    Ok(v)
+}
+
+/// Act on `chunks` of verified targets, one `postsuper` per queue and chunk; between chunks
+/// an interrupt stops the run, and what was not sent is reported skipped. Returns how many
+/// targets were sent.
+fn act(
+    queue: &dyn MailQueue,
+    op: QueueOp,
+    mut chunks: impl Iterator<Item = Vec<Target>>,
+    total: usize,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+    out: &mut Outcome,
+) -> Result<usize, PostfixError> {
+    let mut sent = 0;
+    let ids = |c: Vec<Target>| c.into_iter().map(|t| t.queue_id);
+    while let Some(chunk) = chunks.next() {
         if cancel.load(Ordering::SeqCst) {
             out.interrupted = true;
-            out.skipped
-                .extend(targets[sent..].iter().map(|t| t.queue_id.clone()));
+            out.skipped.extend(ids(chunk));
+            out.skipped.extend(chunks.flat_map(ids));
             break;
         }
-        let report = match queue.apply(req.op, chunk) {
+        let report = match queue.apply(op, &chunk) {
             Ok(report) => report,
             // Nothing was changed yet: the run as a whole failed (not root, no postsuper).
             Err(e) if sent == 0 => return Err(e),
@@ -449,11 +643,7 @@ fn run_protocol(
                         .iter()
                         .map(|t| (t.queue_id.clone(), format!("not confirmed: {why}"))),
                 );
-                out.skipped.extend(
-                    targets[sent + chunk.len()..]
-                        .iter()
-                        .map(|t| t.queue_id.clone()),
-                );
+                out.skipped.extend(chunks.flat_map(ids));
                 out.errors.push(why);
                 break;
             }
@@ -480,13 +670,12 @@ fn run_protocol(
         sent += chunk.len();
         if stopped {
             // The adapter stopped part-way (refused, link dropped): do not send more.
-            out.skipped
-                .extend(targets[sent..].iter().map(|t| t.queue_id.clone()));
+            out.skipped.extend(chunks.flat_map(ids));
             break;
         }
         progress(Progress { done: sent, total });
     }
-    Ok(())
+    Ok(sent)
 }
 
 #[cfg(test)]

@@ -180,22 +180,39 @@ fn a_message_that_moved_queue_is_not_acted_on() {
     );
 }
 
-#[test]
-fn interrupt_stops_between_batches_with_an_exact_report() {
-    let q = ReplayQueue::new("t", messages(&storm(10)), Vec::new(), true);
+/// Execute `req` on `q` without progress or interrupt.
+fn run(q: &dyn MailQueue, req: &Request, dir: &tempfile::TempDir) -> Outcome {
+    execute(
+        q,
+        req,
+        &opts(dir),
+        &mut no_progress(),
+        &AtomicBool::new(false),
+    )
+    .expect("exec")
+}
+
+/// `op` on the whole queue `q`, interrupted once `at` messages are done.
+fn interrupted_at(q: &dyn MailQueue, op: QueueOp, at: usize, dir: &tempfile::TempDir) -> Outcome {
     let snap = q.list().expect("list");
-    let all: Vec<u32> = (0..10).collect();
-    let req = Request::from_indices(&snap, &all, QueueOp::Delete, "");
+    let all: Vec<u32> = (0..u32::try_from(snap.len()).expect("small")).collect();
+    let req = Request::from_indices(&snap, &all, op, "");
     assert!(req.entire_queue);
-    let dir = tempfile::tempdir().expect("tmp");
     let cancel = AtomicBool::new(false);
-    // The signal arrives while the second batch runs.
     let mut progress = |p: Progress| {
-        if p.done >= 4 {
+        if p.done >= at {
             cancel.store(true, Ordering::SeqCst);
         }
     };
-    let out = execute(&q, &req, &opts(&dir), &mut progress, &cancel).expect("exec");
+    execute(q, &req, &opts(dir), &mut progress, &cancel).expect("exec")
+}
+
+#[test]
+fn interrupt_stops_between_batches_with_an_exact_report() {
+    let q = ReplayQueue::new("t", messages(&storm(10)), Vec::new(), true);
+    let dir = tempfile::tempdir().expect("tmp");
+    // The signal arrives while the second batch runs.
+    let out = interrupted_at(&q, QueueOp::Delete, 4, &dir);
     assert!(out.interrupted);
     assert_eq!(out.done.len(), 4);
     assert_eq!(out.skipped.len(), 6);
@@ -397,3 +414,4 @@ fn expire_preview_tells_ndrs_from_returned_mail_and_held_mail() {
     assert!(m.forced_expire);
     assert_eq!(m.queue, QueueName::Deferred);
 }
+mod one_listing;

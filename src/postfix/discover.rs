@@ -56,6 +56,18 @@ pub fn programs(config_dir: Option<&Path>) -> Result<(Bins, String), PostfixErro
     Ok((bins, null_sender))
 }
 
+/// `queue_directory` of the instance (an absolute path), from `postconf`; `None` when
+/// postconf is missing or says nothing usable.
+#[must_use]
+pub fn queue_directory(config_dir: Option<&Path>) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let fixed = [PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")];
+    let postconf = find_program("postconf", &path, &fixed)?;
+    postconf_value(&postconf, config_dir, "queue_directory")
+        .filter(|d| d.starts_with('/'))
+        .map(PathBuf::from)
+}
+
 /// The first executable `name` in `PATH`, then in `extra`.
 fn find_program(name: &str, path: &std::ffi::OsStr, extra: &[PathBuf]) -> Option<PathBuf> {
     std::env::split_paths(path)
@@ -71,11 +83,7 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// `postconf [-c DIR] -h NAME`, or None when it cannot be read.
-pub(crate) fn postconf_value(
-    postconf: &Path,
-    config_dir: Option<&Path>,
-    name: &str,
-) -> Option<String> {
+fn postconf_value(postconf: &Path, config_dir: Option<&Path>, name: &str) -> Option<String> {
     let mut cmd = Command::new(postconf);
     if let Some(dir) = config_dir {
         cmd.arg("-c").arg(dir);

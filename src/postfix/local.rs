@@ -22,7 +22,7 @@ use super::{
     Flush, FlushReport, MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target,
 };
 use crate::model::text::{sanitize_bytes, snippet};
-use crate::model::{QueueId, QueueName, Snapshot};
+use crate::model::{Message, QueueId, QueueName, Snapshot};
 
 /// IDs per `postcat` process: big enough that 1,000 messages cost two processes
 /// (0.06 s each), small enough that a vanished ID restarts little work.
@@ -42,6 +42,8 @@ enum Transport {
 /// process runner ([`super::process`]), so streaming, timeouts and parsing are shared.
 pub struct Postfix {
     config_dir: Option<PathBuf>,
+    /// `queue_directory`, looked up on first use (only root stats it: see `change_stamp`).
+    queue_dir: OnceLock<Option<PathBuf>>,
     transport: Transport,
     bins: Bins,
     null_sender: String,
@@ -49,8 +51,6 @@ pub struct Postfix {
     /// Whether to let `apply()` spawn postsuper at all (postsuper is superuser-only).
     root: bool,
     euid: u32,
-    /// `postconf -h queue_directory`, read once (for next-retry times).
-    queue_dir: OnceLock<Option<PathBuf>>,
 }
 
 impl Postfix {
@@ -284,6 +284,13 @@ impl Postfix {
 }
 
 impl Postfix {
+    /// `queue_directory`, looked up on first use.
+    fn queue_directory(&self) -> Option<&Path> {
+        self.queue_dir
+            .get_or_init(|| super::discover::queue_directory(self.config_dir.as_deref()))
+            .as_deref()
+    }
+
     /// Fill in the next delivery attempt of deferred mail from the queue files' mtimes
     /// ([`super::retry`]): one walk of the deferred tree, local and as root only. Anything
     /// else leaves the times unknown and says why in `Snapshot::retry_note`.
@@ -301,13 +308,7 @@ impl Postfix {
             snap.retry_note = None;
             return;
         }
-        let dir = self.queue_dir.get_or_init(|| {
-            let postconf = self.bins.postsuper.with_file_name("postconf");
-            discover::postconf_value(&postconf, self.config_dir.as_deref(), "queue_directory")
-                .filter(|d| !d.is_empty())
-                .map(PathBuf::from)
-        });
-        let Some(dir) = dir else {
+        let Some(dir) = self.queue_directory() else {
             snap.retry_note = Some("postconf -h queue_directory failed".to_owned());
             return;
         };
@@ -323,7 +324,7 @@ impl Postfix {
         }
     }
 
-    fn list_queue(&self) -> Result<Snapshot, PostfixError> {
+    fn list_queue(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
         if let Transport::Ssh(t) = &self.transport {
             // Fast path: the host's long-lived listing shell. Anything but a clean exit
             // falls through to a one-shot run, which classifies errors (and falls back to
@@ -334,7 +335,12 @@ impl Postfix {
                 argv.extend([OsStr::new("-c"), dir.as_os_str()]);
             }
             argv.push(OsStr::new("-j"));
-            match t.stream(&argv, &mut |line| builder.push_line(line), self.timeout) {
+            let stream = t.stream(
+                &argv,
+                &mut |line| builder.push_line_each(line, each),
+                self.timeout,
+            );
+            match stream {
                 Ok(0) => {
                     let snap = builder.finish();
                     info!(
@@ -356,7 +362,7 @@ impl Postfix {
         }
         // Built right before the spawn: it stamps `taken_at` and starts the `took` clock.
         let mut builder = SnapshotBuilder::new(&self.null_sender);
-        let done = self.run_postqueue("-j", |line| builder.push_line(line))?;
+        let done = self.run_postqueue("-j", |line| builder.push_line_each(line, each))?;
         if done.status.success() {
             if !done.stderr.is_empty() {
                 warn!(stderr = %snippet(&String::from_utf8_lossy(&done.stderr), 300), "postqueue -j");
@@ -380,7 +386,20 @@ impl Postfix {
 
 impl MailQueue for Postfix {
     fn list(&self) -> Result<Snapshot, PostfixError> {
-        let mut snap = self.list_queue()?;
+        self.list_each(&mut |_| {})
+    }
+
+    fn change_stamp(&self) -> Option<u64> {
+        if self.euid != 0 || !matches!(self.transport, Transport::Local) {
+            return None;
+        }
+        super::queue_dirs::stamp(self.queue_directory()?)
+    }
+
+    /// `each` sees every message as it is parsed, before the next-retry times (one walk
+    /// of the deferred tree after the listing) are filled in.
+    fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
+        let mut snap = self.list_queue(each)?;
         self.add_next_retries(&mut snap);
         Ok(snap)
     }

@@ -29,6 +29,7 @@ pub mod local;
 pub mod notify;
 pub mod parse;
 pub mod process;
+pub mod queue_dirs;
 pub mod read_only;
 pub mod replay;
 mod retry;
@@ -39,7 +40,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::model::{QueueFile, QueueId, QueueName, Snapshot};
+use crate::model::{Message, QueueFile, QueueId, QueueName, Snapshot};
 
 /// A bulk change `postsuper` can make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -287,6 +288,9 @@ impl PostfixError {
     }
 }
 
+/// Messages between two progress reports of a streaming listing ("listing 25,000…").
+pub const PROGRESS_EVERY: usize = 5_000;
+
 /// Everything mailq-tui needs from a Postfix instance.
 pub trait MailQueue: Send + Sync {
     /// List the whole queue (`postqueue -j`), streaming; bad lines become parse problems.
@@ -294,6 +298,18 @@ pub trait MailQueue: Send + Sync {
     /// # Errors
     /// When the listing cannot be produced at all (binary missing, Postfix down for a non-root user, …).
     fn list(&self) -> Result<Snapshot, PostfixError>;
+
+    /// [`list`](Self::list), handing each message to `each` as soon as it is parsed (a
+    /// repeated queue ID is handed again when it repeats): for acting on verified messages
+    /// while the listing continues. By default, after the whole listing.
+    ///
+    /// # Errors
+    /// As [`list`](Self::list).
+    fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
+        let snap = self.list()?;
+        snap.messages.iter().for_each(each);
+        Ok(snap)
+    }
 
     /// Apply `op` to `targets` with one `postsuper` per queue, IDs on stdin, restricted to
     /// the queue each target was seen in.
@@ -327,6 +343,19 @@ pub trait MailQueue: Send + Sync {
             "{}: no delivery to ask for",
             self.describe()
         )))
+    }
+
+    /// Why this queue has no message contents at all (a `postqueue -j` capture), if it has
+    /// none: then nothing is indexed, and the user is told once.
+    fn contents_unavailable(&self) -> Option<String> {
+        None
+    }
+
+    /// A fingerprint of the queue directories' modification times
+    /// ([`queue_dirs::stamp`]): equal before two listings, the second would show the same.
+    /// `None` when it cannot be known (not root, remote, a file): then always list.
+    fn change_stamp(&self) -> Option<u64> {
+        None
     }
 
     /// The real instance behind this queue, when there is one: the mail log adapter runs

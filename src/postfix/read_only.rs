@@ -6,7 +6,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use super::{MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target};
-use crate::model::{QueueId, Snapshot};
+use crate::model::{Message, QueueId, Snapshot};
 
 /// Why a queue opened with `--read-only` refuses to change.
 pub const READ_ONLY_FLAG: &str = "started with --read-only";
@@ -53,6 +53,18 @@ where
 {
     fn list(&self) -> Result<Snapshot, PostfixError> {
         self.inner.list()
+    }
+
+    fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
+        self.inner.list_each(each)
+    }
+
+    fn change_stamp(&self) -> Option<u64> {
+        self.inner.change_stamp()
+    }
+
+    fn contents_unavailable(&self) -> Option<String> {
+        self.inner.contents_unavailable()
     }
 
     fn apply(&self, _op: QueueOp, _targets: &[Target]) -> Result<OpReport, PostfixError> {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io::Read as _;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::parse::postcat;
@@ -20,7 +21,14 @@ const DEMO_CONTENTS: &str = include_str!("../../assets/demo-contents.txt");
 pub struct ReplayQueue {
     label: String,
     writable: bool,
+    /// A `postqueue -j` capture carries no queue files: nothing to read or index.
+    capture: bool,
     state: Mutex<State>,
+    /// Bumped by every `apply`: the queue changes only through it (see `change_stamp`).
+    changes: AtomicUsize,
+    /// How often the ID → position map was built: once per change of the messages, never
+    /// per read (a 1M-message index reads 2,000 batches; see `read`).
+    id_map_builds: AtomicUsize,
 }
 
 struct State {
@@ -29,6 +37,9 @@ struct State {
     /// as a live `postqueue -j` would report them.
     problems: Vec<ParseProblem>,
     contents: HashMap<QueueId, QueueFile>,
+    /// First position of each queue ID in `messages`, built on the first read after a
+    /// change and kept until the next `apply`.
+    by_id: Option<HashMap<QueueId, usize>>,
 }
 
 impl ReplayQueue {
@@ -47,11 +58,15 @@ impl ReplayQueue {
         Self {
             label: label.into(),
             writable,
+            capture: false,
             state: Mutex::new(State {
                 messages,
                 problems: Vec::new(),
                 contents,
+                by_id: None,
             }),
+            id_map_builds: AtomicUsize::new(0),
+            changes: AtomicUsize::new(0),
         }
     }
 
@@ -121,7 +136,8 @@ impl ReplayQueue {
         } else {
             label
         };
-        let queue = Self::new(label, snap.messages, Vec::new(), true);
+        let mut queue = Self::new(label, snap.messages, Vec::new(), true);
+        queue.capture = true;
         queue.lock().problems = snap.problems;
         Ok(queue)
     }
@@ -131,6 +147,12 @@ impl ReplayQueue {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How many times `read` built its ID map (tests guard that it is not per batch).
+    #[must_use]
+    pub fn id_map_builds(&self) -> usize {
+        self.id_map_builds.load(Ordering::Relaxed)
     }
 }
 
@@ -176,6 +198,8 @@ impl MailQueue for ReplayQueue {
         let mut report = OpReport::default();
         let mut state = self.lock();
         let state = &mut *state;
+        state.by_id = None;
+        self.changes.fetch_add(1, Ordering::SeqCst);
         // Positions by (ID, queue), in queue order, so a big batch against a big replay
         // (500,000 deletes in a 1,000,000-message file) is linear, not quadratic. The first
         // position is the message a search from the front would have found.
@@ -248,19 +272,23 @@ impl MailQueue for ReplayQueue {
     }
 
     fn read(&self, ids: &[QueueId], parts: ReadParts) -> Result<ReadReport, PostfixError> {
-        let state = self.lock();
+        let mut state = self.lock();
+        let state = &mut *state;
         let mut report = ReadReport::default();
-        // A map for big reads (the storm indexer reads everything); a scan for a preview.
-        let by_id: Option<HashMap<&QueueId, &Message>> = (ids.len() > 8).then(|| {
+        // A map for big reads (the storm indexer reads everything, batch after batch): built
+        // once and kept until the messages change, so indexing n messages is O(n), not
+        // O(n) per batch. A scan for a preview.
+        if ids.len() > 8 && state.by_id.is_none() {
+            self.id_map_builds.fetch_add(1, Ordering::Relaxed);
             let mut map = HashMap::with_capacity(state.messages.len());
-            for m in &state.messages {
-                map.entry(&m.queue_id).or_insert(m);
+            for (i, m) in state.messages.iter().enumerate() {
+                map.entry(m.queue_id.clone()).or_insert(i);
             }
-            map
-        });
+            state.by_id = Some(map);
+        }
         for id in ids {
-            let listed = match &by_id {
-                Some(map) => map.get(id).copied(),
+            let listed = match &state.by_id {
+                Some(map) => map.get(id).and_then(|&i| state.messages.get(i)),
                 None => state.messages.iter().find(|m| &m.queue_id == id),
             };
             match (listed, state.contents.get(id)) {
@@ -290,6 +318,22 @@ impl MailQueue for ReplayQueue {
 
     fn read_only_reason(&self) -> Option<String> {
         (!self.writable).then(|| format!("{} is read-only", self.label))
+    }
+
+    /// Changes only through `apply`: an auto-refresh of a million-message capture that
+    /// nothing changed would copy and regroup it all for nothing.
+    fn change_stamp(&self) -> Option<u64> {
+        u64::try_from(self.changes.load(Ordering::SeqCst)).ok()
+    }
+
+    fn contents_unavailable(&self) -> Option<String> {
+        self.capture.then(|| {
+            format!(
+                "{} is a postqueue -j capture: it has no message contents, so nothing is \
+                 indexed and campaign/sasl/subject keys show (unknown)",
+                self.label
+            )
+        })
     }
 }
 
@@ -344,6 +388,51 @@ mod tests {
         }
         assert!(spam > 100, "spam files: {spam}");
         assert!(ndrs > 1_000, "NDR files: {ndrs}");
+    }
+
+    /// O(n) indexing: reading the whole queue batch after batch builds the ID map once, not
+    /// once per batch; a change rebuilds it once.
+    #[test]
+    fn batched_reads_build_the_id_map_once() {
+        let q = ReplayQueue::demo();
+        let snap = q.list().expect("list");
+        let ids: Vec<QueueId> = snap.messages.iter().map(|m| m.queue_id.clone()).collect();
+        let batches = ids.chunks(20).count();
+        assert!(batches > 50);
+        for chunk in ids.chunks(20) {
+            let r = q.read(chunk, ReadParts { body: false }).expect("read");
+            assert_eq!(r.files.len(), chunk.len());
+        }
+        assert_eq!(q.id_map_builds(), 1, "{batches} batches");
+        let target = Target {
+            queue_id: snap.messages[0].queue_id.clone(),
+            queue: snap.messages[0].queue.clone(),
+        };
+        q.apply(QueueOp::Delete, &[target]).expect("apply");
+        let r = q.read(&ids[..20], ReadParts { body: false }).expect("read");
+        assert_eq!(r.vanished, vec![ids[0].clone()]);
+        assert_eq!(r.files.len(), 19);
+        q.read(&ids[20..40], ReadParts { body: false })
+            .expect("read");
+        assert_eq!(q.id_map_builds(), 2);
+    }
+
+    /// The change stamp moves with `apply` only: an auto-refresh of an unchanged replay is
+    /// skipped by the TUI.
+    #[test]
+    fn the_change_stamp_moves_only_with_apply() {
+        let q = ReplayQueue::demo();
+        let a = q.change_stamp();
+        assert!(a.is_some());
+        let snap = q.list().expect("list");
+        assert_eq!(q.change_stamp(), a);
+        let m = &snap.messages[0];
+        let t = Target {
+            queue_id: m.queue_id.clone(),
+            queue: m.queue.clone(),
+        };
+        q.apply(QueueOp::Hold, &[t]).expect("hold");
+        assert_ne!(q.change_stamp(), a);
     }
 
     /// The returned original inside an NDR is reachable with a MIME parser, as the preview

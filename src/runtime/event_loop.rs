@@ -6,8 +6,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -147,6 +147,8 @@ async fn event_loop(
         generation: 0,
         read_only,
         adapters: Adapters::new(ssh),
+        listed_stamp: Arc::default(),
+        listed_at: None,
     };
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
@@ -178,11 +180,16 @@ async fn event_loop(
             Some(ev) = input_rx.recv() => push_event(&app, ev, &mut pending),
             Some(a) = io_rx.recv() => pending.push(a),
             () = tokio::time::sleep_until(next_refresh), if !app.frozen => {
-                // Never list more often than 5x the last listing took: on a huge queue
-                // postqueue itself is the load we must not add to.
-                let every = app.refresh_every.max(app.snapshot.took * 5);
-                next_refresh = Instant::now() + every;
-                pending.push(Action::Refresh);
+                next_refresh = Instant::now() + app.refresh_every;
+                // At most one listing per 10x its duration: on a huge queue postqueue (showq)
+                // itself is the load we must not add to (~10% of wall time at most).
+                let spacing = app.snapshot.took * 10;
+                match runner.listed_at {
+                    // As root: nothing was added, moved or removed since the last listing.
+                    _ if runner.queue_unchanged() => {}
+                    Some(at) if at.elapsed() < spacing => next_refresh = at + spacing,
+                    _ => pending.push(Action::Refresh),
+                }
             }
             _ = sigterm.recv() => break Ok(()),
             _ = sighup.recv() => break Ok(()),
@@ -240,6 +247,10 @@ struct Runner {
     tx: UnboundedSender<Action>,
     /// The source generation of `queue`: its results are tagged with it.
     generation: u64,
+    /// The queue's change stamp taken right before the last listing started.
+    listed_stamp: Arc<Mutex<Option<u64>>>,
+    /// When the last listing started.
+    listed_at: Option<Instant>,
     /// `--read-only`: every queue switched to is wrapped so that it cannot change.
     read_only: bool,
     /// Adapters opened by probes and switches (the same cache `mailq-tui fleet` uses).
@@ -255,6 +266,21 @@ impl Runner {
         // `--read-only` holds for every source switched to, not just the first.
         self.queue = crate::postfix::read_only::shared(queue, self.read_only);
         self.generation = generation;
+        *self
+            .listed_stamp
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+        self.listed_at = None;
+    }
+
+    /// The queue provably has not changed since the last listing (root: same directory
+    /// mtimes). Unknown means changed.
+    fn queue_unchanged(&self) -> bool {
+        let listed = *self
+            .listed_stamp
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        listed.is_some() && self.queue.change_stamp() == listed
     }
 
     /// Tag a result of the current queue with its generation.
@@ -411,10 +437,23 @@ impl Runner {
     }
 
     /// List the current queue; the listing comes back tagged with its generation.
-    fn load(&self) {
+    /// Streams: every `PROGRESS_EVERY` messages the header learns how far it got.
+    fn load(&mut self) {
         let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
+        let stamp = self.listed_stamp.clone();
+        self.listed_at = Some(Instant::now());
         tokio::task::spawn_blocking(move || {
-            let action = Action::Loaded(q.list().map(Arc::new).map_err(|e| LoadError::from(&e)));
+            // Before listing: a change during the listing makes the next tick list.
+            *stamp.lock().unwrap_or_else(PoisonError::into_inner) = q.change_stamp();
+            let mut listed = 0usize;
+            let mut progress = |_: &model::Message| {
+                listed += 1;
+                if listed.is_multiple_of(crate::postfix::PROGRESS_EVERY) {
+                    let _ = tx.send(Self::tag(generation, Action::Listing(listed)));
+                }
+            };
+            let listing = q.list_each(&mut progress);
+            let action = Action::Loaded(listing.map(Arc::new).map_err(|e| LoadError::from(&e)));
             let _ = tx.send(Self::tag(generation, action));
         });
     }

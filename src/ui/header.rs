@@ -16,16 +16,24 @@ pub fn height(app: &App) -> u16 {
     2 + u16::from(app.read_only.is_some()) + u16::from(app.demo_note.is_some())
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
     let snap = &app.snapshot;
     let w = usize::from(area.width);
     let mut top = vec![Span::styled("mailq-tui ", theme.heading())];
     top.push(Span::raw(fit(&app.source, 30)));
     if app.loaded_once {
+        // The listing's age: as root an unchanged queue is not listed again, so the age
+        // grows while nothing happens (drawn at least at every refresh tick).
+        let age = now - snap.taken_at;
         top.push(Span::styled(
             format!(
-                " · taken {} UTC in {:.2} s",
+                " · taken {} UTC{} in {:.2} s",
                 hms(snap.taken_at),
+                if age >= 1 {
+                    format!(" ({} ago)", crate::model::format::age(age))
+                } else {
+                    String::new()
+                },
                 snap.took.as_secs_f64()
             ),
             theme.dim(),
@@ -57,6 +65,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for (b, c) in badges {
         top.push(Span::styled(format!(" {b} "), theme.badge(c)));
         top.push(Span::raw(" "));
+    }
+    // A listing streaming in: how far it got.
+    if app.loading && app.listed_so_far > 0 {
+        top.push(Span::styled(
+            format!("listing {}… ", count(app.listed_so_far)),
+            theme.dim(),
+        ));
     }
     // Content indexing (postcat in the background): progress while it runs.
     if app.indexing.running && app.indexing.total > 0 {

@@ -62,7 +62,7 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
         Constraint::Length(1),
     ])
     .areas(area);
-    header::render(f, head, app, &theme);
+    header::render(f, head, app, &theme, now);
     match app.focus {
         _ if app.sources_view.is_some() => sources::render(f, body, app, &theme, now),
         _ if app.shape.is_some() => shape::render(f, body, app, &theme),

@@ -48,11 +48,14 @@ pub struct SnapshotBuilder {
     families: FamilyCache,
     null_sender: CompactString,
     messages: Vec<Message>,
-    index: HashMap<QueueId, usize>,
+    /// foldhash, seeded per process (see `Interner`).
+    index: HashMap<QueueId, usize, foldhash::fast::RandomState>,
     problems: Vec<ParseProblem>,
     bad_lines: usize,
     duplicates: usize,
     line_no: usize,
+    /// Position of the message the last message line added or replaced.
+    last: usize,
     started: Instant,
     taken_at: i64,
 }
@@ -66,11 +69,12 @@ impl SnapshotBuilder {
             families: FamilyCache::new(),
             null_sender: CompactString::new(null_sender),
             messages: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             problems: Vec::new(),
             bad_lines: 0,
             duplicates: 0,
             line_no: 0,
+            last: 0,
             started: Instant::now(),
             taken_at: unix_now(),
         }
@@ -86,6 +90,19 @@ impl SnapshotBuilder {
         match serde_json::from_slice::<RawMessage<'_>>(line) {
             Ok(raw) => self.push_raw(&raw),
             Err(e) => self.problem(&String::from_utf8_lossy(line), &e.to_string()),
+        }
+    }
+
+    /// [`push_line`](Self::push_line), then hand the message the line added (or replaced:
+    /// a repeated queue ID) to `each`: for callers that act while the listing continues.
+    pub fn push_line_each(&mut self, line: &[u8], each: &mut dyn FnMut(&Message)) {
+        let before = (self.messages.len(), self.duplicates);
+        self.push_line(line);
+        if (self.messages.len(), self.duplicates) == before {
+            return;
+        }
+        if let Some(m) = self.messages.get(self.last) {
+            each(m);
         }
     }
 
@@ -141,7 +158,9 @@ impl SnapshotBuilder {
         if let Some(&i) = self.index.get(&msg.queue_id) {
             self.duplicates += 1;
             self.messages[i] = msg;
+            self.last = i;
         } else {
+            self.last = self.messages.len();
             self.index.insert(msg.queue_id.clone(), self.messages.len());
             self.messages.push(msg);
         }
