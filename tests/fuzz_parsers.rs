@@ -98,6 +98,8 @@ proptest! {
         );
         let split = raw.find("\n\n").map_or(raw.len(), |i| i + 2);
         let f = QueueFile { headers: raw.as_bytes()[..split].to_vec(), body: Some(raw.as_bytes()[split..].to_vec()), ..QueueFile::default() };
-        let _ = extract(&f).campaign();
+        if let Some(o) = extract(&f).features_source() {
+            let _ = mailq_tui::model::campaign::features(o);
+        }
     }
 }

@@ -604,15 +604,42 @@ fn cli_storm_names_campaigns_and_account(cx: &Ctx<'_>) {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("storm --json is not JSON: {e}"));
     assert_eq!(v["ndrs"].as_u64(), u64::try_from(m.ndr.count).ok(), "ndrs");
-    let senders: BTreeSet<String> = v["campaigns"]
+    // Three campaigns (one fixed From + subject each), told apart by what their spam
+    // shares: every NDR is in one, and each names its sender's domain as evidence.
+    let campaigns = v["campaigns"]
         .as_array()
-        .unwrap_or_else(|| panic!("no campaigns: {v}"))
-        .iter()
-        .filter_map(|c| c["from_address"].as_str().map(str::to_owned))
-        .collect();
+        .unwrap_or_else(|| panic!("no campaigns: {v}"));
+    assert_eq!(campaigns.len(), 3, "{v}");
+    let in_campaigns: u64 = campaigns.iter().filter_map(|c| c["ndrs"].as_u64()).sum();
+    assert_eq!(in_campaigns, u64::try_from(m.ndr.count).unwrap_or(0), "{v}");
     // The manifest lists the SASL account first, then the three campaign senders.
-    let want: BTreeSet<String> = m.spam_out.senders[1..].iter().cloned().collect();
-    assert_eq!(senders, want, "campaign From: addresses");
+    for sender in &m.spam_out.senders[1..] {
+        let domain = sender.rsplit('@').next().unwrap_or_default();
+        let evidence = format!("From domain {domain}");
+        assert!(
+            campaigns
+                .iter()
+                .any(|c| c["label"].as_str() == Some(evidence.as_str())
+                    || c["shared"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|p| p[0] == evidence.as_str())),
+            "{evidence} in no campaign: {v}"
+        );
+    }
+    // Every rule shown was checked with postmap: 0 false positives.
+    let rules = v["rules"]["rules"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no rules: {v}"));
+    assert!(!rules.is_empty(), "{v}");
+    for r in rules {
+        assert_eq!(
+            (r["queue_fp"].as_u64(), r["corpus_fp"].as_u64()),
+            (Some(0), Some(0)),
+            "{r}"
+        );
+    }
     let forged: BTreeMap<String, u64> = v["forged_domains"]
         .as_array()
         .unwrap_or_else(|| panic!("no forged_domains: {v}"))

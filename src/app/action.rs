@@ -127,6 +127,9 @@ pub enum Action {
     /// A batch of the background content indexing finished.
     #[serde(skip)]
     Indexed(Box<crate::indexer::BatchDone>),
+    /// The storm's rules were checked with postmap (and `mynetworks` read).
+    #[serde(skip)]
+    RulesChecked(Box<super::storm::RulesChecked>),
     /// The countermeasures file was written (its path) or not (why).
     #[serde(skip)]
     Written(Result<String, String>),

@@ -288,6 +288,8 @@ pub struct App {
     pub shape: Option<ShapeView>,
     /// NDRs in the previous listing: the storm screen's growth.
     pub previous_ndrs: Option<usize>,
+    /// The instance's `mynetworks`, once the storm screen's rule check read it.
+    pub networks: crate::model::compromise::Networks,
     /// The key table before read-only trimming: a switch to a writable source restores it.
     pub base_keymap: Keymap,
     /// See [`Options::sticky_read_only`].
@@ -369,6 +371,7 @@ impl App {
             storm: None,
             shape: None,
             previous_ndrs: None,
+            networks: crate::model::compromise::Networks::default(),
             base_keymap,
             sticky_read_only: opts.sticky_read_only,
             sources: opts.sources.into_iter().map(SourceEntry::new).collect(),

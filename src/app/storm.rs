@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use super::{App, Effect, Overlay, Status};
 use crate::indexer::{self, BatchDone, JobFailure};
+use crate::model::compromise::Networks;
 use crate::model::content::ContentIndex;
 use crate::model::countermeasures;
 use crate::model::filter::Filter;
+use crate::model::rules::RulePlan;
 use crate::model::storm::{AccountStat, CampaignStat, StormReport, analyze};
 use crate::model::text::snippet;
 use crate::model::{Snapshot, time::format_utc};
@@ -34,6 +36,8 @@ pub struct IndexState {
     pub stale: bool,
     /// When (`App::now`) grouping last took new contents: at most once a second.
     pub last_apply: i64,
+    /// The latest storm rule check asked for ([`Effect::CheckRules`]).
+    pub rules_generation: u64,
     /// Batches received but not merged into `App::content` yet: they are merged when the
     /// app holds the only reference to the index (a grouping worker may be reading it),
     /// so a batch costs its own size, never a copy of the whole index.
@@ -43,10 +47,36 @@ pub struct IndexState {
     pub copies: usize,
 }
 
+/// What the rule check ([`Effect::CheckRules`]) works on.
+#[derive(Debug, Clone)]
+pub struct RulesJob {
+    pub generation: u64,
+    pub snapshot: Arc<Snapshot>,
+    pub content: Arc<ContentIndex>,
+}
+
+/// Two checks are the same when they are the same generation (the data is its snapshot).
+impl PartialEq for RulesJob {
+    fn eq(&self, other: &Self) -> bool {
+        self.generation == other.generation
+    }
+}
+
+/// The rule check's answer.
+#[derive(Debug, Clone)]
+pub struct RulesChecked {
+    pub generation: u64,
+    /// `postconf -h mynetworks`, when it could be read.
+    pub networks: Option<String>,
+    pub plan: RulePlan,
+}
+
 /// The storm screen: the report, and a cursor over its causes (campaigns, then accounts).
 #[derive(Debug, Clone, Default)]
 pub struct StormView {
     pub report: StormReport,
+    /// The rule check in flight (its generation), if any.
+    pub rules_pending: Option<u64>,
     pub cursor: usize,
     /// First visible row of each cause table, written by `draw`.
     pub campaigns_offset: usize,
@@ -131,7 +161,15 @@ impl App {
             return;
         };
         let keep = view.selected_name();
-        let report = analyze(&self.snapshot, &self.content, self.previous_ndrs, self.now);
+        let mut report = analyze(
+            &self.snapshot,
+            &self.content,
+            &self.networks,
+            self.previous_ndrs,
+            self.now,
+        );
+        // The last checked rules stay until a new check answers.
+        report.rules.clone_from(&view.report.rules);
         let mut next = StormView {
             report,
             ..view.clone()
@@ -231,12 +269,42 @@ pub(super) fn start_index(app: &mut App) -> Option<Effect> {
     })))
 }
 
-/// A batch of contents arrived.
-pub(super) fn indexed(app: &mut App, b: BatchDone) {
-    if b.generation != app.indexing.generation || !app.indexing.running {
-        // Superseded by a newer listing's job: its progress is not this job's progress.
+/// Check the storm's rules again (the storm screen is open and has contents).
+fn check_rules(app: &mut App) -> Option<Effect> {
+    let view = app.storm.as_mut()?;
+    app.indexing.rules_generation += 1;
+    let generation = app.indexing.rules_generation;
+    view.rules_pending = Some(generation);
+    Some(Effect::CheckRules(Box::new(RulesJob {
+        generation,
+        snapshot: app.snapshot.clone(),
+        content: app.content.clone(),
+    })))
+}
+
+/// The rule check answered: keep it if it is the latest one asked for.
+pub(super) fn rules_checked(app: &mut App, r: RulesChecked) {
+    if let Some(n) = &r.networks {
+        app.networks = Networks::parse(n);
+    }
+    let Some(view) = app.storm.as_mut() else {
+        return;
+    };
+    if view.rules_pending != Some(r.generation) {
         return;
     }
+    view.rules_pending = None;
+    view.report.rules = Some(r.plan);
+    app.refresh_storm();
+}
+
+/// A batch of contents arrived.
+pub(super) fn indexed(app: &mut App, b: BatchDone) -> Option<Effect> {
+    if b.generation != app.indexing.generation || !app.indexing.running {
+        // Superseded by a newer listing's job: its progress is not this job's progress.
+        return None;
+    }
+    let finished = b.finished;
     app.indexing.done = b.done;
     app.indexing.total = b.total;
     if !b.contents.is_empty() {
@@ -266,12 +334,17 @@ pub(super) fn indexed(app: &mut App, b: BatchDone) {
     {
         app.apply_contents();
     }
+    if finished && app.storm.is_some() {
+        return check_rules(app);
+    }
+    None
 }
 
-/// `t`: open the storm screen (analysing what is indexed so far), or close it.
-pub(super) fn toggle(app: &mut App) {
+/// `t`: open the storm screen (analysing what is indexed so far, and checking its rules
+/// with postmap in the background), or close it.
+pub(super) fn toggle(app: &mut App) -> Option<Effect> {
     if app.storm.take().is_some() {
-        return;
+        return None;
     }
     app.storm = Some(StormView::default());
     app.refresh_storm();
@@ -281,6 +354,7 @@ pub(super) fn toggle(app: &mut App) {
             error: true,
         });
     }
+    check_rules(app)
 }
 
 pub(super) fn move_cursor(view: &mut StormView, delta: isize) {
@@ -300,8 +374,8 @@ pub(super) fn filter_to_cause(app: &mut App) {
         return;
     };
     let (term, what) = match view.selected() {
-        Some(Cause::Campaign(c)) => (countermeasures::campaign_term(c), "campaign"),
-        Some(Cause::Account(a)) => (countermeasures::account_term(a), "account"),
+        Some(Cause::Campaign(c)) => (c.filter.clone(), "campaign"),
+        Some(Cause::Account(a)) => (a.filter.clone(), "account"),
         None => {
             app.status = Some(Status {
                 text: "no cause to select: nothing indexed yet".to_owned(),
@@ -349,7 +423,7 @@ fn countermeasures_text(view: &StormView) -> Option<(String, String)> {
     Some(match view.selected()? {
         Cause::Campaign(c) => (
             format!("Countermeasures: campaign {}", snippet(&c.label, 40)),
-            countermeasures::for_campaign(c, view.report.dsn_seen),
+            countermeasures::for_campaign(c, view.report.rules.as_ref(), view.report.dsn_seen),
         ),
         Cause::Account(a) => (
             format!("Countermeasures: account {}", snippet(&a.user, 40)),

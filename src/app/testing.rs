@@ -134,3 +134,49 @@ pub fn indexed_demo() -> (App, ReplayQueue) {
     run_index(&mut app, &q, fx);
     (app, q)
 }
+
+/// A stand-in for `postmap -q - pcre:` in tests without Postfix: the rule's pattern through
+/// the `regex` crate, case-insensitive as Postfix's PCRE tables are by default. (The live
+/// and integration tests use the real postmap.)
+pub struct RegexTester;
+
+impl crate::model::rules::RuleTester for RegexTester {
+    fn matches(&self, table_line: &str, keys: &[String]) -> Result<Vec<bool>, String> {
+        let body = table_line.strip_prefix('/').ok_or("no pattern")?;
+        let mut end = None;
+        let mut escaped = false;
+        for (i, c) in body.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '/' if !escaped => {
+                    end = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let pattern = &body[..end.ok_or("unterminated pattern")?];
+        let re = regex::RegexBuilder::new(pattern)
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(keys.iter().map(|k| re.is_match(k)).collect())
+    }
+}
+
+/// Open the storm screen and answer its rule check with [`RegexTester`].
+pub fn open_storm_with_rules(app: &mut App) {
+    let fx = update(app, Action::ToggleStorm);
+    let Some(super::Effect::CheckRules(job)) = fx else {
+        panic!("opening the storm screen checks its rules, got {fx:?}");
+    };
+    let plan = crate::model::storm::check_rules(&job.snapshot, &job.content, &RegexTester);
+    update(
+        app,
+        Action::RulesChecked(Box::new(super::storm::RulesChecked {
+            generation: job.generation,
+            networks: Some("127.0.0.0/8 [::1]/128".to_owned()),
+            plan,
+        })),
+    );
+}

@@ -60,6 +60,9 @@ pub enum Effect {
         source: Source,
         generation: u64,
     },
+    /// Read `mynetworks` and build + verify the storm's rules with postmap
+    /// ([`crate::model::storm::check_rules`]).
+    CheckRules(Box<super::storm::RulesJob>),
     /// Select and group on a worker; the result comes back as [`Action::Regrouped`].
     Regroup(Box<RegroupJob>),
     /// Drop a large listing that left the screen on a worker.
@@ -174,8 +177,9 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::ReadDone(r) => read_done(app, r),
-        Action::Indexed(b) => {
-            storm::indexed(app, *b);
+        Action::Indexed(b) => storm::indexed(app, *b),
+        Action::RulesChecked(r) => {
+            storm::rules_checked(app, *r);
             None
         }
         Action::Written(r) => {
@@ -184,8 +188,7 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::ToggleStorm => {
             app.shape = None;
-            storm::toggle(app);
-            None
+            storm::toggle(app)
         }
         Action::ToggleShape => {
             shape::toggle(app);

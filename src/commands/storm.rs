@@ -8,13 +8,15 @@ use anyhow::Result;
 
 use crate::cli::StormArgs;
 use crate::indexer;
+use crate::model::compromise::Networks;
 use crate::model::content::ContentIndex;
 use crate::model::countermeasures;
-use crate::model::storm::{StormReport, analyze, thousands};
+use crate::model::storm::{StormReport, analyze, check_rules, thousands};
 use crate::model::text::sanitize;
 use crate::model::time::format_utc;
 use crate::postfix::MailQueue;
 use crate::postfix::parse::unix_now;
+use crate::postfix::postmap::Postmap;
 
 /// Run `storm`.
 ///
@@ -50,7 +52,19 @@ pub fn run(queue: &dyn MailQueue, args: &StormArgs) -> Result<ExitCode> {
             );
         }
     }
-    let report = analyze(&snap, &index, None, unix_now());
+    let networks = Networks::parse(&queue.postconf("mynetworks").unwrap_or_default());
+    let mut report = analyze(&snap, &index, &networks, None, unix_now());
+    report.rules = Some(match Postmap::find() {
+        Some(postmap) => check_rules(&snap, &index, &postmap),
+        None => crate::model::rules::RulePlan {
+            note: Some(
+                "postmap not found: rules are shown only after Postfix checked them \
+                 (install postfix-pcre)"
+                    .to_owned(),
+            ),
+            ..crate::model::rules::RulePlan::default()
+        },
+    });
     let log = super::logins::storm_evidence(
         queue,
         &report,
@@ -100,11 +114,12 @@ fn write_text(out: &mut impl Write, r: &StormReport, top: usize) -> std::io::Res
     writeln!(out)?;
     writeln!(
         out,
-        "NDRs in the queue: {} ({:.0}% of {} deferred); content indexed for {} messages",
+        "NDRs in the queue: {} ({:.0}% of {} deferred); content indexed for {} messages; {} returned originals",
         thousands(r.ndrs),
         r.ndr_share_of_deferred * 100.0,
         thousands(r.deferred),
-        thousands(r.indexed)
+        thousands(r.indexed),
+        thousands(r.ndrs_with_original)
     )?;
     if let (Some(a), Some(b)) = (r.first_seen, r.last_seen) {
         writeln!(
@@ -117,15 +132,53 @@ fn write_text(out: &mut impl Write, r: &StormReport, top: usize) -> std::io::Res
     }
     writeln!(out, "Per minute, last hour  |{}|", sparkline(&r.per_minute))?;
     writeln!(out, "Per hour, last 24 h    |{}|", sparkline(&r.per_hour))?;
-    writeln!(out, "\nCampaigns behind the NDRs:")?;
+    writeln!(out, "\nCampaigns behind the NDRs (what the spam shares):")?;
     for c in r.campaigns.iter().take(top) {
+        writeln!(
+            out,
+            "  {:>8} NDRs ({:>3.0}%)  {}{}",
+            thousands(c.ndrs),
+            c.share * 100.0,
+            sanitize(&c.label),
+            if c.spam > 0 {
+                format!("  + {} queued spam", thousands(c.spam))
+            } else {
+                String::new()
+            }
+        )?;
+        if !c.shared.is_empty() {
+            let also: Vec<String> = c
+                .shared
+                .iter()
+                .take(4)
+                .map(|(what, n)| format!("{} ({:.0}%)", sanitize(what), pct(*n, c.ndrs)))
+                .collect();
+            writeln!(out, "            also shared: {}", also.join(", "))?;
+        }
         let sample: Vec<&str> = c.sample.iter().map(|q| q.as_str()).collect();
         writeln!(
             out,
-            "  {:>8}  {}   e.g. {}",
+            "            filter: {}  ({} messages)   e.g. {}",
+            sanitize(&c.filter),
             thousands(c.messages),
-            sanitize(&c.label),
             sample.join(" ")
+        )?;
+    }
+    if r.unattributed > 0 {
+        writeln!(
+            out,
+            "  {:>8} NDRs ({:>3.0}%)  (no campaign: no returned original, or nothing shared)",
+            thousands(r.unattributed),
+            pct(r.unattributed, r.ndrs)
+        )?;
+    }
+    for m in r.mixers.iter().take(top) {
+        writeln!(
+            out,
+            "  note: {} appears in {} NDRs across {} campaigns: shared, so it defines none",
+            sanitize(&m.kind.describe(&m.value)),
+            thousands(m.ndrs),
+            m.campaigns
         )?;
     }
     writeln!(out, "\nForged senders the NDRs go back to (by domain):")?;
@@ -138,31 +191,73 @@ fn write_text(out: &mut impl Write, r: &StormReport, top: usize) -> std::io::Res
             writeln!(out, "  {:>8}  {}", thousands(*n), sanitize(d))?;
         }
     }
-    writeln!(out, "\nAuthenticated (SASL) accounts with queued mail:")?;
+    writeln!(
+        out,
+        "\nSubmitters with queued mail (SASL accounts, clients, local users){}:",
+        if r.mynetworks_known {
+            ""
+        } else {
+            "; mynetworks unknown: private and loopback addresses count as inside"
+        }
+    )?;
     for a in r.accounts.iter().take(top) {
         writeln!(
             out,
-            "  {}  {} messages, {} recipients, {} domains, {} client addresses{}",
+            "  {}{}  {}",
             sanitize(&a.user),
-            thousands(a.messages),
-            thousands(a.recipients),
-            thousands(a.recipient_domains),
-            a.client_addresses.len(),
             if a.compromised {
                 "  PROBABLY COMPROMISED"
             } else {
                 ""
-            }
+            },
+            sanitize(&a.summary)
         )?;
+        if a.compromised {
+            for why in &a.reasons {
+                writeln!(out, "      - {}", sanitize(why))?;
+            }
+            writeln!(out, "      filter: {}", sanitize(&a.filter))?;
+        }
     }
     writeln!(out, "\nCountermeasures (shown for review, never applied):")?;
+    if let Some(p) = &r.rules {
+        write_lines(out, &p.text())?;
+        for x in p.refused.iter().take(top) {
+            writeln!(
+                out,
+                "# not proposed: {}: {}",
+                sanitize(&x.basis),
+                sanitize(&x.why)
+            )?;
+        }
+    }
     if let Some(c) = r.campaigns.first() {
-        write_lines(out, &countermeasures::for_campaign(c, r.dsn_seen))?;
+        let term = countermeasures::shell_quote(&c.filter);
+        writeln!(
+            out,
+            "# Purge the top campaign ({} messages: {} NDRs + {} queued spam): mailq-tui hold {}   (inspect, then)   mailq-tui delete {}",
+            thousands(c.messages),
+            thousands(c.ndrs),
+            thousands(c.spam),
+            sanitize(&term),
+            sanitize(&term)
+        )?;
+    }
+    if r.dsn_seen {
+        writeln!(
+            out,
+            "# The storm used DSN: smtpd_discard_ehlo_keywords = silent-discard, dsn"
+        )?;
     }
     for a in r.accounts.iter().filter(|a| a.compromised) {
         write_lines(out, &countermeasures::for_account(a))?;
     }
     Ok(())
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn pct(n: usize, of: usize) -> f64 {
+    n as f64 * 100.0 / of.max(1) as f64
 }
 
 /// Multi-line text, each line sanitized on its own (so newlines stay newlines).

@@ -33,12 +33,19 @@ pub struct Content {
     pub subject: Option<String>,
     /// The sender asked for delivery status notifications (DSN) when submitting.
     pub dsn: bool,
-    /// Precomputed for filters and grouping: [`Content::campaign`] and the effective
-    /// `From:` as `Name <address>` (the original's, for an NDR).
-    pub campaign_label: Option<String>,
+    /// Precomputed for filters and grouping: the effective `From:` as `Name <address>`
+    /// (the original's, for an NDR).
     pub from_line: Option<String>,
+    /// The message's own headers as campaign features (for mail that is not an NDR: the
+    /// outbound spam of a compromised account carries the same features as the originals
+    /// its NDRs return). `None` for NDRs.
+    pub own: Option<Original>,
     /// Present when the message is a delivery report.
     pub ndr: Option<Ndr>,
+    /// [`crate::model::campaign::features`] of [`Content::features_source`], computed once
+    /// when the message is read (off the UI thread), not on every clustering.
+    #[serde(skip)]
+    pub features: Vec<crate::model::campaign::Feature>,
 }
 
 /// A delivery status notification and the original it returns.
@@ -69,24 +76,40 @@ pub struct Original {
     pub received: Vec<String>,
     /// The client address of the oldest `Received:` hop that names one: who injected the spam.
     pub client_ip: Option<String>,
+    /// The HELO name of that oldest hop (`from HELO (…)`), when it names one.
+    pub helo: Option<String>,
+    /// `Reply-To:` address, lower-cased.
+    pub reply_to: Option<String>,
+    /// `X-Mailer:` (or `User-Agent:`), sanitized.
+    pub x_mailer: Option<String>,
+    /// Host names of URLs in the returned body (when the original came back whole) and in
+    /// `List-Unsubscribe:`, lower-cased, de-duplicated, at most [`MAX_URL_HOSTS`].
+    pub url_hosts: Vec<String>,
+    /// The header lines `header_checks` would see, as `Name: value` with folding undone,
+    /// raw (encoded words stay encoded, 8-bit text as it travels; NOT sanitized: only ever
+    /// matched, never printed). From, Subject, Reply-To, Message-ID, X-Mailer.
+    #[serde(skip)]
+    pub raw_headers: Vec<String>,
+    /// Body lines that carry a URL, raw, at most [`MAX_URL_HOSTS`] (what `body_checks` sees).
+    #[serde(skip)]
+    pub raw_url_lines: Vec<String>,
 }
 
+/// The `campaign` of a message that is in none (ordinary mail, an NDR sharing nothing).
+pub const NO_CAMPAIGN: &str = "(no campaign)";
+
+/// How many URL hosts (and URL body lines) of one message are kept.
+pub const MAX_URL_HOSTS: usize = 8;
+
 impl Content {
-    /// The campaign behind this message: the original's (for an NDR) or the message's own
-    /// `From:` display name and normalised subject.
+    /// The campaign features of this message: the returned original's for an NDR, the
+    /// message's own headers otherwise.
     #[must_use]
-    pub fn campaign(&self) -> Option<String> {
-        let (name, addr, subject) = match self.ndr.as_ref().and_then(|n| n.original.as_ref()) {
-            Some(o) => (&o.from_name, &o.from_address, &o.subject),
-            None if self.ndr.is_some() => return None,
-            None => (&self.from_name, &self.from_address, &self.subject),
-        };
-        let who = name.clone().or_else(|| addr.clone())?;
-        let subject = subject
-            .as_deref()
-            .map(normalise_subject)
-            .unwrap_or_default();
-        Some(format!("\"{who}\" {subject}").trim_end().to_owned())
+    pub fn features_source(&self) -> Option<&Original> {
+        match &self.ndr {
+            Some(n) => n.original.as_ref(),
+            None => self.own.as_ref(),
+        }
     }
 
     /// The domain of the original sender (`From:`) behind an NDR, or of this message.
@@ -123,47 +146,6 @@ impl Content {
     }
 }
 
-/// Lower-case, collapse whitespace, fold digit runs and drop reply/forward prefixes, so
-/// "CHEAP meds 50% off #8812" and "cheap  meds 70% off #1273" are one campaign.
-#[must_use]
-pub fn normalise_subject(s: &str) -> String {
-    let mut t = s.trim();
-    loop {
-        let lower = t.to_ascii_lowercase();
-        let cut = ["re:", "fw:", "fwd:", "aw:"]
-            .iter()
-            .find(|p| lower.starts_with(*p))
-            .map(|p| p.len());
-        match cut {
-            Some(n) => t = t[n..].trim_start(),
-            None => break,
-        }
-    }
-    let mut out = String::with_capacity(t.len());
-    let mut in_digits = false;
-    let mut in_space = false;
-    for c in t.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('#');
-            }
-            in_digits = true;
-            in_space = false;
-        } else if c.is_whitespace() {
-            if !in_space && !out.is_empty() {
-                out.push(' ');
-            }
-            in_space = true;
-            in_digits = false;
-        } else {
-            out.push(c);
-            in_digits = false;
-            in_space = false;
-        }
-    }
-    out.trim_end().to_owned()
-}
-
 /// Extract everything we know from a queue file.
 #[must_use]
 pub fn extract(file: &QueueFile) -> Content {
@@ -192,7 +174,12 @@ pub fn extract(file: &QueueFile) -> Content {
     (c.from_name, c.from_address) = from_of(&msg);
     c.subject = msg.subject().map(clean);
     c.ndr = ndr_of(&msg);
-    c.campaign_label = c.campaign();
+    if c.ndr.is_none() {
+        c.own = Some(original_of(&msg));
+    }
+    if let Some(o) = c.features_source() {
+        c.features = crate::model::campaign::features(o);
+    }
     c.from_line = c.effective_from_line();
     c
 }
@@ -300,7 +287,7 @@ fn original_of(m: &MimeMessage<'_>) -> Original {
     let received: Vec<String> = m
         .headers_raw()
         .filter(|(n, _)| n.eq_ignore_ascii_case("received"))
-        .map(|(_, v)| clean(&v.split_whitespace().collect::<Vec<_>>().join(" ")))
+        .map(|(_, v)| clean(&unfold(v)))
         .collect();
     // mail-parser understands the common `Received:` forms; Exim's `from [ip] (helo=…)`
     // and other oddities fall back to the first bracketed address of the oldest hop.
@@ -310,11 +297,42 @@ fn original_of(m: &MimeMessage<'_>) -> Original {
         .filter_map(|r| r.from_ip.map(|ip| ip.to_string()))
         .last()
         .or_else(|| received.iter().rev().find_map(|r| bracketed_ip(r)));
+    let helo = received.last().and_then(|r| received_helo(r));
     let raw = |name: &str| {
         m.headers_raw()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| clean(&v.split_whitespace().collect::<Vec<_>>().join(" ")))
+            .map(|(_, v)| clean(&unfold(v)))
     };
+    let raw_headers: Vec<String> = m
+        .headers_raw()
+        .filter(|(n, _)| {
+            ["from", "subject", "reply-to", "message-id", "x-mailer"]
+                .iter()
+                .any(|k| n.eq_ignore_ascii_case(k))
+        })
+        .map(|(n, v)| format!("{n}: {}", unfold(v)))
+        .collect();
+    let reply_to = m
+        .reply_to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(|s| clean(s).to_ascii_lowercase());
+    let x_mailer = raw("x-mailer").or_else(|| raw("user-agent"));
+    let mut url_hosts = Vec::new();
+    let mut raw_url_lines = Vec::new();
+    if let Some(v) = raw("list-unsubscribe") {
+        push_url_hosts(&v, &mut url_hosts);
+    }
+    if let Some(body) = m.body_text(0) {
+        for line in body.lines() {
+            if push_url_hosts(line, &mut url_hosts) && raw_url_lines.len() < MAX_URL_HOSTS {
+                raw_url_lines.push(line.trim_end().to_owned());
+            }
+            if url_hosts.len() >= MAX_URL_HOSTS {
+                break;
+            }
+        }
+    }
     Original {
         from_name,
         from_address,
@@ -325,7 +343,57 @@ fn original_of(m: &MimeMessage<'_>) -> Original {
         date: m.date().map(mail_parser::DateTime::to_rfc3339),
         received,
         client_ip,
+        helo,
+        reply_to,
+        x_mailer,
+        url_hosts,
+        raw_headers,
+        raw_url_lines,
     }
+}
+
+/// Undo header folding: line breaks and the whitespace after them become one space.
+fn unfold(v: &str) -> String {
+    v.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `from HELO (…)` of a `Received:` line: the name the client gave.
+fn received_helo(r: &str) -> Option<String> {
+    let rest = r.trim_start().strip_prefix("from ")?;
+    let name = rest.split_whitespace().next()?;
+    (!name.starts_with('[') && !name.starts_with('(') && name.contains('.'))
+        .then(|| name.trim_end_matches([';', ')']).to_ascii_lowercase())
+}
+
+/// Add the host of every `http://`/`https://` URL in `text` to `hosts` (no duplicates).
+/// True when `text` has a URL at all.
+fn push_url_hosts(text: &str, hosts: &mut Vec<String>) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let mut found = false;
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("http") {
+        let at = from + i;
+        from = at + 4;
+        let rest = &lower[at..];
+        let Some(after) = rest
+            .strip_prefix("https://")
+            .or_else(|| rest.strip_prefix("http://"))
+        else {
+            continue;
+        };
+        let host: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+            .collect();
+        let host = host.trim_matches('.').to_owned();
+        if host.contains('.') {
+            found = true;
+            if !hosts.contains(&host) && hosts.len() < MAX_URL_HOSTS {
+                hosts.push(clean(&host));
+            }
+        }
+    }
+    found
 }
 
 fn bracketed_ip(received: &str) -> Option<String> {
@@ -426,26 +494,49 @@ impl ContentIndex {
 }
 
 /// The content index seen through one snapshot: what filters and grouping ask for by
-/// message index.
+/// message index. The queue's campaigns ([`crate::model::storm::queue_campaigns`]) are
+/// clustered on the first `campaign` lookup and kept for the view's lifetime.
 pub struct ContentView<'a> {
+    snapshot: &'a Snapshot,
     by_index: Vec<Option<&'a Content>>,
+    campaigns: std::sync::OnceLock<crate::model::storm::QueueCampaigns>,
 }
 
 impl<'a> ContentView<'a> {
     #[must_use]
-    pub fn new(snapshot: &Snapshot, index: &'a ContentIndex) -> Self {
+    pub fn new(snapshot: &'a Snapshot, index: &'a ContentIndex) -> Self {
         Self {
+            snapshot,
             by_index: snapshot
                 .messages
                 .iter()
                 .map(|m| index.get(&m.key()).map(AsRef::as_ref))
                 .collect(),
+            campaigns: std::sync::OnceLock::new(),
         }
     }
 
     #[must_use]
     pub fn get(&self, msg_index: u32) -> Option<&'a Content> {
         self.by_index.get(msg_index as usize).copied().flatten()
+    }
+
+    /// The queue's campaigns, clustered once per view.
+    #[must_use]
+    pub fn campaigns(&self) -> &crate::model::storm::QueueCampaigns {
+        self.campaigns
+            .get_or_init(|| crate::model::storm::queue_campaigns(self.snapshot, self))
+    }
+
+    /// The campaign (its definition) of message `msg_index`; [`NO_CAMPAIGN`] for a message
+    /// whose contents are known but belong to no campaign.
+    fn campaign(&self, msg_index: u32) -> Option<&str> {
+        self.get(msg_index)?;
+        let qc = self.campaigns();
+        match qc.by_msg.get(msg_index as usize).copied().flatten() {
+            Some(c) => Some(qc.clustering.clusters.get(c as usize)?.definition.as_str()),
+            None => Some(NO_CAMPAIGN),
+        }
     }
 }
 
@@ -455,7 +546,7 @@ impl ContentLookup for ContentView<'_> {
         match field {
             ContentField::Subject => c.effective_subject(),
             ContentField::From => c.from_line.as_deref(),
-            ContentField::Campaign => c.campaign_label.as_deref(),
+            ContentField::Campaign => self.campaign(msg_index),
             ContentField::Sasl => c.sasl_username.as_deref(),
             ContentField::Client => c.client_address.as_deref().or(c.client_name.as_deref()),
             ContentField::Helo => c.helo.as_deref(),

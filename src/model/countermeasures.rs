@@ -1,85 +1,70 @@
 //! Countermeasures for a cause, as text for the admin to review and paste. Never applied.
+//!
+//! The `header_checks` lines come from the verified [`RulePlan`] (built and checked with
+//! Postfix in [`super::rules`]); this module only words the advice around them.
 
 use std::fmt::Write as _;
 
+use super::format::thousands;
+use super::rules::RulePlan;
 use super::storm::{AccountStat, CampaignStat};
 
-/// Escape a literal for a Postfix PCRE table pattern delimited by `/`.
+/// Shell-quote a filter for a POSIX shell command line.
 #[must_use]
-pub fn pcre_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if "\\^$.|?*+()[]{}/".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+pub fn shell_quote(term: &str) -> String {
+    format!("'{}'", term.replace('\'', r"'\''"))
 }
 
-/// Like [`pcre_escape`], but digit runs become `\d+` (order numbers and prices vary).
+/// The whole advice text for a campaign behind backscatter. `rules`: the verified plan,
+/// when Postfix could check one.
 #[must_use]
-pub fn pcre_escape_fold_digits(s: &str) -> String {
-    let mut out = String::new();
-    let mut in_digits = false;
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push_str("\\d+");
-            }
-            in_digits = true;
-            continue;
-        }
-        in_digits = false;
-        out.push_str(&pcre_escape(&c.to_string()));
-    }
-    out
-}
-
-/// `header_checks` lines (PCRE) rejecting a campaign by its `From:` display name and its
-/// `Subject:`, built from the raw header values (what Postfix matches: encoded words stay
-/// encoded).
-#[must_use]
-pub fn header_checks(c: &CampaignStat) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Some(from) = &c.from_raw {
-        let display = from.split('<').next().unwrap_or("").trim();
-        if !display.is_empty() {
-            lines.push(format!(
-                "/^From:\\s*{}\\s*</ REJECT spam campaign (mailq-tui)",
-                pcre_escape(display)
-            ));
-        }
-    }
-    if let Some(subject) = c.subject_raw.as_ref().filter(|s| !s.trim().is_empty()) {
-        lines.push(format!(
-            "/^Subject:\\s*{}/ REJECT spam campaign (mailq-tui)",
-            pcre_escape_fold_digits(subject.trim())
-        ));
-    }
-    lines
-}
-
-/// The whole advice text for a campaign behind backscatter.
-#[must_use]
-pub fn for_campaign(c: &CampaignStat, dsn_seen: bool) -> String {
+pub fn for_campaign(c: &CampaignStat, rules: Option<&RulePlan>, dsn_seen: bool) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "# Campaign: {} ({} NDRs in the queue)",
-        c.label, c.messages
+        "# Campaign: {} — {} NDRs ({:.0}% of the storm){}",
+        c.label,
+        thousands(c.ndrs),
+        c.share * 100.0,
+        if c.spam > 0 {
+            format!(" and {} queued spam", thousands(c.spam))
+        } else {
+            String::new()
+        }
     );
-    let _ = writeln!(
-        t,
-        "# 1. Reject the spam itself: /etc/postfix/header_checks (review first!)"
-    );
-    for l in header_checks(c) {
-        let _ = writeln!(t, "{l}");
+    let _ = writeln!(t, "# 1. Reject the spam itself (review first!)");
+    match rules {
+        None => {
+            let _ = writeln!(
+                t,
+                "#    No header_checks rule shown: rules are proposed only after Postfix's postmap checked them \
+                 (run `mailq-tui storm` where postmap is installed)."
+            );
+        }
+        Some(p) => {
+            let mine = p.for_campaign(&c.label);
+            if mine.is_empty() {
+                let why: Vec<_> = p
+                    .refused
+                    .iter()
+                    .filter(|r| r.basis.ends_with(&format!("of campaign {}", c.label)))
+                    .map(|r| format!("#    - {}: {}", r.basis, r.why))
+                    .collect();
+                let _ = writeln!(t, "#    No safe rule for this campaign.");
+                for w in why {
+                    let _ = writeln!(t, "{w}");
+                }
+            }
+            for r in mine {
+                let _ = writeln!(t, "#    {}: {}", r.table.name(), p.figures(r));
+                let _ = writeln!(t, "{}", r.line);
+            }
+            let _ = writeln!(
+                t,
+                "#    main.cf:  header_checks = pcre:/etc/postfix/header_checks   (body_checks likewise)   then: postfix reload"
+            );
+        }
     }
-    let _ = writeln!(
-        t,
-        "#    main.cf:  header_checks = pcre:/etc/postfix/header_checks   then: postfix reload"
-    );
     let _ = writeln!(
         t,
         "# 2. Refuse incoming backscatter: /etc/postfix/check_backscatterer"
@@ -94,63 +79,25 @@ pub fn for_campaign(c: &CampaignStat, dsn_seen: bool) -> String {
         let _ = writeln!(t, "# 3. The storm used DSN: stop offering it to strangers");
         let _ = writeln!(t, "smtpd_discard_ehlo_keywords = silent-discard, dsn");
     }
-    let term = campaign_filter(c);
+    let term = shell_quote(&c.filter);
     let _ = writeln!(
         t,
-        "# Then purge: mailq-tui hold {term}   (inspect, then)   mailq-tui delete {term}"
+        "# Then purge ({} messages: {} NDRs + {} queued spam): mailq-tui hold {term}   (inspect, then)   mailq-tui delete {term}",
+        thousands(c.messages),
+        thousands(c.ndrs),
+        thousands(c.spam)
     );
     t
-}
-
-/// A filter term selecting the campaign's NDRs (`campaign:"CANADA PHARMACY"`), as typed
-/// into the TUI's filter: quotes and backslashes escaped the way the filter language reads
-/// them, no shell quoting.
-#[must_use]
-pub fn campaign_term(c: &CampaignStat) -> String {
-    let who = c
-        .from_name
-        .as_deref()
-        .or(c.from_address.as_deref())
-        .unwrap_or(&c.label);
-    format!("campaign:{}", filter_quote(who))
-}
-
-/// A filter term selecting an account's messages exactly (`sasl:=user`).
-#[must_use]
-pub fn account_term(a: &AccountStat) -> String {
-    let user = if a.user.chars().any(|c| c.is_whitespace() || c == '"') {
-        filter_quote(&a.user)
-    } else {
-        a.user.clone()
-    };
-    format!("sasl:={user}")
-}
-
-/// `"value"` with `\` and `"` escaped as the filter language's quoted values expect.
-fn filter_quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-/// A filter term selecting the campaign's NDRs, quoted for a POSIX shell.
-#[must_use]
-pub fn campaign_filter(c: &CampaignStat) -> String {
-    let term = campaign_term(c);
-    format!("'{}'", term.replace('\'', r"'\''"))
 }
 
 /// The advice text for a probably compromised account.
 #[must_use]
 pub fn for_account(a: &AccountStat) -> String {
     let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "# Account {} sent {} messages to {} domains from {} client addresses: {}",
-        a.user,
-        a.messages,
-        a.recipient_domains,
-        a.client_addresses.len(),
-        shortlist(&a.client_addresses, 8)
-    );
+    let _ = writeln!(t, "# Account {}: {}", a.user, a.summary);
+    for r in &a.reasons {
+        let _ = writeln!(t, "#   - {r}");
+    }
     let _ = writeln!(
         t,
         "# 1. Change the account's password now (it was probably phished or reused)."
@@ -168,33 +115,11 @@ pub fn for_account(a: &AccountStat) -> String {
         t,
         "#    or restrict where it may log in from (Dovecot passdb extra field): allow_nets=192.0.2.0/24"
     );
+    let term = shell_quote(&a.filter);
     let _ = writeln!(
         t,
-        "# 3. Purge its queued spam: mailq-tui hold sasl:={0}  (inspect)  mailq-tui delete sasl:={0}",
-        a.user
+        "# 3. Purge its queued mail ({} messages): mailq-tui hold {term}  (inspect)  mailq-tui delete {term}",
+        thousands(a.messages)
     );
     t
-}
-
-fn shortlist(items: &[String], n: usize) -> String {
-    let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
-    if items.len() > n {
-        let _ = write!(s, ", … and {} more", items.len() - n);
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping() {
-        assert_eq!(pcre_escape("a.b/c (d)"), "a\\.b\\/c \\(d\\)");
-        assert_eq!(
-            pcre_escape_fold_digits("Viagra 80% off - order 4411"),
-            "Viagra \\d+% off - order \\d+"
-        );
-        assert_eq!(pcre_escape("=?UTF-8?B?R8O8?="), "=\\?UTF-8\\?B\\?R8O8\\?=");
-    }
 }

@@ -48,7 +48,9 @@ Fields
                   times match nothing, negated or not
   size            size:>100k, size:<1M         (units b k M G, powers of 1024; no unit = bytes)
   subject, from, campaign, sasl, client, helo
-                  message content, from the content index built with postcat. Without an
+                  message content, from the content index built with postcat. campaign is
+                  the definition the storm screen shows (campaign:="subject contains
+                  'parcel'"), "(no campaign)" for mail in none. Without an
                   index these terms match nothing, negated or not: a purge never rests on
                   something that could not be checked.
 

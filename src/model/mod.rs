@@ -12,6 +12,8 @@
 //! - [`format`], [`time`]: the one home of number, age and date formatting.
 //! - [`monitor`]: metrics, alert rules and the check plugin for `watch` and `check`.
 
+pub mod campaign;
+pub mod compromise;
 pub mod content;
 pub mod countermeasures;
 pub mod filter;
@@ -23,6 +25,7 @@ pub mod message;
 pub mod monitor;
 pub mod queue_file;
 pub mod reason;
+pub mod rules;
 pub mod shape;
 pub mod source;
 pub mod storm;

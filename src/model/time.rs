@@ -39,6 +39,31 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// When a storm started, for a sentence: `22:17` within the last 24 hours, otherwise with
+/// the date and the age: `Tue 24 Nov 22:17, 5 days` (UTC).
+#[must_use]
+pub fn format_since(secs: i64, now: i64) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let hhmm = &format_utc(secs)[11..16];
+    let age = now - secs;
+    if age < 86_400 {
+        return hhmm.to_owned();
+    }
+    let days = secs.div_euclid(86_400);
+    let (_, m, d) = civil_from_days(days);
+    // 1970-01-01 was a Thursday.
+    let wd = DAYS[usize::try_from((days + 4).rem_euclid(7)).unwrap_or(0)];
+    let month = MONTHS[(m as usize).saturating_sub(1).min(11)];
+    let n = age / 86_400;
+    format!(
+        "{wd} {d} {month} {hhmm}, {n} day{}",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 /// Unix time of a UTC civil date and time (month 1–12). The inverse of [`format_utc`];
 /// log timestamps are read with it.
 #[must_use]
@@ -112,6 +137,19 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_utc(1_764_299_781), "2025-11-28T03:16:21Z");
         assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn since_carries_the_date_after_a_day() {
+        // 2026-11-24T22:17:00Z was a Tuesday.
+        let t = 1_795_558_620;
+        assert_eq!(format_utc(t), "2026-11-24T22:17:00Z");
+        assert_eq!(format_since(t, t + 3600), "22:17");
+        assert_eq!(
+            format_since(t, t + 5 * 86_400 + 60),
+            "Tue 24 Nov 22:17, 5 days"
+        );
+        assert_eq!(format_since(t, t + 86_400), "Tue 24 Nov 22:17, 1 day");
     }
 
     #[test]

@@ -178,7 +178,14 @@ impl Worker {
                 }
             }
         }
-        let report = analyze(&snap, &self.index, self.previous_ndrs, now);
+        // mynetworks is not read here: private and loopback addresses count as inside.
+        let report = analyze(
+            &snap,
+            &self.index,
+            &crate::model::compromise::Networks::default(),
+            self.previous_ndrs,
+            now,
+        );
         self.previous_ndrs = Some(report.ndrs);
         let metrics = compute(&snap, now, self.top_reasons, Some(&report), contents_read);
         let compromised = contents_read.then(|| {

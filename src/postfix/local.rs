@@ -717,6 +717,31 @@ impl MailQueue for Postfix {
             )
         })
     }
+
+    fn postconf(&self, name: &str) -> Option<String> {
+        // postconf lives beside postqueue (command_directory).
+        let postconf = self.bins.postqueue.with_file_name("postconf");
+        let cmd = self
+            .command(&postconf, &[OsStr::new("-h"), OsStr::new(name)], false)
+            .ok()?;
+        let mut value = Vec::new();
+        let done = run(
+            "postconf",
+            cmd,
+            None,
+            |l| {
+                value.extend_from_slice(l);
+                value.push(b' ');
+            },
+            self.timeout,
+        )
+        .ok()?;
+        if !done.status.success() || self.check_transport("postconf", &done).is_err() {
+            warn!(name, stderr = %sanitize_bytes(&done.stderr), "postconf failed");
+            return None;
+        }
+        Some(String::from_utf8_lossy(&value).trim().to_owned())
+    }
 }
 
 /// A failed `postqueue` run → the error the UI should show.

@@ -28,6 +28,7 @@ pub mod lines;
 pub mod local;
 pub mod notify;
 pub mod parse;
+pub mod postmap;
 pub mod process;
 pub mod queue_dirs;
 pub mod read_only;
@@ -330,6 +331,12 @@ pub trait MailQueue: Send + Sync {
 
     /// Why this queue cannot be changed, if it cannot (non-root, replay of a file, …).
     fn read_only_reason(&self) -> Option<String>;
+
+    /// `postconf -h NAME` of this instance (`mynetworks` for the storm report), when it can
+    /// be read. A file replay or the demo has no configuration.
+    fn postconf(&self, _name: &str) -> Option<String> {
+        None
+    }
 
     /// Ask for a delivery attempt now (`postqueue -i ID` per message, `-f`, `-s SITE`).
     /// Postfix answers at once and delivers in the background: the caller re-lists to see

@@ -368,6 +368,13 @@ impl Runner {
                 source,
                 generation,
             } => self.switch(index, source, generation),
+            Effect::CheckRules(job) => {
+                let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
+                tokio::task::spawn_blocking(move || {
+                    let done = check_rules(q.as_ref(), &job);
+                    let _ = tx.send(Self::tag(generation, Action::RulesChecked(Box::new(done))));
+                });
+            }
             Effect::Write { file_name, text } => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -456,6 +463,31 @@ impl Runner {
             let action = Action::Loaded(listing.map(Arc::new).map_err(|e| LoadError::from(&e)));
             let _ = tx.send(Self::tag(generation, action));
         });
+    }
+}
+
+/// The storm screen's rule check: `mynetworks` from the instance, then every candidate
+/// rule through postmap.
+fn check_rules(
+    q: &dyn crate::postfix::MailQueue,
+    job: &crate::app::storm::RulesJob,
+) -> crate::app::storm::RulesChecked {
+    let networks = q.postconf("mynetworks");
+    let plan = match crate::postfix::postmap::Postmap::find() {
+        Some(p) => model::storm::check_rules(&job.snapshot, &job.content, &p),
+        None => model::rules::RulePlan {
+            note: Some(
+                "postmap not found: rules are shown only after Postfix checked them (install \
+                 postfix-pcre)"
+                    .to_owned(),
+            ),
+            ..model::rules::RulePlan::default()
+        },
+    };
+    crate::app::storm::RulesChecked {
+        generation: job.generation,
+        networks,
+        plan,
     }
 }
 

@@ -191,14 +191,14 @@ fn every_screen_survives_every_small_size() {
 #[test]
 fn storm_screen_on_the_indexed_demo_120x34() {
     let (mut app, _q) = crate::app::testing::indexed_demo();
-    update(&mut app, Action::ToggleStorm);
+    crate::app::testing::open_storm_with_rules(&mut app);
     insta::assert_snapshot!(render(&mut app, 120, 34).backend());
 }
 
 #[test]
 fn storm_screen_80x24_with_an_account_selected() {
     let (mut app, _q) = crate::app::testing::indexed_demo();
-    update(&mut app, Action::ToggleStorm);
+    crate::app::testing::open_storm_with_rules(&mut app);
     let n = app.storm.as_ref().unwrap().report.campaigns.len();
     for _ in 0..n {
         update(&mut app, Action::MoveDown);
@@ -207,9 +207,17 @@ fn storm_screen_80x24_with_an_account_selected() {
 }
 
 #[test]
-fn countermeasures_text_is_plain_for_copying() {
+fn storm_screen_while_the_rules_are_checked_100x30() {
     let (mut app, _q) = crate::app::testing::indexed_demo();
     update(&mut app, Action::ToggleStorm);
+    let t = render(&mut app, 100, 30);
+    assert!(format!("{:?}", t.backend()).contains("checking"));
+}
+
+#[test]
+fn countermeasures_text_is_plain_for_copying() {
+    let (mut app, _q) = crate::app::testing::indexed_demo();
+    crate::app::testing::open_storm_with_rules(&mut app);
     update(&mut app, Action::ShowCountermeasures);
     let t = render(&mut app, 100, 24);
     let screen = format!("{:?}", t.backend());

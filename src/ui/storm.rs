@@ -5,10 +5,11 @@
 //! NDRs · share of deferred · growth · indexed · first/last seen       2 lines
 //! per minute, last hour  ▁▂▅█▇…     per hour, 24 h  ▁▁▂▆…            1-3 lines
 //! ┌ Campaigns behind the NDRs ───────────────┐┌ Forged senders ───┐
-//! │ msgs  campaign               sample      ││ msgs domain       │  (right column
-//! ├ Accounts (SASL) ─────────────────────────┤│                   │   from 110 cols)
-//! │ user msgs rcpts domains clients  flag    ││                   │
+//! │ NDRs  %  what the spam shares   rule     ││ msgs domain       │  (right column
+//! ├ Submitters ──────────────────────────────┤│                   │   from 110 cols)
+//! │ who msgs rcpts domains outside score flag││                   │
 //! └──────────────────────────────────────────┘└───────────────────┘
+//! the selected cause: evidence, rule figures or the account's reasons   2 lines
 //! ```
 
 use ratatui::Frame;
@@ -19,7 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Sparkline, Table, TableState, Wrap};
 
 use super::{Theme, clear, count, fit};
-use crate::app::{App, Cursor, StormView, TextView};
+use crate::app::{App, Cause, Cursor, StormView, TextView};
 use crate::model::text::sanitize;
 use crate::model::time::format_utc;
 
@@ -99,7 +100,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) {
         r.ndr_share_of_deferred * 100.0,
         count(r.deferred),
     );
-    let line2 = match (r.first_seen, r.last_seen) {
+    let mut line2 = match (r.first_seen, r.last_seen) {
         (Some(a), Some(b)) => format!(
             "first seen {} · last seen {} · {:.1} NDRs/min over the last hour",
             format_utc(a),
@@ -108,6 +109,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) {
         ),
         _ => "no NDRs in the queue".to_owned(),
     };
+    match (&r.rules, view.rules_pending) {
+        (_, Some(_)) => line2.push_str(" · rules: checking with postmap…"),
+        (Some(p), None) => {
+            line2.push_str(" · ");
+            line2.push_str(&p.summary());
+        }
+        (None, None) => {}
+    }
     f.render_widget(
         Paragraph::new(vec![Line::raw(fit(&line1, w)), Line::raw(fit(&line2, w))]),
         stats,
@@ -181,6 +190,9 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
     };
     let nc = view.report.campaigns.len();
     let na = view.report.accounts.len();
+    let detail_h: u16 = if main.height >= 14 { 2 } else { 0 };
+    let [main, detail] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(detail_h)]).areas(main);
     let camp_h = u16::try_from(nc.max(1) + 3)
         .unwrap_or(u16::MAX)
         .min(main.height.saturating_sub(main.height / 3).max(4));
@@ -200,26 +212,44 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
         nc,
     );
     let start = view.campaigns_offset;
-    let label_w = usize::from(ca.width.saturating_sub(2 + 8 + 12 + 2)).max(4);
+    let label_w = usize::from(ca.width.saturating_sub(2 + 8 + 5 + 16 + 3)).max(4);
+    let pending = view.rules_pending.is_some();
     let rows = view.report.campaigns.iter().skip(start).take(h).map(|c| {
+        let rule = match (&view.report.rules, pending) {
+            (_, true) => "checking…".to_owned(),
+            (None, false) => String::new(),
+            (Some(p), false) => {
+                let mine = p.for_campaign(&c.label);
+                if mine.is_empty() {
+                    "no safe rule".to_owned()
+                } else {
+                    let covers = mine.iter().map(|r| r.adds).sum::<usize>();
+                    format!(
+                        "{} rule{} {:.0}%",
+                        mine.len(),
+                        if mine.len() == 1 { "" } else { "s" },
+                        percent(covers, c.ndrs)
+                    )
+                }
+            }
+        };
         Row::new(vec![
-            count(c.messages),
+            count(c.ndrs),
+            format!("{:.0}%", c.share * 100.0),
             fit(&c.label, label_w),
-            c.sample
-                .first()
-                .map(|q| fit(q.as_str(), 12))
-                .unwrap_or_default(),
+            fit(&rule, 16),
         ])
     });
     let table = Table::new(
         rows,
         [
             Constraint::Length(8),
+            Constraint::Length(5),
             Constraint::Min(4),
-            Constraint::Length(12),
+            Constraint::Length(16),
         ],
     )
-    .header(Row::new(vec!["msgs", "campaign (From name + subject)", "sample"]).style(theme.dim()))
+    .header(Row::new(vec!["NDRs", "%", "what the spam shares", "rule"]).style(theme.dim()))
     .block(block)
     .row_highlight_style(theme.selected());
     let mut state =
@@ -234,10 +264,13 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
         );
     }
 
-    // Accounts.
+    // Submitters.
     let in_accounts = !in_campaigns && na > 0;
     let block = theme.block(
-        format!(" Authenticated (SASL) accounts ({}) ", count(na)),
+        format!(
+            " Submitters: SASL accounts, clients, local users ({}) ",
+            count(na)
+        ),
         in_accounts,
     );
     let h = usize::from(block.inner(aa).height.saturating_sub(1));
@@ -259,7 +292,8 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
             count(a.messages).into(),
             count(a.recipients).into(),
             count(a.recipient_domains).into(),
-            count(a.client_addresses.len()).into(),
+            count(a.outside_mynetworks).into(),
+            a.score.to_string().into(),
             flag.into(),
         ])
     });
@@ -271,17 +305,32 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
             Constraint::Length(7),
             Constraint::Length(8),
             Constraint::Length(8),
+            Constraint::Length(6),
             Constraint::Length(11),
         ],
     )
-    .header(Row::new(vec!["account", "msgs", "rcpts", "domains", "clients", ""]).style(theme.dim()))
+    .header(
+        Row::new(vec![
+            "submitter",
+            "msgs",
+            "rcpts",
+            "domains",
+            "outside",
+            "score",
+            "",
+        ])
+        .style(theme.dim()),
+    )
     .block(block)
     .row_highlight_style(theme.selected());
     let mut state =
         TableState::default().with_selected(in_accounts.then(|| view.cursor - nc - start));
     f.render_stateful_widget(table, aa, &mut state);
     if na == 0 {
-        empty_note(f, aa, theme, "no queued mail from authenticated senders");
+        empty_note(f, aa, theme, "no queued mail with known submitters");
+    }
+    if detail_h > 0 {
+        render_detail(f, detail, view, theme);
     }
 
     if let Some(side) = side {
@@ -302,6 +351,63 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
             &view.report.original_sender_domains,
         );
     }
+}
+
+/// Two lines about the selected cause: a campaign's evidence and rule figures, or an
+/// account's reasons.
+fn render_detail(f: &mut Frame, area: Rect, view: &StormView, theme: &Theme) {
+    let w = usize::from(area.width);
+    let (a, b) = match view.selected() {
+        Some(Cause::Campaign(c)) => {
+            let also: Vec<String> = c
+                .shared
+                .iter()
+                .take(3)
+                .map(|(what, n)| format!("{what} ({:.0}%)", percent(*n, c.ndrs)))
+                .collect();
+            let first = format!(
+                "{} NDRs + {} queued spam; also shared: {}",
+                count(c.ndrs),
+                count(c.spam),
+                if also.is_empty() {
+                    "nothing else".to_owned()
+                } else {
+                    also.join(", ")
+                }
+            );
+            let second = match &view.report.rules {
+                Some(p) => match p.for_campaign(&c.label).first() {
+                    Some(r) => format!("{}: {}", r.table.name(), p.figures(r)),
+                    None => {
+                        let tail = format!("of campaign {}", c.label);
+                        p.refused
+                            .iter()
+                            .find(|x| x.basis.ends_with(&tail))
+                            .map_or_else(
+                                || "no rule for this campaign".to_owned(),
+                                |x| format!("no rule: {}", x.why),
+                            )
+                    }
+                },
+                None => "rules: not checked yet".to_owned(),
+            };
+            (first, second)
+        }
+        Some(Cause::Account(a)) => (a.summary.clone(), a.reasons.join(" · ")),
+        None => (String::new(), String::new()),
+    };
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::raw(fit(&a, w)),
+            Line::styled(fit(&b, w), theme.dim()),
+        ]),
+        area,
+    );
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn percent(n: usize, of: usize) -> f64 {
+    n as f64 * 100.0 / of.max(1) as f64
 }
 
 fn domains(f: &mut Frame, area: Rect, theme: &Theme, title: &str, list: &[(String, usize)]) {

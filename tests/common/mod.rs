@@ -20,6 +20,8 @@ use serde::Deserialize;
 #[macro_use]
 pub mod harness;
 pub mod maillog;
+pub mod shapes;
+pub mod shapes_queue;
 pub mod stub;
 
 /// `DIR/manifest.json` as `scripts/lab.sh` writes it after each fill: what the queue holds.

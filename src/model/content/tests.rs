@@ -52,9 +52,15 @@ fn postfix_ndr_with_returned_message() {
     );
     assert_eq!(o.client_ip.as_deref(), Some("186.216.156.42"));
     assert_eq!(o.received.len(), 1);
+    assert_eq!(o.helo, None, "`from unknown` names no HELO");
+    assert!(o.url_hosts.is_empty());
     assert_eq!(
-        c.campaign().as_deref(),
-        Some("\"CANADA PHARMACY\" viagra #% off - order # today")
+        o.raw_headers,
+        [
+            "From: \"CANADA PHARMACY\" <sales7731@spoofed-pharmacy.example>",
+            "Subject: Viagra 80% off - order 4411 today",
+            "Message-ID: <abc123@spoofed-pharmacy.example>",
+        ]
     );
     assert_eq!(
         c.original_sender_domain().as_deref(),
@@ -106,7 +112,12 @@ fn envelope_attributes_of_submitted_mail() {
     assert_eq!(c.client_address.as_deref(), Some("186.216.156.42"));
     assert_eq!(c.helo.as_deref(), Some("\\e[31mevil"));
     assert!(c.ndr.is_none());
-    assert_eq!(c.campaign().as_deref(), Some("\"Partner\" hello"));
+    let own = c.own.as_ref().expect("own headers as features");
+    assert_eq!(own.subject.as_deref(), Some("Hello"));
+    assert_eq!(
+        own.raw_headers[0],
+        "From: \"Partner\" <partner@example.test>"
+    );
 }
 
 #[test]
@@ -122,13 +133,20 @@ fn hostile_subjects_are_sanitized() {
 }
 
 #[test]
-fn subjects_normalise_into_campaigns() {
+fn url_hosts_reply_to_and_mailer_of_a_returned_original() {
+    let raw = b"From: \"Parcel Service\" <x1@random-1.example>\r\nReply-To: claims@parcel-refunds.example\r\nX-Mailer: BulkMail 4.2\r\nSubject: Your parcel\r\nReceived: from ylmf-pc (unknown [41.203.67.118])\r\n\tby mx.example.test (Postfix) with ESMTP id 1\r\nList-Unsubscribe: <https://unsub.mailer.example/u?id=1>\r\n\r\nTrack it: https://Track.Parcel-Refunds.example/claim?id=9 or http://bit.ly/x\r\n";
+    let msg = MessageParser::default().parse(&raw[..]).expect("parse");
+    let o = original_of(&msg);
+    assert_eq!(o.reply_to.as_deref(), Some("claims@parcel-refunds.example"));
+    assert_eq!(o.x_mailer.as_deref(), Some("BulkMail 4.2"));
+    assert_eq!(o.helo.as_deref(), None, "ylmf-pc has no dot");
     assert_eq!(
-        normalise_subject("Re: FW:  CHEAP meds 50% off #8812"),
-        "cheap meds #% off ##"
+        o.url_hosts,
+        [
+            "unsub.mailer.example",
+            "track.parcel-refunds.example",
+            "bit.ly"
+        ]
     );
-    assert_eq!(
-        normalise_subject("cheap  meds 70% off #1273"),
-        "cheap meds #% off ##"
-    );
+    assert_eq!(o.raw_url_lines.len(), 1);
 }

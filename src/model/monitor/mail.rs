@@ -124,7 +124,7 @@ pub fn body(event: &AlertEvent, report: Option<&StormReport>) -> String {
         advice.push('\n');
     }
     if let Some(c) = r.campaigns.first() {
-        advice.push_str(&for_campaign(c, r.dsn_seen));
+        advice.push_str(&for_campaign(c, r.rules.as_ref(), r.dsn_seen));
     }
     if !advice.is_empty() {
         let _ = writeln!(
@@ -175,22 +175,31 @@ mod tests {
             verdict: "3,000 NDRs (75% of deferred) caused by 'Pharmacy' spam".into(),
             campaigns: vec![CampaignStat {
                 label: "\"Pharmacy\" cheap pills".into(),
+                kind: crate::model::campaign::FeatureKind::Subject,
+                value: "cheap pills".into(),
+                ndrs: 2900,
+                share: 2900.0 / 3000.0,
+                spam: 0,
                 messages: 2900,
-                from_name: Some("Pharmacy".into()),
-                from_address: Some("x@spam.example".into()),
-                subject: Some("cheap pills".into()),
-                from_raw: Some("Pharmacy <x@spam.example>".into()),
-                subject_raw: Some("cheap pills".into()),
+                background: 0,
+                shared: vec![],
+                filter: crate::model::storm::campaign_filter("\"Pharmacy\" cheap pills"),
                 sample: vec![],
             }],
             forged_domains: vec![("victim-a.example".into(), 1000)],
             accounts: vec![AccountStat {
                 user: "partner".into(),
+                kind: crate::model::compromise::SubmitterKind::Sasl,
                 messages: 800,
                 recipients: 800,
                 recipient_domains: 40,
                 client_addresses: vec!["203.0.113.5".into(); 4],
+                outside_mynetworks: 4,
                 compromised: true,
+                score: 8,
+                reasons: vec![],
+                summary: "800 messages to 800 recipients in 40 domains".into(),
+                filter: "sasl:=partner".into(),
                 sample: vec![],
             }],
             ..StormReport::default()
