@@ -440,6 +440,7 @@ mod replay_model {
                     sender: Arc::from("s@x.example"),
                     null_sender: false,
                     forced_expire: false,
+                    next_retry: None,
                     recipients: Vec::new(),
                 })
                 .collect();

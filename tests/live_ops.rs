@@ -1,6 +1,7 @@
 //! Live tests for the operator features of issue #18 against a real, throwaway Postfix
 //! (`scripts/lab.sh`): qshape's view equals `qshape`'s own numbers, a `postqueue -p`
-//! capture gives the same IDs as the `-j` listing, …
+//! capture gives the same IDs as the `-j` listing, next-retry times are the deferred queue
+//! files' mtimes, …
 //!
 //! One lab for all cases (`harness = false`, like `live_postfix.rs`); the guard stops and
 //! removes it after the last case, also when cases fail. Needs root and Postfix.
@@ -30,6 +31,7 @@ type Case = fn(&Ctx<'_>);
 const CASES: &[(&str, Case)] = cases![
     summary_shape_equals_qshape,
     text_capture_gives_the_ids_of_the_json_listing,
+    next_retry_times_are_the_queue_files_mtimes,
     expire_returns_mail_to_its_sender_and_discards_an_ndr,
     deliver_now_and_flush_against_a_fake_mx,
 ];
@@ -582,4 +584,107 @@ fn deliver_now_and_flush_against_a_fake_mx(cx: &Ctx<'_>) {
         );
     }
     assert!(taken.load(std::sync::atomic::Ordering::SeqCst) >= mx.len());
+}
+
+// ---------------------------------------------------------------------------------------
+// Next retry
+
+fn mtime(path: &Path) -> Option<i64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).ok().map(|m| m.mtime())
+}
+
+fn set_mtime(path: &Path, t: i64) {
+    let when = UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(t).unwrap_or(0));
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_times(std::fs::FileTimes::new().set_modified(when)))
+        .unwrap_or_else(|e| panic!("set mtime of {}: {e}", path.display()));
+}
+
+fn file_id(path: &Path) -> String {
+    path.file_name()
+        .map(|s| text(s.as_encoded_bytes()))
+        .unwrap_or_default()
+}
+
+/// The adapter's next-retry times are exactly the deferred queue files' mtimes (as Postfix
+/// set them), and `retry:<T` / `retry:>T` / `--sort retry` select and order by them.
+fn next_retry_times_are_the_queue_files_mtimes(cx: &Ctx<'_>) {
+    use mailq_tui::model::QueueName;
+    use mailq_tui::postfix::MailQueue;
+    use mailq_tui::postfix::local::Postfix;
+
+    let qdir = &cx.lab.manifest().queue_dir;
+    let files = queue_files(qdir, "deferred");
+    assert!(files.len() >= 20, "only {} deferred files", files.len());
+    let pf = Postfix::new(Some(cx.lab.config_dir())).unwrap_or_else(|e| panic!("adapter: {e}"));
+    let snap = pf.list().unwrap_or_else(|e| panic!("list: {e}"));
+    let on_disk: BTreeMap<String, i64> = files
+        .iter()
+        .filter_map(|p| Some((file_id(p), mtime(p)?)))
+        .collect();
+    let mut checked = 0usize;
+    for m in &snap.messages {
+        if m.queue == QueueName::Deferred {
+            let id = m.queue_id.as_str();
+            assert_eq!(m.next_retry, on_disk.get(id).copied(), "next retry of {id}");
+            checked += usize::from(m.next_retry.is_some());
+        } else {
+            assert_eq!(m.next_retry, None, "{} in {}", m.queue_id, m.queue);
+        }
+    }
+    assert!(checked >= 20, "only {checked} deferred messages checked");
+    assert!(snap.retry_note.is_none(), "{:?}", snap.retry_note);
+
+    // Spread the next attempts two minutes apart, an hour or more ahead (so the queue
+    // manager leaves them alone), then select by them; the originals are put back after.
+    let t = now();
+    let spaced: Vec<(PathBuf, i64, i64)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let old = mtime(p)?;
+            let new = t + 3_600 + i64::try_from(i).unwrap_or(0) * 120;
+            set_mtime(p, new);
+            Some((p.clone(), old, new))
+        })
+        .collect();
+    let half = spaced.len() / 2;
+    // Halfway between the half-th and the next one: seconds of drift cannot cross it.
+    let limit = 3_600 + i64::try_from(half).unwrap_or(0) * 120 - 60 + (now() - t);
+    let mut soon: Vec<String> = spaced[..half].iter().map(|(p, ..)| file_id(p)).collect();
+    let mut later: Vec<String> = spaced[half..].iter().map(|(p, ..)| file_id(p)).collect();
+    soon.sort();
+    later.sort();
+    let ids = |f: &str| -> Vec<String> {
+        let mut v: Vec<String> = mailq_tui_ok(cx.lab, &["ids", f])
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        v.sort();
+        v
+    };
+    let got_soon = ids(&format!("retry:<{limit}s"));
+    let got_later = ids(&format!("retry:>{limit}s"));
+    let held_with_retry = ids("queue:hold retry:<52w");
+    let sorted = mailq_tui_ok(
+        cx.lab,
+        &[
+            "summary", "--by", "rcpt", "--sort", "retry", "--top", "3", "--json",
+        ],
+    );
+    for (p, old, _) in &spaced {
+        set_mtime(p, *old);
+    }
+    assert_eq!(got_soon, soon, "retry:<{limit}s");
+    assert_eq!(got_later, later, "retry:>{limit}s");
+    assert!(held_with_retry.is_empty(), "held mail has no retry time");
+    let first = spaced.first().map(|(_, _, new)| *new).unwrap_or_default();
+    assert!(
+        sorted.contains(&format!("\"next_retry\": {first}"))
+            || sorted.contains(&format!("\"next_retry\":{first}")),
+        "--sort retry puts the soonest first ({first}): {sorted}"
+    );
 }

@@ -58,7 +58,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "check" -d 'Nagi
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "help" -d 'Explain a topic: `filter`'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'Group by KEY or KEY,KEY2 (sub-groups): reason, sender, sender-domain, rcpt-domain, rcpt-pattern, rcpt, queue, age, size' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l top -d 'Show at most N groups (and N sub-groups per group)' -r
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l sort -d 'Order groups by: messages, recipients, size, oldest, newest, label, deferred, hold, recent' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l sort -d 'Order groups by: messages, recipients, size, oldest, newest, label, deferred, hold, recent, retry (soonest next delivery attempt)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l refresh -d 'Auto-refresh interval in seconds' -r

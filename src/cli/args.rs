@@ -171,7 +171,8 @@ pub struct SummaryArgs {
     /// Show at most N groups (and N sub-groups per group)
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub top: usize,
-    /// Order groups by: messages, recipients, size, oldest, newest, label, deferred, hold, recent
+    /// Order groups by: messages, recipients, size, oldest, newest, label, deferred, hold, recent,
+    /// retry (soonest next delivery attempt)
     #[arg(long, default_value = "messages", value_name = "ORDER")]
     pub sort: String,
     /// Print JSON

@@ -397,6 +397,9 @@ struct JsonGroup {
     oldest: i64,
     newest: i64,
     oldest_age: i64,
+    /// The soonest next delivery attempt of the group's deferred mail, when known (root).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_retry: Option<i64>,
     per_queue: std::collections::BTreeMap<String, usize>,
     arrivals: Vec<u32>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -427,6 +430,7 @@ impl Report<'_> {
             oldest: g.oldest,
             newest: g.newest,
             oldest_age: self.now.saturating_sub(g.oldest),
+            next_retry: g.next_retry,
             per_queue,
             arrivals: g.arrivals.clone(),
             children: g
@@ -590,6 +594,7 @@ mod tests {
             sender: Arc::from("evil\u{9b}2J\u{1b}]52;c;AA\u{7}\u{202e}x"),
             null_sender: false,
             forced_expire: false,
+            next_retry: None,
             recipients: vec![Recipient {
                 address: Arc::from("a@b.example"),
                 delay_reason: None,

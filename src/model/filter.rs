@@ -42,6 +42,10 @@ Fields
   queue           maildrop, incoming, active, deferred, hold
   id              queue ID
   age             age:>2h, age:<30m, age:>=1d  (units s m h d w; no unit = seconds)
+  retry           time until the next delivery attempt of deferred mail (its queue file's
+                  mtime): retry:<10m (due within 10 minutes, overdue included), retry:>1h.
+                  Known only when mailq-tui runs as root on the queue's host; unknown
+                  times match nothing, negated or not
   size            size:>100k, size:<1M         (units b k M G, powers of 1024; no unit = bytes)
   subject, from, campaign, sasl, client, helo
                   message content, from the content index built with postcat. campaign is
@@ -258,6 +262,8 @@ impl Cmp {
 enum TermKind {
     Text(TextField, Pattern),
     Age(Cmp, i64),
+    /// Seconds until the next delivery attempt ([`Message::retry_in`]).
+    Retry(Cmp, i64),
     Size(Cmp, u64),
     Null,
 }
@@ -274,8 +280,7 @@ impl Term {
     }
 }
 
-const FIELDS: &str =
-    "sender, rcpt, reason, queue, id, age, size, subject, from, campaign, sasl, client, helo";
+const FIELDS: &str = "sender, rcpt, reason, queue, id, age, retry, size, subject, from, campaign, sasl, client, helo";
 
 fn field_by_name(name: &str) -> Option<FieldName> {
     Some(match name.to_ascii_lowercase().as_str() {
@@ -285,6 +290,7 @@ fn field_by_name(name: &str) -> Option<FieldName> {
         "queue" => FieldName::Text(TextField::Queue),
         "id" => FieldName::Text(TextField::Id),
         "age" => FieldName::Age,
+        "retry" => FieldName::Retry,
         "size" => FieldName::Size,
         "subject" => FieldName::Text(TextField::Content(ContentField::Subject)),
         "from" => FieldName::Text(TextField::Content(ContentField::From)),
@@ -300,6 +306,7 @@ fn field_by_name(name: &str) -> Option<FieldName> {
 enum FieldName {
     Text(TextField),
     Age,
+    Retry,
     Size,
 }
 
@@ -370,6 +377,11 @@ impl Parser<'_> {
                     let (cmp, v) =
                         self.comparison("age", "a duration", "2h", super::time::duration_unit)?;
                     TermKind::Age(cmp, v)
+                }
+                FieldName::Retry => {
+                    let (cmp, v) =
+                        self.comparison("retry", "a duration", "10m", super::time::duration_unit)?;
+                    TermKind::Retry(cmp, v)
                 }
                 FieldName::Size => {
                     let (cmp, v) = self.comparison("size", "a size", "100k", size_unit)?;
@@ -446,7 +458,7 @@ impl Parser<'_> {
             }
             Some('>' | '<') => Err(FilterError::new(
                 self.pos,
-                "`>` and `<` only work with age: and size:",
+                "`>` and `<` only work with age:, retry: and size:",
             )),
             _ => {
                 let value = if self.peek() == Some('"') {
@@ -552,10 +564,10 @@ impl Parser<'_> {
                 format!(
                     "unknown unit `{}` for {field}: expected {}",
                     super::text::snippet(&rest[..unit_len], 10),
-                    if field == "age" {
-                        "s, m, h, d or w"
-                    } else {
+                    if field == "size" {
                         "b, k, M or G"
+                    } else {
+                        "s, m, h, d or w"
                     }
                 ),
             ));
@@ -768,6 +780,13 @@ impl<'f> Eval<'f> {
         let hit = match &term.kind {
             TermKind::Null => m.null_sender,
             TermKind::Age(cmp, v) => cmp.test(m.age(ctx.now), *v),
+            // An unknown next attempt never matches, negated or not (like content).
+            TermKind::Retry(cmp, v) => {
+                let Some(due) = m.retry_in(ctx.now) else {
+                    return false;
+                };
+                cmp.test(due, *v)
+            }
             TermKind::Size(cmp, v) => cmp.test(m.size, *v),
             TermKind::Text(TextField::Sender, p) => {
                 self.memos[ti * SLOTS].get(&m.sender, |s| p.test(s))
@@ -1020,6 +1039,39 @@ mod tests {
     }
 
     #[test]
+    fn retry_times() {
+        let mut s = snap();
+        // 0: deferred, due in 5 minutes; 1: deferred, overdue by 1 minute;
+        // 3: deferred, due in 2 hours; 2 (hold) and 4 (active): no retry time.
+        let mut times = std::collections::HashMap::new();
+        times.insert("A0".to_owned(), NOW + 300);
+        times.insert("A1".to_owned(), NOW - 60);
+        times.insert("C3".to_owned(), NOW + 7_200);
+        times.insert("B2".to_owned(), NOW + 1); // a held file's mtime is no retry time
+        s.set_next_retries(&times);
+        assert_eq!(s.messages[2].next_retry, None);
+        let ids = |f: &str| select(&s, &Filter::parse(f).expect("test value"), NOW).indices;
+        assert_eq!(ids("retry:<10m"), vec![0, 1], "overdue counts as due");
+        assert_eq!(ids("retry:>1h"), vec![3]);
+        assert_eq!(ids("retry:<0"), vec![1]);
+        assert_eq!(
+            ids("!retry:<10m"),
+            vec![3],
+            "unknown never matches, negated or not"
+        );
+        assert!(err("retry:soon").message.contains("retry"));
+        assert!(err("retry:<3x").message.contains("s, m, h, d or w"));
+        // Without the queue files: nothing is known, nothing matches.
+        let unknown = snap();
+        let none = select(
+            &unknown,
+            &Filter::parse("retry:<1w").expect("test value"),
+            NOW,
+        );
+        assert!(none.indices.is_empty());
+    }
+
+    #[test]
     fn age_and_size() {
         assert_eq!(ids("age:>2h").0, vec![0, 1, 3]);
         assert_eq!(ids("age:<5m").0, vec![2, 4]);
@@ -1073,7 +1125,7 @@ mod tests {
         assert!(
             err("sender:>5")
                 .message
-                .contains("only work with age: and size:")
+                .contains("only work with age:, retry: and size:")
         );
         assert_eq!(err("rcpt:=").pos, 6);
         let e = err(r#"rcpt:"a"b"#);

@@ -56,6 +56,28 @@ pub fn age2(secs: i64) -> String {
     }
 }
 
+/// When deferred mail is tried next, for the detail view: `in 12m (01:40:00 UTC)`,
+/// `overdue by 3m (01:25:00 UTC): qmgr has not picked it up yet`, or `unknown (why)`.
+/// `None` for mail in other queues, which has no retry time.
+#[must_use]
+pub fn next_retry(m: &super::Message, now: i64, unknown_because: Option<&str>) -> Option<String> {
+    if m.queue != super::QueueName::Deferred {
+        return None;
+    }
+    Some(match m.next_retry {
+        Some(t) if t >= now => format!("in {} ({} UTC)", age2(t - now), super::time::hms(t)),
+        Some(t) => format!(
+            "overdue by {} ({} UTC): waiting for the queue manager's next scan",
+            age2(now.saturating_sub(t)),
+            super::time::hms(t)
+        ),
+        None => format!(
+            "unknown ({})",
+            unknown_because.unwrap_or("the queue files were not read")
+        ),
+    })
+}
+
 /// The English plural suffix for `n` things: `""` for one, `"s"` otherwise.
 #[must_use]
 pub fn plural(n: usize) -> &'static str {
@@ -97,6 +119,25 @@ mod tests {
         assert_eq!(age2(754), "12m");
         assert_eq!(age2(3 * 3_600 + 12 * 60), "3h12m");
         assert_eq!(age2(2 * 86_400 + 4 * 3_600), "2d04h");
+    }
+
+    #[test]
+    fn next_retry_lines() {
+        use crate::model::QueueName;
+        let mut m = crate::model::group::tests::msg("R1", QueueName::Deferred, 0, 1, "a@b", &[]);
+        assert_eq!(
+            next_retry(&m, 1_000, Some("needs root")).as_deref(),
+            Some("unknown (needs root)")
+        );
+        m.next_retry = Some(1_000 + 754);
+        assert_eq!(
+            next_retry(&m, 1_000, None).as_deref(),
+            Some("in 12m (00:29:14 UTC)")
+        );
+        m.next_retry = Some(880);
+        assert!(next_retry(&m, 1_000, None).is_some_and(|s| s.starts_with("overdue by 2m")));
+        m.queue = QueueName::Hold;
+        assert_eq!(next_retry(&m, 1_000, None), None);
     }
 
     #[test]

@@ -156,6 +156,9 @@ pub struct Group {
     pub size: u64,
     pub oldest: i64,
     pub newest: i64,
+    /// The soonest known next delivery attempt of its deferred mail ([`Message::next_retry`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_retry: Option<i64>,
     /// Messages per queue, indexed by `QueueName::index`.
     pub per_queue: [usize; 6],
     /// Messages by arrival time: [`ARRIVAL_BUCKETS`] equal slices of the selection's span
@@ -177,6 +180,7 @@ impl Group {
             size: 0,
             oldest: i64::MAX,
             newest: i64::MIN,
+            next_retry: None,
             per_queue: [0; 6],
             arrivals: vec![0; ARRIVAL_BUCKETS],
             children: Vec::new(),
@@ -220,10 +224,12 @@ pub enum SortBy {
     Hold,
     /// Arrivals in the newest bucket: what is growing right now.
     Recent,
+    /// The soonest next delivery attempt of deferred mail; groups without one come last.
+    Retry,
 }
 
 impl SortBy {
-    pub const ALL: [SortBy; 9] = [
+    pub const ALL: [SortBy; 10] = [
         SortBy::Messages,
         SortBy::Recipients,
         SortBy::Size,
@@ -233,6 +239,7 @@ impl SortBy {
         SortBy::Deferred,
         SortBy::Hold,
         SortBy::Recent,
+        SortBy::Retry,
     ];
 
     #[must_use]
@@ -247,6 +254,7 @@ impl SortBy {
             Self::Deferred => "deferred",
             Self::Hold => "hold",
             Self::Recent => "recent",
+            Self::Retry => "retry",
         }
     }
 
@@ -596,6 +604,9 @@ impl Acc {
         g.size = g.size.saturating_add(m.size);
         g.oldest = g.oldest.min(m.arrival_time);
         g.newest = g.newest.max(m.arrival_time);
+        if let Some(t) = m.next_retry {
+            g.next_retry = Some(g.next_retry.map_or(t, |n| n.min(t)));
+        }
         g.per_queue[m.queue.index()] += 1;
         g.arrivals[bucket] += 1;
         g.members.push(i);
@@ -732,6 +743,11 @@ fn sort_groups(groups: &mut [Group], by: SortBy, descending: bool) {
                 .in_queue(&QueueName::Hold)
                 .cmp(&b.in_queue(&QueueName::Hold)),
             SortBy::Recent => a.arrivals.last().cmp(&b.arrivals.last()),
+            // Descending = soonest first, like Oldest; unknown counts as never.
+            SortBy::Retry => b
+                .next_retry
+                .unwrap_or(i64::MAX)
+                .cmp(&a.next_retry.unwrap_or(i64::MAX)),
         };
         let o = if descending { o.reverse() } else { o };
         o.then_with(|| a.label.cmp(&b.label))
@@ -772,6 +788,7 @@ pub(crate) mod tests {
             sender: Arc::from(sender),
             null_sender: sender == "MAILER-DAEMON",
             forced_expire: false,
+            next_retry: None,
             recipients: rcpts
                 .iter()
                 .map(|(a, r)| Recipient {
@@ -1013,6 +1030,60 @@ pub(crate) mod tests {
         let g = group(&s, &all(&s), GroupKey::RecipientDomain, 10);
         assert_eq!(&*g.groups[0].label, NO_RECIPIENTS);
         assert_eq!((g.groups[0].messages, g.groups[0].recipients), (1, 0));
+    }
+
+    #[test]
+    fn sorting_by_next_retry() {
+        let mut s = snap(vec![
+            msg(
+                "R1",
+                QueueName::Deferred,
+                1,
+                1,
+                "a@x.example",
+                &[("r@a.example", None)],
+            ),
+            msg(
+                "R2",
+                QueueName::Deferred,
+                1,
+                1,
+                "b@x.example",
+                &[("r@b.example", None)],
+            ),
+            msg(
+                "R3",
+                QueueName::Deferred,
+                1,
+                1,
+                "b@x.example",
+                &[("r@b.example", None)],
+            ),
+            msg(
+                "R4",
+                QueueName::Hold,
+                1,
+                1,
+                "c@x.example",
+                &[("r@c.example", None)],
+            ),
+        ]);
+        let times: std::collections::HashMap<String, i64> = [("R1", 900), ("R2", 700), ("R3", 500)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        s.set_next_retries(&times);
+        let mut g = group(&s, &all(&s), GroupKey::Sender, 10_000);
+        let b = g.groups.iter().find(|g| &*g.label == "b@x.example");
+        assert_eq!(
+            b.and_then(|g| g.next_retry),
+            Some(500),
+            "the soonest member"
+        );
+        g.sort(SortBy::Retry, true);
+        let order: Vec<&str> = g.groups.iter().map(|g| &*g.label).collect();
+        assert_eq!(order, ["b@x.example", "a@x.example", "c@x.example"]);
+        assert_eq!(SortBy::parse("retry"), Some(SortBy::Retry));
     }
 
     #[test]

@@ -173,6 +173,11 @@ pub struct Message {
     /// The sender is the null sender (`<>`): a bounce, NDR or other notification.
     pub null_sender: bool,
     pub forced_expire: bool,
+    /// Deferred mail: the next delivery attempt (Unix seconds), i.e. its queue file's
+    /// mtime. `None` when unknown: not deferred, not root, a remote host or a file listing
+    /// (see [`Snapshot::retry_note`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_retry: Option<i64>,
     pub recipients: Vec<Recipient>,
 }
 
@@ -188,6 +193,12 @@ impl Message {
     pub fn clamp(&mut self) {
         self.arrival_time = self.arrival_time.clamp(0, MAX_ARRIVAL_TIME);
         self.size = self.size.min(MAX_MESSAGE_SIZE);
+    }
+
+    /// Seconds from `now` until the next delivery attempt (negative when overdue), if known.
+    #[must_use]
+    pub fn retry_in(&self, now: i64) -> Option<i64> {
+        self.next_retry.map(|t| t.saturating_sub(now))
     }
 
     /// Seconds since arrival at `now` (negative for mail from the future), never wrapping.
@@ -248,6 +259,10 @@ pub struct Snapshot {
     pub took: Duration,
     /// Per queue, indexed by [`QueueName::index`].
     pub counts: [QueueCount; 6],
+    /// Why deferred mail has no [`Message::next_retry`] (e.g. "needs root"); `None` when
+    /// the queue files were read.
+    #[serde(skip)]
+    pub retry_note: Option<String>,
 }
 
 impl Snapshot {
@@ -274,7 +289,21 @@ impl Snapshot {
             taken_at,
             took,
             counts,
+            retry_note: Some("the queue files were not read".to_owned()),
         }
+    }
+
+    /// Set each deferred message's next attempt from `mtimes` (queue ID → queue file mtime,
+    /// see [`Message::next_retry`]); a message whose file is gone keeps `None`.
+    pub fn set_next_retries(&mut self, mtimes: &std::collections::HashMap<String, i64>) {
+        for m in &mut self.messages {
+            m.next_retry = if m.queue == QueueName::Deferred {
+                mtimes.get(m.queue_id.as_str()).copied()
+            } else {
+                None
+            };
+        }
+        self.retry_note = None;
     }
 
     #[must_use]

@@ -338,6 +338,7 @@ mod tests {
             }),
             null_sender: sender.is_empty(),
             forced_expire: false,
+            next_retry: None,
             recipients: rcpts
                 .iter()
                 .map(|r| Recipient::new(Arc::from(*r), None))

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tracing::{debug, info, warn};
@@ -42,7 +43,7 @@ enum Transport {
 pub struct Postfix {
     config_dir: Option<PathBuf>,
     /// `queue_directory`, looked up on first use (only root stats it: see `change_stamp`).
-    queue_dir: std::sync::OnceLock<Option<PathBuf>>,
+    queue_dir: OnceLock<Option<PathBuf>>,
     transport: Transport,
     bins: Bins,
     null_sender: String,
@@ -75,7 +76,7 @@ impl Postfix {
             timeout: DEFAULT_TIMEOUT,
             root: euid == 0,
             euid,
-            queue_dir: std::sync::OnceLock::new(),
+            queue_dir: OnceLock::new(),
         }
     }
 
@@ -97,7 +98,7 @@ impl Postfix {
             timeout: DEFAULT_TIMEOUT,
             root: may_change,
             euid: remote_uid,
-            queue_dir: std::sync::OnceLock::new(),
+            queue_dir: OnceLock::new(),
         }
     }
 
@@ -282,22 +283,48 @@ impl Postfix {
     }
 }
 
-impl MailQueue for Postfix {
-    fn list(&self) -> Result<Snapshot, PostfixError> {
-        self.list_each(&mut |_| {})
+impl Postfix {
+    /// `queue_directory`, looked up on first use.
+    fn queue_directory(&self) -> Option<&Path> {
+        self.queue_dir
+            .get_or_init(|| super::discover::queue_directory(self.config_dir.as_deref()))
+            .as_deref()
     }
 
-    fn change_stamp(&self) -> Option<u64> {
-        if self.euid != 0 || !matches!(self.transport, Transport::Local) {
-            return None;
+    /// Fill in the next delivery attempt of deferred mail from the queue files' mtimes
+    /// ([`super::retry`]): one walk of the deferred tree, local and as root only. Anything
+    /// else leaves the times unknown and says why in `Snapshot::retry_note`.
+    fn add_next_retries(&self, snap: &mut Snapshot) {
+        if !matches!(self.transport, Transport::Local) {
+            snap.retry_note = Some("not read from a remote host".to_owned());
+            return;
         }
-        let dir = self
-            .queue_dir
-            .get_or_init(|| super::discover::queue_directory(self.config_dir.as_deref()));
-        super::queue_dirs::stamp(dir.as_deref()?)
+        if self.euid != 0 {
+            snap.retry_note =
+                Some("reading the queue files needs root (the queue is postfix-only)".to_owned());
+            return;
+        }
+        if snap.count(&QueueName::Deferred).messages == 0 {
+            snap.retry_note = None;
+            return;
+        }
+        let Some(dir) = self.queue_directory() else {
+            snap.retry_note = Some("postconf -h queue_directory failed".to_owned());
+            return;
+        };
+        match super::retry::deferred_mtimes(dir) {
+            Ok(times) => snap.set_next_retries(&times),
+            Err(e) => {
+                warn!(dir = %dir.display(), error = %e, "cannot read the deferred queue");
+                snap.retry_note = Some(format!(
+                    "cannot read {}: {e}",
+                    sanitize_bytes(dir.join("deferred").as_os_str().as_encoded_bytes())
+                ));
+            }
+        }
     }
 
-    fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
+    fn list_queue(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
         if let Transport::Ssh(t) = &self.transport {
             // Fast path: the host's long-lived listing shell. Anything but a clean exit
             // falls through to a one-shot run, which classifies errors (and falls back to
@@ -354,6 +381,27 @@ impl MailQueue for Postfix {
             return self.list_text();
         }
         Err(listing_error(&done))
+    }
+}
+
+impl MailQueue for Postfix {
+    fn list(&self) -> Result<Snapshot, PostfixError> {
+        self.list_each(&mut |_| {})
+    }
+
+    fn change_stamp(&self) -> Option<u64> {
+        if self.euid != 0 || !matches!(self.transport, Transport::Local) {
+            return None;
+        }
+        super::queue_dirs::stamp(self.queue_directory()?)
+    }
+
+    /// `each` sees every message as it is parsed, before the next-retry times (one walk
+    /// of the deferred tree after the listing) are filled in.
+    fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
+        let mut snap = self.list_queue(each)?;
+        self.add_next_retries(&mut snap);
+        Ok(snap)
     }
 
     fn apply(&self, op: QueueOp, targets: &[Target]) -> Result<OpReport, PostfixError> {

@@ -33,6 +33,7 @@ pub mod process;
 pub mod queue_dirs;
 pub mod read_only;
 pub mod replay;
+mod retry;
 pub mod ssh;
 
 use std::fmt;

@@ -56,6 +56,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
                 ""
             };
             lines.push(kv("sender", format!("{}{note}", sanitize(&m.sender))));
+            if let Some(retry) =
+                crate::model::format::next_retry(m, now, app.snapshot.retry_note.as_deref())
+            {
+                lines.push(kv("next retry", retry));
+            }
             if m.forced_expire {
                 lines.push(kv("expire", "forced (postsuper -e)".to_owned()));
             }

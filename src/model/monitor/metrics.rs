@@ -306,6 +306,7 @@ mod tests {
             }),
             null_sender: null,
             forced_expire: false,
+            next_retry: None,
             recipients: reasons
                 .iter()
                 .enumerate()

@@ -144,6 +144,7 @@ impl SnapshotBuilder {
             null_sender: raw.sender == self.null_sender.as_str() || raw.sender.is_empty(),
             sender: self.interner.intern(&raw.sender),
             forced_expire: raw.forced_expire,
+            next_retry: None,
             recipients,
             queue_id: queue_id.clone(),
         };

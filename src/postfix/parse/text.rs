@@ -158,6 +158,7 @@ impl TextListing {
             sender,
             null_sender,
             forced_expire: marks.contains('#'),
+            next_retry: None,
             recipients: Vec::new(),
         })
     }
