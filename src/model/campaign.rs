@@ -222,18 +222,7 @@ pub fn subject_skeleton(s: &str) -> String {
             out.push_str(&post[core.len().min(post.len())..]);
             continue;
         }
-        let mut in_digits = false;
-        for c in lower.chars() {
-            if c.is_ascii_digit() {
-                if !in_digits {
-                    out.push('#');
-                }
-                in_digits = true;
-            } else {
-                out.push(c);
-                in_digits = false;
-            }
-        }
+        out.push_str(&fold_digits(&lower));
     }
     out
 }
