@@ -114,8 +114,8 @@ pub fn run_op(
     if args.dry_run {
         eprintln!(
             "dry run: would {op} {} of {} queued messages ({} queued in all); nothing changed",
-            p.messages,
-            snap.len(),
+            thousands(p.messages),
+            thousands(snap.len()),
             size(snap.total_size())
         );
         return Ok(ExitCode::SUCCESS);
