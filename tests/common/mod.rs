@@ -20,6 +20,7 @@ use serde::Deserialize;
 #[macro_use]
 pub mod harness;
 pub mod maillog;
+pub mod postmap;
 pub mod shapes;
 pub mod shapes_queue;
 pub mod stub;
