@@ -13,7 +13,7 @@
 #[macro_use]
 mod common;
 
-use common::harness::{self, HarnessArgs};
+use common::harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -62,19 +62,10 @@ fn main() -> ExitCode {
     if let Ok(mode) = std::env::var(CHILD_ENV) {
         return child(&mode);
     }
-    let args = HarnessArgs::parse();
-    let selected: Vec<&(&str, Case)> = CASES.iter().filter(|(n, _)| args.wants(n)).collect();
-    if args.list {
-        for (name, _) in &selected {
-            println!("{name}: test");
-        }
-        return ExitCode::SUCCESS;
-    }
-    println!("\nrunning {} live Postfix tests", selected.len());
     // `cargo test some_unit_test` filters every case out: do not start a lab for nothing.
-    if selected.is_empty() {
+    let Some(selected) = harness::selected_cases(CASES, "live Postfix tests") else {
         return ExitCode::SUCCESS;
-    }
+    };
     let messages = std::env::var("MAILQ_TUI_LAB_MESSAGES")
         .ok()
         .and_then(|v| v.parse().ok())

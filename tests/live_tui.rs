@@ -13,7 +13,7 @@
 #[macro_use]
 mod common;
 
-use common::harness::{self, HarnessArgs};
+use common::harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
@@ -54,18 +54,9 @@ const CASES: &[(&str, Case)] = cases![
 ];
 
 fn main() -> ExitCode {
-    let args = HarnessArgs::parse();
-    let selected: Vec<&(&str, Case)> = CASES.iter().filter(|(n, _)| args.wants(n)).collect();
-    if args.list {
-        for (name, _) in &selected {
-            println!("{name}: test");
-        }
+    let Some(selected) = harness::selected_cases(CASES, "live TUI tests") else {
         return ExitCode::SUCCESS;
-    }
-    println!("\nrunning {} live TUI tests", selected.len());
-    if selected.is_empty() {
-        return ExitCode::SUCCESS;
-    }
+    };
     if let Err(why) = tmux_available() {
         if common::skip_allowed() {
             eprintln!("SKIPPED live TUI tests (MAILQ_TUI_SKIP_LIVE=1): {why}");

@@ -20,7 +20,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Lab;
-use common::harness::{self, HarnessArgs};
+use common::harness;
 
 const FILL: usize = 300;
 
@@ -44,18 +44,9 @@ const CASES: &[(&str, Case)] = cases![
 ];
 
 fn main() -> ExitCode {
-    let args = HarnessArgs::parse();
-    let selected: Vec<&(&str, Case)> = CASES.iter().filter(|(n, _)| args.wants(n)).collect();
-    if args.list {
-        for (name, _) in &selected {
-            println!("{name}: test");
-        }
+    let Some(selected) = harness::selected_cases(CASES, "live watch/check tests") else {
         return ExitCode::SUCCESS;
-    }
-    println!("\nrunning {} live watch/check tests", selected.len());
-    if selected.is_empty() {
-        return ExitCode::SUCCESS;
-    }
+    };
     let Some(lab) = Lab::start_or_skip(0) else {
         println!(
             "test result: ok. 0 passed; 0 failed; {} skipped",
