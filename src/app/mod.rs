@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod keymap;
 pub mod shape;
 pub mod sources;
+pub mod state;
 pub mod storm;
 pub mod update;
 pub mod viewport;
@@ -42,6 +43,7 @@ pub use viewport::Viewport;
 
 pub use shape::ShapeView;
 pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
+pub use state::Nav;
 pub use storm::{Cause, IndexState, StormView, TextView};
 
 use crate::model::trend::diff_groups;
@@ -246,9 +248,8 @@ pub struct App {
     pub sparks: Vec<[u32; SPARK_BUCKETS]>,
     /// Per group label: messages new and gone since the previous refresh.
     pub diff: HashMap<Arc<str>, GroupDiff>,
-    pub focus: Pane,
-    pub groups_cursor: Cursor,
-    pub messages_cursor: Cursor,
+    /// The focused pane, the list cursors, the page size.
+    pub nav: Nav,
     /// Marks by snapshot index; remapped by [`MessageKey`] on every refresh.
     pub marks: Vec<bool>,
     pub mark_count: usize,
@@ -273,9 +274,6 @@ pub struct App {
     pub alert_at: Option<usize>,
     pub refresh_every: Duration,
     pub should_quit: bool,
-    /// Rows of the focused list at the last draw ([`Action::Viewport`]): the size of a
-    /// half-page jump.
-    pub page: usize,
     /// Bumped on every regroup request: results of older requests are dropped.
     pub group_gen: u64,
     /// A grouping to compute in the background: `update()` hands it out as
@@ -345,19 +343,17 @@ impl App {
             now: 0,
             filter: Filter::default(),
             selection: Selection::default(),
-            focus: if opts.group_key.is_some() {
+            nav: Nav::new(if opts.group_key.is_some() {
                 Pane::Groups
             } else {
                 Pane::Messages
-            },
+            }),
             group_key: opts.group_key,
             sort_by: SortBy::Messages,
             sort_desc: true,
             grouping: Arc::default(),
             sparks: Vec::new(),
             diff: HashMap::new(),
-            groups_cursor: Cursor::default(),
-            messages_cursor: Cursor::default(),
             marks: Vec::new(),
             mark_count: 0,
             overlay: Overlay::None,
@@ -374,7 +370,6 @@ impl App {
             alert_at: opts.alert_at,
             refresh_every: opts.refresh_every,
             should_quit: false,
-            page: 10,
             group_gen: 0,
             regroup_job: None,
             regrouping: false,
@@ -428,7 +423,7 @@ impl App {
             Overlay::None if self.sources_view.is_some() => Mode::Sources,
             Overlay::None if self.shape.is_some() => Mode::Shape,
             Overlay::None if self.storm.is_some() => Mode::Storm,
-            Overlay::None => match self.focus {
+            Overlay::None => match self.nav.focus {
                 Pane::Groups => Mode::Groups,
                 Pane::Messages => Mode::Messages,
                 Pane::Detail => Mode::Detail,
@@ -447,7 +442,7 @@ impl App {
     #[must_use]
     pub fn current_group(&self) -> Option<&Group> {
         self.group_key?;
-        self.grouping.groups.get(self.groups_cursor.pos)
+        self.grouping.groups.get(self.nav.groups.pos)
     }
 
     /// The rows of the messages pane (indices into the snapshot). Borrowed, never copied:
@@ -464,7 +459,7 @@ impl App {
     #[must_use]
     pub fn cursor_message(&self) -> Option<usize> {
         self.message_rows()
-            .get(self.messages_cursor.pos)
+            .get(self.nav.messages.pos)
             .map(|&i| i as usize)
     }
 
@@ -499,13 +494,13 @@ impl App {
         self.shape = None;
         self.filter = filter;
         self.detail = None;
-        self.focus = if self.group_key.is_some() {
+        self.nav.focus = if self.group_key.is_some() {
             Pane::Groups
         } else {
             Pane::Messages
         };
-        self.groups_cursor = Cursor::default();
-        self.messages_cursor = Cursor::default();
+        self.nav.groups = Cursor::default();
+        self.nav.messages = Cursor::default();
         self.reselect();
     }
 
@@ -555,10 +550,10 @@ impl App {
         let Some(key) = self.group_key else {
             self.grouping = Arc::default();
             self.sparks = Vec::new();
-            if self.focus == Pane::Groups {
-                self.focus = Pane::Messages;
+            if self.nav.focus == Pane::Groups {
+                self.nav.focus = Pane::Messages;
             }
-            self.messages_cursor.clamp(self.message_rows().len());
+            self.nav.messages.clamp(self.message_rows().len());
             return;
         };
         let job = RegroupJob {
@@ -621,10 +616,10 @@ impl App {
         if let Some(label) = r.keep_label
             && let Some(p) = self.grouping.groups.iter().position(|g| g.label == label)
         {
-            self.groups_cursor.pos = p;
+            self.nav.groups.pos = p;
         }
-        self.groups_cursor.clamp(self.grouping.groups.len());
-        self.messages_cursor.clamp(self.message_rows().len());
+        self.nav.groups.clamp(self.grouping.groups.len());
+        self.nav.messages.clamp(self.message_rows().len());
     }
 
     /// Take a new listing, keeping cursor, marks, detail and filter on the same messages
@@ -708,7 +703,7 @@ impl App {
                 self.selection = selection;
                 self.grouping = Arc::new(grouping);
                 self.sparks = sparks;
-                self.groups_cursor.clamp(self.grouping.groups.len());
+                self.nav.groups.clamp(self.grouping.groups.len());
             }
             None => {
                 self.selection = self.select_now();
@@ -726,7 +721,7 @@ impl App {
         if let Some(label) = group_label
             && let Some(pos) = self.grouping.groups.iter().position(|g| g.label == label)
         {
-            self.groups_cursor.pos = pos;
+            self.nav.groups.pos = pos;
         }
         if let Some(key) = cursor_key {
             let snap = &self.snapshot;
@@ -735,10 +730,10 @@ impl App {
                     .get(i as usize)
                     .is_some_and(|m| m.key() == key)
             }) {
-                self.messages_cursor.pos = pos;
+                self.nav.messages.pos = pos;
             }
         }
-        self.messages_cursor.clamp(self.message_rows().len());
+        self.nav.messages.clamp(self.message_rows().len());
         // New messages may need reading; the storm screen follows the listing.
         self.indexing.wanted = true;
         self.refresh_storm();
@@ -766,7 +761,7 @@ impl App {
             let scope = format!("{} marked message{}", idx.len(), plural(idx.len()));
             return (idx, scope);
         }
-        match self.focus {
+        match self.nav.focus {
             Pane::Groups => match (self.current_group(), self.group_key) {
                 (Some(g), Some(k)) => (
                     g.members.clone(),
@@ -779,7 +774,7 @@ impl App {
                 _ => (Vec::new(), String::new()),
             },
             Pane::Messages | Pane::Detail => {
-                let i = if self.focus == Pane::Detail {
+                let i = if self.nav.focus == Pane::Detail {
                     self.detail_index()
                 } else {
                     self.cursor_message()

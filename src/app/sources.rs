@@ -105,9 +105,9 @@ impl App {
         self.diff.clear();
         self.marks.clear();
         self.mark_count = 0;
-        self.groups_cursor = Cursor::default();
-        self.messages_cursor = Cursor::default();
-        self.focus = if self.group_key.is_some() {
+        self.nav.groups = Cursor::default();
+        self.nav.messages = Cursor::default();
+        self.nav.focus = if self.group_key.is_some() {
             Pane::Groups
         } else {
             Pane::Messages

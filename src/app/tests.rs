@@ -33,7 +33,7 @@ fn loads_and_groups_the_storm_by_reason_largest_first() {
             .windows(2)
             .all(|w| w[0].messages >= w[1].messages)
     );
-    assert_eq!(app.focus, Pane::Groups);
+    assert_eq!(app.nav.focus, Pane::Groups);
     assert_eq!(app.message_rows().len(), 16);
 }
 
@@ -62,7 +62,7 @@ fn drill_in_and_back_reads_the_queue_file() {
     let q = storm_queue();
     let mut app = app_on(&q, None);
     assert_eq!(update(&mut app, Action::Open), None);
-    assert_eq!(app.focus, Pane::Messages);
+    assert_eq!(app.nav.focus, Pane::Messages);
     update(&mut app, Action::MoveDown);
     let i = app.cursor_message().unwrap();
     let id = app.snapshot.messages[i].queue_id.clone();
@@ -75,10 +75,10 @@ fn drill_in_and_back_reads_the_queue_file() {
     );
     assert_eq!(app.mode(), Mode::Detail);
     update(&mut app, Action::Back);
-    assert_eq!(app.focus, Pane::Messages);
+    assert_eq!(app.nav.focus, Pane::Messages);
     assert!(app.detail.is_none());
     update(&mut app, Action::Escape);
-    assert_eq!(app.focus, Pane::Groups);
+    assert_eq!(app.nav.focus, Pane::Groups);
 }
 
 #[test]
@@ -135,7 +135,7 @@ fn marking_group_all_invert_and_clear() {
     update(&mut app, Action::Open);
     update(&mut app, Action::ToggleMark);
     assert_eq!(app.mark_count, 1);
-    assert_eq!(app.messages_cursor.pos, 1, "space marks and moves down");
+    assert_eq!(app.nav.messages.pos, 1, "space marks and moves down");
     update(&mut app, Action::InvertMarks);
     assert_eq!(app.mark_count, 38);
     update(&mut app, Action::MarkAllMatching);
@@ -362,7 +362,7 @@ fn grouping_cycles_through_every_key_and_none() {
         seen.push(app.group_key);
     }
     assert_eq!(seen.last(), Some(&None));
-    assert_eq!(app.focus, Pane::Messages);
+    assert_eq!(app.nav.focus, Pane::Messages);
     assert_eq!(app.message_rows().len(), 39);
     update(&mut app, Action::NextGrouping);
     assert_eq!(app.group_key, Some(GroupKey::Reason));
@@ -430,13 +430,13 @@ fn half_page_moves_by_the_drawn_page() {
     let q = storm_queue();
     let mut app = app_on(&q, None);
     update(&mut app, Action::Open);
-    app.page = 10;
+    app.nav.page = 10;
     update(&mut app, Action::HalfPageDown);
-    assert_eq!(app.messages_cursor.pos, 5);
+    assert_eq!(app.nav.messages.pos, 5);
     update(&mut app, Action::Bottom);
-    assert_eq!(app.messages_cursor.pos, 15);
+    assert_eq!(app.nav.messages.pos, 15);
     update(&mut app, Action::Top);
-    assert_eq!(app.messages_cursor.pos, 0);
+    assert_eq!(app.nav.messages.pos, 0);
 }
 
 #[test]

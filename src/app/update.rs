@@ -314,11 +314,11 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::HalfPageDown => {
-            move_by(app, isize::try_from(app.page / 2).unwrap_or(1).max(1));
+            move_by(app, isize::try_from(app.nav.page / 2).unwrap_or(1).max(1));
             None
         }
         Action::HalfPageUp => {
-            move_by(app, -isize::try_from(app.page / 2).unwrap_or(1).max(1));
+            move_by(app, -isize::try_from(app.nav.page / 2).unwrap_or(1).max(1));
             None
         }
         Action::Top => {
@@ -376,9 +376,9 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         Action::NextGrouping | Action::PrevGrouping => {
             let forward = matches!(action, Action::NextGrouping);
             app.group_key = cycle_key(app.group_key, forward);
-            app.groups_cursor = super::Cursor::default();
-            app.messages_cursor = super::Cursor::default();
-            app.focus = if app.group_key.is_some() {
+            app.nav.groups = super::Cursor::default();
+            app.nav.messages = super::Cursor::default();
+            app.nav.focus = if app.group_key.is_some() {
                 Pane::Groups
             } else {
                 Pane::Messages
@@ -402,7 +402,7 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             if let Some(label) = label
                 && let Some(p) = app.grouping.groups.iter().position(|g| g.label == label)
             {
-                app.groups_cursor.pos = p;
+                app.nav.groups.pos = p;
             }
             app.status = Some(info(format!(
                 "sorted by {} ({})",
@@ -670,8 +670,8 @@ fn typed(app: &mut App, c: Option<char>) {
                 Ok(f) => {
                     input.error = None;
                     app.filter = f;
-                    app.groups_cursor = super::Cursor::default();
-                    app.messages_cursor = super::Cursor::default();
+                    app.nav.groups = super::Cursor::default();
+                    app.nav.messages = super::Cursor::default();
                     app.reselect();
                     if let Overlay::Filter(input) = &mut app.overlay {
                         input.matches = app.selection.indices.len();
@@ -717,18 +717,18 @@ fn move_by(app: &mut App, delta: isize) {
         }
         pos.saturating_add_signed(delta).min(len - 1)
     };
-    match app.focus {
+    match app.nav.focus {
         Pane::Groups => {
             let len = app.grouping.groups.len();
-            let new = step(app.groups_cursor.pos, len);
-            if new != app.groups_cursor.pos {
-                app.groups_cursor.pos = new;
-                app.messages_cursor = super::Cursor::default();
+            let new = step(app.nav.groups.pos, len);
+            if new != app.nav.groups.pos {
+                app.nav.groups.pos = new;
+                app.nav.messages = super::Cursor::default();
             }
         }
         Pane::Messages => {
             let len = app.message_rows().len();
-            app.messages_cursor.pos = step(app.messages_cursor.pos, len);
+            app.nav.messages.pos = step(app.nav.messages.pos, len);
         }
         Pane::Detail => {
             if let Some(d) = &mut app.detail {
@@ -739,10 +739,10 @@ fn move_by(app: &mut App, delta: isize) {
 }
 
 fn open(app: &mut App) -> Option<Effect> {
-    match app.focus {
+    match app.nav.focus {
         Pane::Groups => {
             if app.current_group().is_some() {
-                app.focus = Pane::Messages;
+                app.nav.focus = Pane::Messages;
             }
             None
         }
@@ -758,7 +758,7 @@ fn open(app: &mut App) -> Option<Effect> {
                 error: None,
                 scroll: 0,
             });
-            app.focus = Pane::Detail;
+            app.nav.focus = Pane::Detail;
             Some(Effect::Read { id, body: false })
         }
         Pane::Detail => None,
@@ -769,18 +769,18 @@ fn back(app: &mut App) {
     if app.shape.take().is_some() || app.storm.take().is_some() {
         return;
     }
-    match app.focus {
+    match app.nav.focus {
         Pane::Detail => {
             app.detail = None;
-            app.focus = Pane::Messages;
+            app.nav.focus = Pane::Messages;
         }
-        Pane::Messages if app.group_key.is_some() => app.focus = Pane::Groups,
+        Pane::Messages if app.group_key.is_some() => app.nav.focus = Pane::Groups,
         _ => {}
     }
 }
 
 fn escape(app: &mut App) {
-    if app.shape.is_some() || app.storm.is_some() || app.focus == Pane::Detail {
+    if app.shape.is_some() || app.storm.is_some() || app.nav.focus == Pane::Detail {
         back(app);
     } else if !app.filter.is_empty() {
         app.filter = Filter::default();
@@ -794,7 +794,7 @@ fn escape(app: &mut App) {
 }
 
 fn toggle_mark(app: &mut App) {
-    match app.focus {
+    match app.nav.focus {
         Pane::Groups => {
             update(app, Action::MarkGroup);
         }

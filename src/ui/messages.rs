@@ -12,7 +12,7 @@ use crate::app::{App, Pane, Viewport};
 use crate::model::text::sanitize;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp: &mut Viewport) {
-    let focused = app.focus == Pane::Messages;
+    let focused = app.nav.focus == Pane::Messages;
     let len = app.message_rows().len();
     let scope = match (app.group_key, app.current_group()) {
         (Some(_), Some(g)) => fit(&g.label, usize::from(area.width / 3).max(8)),
@@ -28,7 +28,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp:
     let block = theme.block(title, focused);
     let inner = block.inner(area);
     let inner_h = usize::from(inner.height.saturating_sub(1));
-    let cursor = app.messages_cursor.visible(inner_h, len);
+    let cursor = app.nav.messages.visible(inner_h, len);
     vp.messages = Some(cursor);
     if focused {
         vp.page = Some(inner_h);
