@@ -43,7 +43,7 @@ pub use viewport::Viewport;
 
 pub use shape::ShapeView;
 pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
-pub use state::Nav;
+pub use state::{Fetch, Listing, Nav, Shown};
 pub use storm::{Cause, IndexState, StormView, TextView};
 
 use crate::model::trend::diff_groups;
@@ -232,8 +232,6 @@ pub struct App {
     pub keymap: Keymap,
     pub look: Look,
     pub snapshot: Arc<Snapshot>,
-    /// No listing has arrived yet (the screen says "loading", not "empty").
-    pub loaded_once: bool,
     /// Unix seconds used for age terms and buckets; the loop sets it, tests fix it.
     pub now: i64,
     pub filter: Filter,
@@ -256,19 +254,8 @@ pub struct App {
     pub overlay: Overlay,
     pub detail: Option<Detail>,
     pub status: Option<Status>,
-    pub loading: bool,
-    /// The last listing failed (cleared by the next one that works): the panes say why
-    /// and what to do while there is nothing else to show.
-    pub load_error: Option<LoadError>,
-    /// Messages the running listing has parsed so far (0 when none runs).
-    pub listed_so_far: usize,
-    /// The listing on screen is a partial one (the first listing still streams in): groups
-    /// and counts are incomplete, and queue-changing keys are refused until it completes.
-    pub shows_partial: bool,
-    /// `prepare_gen` of the newest partial listing received: tells `set_snapshot_with`
-    /// whether what it installs is partial.
-    pub partial_prepare: Option<u64>,
-    pub refresh_pending: bool,
+    /// What listing is on screen, the one in flight, the last failure.
+    pub listing: Listing,
     pub applying: bool,
     pub frozen: bool,
     pub alert_at: Option<usize>,
@@ -281,10 +268,6 @@ pub struct App {
     pub regroup_job: Option<RegroupJob>,
     /// A background regroup is running (the header says so).
     pub regrouping: bool,
-    /// Bumped for every large listing received; only the newest one's preparation counts.
-    pub prepare_gen: u64,
-    /// A new listing is being selected and grouped on a worker thread.
-    pub preparing: bool,
     /// The previous listing: `update()` hands a large one out as [`Effect::Retire`] (to be
     /// dropped off the UI thread) and drops a small one itself.
     pub retired: Option<(Arc<Snapshot>, Arc<Grouping>)>,
@@ -339,7 +322,6 @@ impl App {
             keymap,
             look: opts.look,
             snapshot: Arc::new(Snapshot::default()),
-            loaded_once: false,
             now: 0,
             filter: Filter::default(),
             selection: Selection::default(),
@@ -359,12 +341,7 @@ impl App {
             overlay: Overlay::None,
             detail: None,
             status: None,
-            loading: false,
-            load_error: None,
-            listed_so_far: 0,
-            shows_partial: false,
-            partial_prepare: None,
-            refresh_pending: false,
+            listing: Listing::default(),
             applying: false,
             frozen: false,
             alert_at: opts.alert_at,
@@ -373,8 +350,6 @@ impl App {
             group_gen: 0,
             regroup_job: None,
             regrouping: false,
-            prepare_gen: 0,
-            preparing: false,
             retired: None,
             content: Arc::default(),
             indexing: IndexState::default(),
@@ -408,7 +383,7 @@ impl App {
     /// Whether a listing should stream partial listings: no complete one is on screen.
     #[must_use]
     pub fn wants_partials(&self) -> bool {
-        !self.loaded_once || self.shows_partial
+        self.listing.shown != Shown::Complete
     }
 
     /// The key table that applies now.
@@ -586,10 +561,10 @@ impl App {
     pub fn apply_regrouped(&mut self, r: Regrouped) {
         if let Some(selection) = r.selection {
             // A prepared listing. Older than the newest one asked for: drop it.
-            if r.prepare_gen != self.prepare_gen {
+            if r.prepare_gen != self.listing.prepare_gen {
                 return;
             }
-            self.preparing = false;
+            self.listing.preparing = false;
             let current = r.generation == self.group_gen;
             let snapshot = r.snapshot.clone();
             self.set_snapshot_with(
@@ -631,13 +606,13 @@ impl App {
     /// Take a new listing. A large one is first prepared (selected and grouped) on a worker
     /// thread, and installed when ready; until then the previous listing stays on screen.
     pub fn receive_snapshot(&mut self, snap: Arc<Snapshot>) {
-        self.prepare_gen += 1;
+        self.listing.prepare_gen += 1;
         if snap.len() < ASYNC_REGROUP_AT || self.group_key.is_none() {
-            self.preparing = false;
+            self.listing.preparing = false;
             self.set_snapshot(snap);
             return;
         }
-        self.preparing = true;
+        self.listing.preparing = true;
         self.regroup_job = Some(RegroupJob {
             generation: self.group_gen,
             snapshot: snap,
@@ -648,8 +623,8 @@ impl App {
             now: self.now,
             keep_label: None,
             filter: Some(self.filter.clone()),
-            prepare_gen: self.prepare_gen,
-            previous: (self.loaded_once && !self.shows_partial && self.group_key.is_some())
+            prepare_gen: self.listing.prepare_gen,
+            previous: (self.listing.shown == Shown::Complete && self.group_key.is_some())
                 .then(|| (self.snapshot.clone(), self.grouping.clone())),
             content: self.content_for_job(self.group_key.unwrap_or(GroupKey::Reason)),
         });
@@ -670,14 +645,17 @@ impl App {
         };
         // After a partial listing the next one is compared with nothing: "new" would be
         // everything the partial had not reached yet.
-        let first = !self.loaded_once || self.shows_partial;
-        self.shows_partial = self.partial_prepare == Some(self.prepare_gen);
+        let first = self.listing.shown != Shown::Complete;
+        self.listing.shown = if self.listing.partial_prepare == Some(self.listing.prepare_gen) {
+            Shown::Partial
+        } else {
+            Shown::Complete
+        };
         if !first {
             self.previous_ndrs = Some(storm::ndr_count(&self.snapshot));
         }
         let old = std::mem::replace(&mut self.snapshot, snap);
         let old_grouping = std::mem::take(&mut self.grouping);
-        self.loaded_once = true;
         self.marks = vec![false; self.snapshot.messages.len()];
         self.mark_count = 0;
         if !marked.is_empty() {

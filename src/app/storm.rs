@@ -221,7 +221,11 @@ impl App {
 /// cancels it). `None` when indexing gave up, or in the middle of quitting.
 pub(super) fn start_index(app: &mut App) -> Option<Effect> {
     app.indexing.wanted = false;
-    if app.indexing.gave_up.is_some() || app.should_quit || !app.loaded_once || app.shows_partial {
+    if app.indexing.gave_up.is_some()
+        || app.should_quit
+        || !app.listing.loaded_once()
+        || app.listing.shows_partial()
+    {
         return None;
     }
     // The new job plans against what is known: nothing read may be read again.

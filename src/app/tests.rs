@@ -44,17 +44,17 @@ fn at_most_one_listing_in_flight() {
     assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
     assert_eq!(update(&mut app, Action::Refresh), None);
     assert_eq!(update(&mut app, Action::Refresh), None);
-    assert!(app.refresh_pending);
+    assert!(app.listing.refresh_pending());
     // The pending refresh starts exactly one more listing when the first one lands.
     let fx = update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
     assert_eq!(fx, Some(Effect::Load));
-    assert!(!app.refresh_pending);
+    assert!(!app.listing.refresh_pending());
     // No further listing: only the content indexing for the installed one starts.
     assert!(matches!(
         update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))),
         Some(Effect::Index(_))
     ));
-    assert!(!app.loading);
+    assert!(!app.listing.loading());
 }
 
 #[test]
@@ -383,7 +383,7 @@ fn missing_postfix_falls_back_to_the_demo_once() {
         update(&mut app, Action::Loaded(Err(err.clone()))),
         Some(Effect::FallbackToDemo)
     );
-    assert!(app.demo && app.demo_note.is_some() && app.loading);
+    assert!(app.demo && app.demo_note.is_some() && app.listing.loading());
     // If even that fails, it is an error line, not a loop.
     assert_eq!(update(&mut app, Action::Loaded(Err(err))), None);
     assert!(app.status.as_ref().is_some_and(|s| s.error));
@@ -452,17 +452,17 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     // A large listing is selected and grouped on a worker, then installed in one piece.
     let stale = regroup_job(update(&mut app, Action::Loaded(Ok(snap.clone()))))
         .expect("prepared in the background");
-    assert!(app.preparing && !app.loaded_once);
+    assert!(app.listing.preparing && !app.listing.loaded_once());
     update(&mut app, Action::Refresh);
     let fresh =
         regroup_job(update(&mut app, Action::Loaded(Ok(snap.clone())))).expect("second listing");
     update(&mut app, Action::Regrouped(Box::new(stale.run())));
     assert!(
-        !app.loaded_once,
+        !app.listing.loaded_once(),
         "an older listing's preparation is dropped"
     );
     update(&mut app, Action::Regrouped(Box::new(fresh.run())));
-    assert!(app.loaded_once && !app.preparing);
+    assert!(app.listing.loaded_once() && !app.listing.preparing);
     assert!(Arc::ptr_eq(&app.snapshot, &snap));
     assert_eq!(app.selection.indices.len(), snap.len());
     assert!(!app.grouping.groups.is_empty());
@@ -493,12 +493,12 @@ fn listing_progress_shows_while_loading_only() {
     let mut app = App::new(super::testing::options(None));
     app.now = NOW;
     update(&mut app, Action::Listing(5_000));
-    assert_eq!(app.listed_so_far, 0, "no listing runs");
+    assert_eq!(app.listing.listed_so_far(), 0, "no listing runs");
     assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
     update(&mut app, Action::Listing(10_000));
-    assert_eq!(app.listed_so_far, 10_000);
+    assert_eq!(app.listing.listed_so_far(), 10_000);
     update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
-    assert_eq!(app.listed_so_far, 0);
+    assert_eq!(app.listing.listed_so_far(), 0);
 }
 
 /// The first part of a streaming listing: the first `n` messages of the storm queue.
@@ -529,10 +529,14 @@ fn partial_listings_fill_in_then_the_complete_one_replaces_them() {
     let full = snapshot_of(&q);
     let mut app = loading_app();
     update(&mut app, Action::Partial(first_part(&q, 10)));
-    assert!(app.shows_partial && app.loaded_once && app.loading);
+    assert!(app.listing.shows_partial() && app.listing.loaded_once() && app.listing.loading());
     assert_eq!(app.snapshot.len(), 10);
     assert!(!app.grouping.groups.is_empty(), "groups appear at once");
-    assert_eq!(app.listed_so_far, 10, "the header says how far it got");
+    assert_eq!(
+        app.listing.listed_so_far(),
+        10,
+        "the header says how far it got"
+    );
     update(&mut app, Action::Partial(first_part(&q, 20)));
     assert_eq!(app.snapshot.len(), 20);
     // Navigation and marks work on the partial listing.
@@ -545,13 +549,13 @@ fn partial_listings_fill_in_then_the_complete_one_replaces_them() {
     assert_eq!(marked.len(), 1);
     let group = app.current_group().map(|g| g.label.clone());
     update(&mut app, Action::Loaded(Ok(full.clone())));
-    assert!(!app.shows_partial && !app.loading && !app.wants_partials());
+    assert!(!app.listing.shows_partial() && !app.listing.loading() && !app.wants_partials());
     assert_eq!(
         app.snapshot.len(),
         full.len(),
         "the final numbers replace the partial ones"
     );
-    assert_eq!(app.listed_so_far, 0);
+    assert_eq!(app.listing.listed_so_far(), 0);
     assert_eq!(
         app.cursor_message().map(|i| app.snapshot.messages[i].key()),
         cursor,
@@ -569,7 +573,7 @@ fn partial_listings_fill_in_then_the_complete_one_replaces_them() {
     update(&mut app, Action::Refresh);
     update(&mut app, Action::Partial(first_part(&q, 5)));
     assert_eq!(app.snapshot.len(), full.len());
-    assert!(!app.shows_partial);
+    assert!(!app.listing.shows_partial());
 }
 
 /// Bulk actions act only on a complete, verified view: while the listing is partial,
@@ -639,19 +643,19 @@ fn a_partial_listing_prepared_on_a_worker_is_known_partial_when_installed() {
     app.now = spec.now;
     update(&mut app, Action::Refresh);
     let job = regroup_job(update(&mut app, Action::Partial(part.clone()))).expect("prepared");
-    assert!(app.preparing && !app.loaded_once && !app.shows_partial);
+    assert!(app.listing.preparing && !app.listing.loaded_once() && !app.listing.shows_partial());
     update(&mut app, Action::Regrouped(Box::new(job.run())));
-    assert!(app.shows_partial && Arc::ptr_eq(&app.snapshot, &part));
+    assert!(app.listing.shows_partial() && Arc::ptr_eq(&app.snapshot, &part));
     assert!(!app.grouping.groups.is_empty());
     assert!(update(&mut app, Action::Hold).is_none() && app.status.is_some());
     // The complete listing: still partial on screen until its preparation is installed.
     let job = regroup_job(update(&mut app, Action::Loaded(Ok(full.clone())))).expect("final");
     assert!(
-        app.shows_partial,
+        app.listing.shows_partial(),
         "the partial one is still what is on screen"
     );
     update(&mut app, Action::Regrouped(Box::new(job.run())));
-    assert!(!app.shows_partial && Arc::ptr_eq(&app.snapshot, &full));
+    assert!(!app.listing.shows_partial() && Arc::ptr_eq(&app.snapshot, &full));
     assert!(
         app.diff.is_empty(),
         "nothing is \"new\" against a partial listing"

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use super::{
-    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, RegroupJob, Retired, Status,
-    shape, sources, storm,
+    Action, App, Detail, Fetch, FilterInput, LoadError, Overlay, Pane, Popup, RegroupJob, Retired,
+    Shown, Status, shape, sources, storm,
 };
 use crate::model::filter::Filter;
 use crate::model::fleet::FleetRow;
@@ -161,9 +161,7 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::Listing(n) => {
-            if app.loading {
-                app.listed_so_far = n;
-            }
+            app.listing.progress(n, false);
             None
         }
         Action::Partial(snap) => {
@@ -177,11 +175,13 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         | Action::Expire
         | Action::DeliverNow
         | Action::Flush
-            if app.shows_partial =>
+            if app.listing.shows_partial() =>
         {
             app.status = Some(error(format!(
                 "the queue is still being listed ({} so far): actions wait for the complete listing",
-                crate::model::format::thousands(app.listed_so_far.max(app.snapshot.len()))
+                crate::model::format::thousands(
+                    app.listing.listed_so_far().max(app.snapshot.len())
+                )
             )));
             None
         }
@@ -439,54 +439,47 @@ fn error(text: String) -> Status {
 }
 
 fn request_load(app: &mut App) -> Option<Effect> {
-    if app.loading {
-        app.refresh_pending = true;
-        None
-    } else {
-        app.loading = true;
-        Some(Effect::Load)
-    }
+    app.listing.request().then_some(Effect::Load)
 }
 
 /// A listing still running handed over what it has so far. Shown only while no complete
 /// listing is on screen (the first one, or the first after a switch or a failure): a
 /// refresh never replaces complete numbers with partial ones.
 fn partial(app: &mut App, snap: Arc<Snapshot>) {
-    if !app.loading || (app.loaded_once && !app.shows_partial) {
+    if !app.listing.loading() || app.listing.shown == Shown::Complete {
         return;
     }
-    app.listed_so_far = app.listed_so_far.max(snap.len());
+    app.listing.progress(snap.len(), true);
     app.receive_snapshot(snap);
-    app.partial_prepare = Some(app.prepare_gen);
-    if !app.preparing {
+    app.listing.partial_prepare = Some(app.listing.prepare_gen);
+    if !app.listing.preparing {
         // Installed at once (small, or not grouped): it is what is on screen now.
-        app.shows_partial = true;
+        app.listing.shown = Shown::Partial;
     }
 }
 
 fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> {
-    app.loading = false;
-    app.listed_so_far = 0;
+    let again = app.listing.finish();
     match r {
         Ok(snap) => {
-            app.load_error = None;
+            app.listing.error = None;
             app.receive_snapshot(snap);
             if app.status.as_ref().is_some_and(|s| s.error) {
                 app.status = None;
             }
         }
-        Err(e) if e.not_installed && !app.loaded_once && !app.demo => {
+        Err(e) if e.not_installed && !app.listing.loaded_once() && !app.demo => {
             app.demo = true;
             app.source = "demo".to_owned();
             app.demo_note = Some(format!(
                 "{} — showing the built-in demo queue instead",
                 sanitize(&e.message)
             ));
-            app.loading = true;
+            app.listing.fetch = Fetch::Running { listed: 0, again };
             return Some(Effect::FallbackToDemo);
         }
         Err(e) => {
-            let stale = if app.loaded_once {
+            let stale = if app.listing.loaded_once() {
                 " (showing the previous listing; retried at every refresh)"
             } else {
                 ""
@@ -495,12 +488,11 @@ fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> 
                 "listing failed: {}{stale}",
                 crate::model::text::one_line(&e.message)
             )));
-            app.load_error = Some(e);
+            app.listing.error = Some(e);
         }
     }
-    if app.refresh_pending {
-        app.refresh_pending = false;
-        app.loading = true;
+    if again {
+        app.listing.start();
         return Some(Effect::Load);
     }
     None

@@ -58,7 +58,9 @@ pub fn render_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             Line::styled(fit(&t, w), theme.dim())
         }
-        None if app.loading && !app.loaded_once => Line::styled("listing the queue…", theme.dim()),
+        None if app.listing.loading() && !app.listing.loaded_once() => {
+            Line::styled("listing the queue…", theme.dim())
+        }
         None => {
             let mut t = format!(
                 "{} of {} messages match",

@@ -277,7 +277,7 @@ pub fn render_empty_note(
         height: inner.height - 1,
         ..inner
     };
-    let lines = match (&app.load_error, app.loaded_once) {
+    let lines = match (&app.listing.error, app.listing.loaded_once()) {
         (Some(e), false) if brief => vec![Line::styled(
             fit(
                 &format!(
