@@ -43,7 +43,7 @@ pub use viewport::Viewport;
 
 pub use shape::ShapeView;
 pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
-pub use state::{Fetch, Listing, Nav, Shown};
+pub use state::{Fetch, Listing, Nav, Select, Shown};
 pub use storm::{Cause, IndexState, StormView, TextView};
 
 use crate::model::trend::diff_groups;
@@ -234,8 +234,8 @@ pub struct App {
     pub snapshot: Arc<Snapshot>,
     /// Unix seconds used for age terms and buckets; the loop sets it, tests fix it.
     pub now: i64,
-    pub filter: Filter,
-    pub selection: Selection,
+    /// The filter, what it selects, the marks.
+    pub select: Select,
     /// `None`: no grouping, the messages pane lists the whole selection.
     pub group_key: Option<GroupKey>,
     pub sort_by: SortBy,
@@ -248,9 +248,6 @@ pub struct App {
     pub diff: HashMap<Arc<str>, GroupDiff>,
     /// The focused pane, the list cursors, the page size.
     pub nav: Nav,
-    /// Marks by snapshot index; remapped by [`MessageKey`] on every refresh.
-    pub marks: Vec<bool>,
-    pub mark_count: usize,
     pub overlay: Overlay,
     pub detail: Option<Detail>,
     pub status: Option<Status>,
@@ -323,8 +320,7 @@ impl App {
             look: opts.look,
             snapshot: Arc::new(Snapshot::default()),
             now: 0,
-            filter: Filter::default(),
-            selection: Selection::default(),
+            select: Select::default(),
             nav: Nav::new(if opts.group_key.is_some() {
                 Pane::Groups
             } else {
@@ -336,8 +332,6 @@ impl App {
             grouping: Arc::default(),
             sparks: Vec::new(),
             diff: HashMap::new(),
-            marks: Vec::new(),
-            mark_count: 0,
             overlay: Overlay::None,
             detail: None,
             status: None,
@@ -375,7 +369,7 @@ impl App {
         self.snapshot
             .messages
             .iter()
-            .zip(&self.marks)
+            .zip(&self.select.marks)
             .filter(|(_, m)| **m)
             .map(|(msg, _)| msg.key())
     }
@@ -426,7 +420,7 @@ impl App {
     pub fn message_rows(&self) -> &[u32] {
         match self.group_key {
             Some(_) => self.current_group().map_or(&[], |g| g.members.as_slice()),
-            None => &self.selection.indices,
+            None => &self.select.selection.indices,
         }
     }
 
@@ -440,25 +434,25 @@ impl App {
 
     #[must_use]
     pub fn is_marked(&self, index: usize) -> bool {
-        self.marks.get(index).copied().unwrap_or(false)
+        self.select.marks.get(index).copied().unwrap_or(false)
     }
 
     fn set_mark(&mut self, index: usize, on: bool) {
-        if let Some(m) = self.marks.get_mut(index)
+        if let Some(m) = self.select.marks.get_mut(index)
             && *m != on
         {
             *m = on;
             if on {
-                self.mark_count += 1;
+                self.select.mark_count += 1;
             } else {
-                self.mark_count -= 1;
+                self.select.mark_count -= 1;
             }
         }
     }
 
     fn clear_marks(&mut self) {
-        self.marks.iter_mut().for_each(|m| *m = false);
-        self.mark_count = 0;
+        self.select.marks.iter_mut().for_each(|m| *m = false);
+        self.select.mark_count = 0;
     }
 
     /// Re-run the filter over the snapshot, then regroup.
@@ -467,7 +461,7 @@ impl App {
     pub(super) fn show_panes_filtered(&mut self, filter: Filter) {
         self.storm = None;
         self.shape = None;
-        self.filter = filter;
+        self.select.filter = filter;
         self.detail = None;
         self.nav.focus = if self.group_key.is_some() {
             Pane::Groups
@@ -480,7 +474,7 @@ impl App {
     }
 
     pub fn reselect(&mut self) {
-        self.selection = self.select_now();
+        self.select.selection = self.select_now();
         self.regroup();
         self.refresh_shape();
     }
@@ -488,11 +482,11 @@ impl App {
     /// The current filter over the current snapshot, with message contents when the filter
     /// has content terms (`subject:`, `campaign:`, `sasl:`, …).
     fn select_now(&self) -> Selection {
-        let view = (!self.filter.content_fields().is_empty())
+        let view = (!self.select.filter.content_fields().is_empty())
             .then(|| ContentView::new(&self.snapshot, &self.content));
         select_with(
             &self.snapshot,
-            &self.filter,
+            &self.select.filter,
             &MatchContext {
                 now: self.now,
                 content: view.as_ref().map(|v| v as &dyn ContentLookup),
@@ -503,13 +497,13 @@ impl App {
     /// The content index for a grouping job, if the key or the filter needs contents (a
     /// view over the index costs a pass over the snapshot, so only then).
     fn content_for_job(&self, key: GroupKey) -> Option<Arc<ContentIndex>> {
-        (key.needs_content() || !self.filter.content_fields().is_empty())
+        (key.needs_content() || !self.select.filter.content_fields().is_empty())
             .then(|| self.content.clone())
     }
 
     /// Regroup the current selection and rebuild the sparklines.
     pub fn regroup(&mut self) {
-        self.regroup_with(self.selection.indices.len() >= ASYNC_REGROUP_AT);
+        self.regroup_with(self.select.selection.indices.len() >= ASYNC_REGROUP_AT);
     }
 
     /// Regroup now, whatever the size: a new snapshot must never be shown with a grouping
@@ -534,7 +528,7 @@ impl App {
         let job = RegroupJob {
             generation: self.group_gen,
             snapshot: self.snapshot.clone(),
-            indices: self.selection.indices.clone(),
+            indices: self.select.selection.indices.clone(),
             key,
             sort_by: self.sort_by,
             sort_desc: self.sort_desc,
@@ -622,7 +616,7 @@ impl App {
             sort_desc: self.sort_desc,
             now: self.now,
             keep_label: None,
-            filter: Some(self.filter.clone()),
+            filter: Some(self.select.filter.clone()),
             prepare_gen: self.listing.prepare_gen,
             previous: (self.listing.shown == Shown::Complete && self.group_key.is_some())
                 .then(|| (self.snapshot.clone(), self.grouping.clone())),
@@ -638,7 +632,7 @@ impl App {
             .cursor_message()
             .and_then(|i| self.snapshot.messages.get(i))
             .map(crate::model::Message::key);
-        let marked: HashSet<MessageKey> = if self.mark_count == 0 {
+        let marked: HashSet<MessageKey> = if self.select.mark_count == 0 {
             HashSet::new()
         } else {
             self.marked_keys().collect()
@@ -656,13 +650,13 @@ impl App {
         }
         let old = std::mem::replace(&mut self.snapshot, snap);
         let old_grouping = std::mem::take(&mut self.grouping);
-        self.marks = vec![false; self.snapshot.messages.len()];
-        self.mark_count = 0;
+        self.select.marks = vec![false; self.snapshot.messages.len()];
+        self.select.mark_count = 0;
         if !marked.is_empty() {
             for i in 0..self.snapshot.messages.len() {
                 if marked.contains(&self.snapshot.messages[i].key()) {
-                    self.marks[i] = true;
-                    self.mark_count += 1;
+                    self.select.marks[i] = true;
+                    self.select.mark_count += 1;
                 }
             }
         }
@@ -678,13 +672,13 @@ impl App {
                 self.group_gen += 1;
                 self.regroup_job = None;
                 self.regrouping = false;
-                self.selection = selection;
+                self.select.selection = selection;
                 self.grouping = Arc::new(grouping);
                 self.sparks = sparks;
                 self.nav.groups.clamp(self.grouping.groups.len());
             }
             None => {
-                self.selection = self.select_now();
+                self.select.selection = self.select_now();
                 self.regroup_now();
             }
         }
@@ -720,7 +714,7 @@ impl App {
         // the admin starts typing at once) changes what the typed filter matches: the live
         // count must follow, or it keeps saying "0 matches" over a non-empty list.
         if let Overlay::Filter(input) = &mut self.overlay {
-            input.matches = self.selection.indices.len();
+            input.matches = self.select.selection.indices.len();
         }
     }
 
@@ -728,8 +722,9 @@ impl App {
     /// under the cursor (messages/detail) or the group under the cursor (groups pane).
     #[must_use]
     pub fn targets(&self) -> (Vec<u32>, String) {
-        if self.mark_count > 0 {
+        if self.select.mark_count > 0 {
             let idx: Vec<u32> = self
+                .select
                 .marks
                 .iter()
                 .enumerate()
@@ -790,11 +785,11 @@ impl App {
     pub fn pending(&self, op: QueueOp, indices: &[u32], scope: String) -> Pending {
         // Partial: selected, but with recipients the filter does not match. Postfix acts on
         // whole messages, so those recipients are affected too.
-        let partial = if self.filter.is_empty() {
+        let partial = if self.select.filter.is_empty() {
             0
         } else {
             // With content terms (`campaign:…`) the filter needs the contents to judge.
-            let view = (!self.filter.content_fields().is_empty())
+            let view = (!self.select.filter.content_fields().is_empty())
                 .then(|| ContentView::new(&self.snapshot, &self.content));
             let ctx = MatchContext {
                 now: self.now,
@@ -803,10 +798,11 @@ impl App {
             indices
                 .iter()
                 .filter_map(|&i| Some((i, self.snapshot.messages.get(i as usize)?)))
-                .filter(|(i, m)| self.filter.matches_with(m, *i, &ctx) != Match::Whole)
+                .filter(|(i, m)| self.select.filter.matches_with(m, *i, &ctx) != Match::Whole)
                 .count()
         };
-        let request = ops::Request::from_indices(&self.snapshot, indices, op, self.filter.text());
+        let request =
+            ops::Request::from_indices(&self.snapshot, indices, op, self.select.filter.text());
         let preview = ops::preview(&self.snapshot, &request, partial);
         Pending {
             request,

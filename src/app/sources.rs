@@ -98,12 +98,12 @@ impl App {
         let old_grouping = std::mem::take(&mut self.grouping);
         self.retired = Some((old, old_grouping));
         self.listing.shown = Shown::Nothing;
-        self.filter = crate::model::filter::Filter::default();
-        self.selection = crate::model::filter::Selection::default();
+        self.select.filter = crate::model::filter::Filter::default();
+        self.select.selection = crate::model::filter::Selection::default();
         self.sparks.clear();
         self.diff.clear();
-        self.marks.clear();
-        self.mark_count = 0;
+        self.select.marks.clear();
+        self.select.mark_count = 0;
         self.nav.groups = Cursor::default();
         self.nav.messages = Cursor::default();
         self.nav.focus = if self.group_key.is_some() {

@@ -1,8 +1,9 @@
 //! The parts of [`App`](super::App), each a typed sub-state: where the cursor is
-//! ([`Nav`]), how listings reach the screen ([`Listing`]), … Grouping the fields keeps each concern's invariants in one place and lets
+//! ([`Nav`]), how listings reach the screen ([`Listing`]), what the user picked ([`Select`]), … Grouping the fields keeps each concern's invariants in one place and lets
 //! the compiler, not a comment, say which fields belong together.
 
 use super::{Cursor, LoadError, Pane};
+use crate::model::filter::{Filter, Selection};
 
 /// Where the user is: the focused pane, the cursor of each list and the page size.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,4 +156,15 @@ impl Listing {
         self.fetch = Fetch::Idle;
         again
     }
+}
+
+/// What the user picked: the filter, the messages it selects, and the marks.
+#[derive(Debug, Clone, Default)]
+pub struct Select {
+    pub(crate) filter: Filter,
+    pub(crate) selection: Selection,
+    /// Marks by snapshot index; remapped by [`MessageKey`](crate::model::MessageKey) on
+    /// every refresh.
+    pub(crate) marks: Vec<bool>,
+    pub(crate) mark_count: usize,
 }

@@ -90,18 +90,18 @@ fn filter_counts_live_and_escape_restores_the_previous_filter() {
         panic!("filter input should be open")
     };
     assert_eq!(input.matches, 1);
-    assert_eq!(app.selection.indices.len(), 1);
+    assert_eq!(app.select.selection.indices.len(), 1);
     update(&mut app, Action::Cancel);
     assert!(matches!(app.overlay, Overlay::None));
-    assert!(app.filter.is_empty());
-    assert_eq!(app.selection.indices.len(), 39);
+    assert!(app.select.filter.is_empty());
+    assert_eq!(app.select.selection.indices.len(), 39);
     type_filter(&mut app, "mailer");
     update(&mut app, Action::ApplyFilter);
-    assert_eq!(app.filter.text(), "mailer");
-    assert_eq!(app.selection.indices.len(), 36);
+    assert_eq!(app.select.filter.text(), "mailer");
+    assert_eq!(app.select.selection.indices.len(), 36);
     // Esc clears an active filter before anything else.
     update(&mut app, Action::Escape);
-    assert!(app.filter.is_empty());
+    assert!(app.select.filter.is_empty());
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn filter_count_follows_a_listing_that_lands_while_typing() {
         panic!("filter input should stay open")
     };
     assert_eq!(input.matches, 36, "the live count follows the new listing");
-    assert_eq!(app.selection.indices.len(), 36);
+    assert_eq!(app.select.selection.indices.len(), 36);
 }
 
 #[test]
@@ -129,19 +129,22 @@ fn marking_group_all_invert_and_clear() {
     let q = storm_queue();
     let mut app = app_on(&q, None);
     update(&mut app, Action::MarkGroup);
-    assert_eq!(app.mark_count, 16);
+    assert_eq!(app.select.mark_count, 16);
     update(&mut app, Action::MarkGroup);
-    assert_eq!(app.mark_count, 0, "marking a fully marked group unmarks it");
+    assert_eq!(
+        app.select.mark_count, 0,
+        "marking a fully marked group unmarks it"
+    );
     update(&mut app, Action::Open);
     update(&mut app, Action::ToggleMark);
-    assert_eq!(app.mark_count, 1);
+    assert_eq!(app.select.mark_count, 1);
     assert_eq!(app.nav.messages.pos, 1, "space marks and moves down");
     update(&mut app, Action::InvertMarks);
-    assert_eq!(app.mark_count, 38);
+    assert_eq!(app.select.mark_count, 38);
     update(&mut app, Action::MarkAllMatching);
-    assert_eq!(app.mark_count, 39);
+    assert_eq!(app.select.mark_count, 39);
     update(&mut app, Action::ClearMarks);
-    assert_eq!(app.mark_count, 0);
+    assert_eq!(app.select.mark_count, 0);
 }
 
 #[test]
@@ -205,7 +208,7 @@ fn hold_asks_first_and_confirm_applies_exactly_the_marked_messages() {
         panic!("result popup")
     };
     assert_eq!(p.lines[0], "done: 2");
-    assert_eq!(app.mark_count, 0);
+    assert_eq!(app.select.mark_count, 0);
     update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
     assert_eq!(app.snapshot.count(&QueueName::Hold).messages, 3);
 }
@@ -464,7 +467,7 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     update(&mut app, Action::Regrouped(Box::new(fresh.run())));
     assert!(app.listing.loaded_once() && !app.listing.preparing);
     assert!(Arc::ptr_eq(&app.snapshot, &snap));
-    assert_eq!(app.selection.indices.len(), snap.len());
+    assert_eq!(app.select.selection.indices.len(), snap.len());
     assert!(!app.grouping.groups.is_empty());
     let before = app.grouping.groups.len();
     let first = regroup_job(update(&mut app, Action::NextGrouping))
@@ -482,7 +485,8 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     update(&mut app, Action::Regrouped(Box::new(second.run())));
     assert!(!app.regrouping);
     assert_eq!(app.group_key, Some(want));
-    let direct = crate::model::group::group(&app.snapshot, &app.selection.indices, want, app.now);
+    let direct =
+        crate::model::group::group(&app.snapshot, &app.select.selection.indices, want, app.now);
     assert_eq!(app.grouping.groups.len(), direct.groups.len());
 }
 
@@ -562,7 +566,7 @@ fn partial_listings_fill_in_then_the_complete_one_replaces_them() {
         "the cursor stays on its message"
     );
     assert_eq!(app.current_group().map(|g| g.label.clone()), group);
-    assert_eq!(app.mark_count, 1, "marks survive");
+    assert_eq!(app.select.mark_count, 1, "marks survive");
     let still = app.marked_keys().collect::<Vec<_>>();
     assert_eq!(still, marked);
     assert!(
@@ -612,7 +616,7 @@ fn queue_changing_keys_wait_for_the_complete_listing() {
     assert_ne!(app.group_key, before);
     type_filter(&mut app, "mailer");
     update(&mut app, Action::ApplyFilter);
-    assert!(!app.filter.is_empty());
+    assert!(!app.select.filter.is_empty());
     // Once complete, the same key opens the confirmation.
     update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
     assert!(
@@ -725,7 +729,7 @@ mod storm_and_indexing {
         assert!(!app.grouping.groups.iter().any(|g| &*g.label == "(unknown)"));
         // A content filter matches in the TUI now.
         type_filter(&mut app, "sasl:=partner@example.test");
-        assert_eq!(app.selection.indices.len(), 318);
+        assert_eq!(app.select.selection.indices.len(), 318);
     }
 
     #[test]
@@ -925,15 +929,16 @@ mod storm_and_indexing {
         assert!(app.storm.is_none());
         assert_eq!(app.mode(), Mode::Groups);
         assert_eq!(
-            app.filter.text(),
+            app.select.filter.text(),
             "campaign:=\"subject \\\"your order ##: viagra & cialis -#% today only\\\"\""
         );
         // The campaign's NDRs and the queued spam itself: exactly what its row counts.
         assert_eq!(n, 888);
-        assert_eq!(app.selection.indices.len(), 888);
-        assert_eq!(app.mark_count, 888);
+        assert_eq!(app.select.selection.indices.len(), 888);
+        assert_eq!(app.select.mark_count, 888);
         assert!(
-            app.selection
+            app.select
+                .selection
                 .indices
                 .iter()
                 .all(|&i| app.is_marked(i as usize))
@@ -983,8 +988,8 @@ mod storm_and_indexing {
         update(&mut app, Action::Cancel);
         assert_eq!(app.mode(), Mode::Storm);
         update(&mut app, Action::FilterToCause);
-        assert_eq!(app.filter.text(), "sasl:=partner@example.test");
-        assert_eq!(app.mark_count, 318);
+        assert_eq!(app.select.filter.text(), "sasl:=partner@example.test");
+        assert_eq!(app.select.mark_count, 318);
     }
 
     #[test]

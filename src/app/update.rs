@@ -277,12 +277,12 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         Action::ConfirmSingle => confirm(app, true),
         Action::Cancel => cancel(app),
         Action::OpenFilter => {
-            let text = app.filter.text().to_owned();
+            let text = app.select.filter.text().to_owned();
             app.overlay = Overlay::Filter(FilterInput {
                 before: text.clone(),
                 text,
                 error: None,
-                matches: app.selection.indices.len(),
+                matches: app.select.selection.indices.len(),
             });
             None
         }
@@ -353,20 +353,20 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::MarkAllMatching => {
-            let idx = std::mem::take(&mut app.selection.indices);
+            let idx = std::mem::take(&mut app.select.selection.indices);
             for &i in &idx {
                 app.set_mark(i as usize, true);
             }
-            app.selection.indices = idx;
+            app.select.selection.indices = idx;
             None
         }
         Action::InvertMarks => {
-            let idx = std::mem::take(&mut app.selection.indices);
+            let idx = std::mem::take(&mut app.select.selection.indices);
             for &i in &idx {
                 let on = !app.is_marked(i as usize);
                 app.set_mark(i as usize, on);
             }
-            app.selection.indices = idx;
+            app.select.selection.indices = idx;
             None
         }
         Action::ClearMarks => {
@@ -635,7 +635,7 @@ fn cancel(app: &mut App) -> Option<Effect> {
     match &app.overlay {
         Overlay::Filter(input) => {
             let before = input.before.clone();
-            app.filter = Filter::parse(&before).unwrap_or_default();
+            app.select.filter = Filter::parse(&before).unwrap_or_default();
             app.reselect();
             app.overlay = Overlay::None;
         }
@@ -661,12 +661,12 @@ fn typed(app: &mut App, c: Option<char>) {
             match Filter::parse(&input.text) {
                 Ok(f) => {
                     input.error = None;
-                    app.filter = f;
+                    app.select.filter = f;
                     app.nav.groups = super::Cursor::default();
                     app.nav.messages = super::Cursor::default();
                     app.reselect();
                     if let Overlay::Filter(input) = &mut app.overlay {
-                        input.matches = app.selection.indices.len();
+                        input.matches = app.select.selection.indices.len();
                     }
                 }
                 Err(e) => input.error = Some(e.to_string()),
@@ -774,11 +774,11 @@ fn back(app: &mut App) {
 fn escape(app: &mut App) {
     if app.shape.is_some() || app.storm.is_some() || app.nav.focus == Pane::Detail {
         back(app);
-    } else if !app.filter.is_empty() {
-        app.filter = Filter::default();
+    } else if !app.select.filter.is_empty() {
+        app.select.filter = Filter::default();
         app.reselect();
         app.status = Some(info("filter cleared".to_owned()));
-    } else if app.mark_count > 0 {
+    } else if app.select.mark_count > 0 {
         app.clear_marks();
     } else {
         back(app);

@@ -50,7 +50,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
     if app.frozen {
         badges.push(("FROZEN", Color::Cyan));
     }
-    if !app.filter.is_empty() {
+    if !app.select.filter.is_empty() {
         badges.push(("FILTER", Color::Yellow));
     }
     if app.alert() {

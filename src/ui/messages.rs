@@ -19,8 +19,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp:
         (Some(_), None) => "-".to_owned(),
         (None, _) => "all".to_owned(),
     };
-    let marks = if app.mark_count > 0 {
-        format!(" · {} marked", count(app.mark_count))
+    let marks = if app.select.mark_count > 0 {
+        format!(" · {} marked", count(app.select.mark_count))
     } else {
         String::new()
     };
@@ -68,7 +68,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp:
     let mark_glyph = if theme.look.ascii { "*" } else { "✓" };
     let rows = rows_idx.iter().filter_map(|&i| {
         let m = snap.messages.get(i as usize)?;
-        let marked = app.marks.get(i as usize).copied().unwrap_or(false);
+        let marked = app.select.marks.get(i as usize).copied().unwrap_or(false);
         let mut cells = vec![
             Cell::from(if marked { mark_glyph } else { " " }),
             Cell::from(sanitize(m.queue_id.as_str()).into_owned()),
