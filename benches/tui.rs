@@ -103,7 +103,7 @@ fn main() {
         println!(
             "-- {n} messages loaded in {:.2} s ({} groups by reason)",
             t.elapsed().as_secs_f64(),
-            app.grouping.groups.len()
+            app.grouped.grouping.groups.len()
         );
         // Where a filter keystroke goes: the model's select and group, then the app's part.
         {

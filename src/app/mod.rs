@@ -43,7 +43,7 @@ pub use viewport::Viewport;
 
 pub use shape::ShapeView;
 pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
-pub use state::{Fetch, Listing, Nav, Select, Shown};
+pub use state::{Fetch, Grouped, Listing, Nav, Select, Shown};
 pub use storm::{Cause, IndexState, StormView, TextView};
 
 use crate::model::trend::diff_groups;
@@ -52,7 +52,7 @@ pub use crate::model::trend::{GroupDiff, SPARK_BUCKETS};
 use crate::model::content::{ContentIndex, ContentView};
 use crate::model::filter::{ContentLookup, Filter, Match, MatchContext, Selection, select_with};
 use crate::model::format::plural;
-use crate::model::group::{Group, GroupKey, Grouping, SortBy};
+use crate::model::group::{Group, GroupKey, Grouping};
 use crate::model::{MessageKey, QueueName, Snapshot};
 use crate::ops;
 use crate::postfix::QueueOp;
@@ -236,16 +236,8 @@ pub struct App {
     pub now: i64,
     /// The filter, what it selects, the marks.
     pub select: Select,
-    /// `None`: no grouping, the messages pane lists the whole selection.
-    pub group_key: Option<GroupKey>,
-    pub sort_by: SortBy,
-    pub sort_desc: bool,
-    /// Shared so a worker preparing the next listing can diff against it without a copy.
-    pub grouping: Arc<Grouping>,
-    /// Arrivals per group over the snapshot's time span, aligned with `grouping.groups`.
-    pub sparks: Vec<[u32; SPARK_BUCKETS]>,
-    /// Per group label: messages new and gone since the previous refresh.
-    pub diff: HashMap<Arc<str>, GroupDiff>,
+    /// The grouping key and order, the groups, the background regroup.
+    pub grouped: Grouped,
     /// The focused pane, the list cursors, the page size.
     pub nav: Nav,
     pub overlay: Overlay,
@@ -258,13 +250,6 @@ pub struct App {
     pub alert_at: Option<usize>,
     pub refresh_every: Duration,
     pub should_quit: bool,
-    /// Bumped on every regroup request: results of older requests are dropped.
-    pub group_gen: u64,
-    /// A grouping to compute in the background: `update()` hands it out as
-    /// [`Effect::Regroup`] before it returns (methods called outside `update()` leave it here).
-    pub regroup_job: Option<RegroupJob>,
-    /// A background regroup is running (the header says so).
-    pub regrouping: bool,
     /// The previous listing: `update()` hands a large one out as [`Effect::Retire`] (to be
     /// dropped off the UI thread) and drops a small one itself.
     pub retired: Option<(Arc<Snapshot>, Arc<Grouping>)>,
@@ -326,12 +311,7 @@ impl App {
             } else {
                 Pane::Messages
             }),
-            group_key: opts.group_key,
-            sort_by: SortBy::Messages,
-            sort_desc: true,
-            grouping: Arc::default(),
-            sparks: Vec::new(),
-            diff: HashMap::new(),
+            grouped: Grouped::new(opts.group_key),
             overlay: Overlay::None,
             detail: None,
             status: None,
@@ -341,9 +321,6 @@ impl App {
             alert_at: opts.alert_at,
             refresh_every: opts.refresh_every,
             should_quit: false,
-            group_gen: 0,
-            regroup_job: None,
-            regrouping: false,
             retired: None,
             content: Arc::default(),
             indexing: IndexState::default(),
@@ -410,15 +387,15 @@ impl App {
     /// The group under the groups cursor.
     #[must_use]
     pub fn current_group(&self) -> Option<&Group> {
-        self.group_key?;
-        self.grouping.groups.get(self.nav.groups.pos)
+        self.grouped.group_key?;
+        self.grouped.grouping.groups.get(self.nav.groups.pos)
     }
 
     /// The rows of the messages pane (indices into the snapshot). Borrowed, never copied:
     /// at a million messages a per-frame copy would be the whole frame budget.
     #[must_use]
     pub fn message_rows(&self) -> &[u32] {
-        match self.group_key {
+        match self.grouped.group_key {
             Some(_) => self.current_group().map_or(&[], |g| g.members.as_slice()),
             None => &self.select.selection.indices,
         }
@@ -463,7 +440,7 @@ impl App {
         self.shape = None;
         self.select.filter = filter;
         self.detail = None;
-        self.nav.focus = if self.group_key.is_some() {
+        self.nav.focus = if self.grouped.group_key.is_some() {
             Pane::Groups
         } else {
             Pane::Messages
@@ -513,12 +490,12 @@ impl App {
     }
 
     fn regroup_with(&mut self, in_background: bool) {
-        self.group_gen += 1;
-        self.regroup_job = None;
-        self.regrouping = false;
-        let Some(key) = self.group_key else {
-            self.grouping = Arc::default();
-            self.sparks = Vec::new();
+        self.grouped.group_gen += 1;
+        self.grouped.regroup_job = None;
+        self.grouped.regrouping = false;
+        let Some(key) = self.grouped.group_key else {
+            self.grouped.grouping = Arc::default();
+            self.grouped.sparks = Vec::new();
             if self.nav.focus == Pane::Groups {
                 self.nav.focus = Pane::Messages;
             }
@@ -526,12 +503,12 @@ impl App {
             return;
         };
         let job = RegroupJob {
-            generation: self.group_gen,
+            generation: self.grouped.group_gen,
             snapshot: self.snapshot.clone(),
             indices: self.select.selection.indices.clone(),
             key,
-            sort_by: self.sort_by,
-            sort_desc: self.sort_desc,
+            sort_by: self.grouped.sort_by,
+            sort_desc: self.grouped.sort_desc,
             now: self.now,
             keep_label: self.current_group().map(|g| g.label.clone()),
             filter: None,
@@ -542,8 +519,8 @@ impl App {
         if in_background {
             // The old grouping stays on screen (same snapshot, so its indices stay valid)
             // until the new one lands; typing never waits for it.
-            self.regroup_job = Some(job);
-            self.regrouping = true;
+            self.grouped.regroup_job = Some(job);
+            self.grouped.regrouping = true;
         } else {
             let done = job.run();
             self.apply_regrouped(done);
@@ -559,7 +536,7 @@ impl App {
                 return;
             }
             self.listing.preparing = false;
-            let current = r.generation == self.group_gen;
+            let current = r.generation == self.grouped.group_gen;
             let snapshot = r.snapshot.clone();
             self.set_snapshot_with(
                 snapshot,
@@ -576,18 +553,18 @@ impl App {
             }
             return;
         }
-        if r.generation != self.group_gen || !Arc::ptr_eq(&r.snapshot, &self.snapshot) {
+        if r.generation != self.grouped.group_gen || !Arc::ptr_eq(&r.snapshot, &self.snapshot) {
             return;
         }
-        self.regrouping = false;
-        self.grouping = Arc::new(r.grouping);
-        self.sparks = r.sparks;
+        self.grouped.regrouping = false;
+        self.grouped.grouping = Arc::new(r.grouping);
+        self.grouped.sparks = r.sparks;
         if let Some(label) = r.keep_label
-            && let Some(p) = self.grouping.groups.iter().position(|g| g.label == label)
+            && let Some(p) = self.grouped.position_of(&label)
         {
             self.nav.groups.pos = p;
         }
-        self.nav.groups.clamp(self.grouping.groups.len());
+        self.nav.groups.clamp(self.grouped.grouping.groups.len());
         self.nav.messages.clamp(self.message_rows().len());
     }
 
@@ -601,26 +578,26 @@ impl App {
     /// thread, and installed when ready; until then the previous listing stays on screen.
     pub fn receive_snapshot(&mut self, snap: Arc<Snapshot>) {
         self.listing.prepare_gen += 1;
-        if snap.len() < ASYNC_REGROUP_AT || self.group_key.is_none() {
+        if snap.len() < ASYNC_REGROUP_AT || self.grouped.group_key.is_none() {
             self.listing.preparing = false;
             self.set_snapshot(snap);
             return;
         }
         self.listing.preparing = true;
-        self.regroup_job = Some(RegroupJob {
-            generation: self.group_gen,
+        self.grouped.regroup_job = Some(RegroupJob {
+            generation: self.grouped.group_gen,
             snapshot: snap,
             indices: Vec::new(),
-            key: self.group_key.unwrap_or(GroupKey::Reason),
-            sort_by: self.sort_by,
-            sort_desc: self.sort_desc,
+            key: self.grouped.group_key.unwrap_or(GroupKey::Reason),
+            sort_by: self.grouped.sort_by,
+            sort_desc: self.grouped.sort_desc,
             now: self.now,
             keep_label: None,
             filter: Some(self.select.filter.clone()),
             prepare_gen: self.listing.prepare_gen,
-            previous: (self.listing.shown == Shown::Complete && self.group_key.is_some())
-                .then(|| (self.snapshot.clone(), self.grouping.clone())),
-            content: self.content_for_job(self.group_key.unwrap_or(GroupKey::Reason)),
+            previous: (self.listing.shown == Shown::Complete && self.grouped.group_key.is_some())
+                .then(|| (self.snapshot.clone(), self.grouped.grouping.clone())),
+            content: self.content_for_job(self.grouped.group_key.unwrap_or(GroupKey::Reason)),
         });
     }
 
@@ -649,7 +626,7 @@ impl App {
             self.previous_ndrs = Some(storm::ndr_count(&self.snapshot));
         }
         let old = std::mem::replace(&mut self.snapshot, snap);
-        let old_grouping = std::mem::take(&mut self.grouping);
+        let old_grouping = std::mem::take(&mut self.grouped.grouping);
         self.select.marks = vec![false; self.snapshot.messages.len()];
         self.select.mark_count = 0;
         if !marked.is_empty() {
@@ -669,29 +646,29 @@ impl App {
                 diff: d,
             }) => {
                 diff = d;
-                self.group_gen += 1;
-                self.regroup_job = None;
-                self.regrouping = false;
+                self.grouped.group_gen += 1;
+                self.grouped.regroup_job = None;
+                self.grouped.regrouping = false;
                 self.select.selection = selection;
-                self.grouping = Arc::new(grouping);
-                self.sparks = sparks;
-                self.nav.groups.clamp(self.grouping.groups.len());
+                self.grouped.grouping = Arc::new(grouping);
+                self.grouped.sparks = sparks;
+                self.nav.groups.clamp(self.grouped.grouping.groups.len());
             }
             None => {
                 self.select.selection = self.select_now();
                 self.regroup_now();
             }
         }
-        self.diff = match diff {
-            _ if first || self.group_key.is_none() => HashMap::new(),
+        self.grouped.diff = match diff {
+            _ if first || self.grouped.group_key.is_none() => HashMap::new(),
             Some(d) => d,
-            None => diff_groups(&old, &old_grouping, &self.snapshot, &self.grouping),
+            None => diff_groups(&old, &old_grouping, &self.snapshot, &self.grouped.grouping),
         };
         // Freeing a million messages takes a noticeable moment: let the loop hand the old
         // listing to a worker to drop instead of doing it here.
         self.retired = Some((old, old_grouping));
         if let Some(label) = group_label
-            && let Some(pos) = self.grouping.groups.iter().position(|g| g.label == label)
+            && let Some(pos) = self.grouped.position_of(&label)
         {
             self.nav.groups.pos = pos;
         }
@@ -735,7 +712,7 @@ impl App {
             return (idx, scope);
         }
         match self.nav.focus {
-            Pane::Groups => match (self.current_group(), self.group_key) {
+            Pane::Groups => match (self.current_group(), self.grouped.group_key) {
                 (Some(g), Some(k)) => (
                     g.members.clone(),
                     format!(

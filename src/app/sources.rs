@@ -95,18 +95,18 @@ impl App {
         self.demo = false;
         self.demo_note = None;
         let old = std::mem::take(&mut self.snapshot);
-        let old_grouping = std::mem::take(&mut self.grouping);
+        let old_grouping = std::mem::take(&mut self.grouped.grouping);
         self.retired = Some((old, old_grouping));
         self.listing.shown = Shown::Nothing;
         self.select.filter = crate::model::filter::Filter::default();
         self.select.selection = crate::model::filter::Selection::default();
-        self.sparks.clear();
-        self.diff.clear();
+        self.grouped.sparks.clear();
+        self.grouped.diff.clear();
         self.select.marks.clear();
         self.select.mark_count = 0;
         self.nav.groups = Cursor::default();
         self.nav.messages = Cursor::default();
-        self.nav.focus = if self.group_key.is_some() {
+        self.nav.focus = if self.grouped.group_key.is_some() {
             Pane::Groups
         } else {
             Pane::Messages
@@ -121,9 +121,9 @@ impl App {
             ..IndexState::default()
         };
         self.listing.fetch = Fetch::Idle;
-        self.group_gen += 1;
-        self.regroup_job = None;
-        self.regrouping = false;
+        self.grouped.group_gen += 1;
+        self.grouped.regroup_job = None;
+        self.grouped.regrouping = false;
         self.listing.prepare_gen += 1;
         self.listing.preparing = false;
     }

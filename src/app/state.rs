@@ -1,9 +1,14 @@
 //! The parts of [`App`](super::App), each a typed sub-state: where the cursor is
-//! ([`Nav`]), how listings reach the screen ([`Listing`]), what the user picked ([`Select`]), … Grouping the fields keeps each concern's invariants in one place and lets
+//! ([`Nav`]), how listings reach the screen ([`Listing`]), what the user picked ([`Select`]), how it is grouped ([`Grouped`]), … Grouping the fields keeps each concern's invariants in one place and lets
 //! the compiler, not a comment, say which fields belong together.
 
-use super::{Cursor, LoadError, Pane};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{Cursor, LoadError, Pane, RegroupJob};
 use crate::model::filter::{Filter, Selection};
+use crate::model::group::{GroupKey, Grouping, SortBy};
+use crate::model::trend::{GroupDiff, SPARK_BUCKETS};
 
 /// Where the user is: the focused pane, the cursor of each list and the page size.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,4 +172,48 @@ pub struct Select {
     /// every refresh.
     pub(crate) marks: Vec<bool>,
     pub(crate) mark_count: usize,
+}
+
+/// How the selection is grouped, and the background regroup that keeps it current.
+#[derive(Debug)]
+pub struct Grouped {
+    /// `None`: no grouping, the messages pane lists the whole selection.
+    pub(crate) group_key: Option<GroupKey>,
+    pub(crate) sort_by: SortBy,
+    pub(crate) sort_desc: bool,
+    /// Shared so a worker preparing the next listing can diff against it without a copy.
+    pub grouping: Arc<Grouping>,
+    /// Arrivals per group over the snapshot's time span, aligned with `grouping.groups`.
+    pub(crate) sparks: Vec<[u32; SPARK_BUCKETS]>,
+    /// Per group label: messages new and gone since the previous refresh.
+    pub(crate) diff: HashMap<Arc<str>, GroupDiff>,
+    /// Bumped on every regroup request: results of older requests are dropped.
+    pub(crate) group_gen: u64,
+    /// A grouping to compute in the background: `update()` hands it out as
+    /// [`Effect::Regroup`](super::Effect::Regroup) before it returns (methods called
+    /// outside `update()` leave it here).
+    pub(crate) regroup_job: Option<RegroupJob>,
+    /// A background regroup is running (the header says so).
+    pub(crate) regrouping: bool,
+}
+
+impl Grouped {
+    pub(crate) fn new(group_key: Option<GroupKey>) -> Self {
+        Self {
+            group_key,
+            sort_by: SortBy::Messages,
+            sort_desc: true,
+            grouping: Arc::default(),
+            sparks: Vec::new(),
+            diff: HashMap::new(),
+            group_gen: 0,
+            regroup_job: None,
+            regrouping: false,
+        }
+    }
+
+    /// The row of the group labelled `label`.
+    pub(crate) fn position_of(&self, label: &str) -> Option<usize> {
+        self.grouping.groups.iter().position(|g| *g.label == *label)
+    }
 }

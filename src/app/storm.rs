@@ -207,7 +207,7 @@ impl App {
     fn apply_contents(&mut self) {
         self.indexing.stale = false;
         self.indexing.last_apply = self.now;
-        let needs = self.group_key.is_some_and(|k| k.needs_content())
+        let needs = self.grouped.group_key.is_some_and(|k| k.needs_content())
             || !self.select.filter.content_fields().is_empty();
         if needs {
             // Keeps the groups cursor on the same label (see `regroup_with`).

@@ -23,12 +23,13 @@ fn loads_and_groups_the_storm_by_reason_largest_first() {
     let q = storm_queue();
     let app = app_on(&q, None);
     assert_eq!(app.snapshot.len(), 39);
-    assert_eq!(app.group_key, Some(GroupKey::Reason));
-    let g = &app.grouping.groups[0];
+    assert_eq!(app.grouped.group_key, Some(GroupKey::Reason));
+    let g = &app.grouped.grouping.groups[0];
     assert!(g.label.contains("Connection timed out"));
     assert_eq!(g.messages, 16);
     assert!(
-        app.grouping
+        app.grouped
+            .grouping
             .groups
             .windows(2)
             .all(|w| w[0].messages >= w[1].messages)
@@ -346,6 +347,7 @@ fn refresh_keeps_cursor_and_marks_on_the_same_messages_and_reports_growth() {
         .collect();
     assert_eq!(now_marked, marked);
     let timed_out = app
+        .grouped
         .diff
         .iter()
         .find(|(l, _)| l.contains("timed out"))
@@ -359,18 +361,18 @@ fn refresh_keeps_cursor_and_marks_on_the_same_messages_and_reports_growth() {
 fn grouping_cycles_through_every_key_and_none() {
     let q = storm_queue();
     let mut app = app_on(&q, None);
-    let mut seen = vec![app.group_key];
+    let mut seen = vec![app.grouped.group_key];
     for _ in 0..GroupKey::ALL.len() {
         update(&mut app, Action::NextGrouping);
-        seen.push(app.group_key);
+        seen.push(app.grouped.group_key);
     }
     assert_eq!(seen.last(), Some(&None));
     assert_eq!(app.nav.focus, Pane::Messages);
     assert_eq!(app.message_rows().len(), 39);
     update(&mut app, Action::NextGrouping);
-    assert_eq!(app.group_key, Some(GroupKey::Reason));
+    assert_eq!(app.grouped.group_key, Some(GroupKey::Reason));
     update(&mut app, Action::PrevGrouping);
-    assert_eq!(app.group_key, None);
+    assert_eq!(app.grouped.group_key, None);
 }
 
 #[test]
@@ -468,26 +470,26 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     assert!(app.listing.loaded_once() && !app.listing.preparing);
     assert!(Arc::ptr_eq(&app.snapshot, &snap));
     assert_eq!(app.select.selection.indices.len(), snap.len());
-    assert!(!app.grouping.groups.is_empty());
-    let before = app.grouping.groups.len();
+    assert!(!app.grouped.grouping.groups.is_empty());
+    let before = app.grouped.grouping.groups.len();
     let first = regroup_job(update(&mut app, Action::NextGrouping))
         .expect("regroup runs in the background");
-    assert!(app.regrouping);
+    assert!(app.grouped.regrouping);
     assert_eq!(
-        app.grouping.groups.len(),
+        app.grouped.grouping.groups.len(),
         before,
         "old grouping stays meanwhile"
     );
     let second = regroup_job(update(&mut app, Action::NextGrouping)).expect("second job");
     update(&mut app, Action::Regrouped(Box::new(first.run())));
-    assert!(app.regrouping, "a superseded result is dropped");
+    assert!(app.grouped.regrouping, "a superseded result is dropped");
     let want = second.key;
     update(&mut app, Action::Regrouped(Box::new(second.run())));
-    assert!(!app.regrouping);
-    assert_eq!(app.group_key, Some(want));
+    assert!(!app.grouped.regrouping);
+    assert_eq!(app.grouped.group_key, Some(want));
     let direct =
         crate::model::group::group(&app.snapshot, &app.select.selection.indices, want, app.now);
-    assert_eq!(app.grouping.groups.len(), direct.groups.len());
+    assert_eq!(app.grouped.grouping.groups.len(), direct.groups.len());
 }
 
 /// A listing streaming in shows how far it got; the finished listing clears it.
@@ -535,7 +537,10 @@ fn partial_listings_fill_in_then_the_complete_one_replaces_them() {
     update(&mut app, Action::Partial(first_part(&q, 10)));
     assert!(app.listing.shows_partial() && app.listing.loaded_once() && app.listing.loading());
     assert_eq!(app.snapshot.len(), 10);
-    assert!(!app.grouping.groups.is_empty(), "groups appear at once");
+    assert!(
+        !app.grouped.grouping.groups.is_empty(),
+        "groups appear at once"
+    );
     assert_eq!(
         app.listing.listed_so_far(),
         10,
@@ -570,7 +575,7 @@ fn partial_listings_fill_in_then_the_complete_one_replaces_them() {
     let still = app.marked_keys().collect::<Vec<_>>();
     assert_eq!(still, marked);
     assert!(
-        app.diff.is_empty(),
+        app.grouped.diff.is_empty(),
         "what the partial had not reached is not \"new\""
     );
     // Complete numbers are never replaced by partial ones again.
@@ -611,9 +616,9 @@ fn queue_changing_keys_wait_for_the_complete_listing() {
         );
     }
     // Grouping and filtering work meanwhile.
-    let before = app.group_key;
+    let before = app.grouped.group_key;
     update(&mut app, Action::NextGrouping);
-    assert_ne!(app.group_key, before);
+    assert_ne!(app.grouped.group_key, before);
     type_filter(&mut app, "mailer");
     update(&mut app, Action::ApplyFilter);
     assert!(!app.select.filter.is_empty());
@@ -650,7 +655,7 @@ fn a_partial_listing_prepared_on_a_worker_is_known_partial_when_installed() {
     assert!(app.listing.preparing && !app.listing.loaded_once() && !app.listing.shows_partial());
     update(&mut app, Action::Regrouped(Box::new(job.run())));
     assert!(app.listing.shows_partial() && Arc::ptr_eq(&app.snapshot, &part));
-    assert!(!app.grouping.groups.is_empty());
+    assert!(!app.grouped.grouping.groups.is_empty());
     assert!(update(&mut app, Action::Hold).is_none() && app.status.is_some());
     // The complete listing: still partial on screen until its preparation is installed.
     let job = regroup_job(update(&mut app, Action::Loaded(Ok(full.clone())))).expect("final");
@@ -661,7 +666,7 @@ fn a_partial_listing_prepared_on_a_worker_is_known_partial_when_installed() {
     update(&mut app, Action::Regrouped(Box::new(job.run())));
     assert!(!app.listing.shows_partial() && Arc::ptr_eq(&app.snapshot, &full));
     assert!(
-        app.diff.is_empty(),
+        app.grouped.diff.is_empty(),
         "nothing is \"new\" against a partial listing"
     );
 }
@@ -720,13 +725,19 @@ mod storm_and_indexing {
         assert_eq!(app.content.len(), app.snapshot.len());
         assert!(!app.indexing.running);
         assert_eq!(app.indexing.done, app.indexing.total);
-        app.group_key = Some(GroupKey::Campaign);
+        app.grouped.group_key = Some(GroupKey::Campaign);
         app.regroup();
-        let top = &app.grouping.groups[0];
+        let top = &app.grouped.grouping.groups[0];
         assert!(top.label.contains("viagra & cialis"), "{}", top.label);
         // 725 NDRs carrying it, plus the outbound spam itself.
         assert_eq!(top.messages, 888);
-        assert!(!app.grouping.groups.iter().any(|g| &*g.label == "(unknown)"));
+        assert!(
+            !app.grouped
+                .grouping
+                .groups
+                .iter()
+                .any(|g| &*g.label == "(unknown)")
+        );
         // A content filter matches in the TUI now.
         type_filter(&mut app, "sasl:=partner@example.test");
         assert_eq!(app.select.selection.indices.len(), 318);
@@ -755,7 +766,7 @@ mod storm_and_indexing {
         let q = demo_queue();
         let mut app = App::new(super::super::testing::options(None));
         app.now = NOW;
-        app.group_key = Some(GroupKey::Campaign);
+        app.grouped.group_key = Some(GroupKey::Campaign);
         update(&mut app, Action::Refresh);
         let job = job_of(update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))));
         let mut job = *job;
@@ -774,13 +785,14 @@ mod storm_and_indexing {
         let mut gens = Vec::new();
         for b in batches {
             update(&mut app, Action::Indexed(Box::new(b)));
-            gens.push(app.group_gen);
+            gens.push(app.grouped.group_gen);
             assert!(app.indexing.running);
         }
         assert!(gens.windows(2).skip(1).all(|w| w[0] == w[1]), "{gens:?}");
         assert!(app.indexing.stale);
         let canada = |app: &App| {
-            app.grouping
+            app.grouped
+                .grouping
                 .groups
                 .iter()
                 .find(|g| g.label.contains("viagra & cialis"))

@@ -114,7 +114,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         fx = storm::start_index(app);
     }
     let mut effects: Vec<Effect> = fx.into_iter().collect();
-    if let Some(job) = app.regroup_job.take() {
+    if let Some(job) = app.grouped.regroup_job.take() {
         effects.push(Effect::Regroup(Box::new(job)));
     }
     if let Some((snapshot, grouping)) = app.retired.take() {
@@ -375,10 +375,10 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::NextGrouping | Action::PrevGrouping => {
             let forward = matches!(action, Action::NextGrouping);
-            app.group_key = cycle_key(app.group_key, forward);
+            app.grouped.group_key = cycle_key(app.grouped.group_key, forward);
             app.nav.groups = super::Cursor::default();
             app.nav.messages = super::Cursor::default();
-            app.nav.focus = if app.group_key.is_some() {
+            app.nav.focus = if app.grouped.group_key.is_some() {
                 Pane::Groups
             } else {
                 Pane::Messages
@@ -387,27 +387,27 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             app.regroup();
             app.status = Some(info(format!(
                 "grouped by {}",
-                app.group_key.map_or("nothing", GroupKey::name)
+                app.grouped.group_key.map_or("nothing", GroupKey::name)
             )));
             None
         }
         Action::CycleSort | Action::ReverseSort => {
             if matches!(action, Action::CycleSort) {
-                app.sort_by = next_sort(app.sort_by);
+                app.grouped.sort_by = next_sort(app.grouped.sort_by);
             } else {
-                app.sort_desc = !app.sort_desc;
+                app.grouped.sort_desc = !app.grouped.sort_desc;
             }
             let label = app.current_group().map(|g| g.label.clone());
             app.regroup();
             if let Some(label) = label
-                && let Some(p) = app.grouping.groups.iter().position(|g| g.label == label)
+                && let Some(p) = app.grouped.position_of(&label)
             {
                 app.nav.groups.pos = p;
             }
             app.status = Some(info(format!(
                 "sorted by {} ({})",
-                app.sort_by.name(),
-                if app.sort_desc {
+                app.grouped.sort_by.name(),
+                if app.grouped.sort_desc {
                     "descending"
                 } else {
                     "ascending"
@@ -711,7 +711,7 @@ fn move_by(app: &mut App, delta: isize) {
     };
     match app.nav.focus {
         Pane::Groups => {
-            let len = app.grouping.groups.len();
+            let len = app.grouped.grouping.groups.len();
             let new = step(app.nav.groups.pos, len);
             if new != app.nav.groups.pos {
                 app.nav.groups.pos = new;
@@ -766,7 +766,7 @@ fn back(app: &mut App) {
             app.detail = None;
             app.nav.focus = Pane::Messages;
         }
-        Pane::Messages if app.group_key.is_some() => app.nav.focus = Pane::Groups,
+        Pane::Messages if app.grouped.group_key.is_some() => app.nav.focus = Pane::Groups,
         _ => {}
     }
 }

@@ -12,16 +12,16 @@ use crate::model::trend::SPARK_BUCKETS;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp: &mut Viewport) {
     let focused = app.nav.focus == Pane::Groups;
-    let key = app.group_key.map_or("-", |k| k.name());
+    let key = app.grouped.group_key.map_or("-", |k| k.name());
     let title = format!(
         " Groups by {key} · {} · sort {}{} ",
-        count(app.grouping.groups.len()),
-        app.sort_by.name(),
-        if app.sort_desc { "↓" } else { "↑" }
+        count(app.grouped.grouping.groups.len()),
+        app.grouped.sort_by.name(),
+        if app.grouped.sort_desc { "↓" } else { "↑" }
     );
     let block = theme.block(title, focused);
     let inner_h = usize::from(block.inner(area).height.saturating_sub(1));
-    let len = app.grouping.groups.len();
+    let len = app.grouped.grouping.groups.len();
     let cursor = app.nav.groups.visible(inner_h, len);
     vp.groups = Some(cursor);
     if focused {
@@ -39,24 +39,28 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp:
         6 + 4 + 6 + 4
     };
     let label_w = usize::from(area.width.saturating_sub(2 + fixed)).max(4);
-    let rows = app.grouping.groups[start..end]
+    let rows = app.grouped.grouping.groups[start..end]
         .iter()
         .enumerate()
         .map(|(k, g)| {
-            let spark: String = app.sparks.get(start + k).map_or_else(String::new, |b| {
-                let max = b.iter().copied().max().unwrap_or(0).max(1);
-                b.iter()
-                    .map(|&n| {
-                        let lvl = if n == 0 {
-                            0
-                        } else {
-                            1 + (n as usize * (glyphs.len() - 2)) / max as usize
-                        };
-                        glyphs[lvl.min(glyphs.len() - 1)]
-                    })
-                    .collect()
-            });
-            let d = app.diff.get(&g.label).copied().unwrap_or_default();
+            let spark: String = app
+                .grouped
+                .sparks
+                .get(start + k)
+                .map_or_else(String::new, |b| {
+                    let max = b.iter().copied().max().unwrap_or(0).max(1);
+                    b.iter()
+                        .map(|&n| {
+                            let lvl = if n == 0 {
+                                0
+                            } else {
+                                1 + (n as usize * (glyphs.len() - 2)) / max as usize
+                            };
+                            glyphs[lvl.min(glyphs.len() - 1)]
+                        })
+                        .collect()
+                });
+            let d = app.grouped.diff.get(&g.label).copied().unwrap_or_default();
             let delta = match (d.added, d.gone) {
                 (0, 0) => String::new(),
                 (a, 0) => format!("+{}", count(a)),

@@ -59,7 +59,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
     if app.listing.loading() {
         badges.push(("LOADING", Color::Green));
     }
-    if app.regrouping || app.listing.preparing {
+    if app.grouped.regrouping || app.listing.preparing {
         badges.push(("GROUPING", Color::Green));
     }
     for (b, c) in badges {

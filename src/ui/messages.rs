@@ -14,7 +14,7 @@ use crate::model::text::sanitize;
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp: &mut Viewport) {
     let focused = app.nav.focus == Pane::Messages;
     let len = app.message_rows().len();
-    let scope = match (app.group_key, app.current_group()) {
+    let scope = match (app.grouped.group_key, app.current_group()) {
         (Some(_), Some(g)) => fit(&g.label, usize::from(area.width / 3).max(8)),
         (Some(_), None) => "-".to_owned(),
         (None, _) => "all".to_owned(),

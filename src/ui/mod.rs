@@ -79,7 +79,9 @@ pub fn render(f: &mut Frame, app: &App, now: i64) -> Viewport {
         _ if app.shape.is_some() => shape::render(f, body, app, &theme, &mut vp),
         _ if app.storm.is_some() => storm::render(f, body, app, &theme, &mut vp),
         Pane::Detail => detail::render(f, body, app, &theme, now),
-        _ if app.group_key.is_none() => messages::render(f, body, app, &theme, now, &mut vp),
+        _ if app.grouped.group_key.is_none() => {
+            messages::render(f, body, app, &theme, now, &mut vp)
+        }
         _ => {
             let dir = if body.width >= 150 {
                 Direction::Horizontal
@@ -91,7 +93,7 @@ pub fn render(f: &mut Frame, app: &App, now: i64) -> Viewport {
             } else {
                 // Stacked: the groups pane takes what its rows need, at most 40 %, and always
                 // keeps one visible row (border + header + row = 4 lines).
-                let need = u16::try_from(app.grouping.groups.len() + 3).unwrap_or(u16::MAX);
+                let need = u16::try_from(app.grouped.grouping.groups.len() + 3).unwrap_or(u16::MAX);
                 let h = need.min(body.height * 2 / 5).max(4.min(body.height / 2));
                 [Constraint::Length(h), Constraint::Min(0)]
             };
