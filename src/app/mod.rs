@@ -43,7 +43,7 @@ pub use viewport::Viewport;
 
 pub use shape::ShapeView;
 pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
-pub use state::{Fetch, Grouped, Listing, Nav, Select, Shown};
+pub use state::{Fetch, Grouped, Listing, Nav, Select, Shown, Sources};
 pub use storm::{Cause, IndexState, StormView, TextView};
 
 use crate::model::trend::diff_groups;
@@ -270,21 +270,8 @@ pub struct App {
     pub base_keymap: Keymap,
     /// See [`Options::sticky_read_only`].
     pub sticky_read_only: bool,
-    /// Every queue the picker offers, with its last overview row.
-    pub sources: Vec<SourceEntry>,
-    /// Index of the open source in `sources`.
-    pub current_source: Option<usize>,
-    /// The picker, when open (it covers the panes).
-    pub sources_view: Option<SourcesView>,
-    /// Bumped by every successful switch: results tagged with an older one are dropped.
-    pub source_gen: u64,
-    /// The source being opened.
-    pub switching: Option<usize>,
-    pub list_instances: bool,
-    pub instances_listed: bool,
-    /// The session started on the fleet overview: the picker cannot be closed until a
-    /// host is open.
-    pub fleet_overview: bool,
+    /// The queues the picker offers, the open one, a switch in progress.
+    pub sources: Sources,
 }
 
 impl App {
@@ -330,14 +317,16 @@ impl App {
             networks: crate::model::compromise::Networks::default(),
             base_keymap,
             sticky_read_only: opts.sticky_read_only,
-            sources: opts.sources.into_iter().map(SourceEntry::new).collect(),
-            current_source: opts.current_source,
-            sources_view: opts.fleet_overview.then(SourcesView::default),
-            source_gen: 0,
-            switching: None,
-            list_instances: opts.list_instances,
-            instances_listed: false,
-            fleet_overview: opts.fleet_overview,
+            sources: Sources {
+                entries: opts.sources.into_iter().map(SourceEntry::new).collect(),
+                current: opts.current_source,
+                view: opts.fleet_overview.then(SourcesView::default),
+                generation: 0,
+                switching: None,
+                list_instances: opts.list_instances,
+                instances_listed: false,
+                fleet_overview: opts.fleet_overview,
+            },
         }
     }
 
@@ -366,7 +355,7 @@ impl App {
             Overlay::Confirm(_) | Overlay::AskFlush(_) => Mode::Confirm,
             Overlay::Popup(_) => Mode::Popup,
             Overlay::Text(_) => Mode::Text,
-            Overlay::None if self.sources_view.is_some() => Mode::Sources,
+            Overlay::None if self.sources.view.is_some() => Mode::Sources,
             Overlay::None if self.shape.is_some() => Mode::Shape,
             Overlay::None if self.storm.is_some() => Mode::Storm,
             Overlay::None => match self.nav.focus {

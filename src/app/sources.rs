@@ -74,15 +74,15 @@ impl App {
     /// event loop swaps its queue exactly when `update()` will accept the switch.
     #[must_use]
     pub fn accepts_switch(&self, s: &Switched) -> bool {
-        self.switching == Some(s.index) && s.generation == self.source_gen + 1
+        self.sources.switching == Some(s.index) && s.generation == self.sources.generation + 1
     }
 
     /// Forget everything about the previous source: its listing, marks, filter, contents,
     /// detail and storm view belong to another queue and must never be acted on here.
     fn reset_for_source(&mut self, handle: &QueueHandle, generation: u64, index: usize) {
         self.source = sanitize(&handle.describe).into_owned();
-        self.source_gen = generation;
-        self.current_source = Some(index);
+        self.sources.generation = generation;
+        self.sources.current = Some(index);
         // `--read-only` sticks for the whole session; otherwise the new queue's own reason.
         if !self.sticky_read_only {
             self.read_only.clone_from(&handle.read_only);
@@ -131,10 +131,10 @@ impl App {
 
 /// The probe effect for the given entries (skipping those already being probed).
 fn probe(app: &mut App, indices: impl IntoIterator<Item = usize>) -> Option<Effect> {
-    let list_instances = app.list_instances && !app.instances_listed;
+    let list_instances = app.sources.list_instances && !app.sources.instances_listed;
     let mut sources = Vec::new();
     for i in indices {
-        if let Some(e) = app.sources.get_mut(i)
+        if let Some(e) = app.sources.entries.get_mut(i)
             && !e.probing
         {
             e.probing = true;
@@ -146,7 +146,7 @@ fn probe(app: &mut App, indices: impl IntoIterator<Item = usize>) -> Option<Effe
     }
     if list_instances {
         // Asked once per session; the answer (or its failure) comes back as InstancesListed.
-        app.instances_listed = true;
+        app.sources.instances_listed = true;
     }
     Some(Effect::ProbeSources {
         list_instances,
@@ -156,14 +156,14 @@ fn probe(app: &mut App, indices: impl IntoIterator<Item = usize>) -> Option<Effe
 
 /// `i`: open the picker (and refresh every row), or close it again.
 pub(super) fn toggle(app: &mut App) -> Option<Effect> {
-    if app.sources_view.is_some() {
+    if app.sources.view.is_some() {
         close(app);
         return None;
     }
     app.storm = None;
-    app.sources_view = Some(SourcesView {
+    app.sources.view = Some(SourcesView {
         cursor: Cursor {
-            pos: app.current_source.unwrap_or(0),
+            pos: app.sources.current.unwrap_or(0),
             offset: 0,
         },
     });
@@ -172,19 +172,19 @@ pub(super) fn toggle(app: &mut App) -> Option<Effect> {
 
 /// Close the picker, unless no source is open yet (the fleet overview is then the screen).
 pub(super) fn close(app: &mut App) {
-    if app.current_source.is_some() || !app.fleet_overview {
-        app.sources_view = None;
+    if app.sources.current.is_some() || !app.sources.fleet_overview {
+        app.sources.view = None;
     }
 }
 
 /// Probe every source again (the refresh tick and `r` while the picker is open).
 pub(super) fn refresh(app: &mut App) -> Option<Effect> {
-    probe(app, 0..app.sources.len())
+    probe(app, 0..app.sources.entries.len())
 }
 
 pub(super) fn move_cursor(app: &mut App, delta: isize) {
-    let len = app.sources.len();
-    if let Some(v) = &mut app.sources_view {
+    let len = app.sources.entries.len();
+    if let Some(v) = &mut app.sources.view {
         v.cursor.pos = if len == 0 {
             0
         } else {
@@ -197,16 +197,21 @@ pub(super) fn move_cursor(app: &mut App, delta: isize) {
 pub(super) fn instances_listed(app: &mut App, r: Result<Vec<Source>, String>) -> Option<Effect> {
     match r {
         Ok(list) => {
-            let first_new = app.sources.len();
+            let first_new = app.sources.entries.len();
             for s in list {
-                if !app.sources.iter().any(|e| e.source.key() == s.key()) {
-                    app.sources.push(SourceEntry::new(s));
+                if !app
+                    .sources
+                    .entries
+                    .iter()
+                    .any(|e| e.source.key() == s.key())
+                {
+                    app.sources.entries.push(SourceEntry::new(s));
                 }
             }
-            probe(app, first_new..app.sources.len())
+            probe(app, first_new..app.sources.entries.len())
         }
         Err(e) => {
-            if app.sources_view.is_some() {
+            if app.sources.view.is_some() {
                 app.status = Some(Status {
                     text: format!("no local instances: {}", sanitize(&e)),
                     error: true,
@@ -218,7 +223,7 @@ pub(super) fn instances_listed(app: &mut App, r: Result<Vec<Source>, String>) ->
 }
 
 pub(super) fn probed(app: &mut App, index: usize, row: FleetRow) {
-    if let Some(e) = app.sources.get_mut(index) {
+    if let Some(e) = app.sources.entries.get_mut(index) {
         e.row = Some(row);
         e.probing = false;
     }
@@ -226,10 +231,10 @@ pub(super) fn probed(app: &mut App, index: usize, row: FleetRow) {
 
 /// Enter in the picker: open the source under the cursor.
 pub(super) fn switch(app: &mut App) -> Option<Effect> {
-    let index = app.sources_view.as_ref()?.cursor.pos;
-    let entry = app.sources.get(index)?;
-    if app.current_source == Some(index) {
-        app.sources_view = None;
+    let index = app.sources.view.as_ref()?.cursor.pos;
+    let entry = app.sources.entries.get(index)?;
+    if app.sources.current == Some(index) {
+        app.sources.view = None;
         return None;
     }
     if app.applying {
@@ -244,11 +249,11 @@ pub(super) fn switch(app: &mut App) -> Option<Effect> {
         text: format!("opening {}…", source.label()),
         error: false,
     });
-    app.switching = Some(index);
+    app.sources.switching = Some(index);
     Some(Effect::Switch {
         index,
         source,
-        generation: app.source_gen + 1,
+        generation: app.sources.generation + 1,
     })
 }
 
@@ -258,15 +263,16 @@ pub(super) fn switched(app: &mut App, s: Switched) -> Option<Effect> {
     if !app.accepts_switch(&s) {
         return None;
     }
-    app.switching = None;
+    app.sources.switching = None;
     let label = app
         .sources
+        .entries
         .get(s.index)
         .map_or_else(String::new, |e| e.source.label());
     match s.result {
         Ok(handle) => {
             app.reset_for_source(&handle, s.generation, s.index);
-            app.sources_view = None;
+            app.sources.view = None;
             app.status = Some(Status {
                 text: format!("opened {label}"),
                 error: false,

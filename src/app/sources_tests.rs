@@ -42,7 +42,7 @@ fn handle(q: ReplayQueue) -> QueueHandle {
 
 /// Open the picker, move to row `row`, press Enter: the Switch effect's generation.
 fn choose(app: &mut App, row: usize) -> u64 {
-    if app.sources_view.is_none() {
+    if app.sources.view.is_none() {
         update(app, Action::ToggleSources);
     }
     update(app, Action::Top);
@@ -89,8 +89,8 @@ fn i_opens_the_picker_and_probes_every_source() {
     // Rows come back one by one; a down host is just a row.
     let down = FleetRow::down("ssh mx2", "connection refused", Duration::ZERO, None);
     update(&mut app, Action::SourceProbed(1, Box::new(down)));
-    assert!(app.sources[1].row.as_ref().is_some_and(|r| !r.up));
-    assert!(app.sources[0].probing, "mx1 still probing");
+    assert!(app.sources.entries[1].row.as_ref().is_some_and(|r| !r.up));
+    assert!(app.sources.entries[0].probing, "mx1 still probing");
     // `i` again closes it.
     update(&mut app, Action::ToggleSources);
     assert_eq!(app.mode(), Mode::Groups);
@@ -117,7 +117,11 @@ fn local_instances_are_listed_through_an_effect_and_added_once() {
         "{fx:?}"
     );
     update(&mut app, Action::InstancesListed(Ok(vec![inst])));
-    assert_eq!(app.sources.len(), 1, "the same instance is not added twice");
+    assert_eq!(
+        app.sources.entries.len(),
+        1,
+        "the same instance is not added twice"
+    );
     // postmulti is asked once per session.
     update(&mut app, Action::ToggleSources);
     let fx = update(&mut app, Action::ToggleSources);
@@ -144,7 +148,7 @@ fn a_successful_switch_resets_the_view_for_the_new_source() {
     update(&mut app, Action::ApplyFilter);
     assert!(app.select.mark_count > 0 && !app.select.filter.is_empty());
     let generation = choose(&mut app, 1);
-    assert_eq!(app.switching, Some(1));
+    assert_eq!(app.sources.switching, Some(1));
     let fx = update(
         &mut app,
         Action::Switched(Box::new(Switched {
@@ -160,11 +164,11 @@ fn a_successful_switch_resets_the_view_for_the_new_source() {
     );
     assert_eq!(fx, Some(Effect::Load));
     assert_eq!(app.source, "ssh mx2: postfix");
-    assert_eq!(app.current_source, Some(1));
+    assert_eq!(app.sources.current, Some(1));
     assert_eq!(app.select.mark_count, 0);
     assert!(app.select.filter.is_empty());
     assert!(app.snapshot.is_empty() && !app.listing.loaded_once());
-    assert!(app.sources_view.is_none());
+    assert!(app.sources.view.is_none());
     // A listing of the old source still on its way is dropped.
     let q = storm_queue();
     let stale = Action::Tagged(
@@ -193,8 +197,8 @@ fn a_failed_switch_keeps_the_old_source() {
     );
     assert_eq!(fx, None);
     assert_eq!((app.source.clone(), app.snapshot.len()), before);
-    assert_eq!(app.current_source, None);
-    assert_eq!(app.source_gen, 0);
+    assert_eq!(app.sources.current, None);
+    assert_eq!(app.sources.generation, 0);
     let status = app.status.clone().unwrap();
     assert!(
         status.error && status.text.contains("Connection refused"),
@@ -295,10 +299,10 @@ fn the_fleet_overview_stays_until_a_host_is_open() {
 #[test]
 fn no_switch_while_an_operation_runs() {
     let mut app = app_on(&storm_queue(), None);
-    app.sources = hosts().into_iter().map(SourceEntry::new).collect();
+    app.sources.entries = hosts().into_iter().map(SourceEntry::new).collect();
     app.applying = true;
     update(&mut app, Action::ToggleSources);
     assert_eq!(update(&mut app, Action::SwitchSource), None);
     assert!(app.status.as_ref().is_some_and(|s| s.error));
-    assert_eq!(app.switching, None);
+    assert_eq!(app.sources.switching, None);
 }

@@ -1,11 +1,11 @@
 //! The parts of [`App`](super::App), each a typed sub-state: where the cursor is
-//! ([`Nav`]), how listings reach the screen ([`Listing`]), what the user picked ([`Select`]), how it is grouped ([`Grouped`]), … Grouping the fields keeps each concern's invariants in one place and lets
+//! ([`Nav`]), how listings reach the screen ([`Listing`]), what the user picked ([`Select`]), how it is grouped ([`Grouped`]) and which queues the picker offers ([`Sources`]). Grouping the fields keeps each concern's invariants in one place and lets
 //! the compiler, not a comment, say which fields belong together.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{Cursor, LoadError, Pane, RegroupJob};
+use super::{Cursor, LoadError, Pane, RegroupJob, SourceEntry, SourcesView};
 use crate::model::filter::{Filter, Selection};
 use crate::model::group::{GroupKey, Grouping, SortBy};
 use crate::model::trend::{GroupDiff, SPARK_BUCKETS};
@@ -216,4 +216,25 @@ impl Grouped {
     pub(crate) fn position_of(&self, label: &str) -> Option<usize> {
         self.grouping.groups.iter().position(|g| *g.label == *label)
     }
+}
+
+/// The queues the picker offers and the switch between them.
+#[derive(Debug)]
+pub struct Sources {
+    /// Every queue the picker offers, with its last overview row.
+    pub(crate) entries: Vec<SourceEntry>,
+    /// Index of the open source in `entries`.
+    pub(crate) current: Option<usize>,
+    /// The picker, when open (it covers the panes).
+    pub(crate) view: Option<SourcesView>,
+    /// Bumped by every successful switch: results tagged with an older one are dropped.
+    pub(crate) generation: u64,
+    /// The source being opened.
+    pub(crate) switching: Option<usize>,
+    /// Ask `postmulti -l` for the local instances (once).
+    pub(crate) list_instances: bool,
+    pub(crate) instances_listed: bool,
+    /// The session started on the fleet overview: the picker cannot be closed until a
+    /// host is open.
+    pub(crate) fleet_overview: bool,
 }

@@ -141,7 +141,7 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::Tagged(generation, a) => {
-            if generation == app.source_gen {
+            if generation == app.sources.generation {
                 step(app, *a)
             } else {
                 None
@@ -155,7 +155,7 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::Switched(s) => sources::switched(app, *s),
-        Action::Refresh if app.sources_view.is_some() => sources::refresh(app),
+        Action::Refresh if app.sources.view.is_some() => sources::refresh(app),
         Action::Regrouped(r) => {
             app.apply_regrouped(*r);
             None
@@ -691,7 +691,7 @@ fn move_by(app: &mut App, delta: isize) {
             .min(t.text.lines().count().saturating_sub(1));
         return;
     }
-    if app.sources_view.is_some() {
+    if app.sources.view.is_some() {
         sources::move_cursor(app, delta);
         return;
     }

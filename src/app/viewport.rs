@@ -34,7 +34,7 @@ impl App {
         if let Some(c) = v.messages {
             self.nav.messages = c;
         }
-        if let (Some(c), Some(view)) = (v.sources, self.sources_view.as_mut()) {
+        if let (Some(c), Some(view)) = (v.sources, self.sources.view.as_mut()) {
             view.cursor = c;
         }
         if let (Some(o), Some(view)) = (v.shape_offset, self.shape.as_mut()) {

@@ -45,13 +45,13 @@ pub fn render_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let line = match &app.status {
         Some(s) if s.error => Line::styled(fit(&s.text, w), theme.error()),
         Some(s) => Line::styled(fit(&s.text, w), theme.dim()),
-        None if app.sources_view.is_some() => {
-            let probing = app.sources.iter().filter(|e| e.probing).count();
+        None if app.sources.view.is_some() => {
+            let probing = app.sources.entries.iter().filter(|e| e.probing).count();
             let t = if probing > 0 {
                 format!(
                     "listing {} of {} sources…",
                     count(probing),
-                    count(app.sources.len())
+                    count(app.sources.entries.len())
                 )
             } else {
                 format!("now open: {}", app.source)

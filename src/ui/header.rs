@@ -91,14 +91,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
     }
 
     let mut counts: Vec<Span> = Vec::new();
-    if app.fleet_overview && app.current_source.is_none() {
+    if app.sources.fleet_overview && app.sources.current.is_none() {
         // No host is open yet: the queue counts would be the empty stand-in's, so the
         // line sums up the fleet instead.
-        let rows = || app.sources.iter().filter_map(|e| e.row.as_ref());
+        let rows = || app.sources.entries.iter().filter_map(|e| e.row.as_ref());
         counts.push(Span::raw(format!(
             "{} host{} {} {} down {} {} in an NDR storm {} {} deferred in all",
-            count(app.sources.len()),
-            crate::model::format::plural(app.sources.len()),
+            count(app.sources.entries.len()),
+            crate::model::format::plural(app.sources.entries.len()),
             theme.sep(),
             count(rows().filter(|r| !r.up).count()),
             theme.sep(),

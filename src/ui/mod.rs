@@ -75,7 +75,7 @@ pub fn render(f: &mut Frame, app: &App, now: i64) -> Viewport {
     .areas(area);
     header::render(f, head, app, &theme, now);
     match app.nav.focus {
-        _ if app.sources_view.is_some() => sources::render(f, body, app, &theme, now, &mut vp),
+        _ if app.sources.view.is_some() => sources::render(f, body, app, &theme, now, &mut vp),
         _ if app.shape.is_some() => shape::render(f, body, app, &theme, &mut vp),
         _ if app.storm.is_some() => storm::render(f, body, app, &theme, &mut vp),
         Pane::Detail => detail::render(f, body, app, &theme, now),

@@ -305,7 +305,7 @@ fn fleet_overview_with_one_host_down() {
     );
     let mut quiet = fleet_row("ssh mx3", 3, 0, 1, 5);
     quiet.growth = Some(0);
-    app.sources = vec![
+    app.sources.entries = vec![
         SourceEntry {
             row: Some(up),
             ..SourceEntry::new(host("mx1"))

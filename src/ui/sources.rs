@@ -14,7 +14,7 @@ use crate::app::{App, SourceEntry, Viewport};
 const NAME_W: usize = 30;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp: &mut Viewport) {
-    let title = if app.current_source.is_none() && app.fleet_overview {
+    let title = if app.sources.current.is_none() && app.sources.fleet_overview {
         "fleet overview — Enter opens a host".to_owned()
     } else {
         "sources — Enter switches, i goes back".to_owned()
@@ -46,8 +46,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp:
         head,
     );
     let height = usize::from(rows.height);
-    let len = app.sources.len();
-    let Some(view) = app.sources_view.as_ref() else {
+    let len = app.sources.entries.len();
+    let Some(view) = app.sources.view.as_ref() else {
         return;
     };
     let cursor = view.cursor.visible(height, len);
@@ -66,14 +66,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp:
     let marker = if theme.look.ascii { ">" } else { "▶" };
     let lines: Vec<Line> = app
         .sources
+        .entries
         .iter()
         .enumerate()
         .skip(offset)
         .take(height)
         .map(|(i, e)| {
-            let open = if app.current_source == Some(i) {
+            let open = if app.sources.current == Some(i) {
                 marker
-            } else if app.switching == Some(i) {
+            } else if app.sources.switching == Some(i) {
                 "…"
             } else {
                 " "
