@@ -225,53 +225,53 @@ impl Default for Options {
 /// Everything on screen.
 #[derive(Debug)]
 pub struct App {
-    pub source: String,
-    pub demo: bool,
-    pub demo_note: Option<String>,
-    pub read_only: Option<String>,
-    pub keymap: Keymap,
-    pub look: Look,
+    pub(crate) source: String,
+    pub(crate) demo: bool,
+    pub(crate) demo_note: Option<String>,
+    pub(crate) read_only: Option<String>,
+    pub(crate) keymap: Keymap,
+    pub(crate) look: Look,
     pub snapshot: Arc<Snapshot>,
     /// Unix seconds used for age terms and buckets; the loop sets it, tests fix it.
     pub now: i64,
     /// The filter, what it selects, the marks.
-    pub select: Select,
+    pub(crate) select: Select,
     /// The grouping key and order, the groups, the background regroup.
     pub grouped: Grouped,
     /// The focused pane, the list cursors, the page size.
     pub nav: Nav,
-    pub overlay: Overlay,
-    pub detail: Option<Detail>,
-    pub status: Option<Status>,
+    pub(crate) overlay: Overlay,
+    pub(crate) detail: Option<Detail>,
+    pub(crate) status: Option<Status>,
     /// What listing is on screen, the one in flight, the last failure.
-    pub listing: Listing,
-    pub applying: bool,
-    pub frozen: bool,
-    pub alert_at: Option<usize>,
-    pub refresh_every: Duration,
-    pub should_quit: bool,
+    pub(crate) listing: Listing,
+    pub(crate) applying: bool,
+    pub(crate) frozen: bool,
+    pub(crate) alert_at: Option<usize>,
+    pub(crate) refresh_every: Duration,
+    pub(crate) should_quit: bool,
     /// The previous listing: `update()` hands a large one out as [`Effect::Retire`] (to be
     /// dropped off the UI thread) and drops a small one itself.
-    pub retired: Option<(Arc<Snapshot>, Arc<Grouping>)>,
+    pub(crate) retired: Option<(Arc<Snapshot>, Arc<Grouping>)>,
     /// Message contents read in the background (`postcat`), kept across refreshes. Shared
     /// with grouping workers; merging copies it only while one of them still holds it.
-    pub content: Arc<ContentIndex>,
+    pub(crate) content: Arc<ContentIndex>,
     /// The background indexing job and its progress.
-    pub indexing: IndexState,
+    pub(crate) indexing: IndexState,
     /// The storm screen, when open (it covers the panes).
-    pub storm: Option<StormView>,
+    pub(crate) storm: Option<StormView>,
     /// The queue-shape screen, when open (it covers the panes).
-    pub shape: Option<ShapeView>,
+    pub(crate) shape: Option<ShapeView>,
     /// NDRs in the previous listing: the storm screen's growth.
-    pub previous_ndrs: Option<usize>,
+    pub(crate) previous_ndrs: Option<usize>,
     /// The instance's `mynetworks`, once the storm screen's rule check read it.
-    pub networks: crate::model::compromise::Networks,
+    pub(crate) networks: crate::model::compromise::Networks,
     /// The key table before read-only trimming: a switch to a writable source restores it.
-    pub base_keymap: Keymap,
+    pub(crate) base_keymap: Keymap,
     /// See [`Options::sticky_read_only`].
-    pub sticky_read_only: bool,
+    pub(crate) sticky_read_only: bool,
     /// The queues the picker offers, the open one, a switch in progress.
-    pub sources: Sources,
+    pub(crate) sources: Sources,
 }
 
 impl App {
@@ -331,7 +331,7 @@ impl App {
     }
 
     /// The keys of the marked messages, in listing order.
-    pub fn marked_keys(&self) -> impl Iterator<Item = MessageKey> + '_ {
+    pub(crate) fn marked_keys(&self) -> impl Iterator<Item = MessageKey> + '_ {
         self.snapshot
             .messages
             .iter()
@@ -342,13 +342,13 @@ impl App {
 
     /// Whether a listing should stream partial listings: no complete one is on screen.
     #[must_use]
-    pub fn wants_partials(&self) -> bool {
+    pub(crate) fn wants_partials(&self) -> bool {
         self.listing.shown != Shown::Complete
     }
 
     /// The key table that applies now.
     #[must_use]
-    pub fn mode(&self) -> Mode {
+    pub(crate) fn mode(&self) -> Mode {
         match &self.overlay {
             Overlay::Help => Mode::Help,
             Overlay::Filter(_) => Mode::Filter,
@@ -368,14 +368,14 @@ impl App {
 
     /// The deferred-queue alert fired (`--alert-at N`).
     #[must_use]
-    pub fn alert(&self) -> bool {
+    pub(crate) fn alert(&self) -> bool {
         self.alert_at
             .is_some_and(|n| self.snapshot.count(&QueueName::Deferred).messages >= n)
     }
 
     /// The group under the groups cursor.
     #[must_use]
-    pub fn current_group(&self) -> Option<&Group> {
+    pub(crate) fn current_group(&self) -> Option<&Group> {
         self.grouped.group_key?;
         self.grouped.grouping.groups.get(self.nav.groups.pos)
     }
@@ -383,7 +383,7 @@ impl App {
     /// The rows of the messages pane (indices into the snapshot). Borrowed, never copied:
     /// at a million messages a per-frame copy would be the whole frame budget.
     #[must_use]
-    pub fn message_rows(&self) -> &[u32] {
+    pub(crate) fn message_rows(&self) -> &[u32] {
         match self.grouped.group_key {
             Some(_) => self.current_group().map_or(&[], |g| g.members.as_slice()),
             None => &self.select.selection.indices,
@@ -392,14 +392,14 @@ impl App {
 
     /// Snapshot index of the message under the messages cursor.
     #[must_use]
-    pub fn cursor_message(&self) -> Option<usize> {
+    pub(crate) fn cursor_message(&self) -> Option<usize> {
         self.message_rows()
             .get(self.nav.messages.pos)
             .map(|&i| i as usize)
     }
 
     #[must_use]
-    pub fn is_marked(&self, index: usize) -> bool {
+    pub(crate) fn is_marked(&self, index: usize) -> bool {
         self.select.marks.get(index).copied().unwrap_or(false)
     }
 
@@ -439,7 +439,7 @@ impl App {
         self.reselect();
     }
 
-    pub fn reselect(&mut self) {
+    pub(crate) fn reselect(&mut self) {
         self.select.selection = self.select_now();
         self.regroup();
         self.refresh_shape();
@@ -474,7 +474,7 @@ impl App {
 
     /// Regroup now, whatever the size: a new snapshot must never be shown with a grouping
     /// whose member indices point into the previous one.
-    pub fn regroup_now(&mut self) {
+    pub(crate) fn regroup_now(&mut self) {
         self.regroup_with(false);
     }
 
@@ -518,7 +518,7 @@ impl App {
 
     /// Install a finished grouping if it is still the one wanted (a newer keystroke may
     /// have superseded it).
-    pub fn apply_regrouped(&mut self, r: Regrouped) {
+    pub(crate) fn apply_regrouped(&mut self, r: Regrouped) {
         if let Some(selection) = r.selection {
             // A prepared listing. Older than the newest one asked for: drop it.
             if r.prepare_gen != self.listing.prepare_gen {
@@ -559,13 +559,13 @@ impl App {
 
     /// Take a new listing, keeping cursor, marks, detail and filter on the same messages
     /// (by [`MessageKey`] and group label) and recording what changed per group.
-    pub fn set_snapshot(&mut self, snap: Arc<Snapshot>) {
+    pub(crate) fn set_snapshot(&mut self, snap: Arc<Snapshot>) {
         self.set_snapshot_with(snap, None);
     }
 
     /// Take a new listing. A large one is first prepared (selected and grouped) on a worker
     /// thread, and installed when ready; until then the previous listing stays on screen.
-    pub fn receive_snapshot(&mut self, snap: Arc<Snapshot>) {
+    pub(crate) fn receive_snapshot(&mut self, snap: Arc<Snapshot>) {
         self.listing.prepare_gen += 1;
         if snap.len() < ASYNC_REGROUP_AT || self.grouped.group_key.is_none() {
             self.listing.preparing = false;
@@ -592,7 +592,7 @@ impl App {
 
     /// Install a listing, with its selection, grouping and sparklines when a worker already
     /// computed them.
-    pub fn set_snapshot_with(&mut self, snap: Arc<Snapshot>, prepared: Option<Prepared>) {
+    pub(crate) fn set_snapshot_with(&mut self, snap: Arc<Snapshot>, prepared: Option<Prepared>) {
         let group_label = self.current_group().map(|g| g.label.clone());
         let cursor_key = self
             .cursor_message()
@@ -687,7 +687,7 @@ impl App {
     /// What a mutating action applies to: the marked messages if any, otherwise the message
     /// under the cursor (messages/detail) or the group under the cursor (groups pane).
     #[must_use]
-    pub fn targets(&self) -> (Vec<u32>, String) {
+    pub(crate) fn targets(&self) -> (Vec<u32>, String) {
         if self.select.mark_count > 0 {
             let idx: Vec<u32> = self
                 .select
@@ -731,7 +731,7 @@ impl App {
 
     /// Snapshot index of the message in the detail view.
     #[must_use]
-    pub fn detail_index(&self) -> Option<usize> {
+    pub(crate) fn detail_index(&self) -> Option<usize> {
         let d = self.detail.as_ref()?;
         // Fast path: the cursor is still on it (always true between refreshes).
         if let Some(i) = self.cursor_message()
@@ -748,7 +748,7 @@ impl App {
 
     /// Everything the confirm dialog states about applying `op` to `indices`.
     #[must_use]
-    pub fn pending(&self, op: QueueOp, indices: &[u32], scope: String) -> Pending {
+    pub(crate) fn pending(&self, op: QueueOp, indices: &[u32], scope: String) -> Pending {
         // Partial: selected, but with recipients the filter does not match. Postfix acts on
         // whole messages, so those recipients are affected too.
         let partial = if self.select.filter.is_empty() {

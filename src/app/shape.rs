@@ -25,7 +25,7 @@ impl ShapeView {
 impl App {
     /// Recompute the table (when the screen is open) for the current selection, keeping
     /// the cursor on the same domain.
-    pub fn refresh_shape(&mut self) {
+    pub(crate) fn refresh_shape(&mut self) {
         let Some(view) = &self.shape else {
             return;
         };

@@ -73,7 +73,7 @@ impl App {
     /// True when `s` answers the switch in flight (and not an older, superseded one): the
     /// event loop swaps its queue exactly when `update()` will accept the switch.
     #[must_use]
-    pub fn accepts_switch(&self, s: &Switched) -> bool {
+    pub(crate) fn accepts_switch(&self, s: &Switched) -> bool {
         self.sources.switching == Some(s.index) && s.generation == self.sources.generation + 1
     }
 

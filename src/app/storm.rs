@@ -156,7 +156,7 @@ pub fn ndr_count(snap: &Snapshot) -> usize {
 impl App {
     /// Recompute the storm report (when the screen is open), keeping the cursor on the same
     /// cause.
-    pub fn refresh_storm(&mut self) {
+    pub(crate) fn refresh_storm(&mut self) {
         let Some(view) = &self.storm else {
             return;
         };
