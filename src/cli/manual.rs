@@ -438,8 +438,10 @@ systemd unit, mailq-tui-watch.service.",
         description: "\
 A Nagios, Icinga or Checkmk plugin: lists the queue once and prints one status line with \
 performance data, exiting 0 (OK), 1 (WARNING), 2 (CRITICAL) or 3 (UNKNOWN). Thresholds \
-are KEY=VALUE lists; a value above its threshold raises the state. After `check`, `-c` is \
-the critical list, as in every plugin; name the Postfix instance with `--config-dir`.",
+are KEY=RANGE lists in the monitoring-plugins range syntax, with the key's units at each \
+end: `N` alerts above N, `N:` below N, `N:M` outside N..M, `@N:M` inside. After `check`, \
+`-c` is the critical list, as in every plugin; name the Postfix instance with \
+`--config-dir`.",
         examples: &[Example {
             says: "Warn at 500 deferred messages or a two-hour-old message; critical at \
                    5,000 or when half the queue is NDRs (on the demo storm: CRITICAL, exit 2):",
