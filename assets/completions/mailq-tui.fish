@@ -55,7 +55,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "log" -d 'Show r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "fleet" -d 'One row per Postfix host (`--host`, or all `[[hosts]]`): counts, NDRs, storm, errors'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "watch" -d 'Monitoring daemon, read-only: Prometheus `/metrics`, a node_exporter textfile, alerts'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "check" -d 'Nagios/Icinga/Checkmk plugin: one status line with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Here `-c` is the critical list (use `--config-dir` for the instance)'
-complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "help" -d 'Explain a topic: `filter`'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "help" -d 'Explain a topic: `filter` (the filter language), `group` (grouping keys, sort orders)'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'Group by KEY or KEY,KEY2 (sub-groups; see `mailq-tui help group`)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l top -d 'Show at most N groups (and N sub-groups per group)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l sort -d 'Order groups by ORDER (see `mailq-tui help group`)' -r

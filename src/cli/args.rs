@@ -106,7 +106,7 @@ pub enum Command {
     /// Nagios/Icinga/Checkmk plugin: one status line with perfdata; exit 0 OK, 1 WARNING,
     /// 2 CRITICAL, 3 UNKNOWN. Here `-c` is the critical list (use `--config-dir` for the instance)
     Check(CheckArgs),
-    /// Explain a topic: `filter`
+    /// Explain a topic: `filter` (the filter language), `group` (grouping keys, sort orders)
     Help {
         /// The topic
         topic: Option<String>,

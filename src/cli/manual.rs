@@ -14,6 +14,28 @@
 /// string, so that the generated pages only change when their text does.
 pub const DATE: &str = "2026-11-30";
 
+/// What every bulk action does after its own first paragraph (a literal, for `concat!`).
+macro_rules! bulk_protocol {
+    () => {
+        "\n\n\
+The plan comes first: the operation, how many messages and recipients, in which queues, \
+how many selected messages also have recipients outside the filter (Postfix acts on whole \
+messages), a sample, the filter and warnings (deleting cannot be undone; requeueing mail \
+with a forged sender makes Postfix send new bounces to third parties). Then it asks: `y` \
+confirms, and deleting more than 1,000 messages or half the queue asks you to type the \
+count. Without a terminal on standard input it refuses unless `--yes` is given. An empty \
+filter, the whole queue, needs `--all`.
+
+Just before acting the queue is listed again. Messages whose queue ID now names another \
+message (IDs are reused) or that moved to another queue are not touched and reported as \
+changed; vanished ones as gone. Then one postsuper per queue and batch of `--batch` IDs, \
+restricted to the queue each message was seen in. Holding mail already on hold, or \
+releasing mail that is not, is reported and is not a failure. Ctrl-C, SIGTERM or a \
+dropped ssh connection stop between batches with an exact report. Every action appends \
+one line to the audit log."
+    };
+}
+
 /// One example: what it does, and the command as typed.
 #[derive(Debug, Clone, Copy)]
 pub struct Example {
@@ -179,7 +201,12 @@ reused (see postsuper(1)), so prefer `mailq-tui delete` for anything but a quiet
     },
     Page {
         command: Some("delete"),
-        description: BULK_DESCRIPTION,
+        description: concat!(
+            "Deletes the messages the FILTER words select (`postsuper -d`). This cannot be \
+             undone: hold first, inspect, then delete from hold; `--export DIR` keeps a copy \
+             of every message as evidence.",
+            bulk_protocol!()
+        ),
         examples: &[
             ex(
                 "See what would be deleted: the messages, recipients, queues, a sample and \
@@ -199,7 +226,12 @@ reused (see postsuper(1)), so prefer `mailq-tui delete` for anything but a quiet
     },
     Page {
         command: Some("hold"),
-        description: BULK_DESCRIPTION,
+        description: concat!(
+            "Puts the messages the FILTER words select on hold (`postsuper -h`): they stay in \
+             the queue, are neither delivered nor returned, until released \
+             (mailq-tui-release(1)) or deleted. The safe first step against a storm.",
+            bulk_protocol!()
+        ),
         examples: &[
             ex(
                 "Hold everything a compromised account submitted:",
@@ -214,7 +246,12 @@ reused (see postsuper(1)), so prefer `mailq-tui delete` for anything but a quiet
     },
     Page {
         command: Some("release"),
-        description: BULK_DESCRIPTION,
+        description: concat!(
+            "Releases the held messages the FILTER words select (`postsuper -H`): they go \
+             back to the deferred queue and are delivered at the next attempt (see \
+             mailq-tui-flush(1) to try at once). Messages not on hold are reported as such.",
+            bulk_protocol!()
+        ),
         examples: &[ex(
             "Release the legitimate mail held by mistake:",
             "mailq-tui release --yes queue:hold sender:@example.test",
@@ -223,7 +260,14 @@ reused (see postsuper(1)), so prefer `mailq-tui delete` for anything but a quiet
     },
     Page {
         command: Some("requeue"),
-        description: BULK_DESCRIPTION,
+        description: concat!(
+            "Requeues the messages the FILTER words select (`postsuper -r`): each goes \
+             through the cleanup daemon again, picking up changed address rewriting, \
+             canonical maps and transports, and is then delivered anew. Requeueing mail \
+             with a forged sender makes Postfix send new bounces to third parties: the \
+             plan warns.",
+            bulk_protocol!()
+        ),
         examples: &[ex(
             "Requeue the mail that waits on one relay after fixing its transport:",
             "mailq-tui requeue --yes reason:\"connect to <host>\" rcpt:@example.net",
@@ -502,28 +546,6 @@ the plan and `--yes` skips the question;
 
 Hold first: hold the storm, inspect it, then delete it from hold; a release undoes a \
 hold.";
-
-const BULK_DESCRIPTION: &str = "\
-A bulk action on the messages the FILTER words select: `delete` (`postsuper -d`), `hold` \
-(`postsuper -h`: kept in the queue, never delivered or returned, until released), \
-`release` (`postsuper -H`) or `requeue` (`postsuper -r`: the message goes through the \
-cleanup daemon again, picking up changed address rewriting and transports).
-
-The plan comes first: the operation, how many messages and recipients, in which queues, \
-how many selected messages also have recipients outside the filter (Postfix acts on whole \
-messages), a sample, the filter and warnings (deleting cannot be undone; requeueing mail \
-with a forged sender makes Postfix send new bounces to third parties). Then it asks: `y` \
-confirms, and deleting more than 1,000 messages or half the queue asks you to type the \
-count. Without a terminal on standard input it refuses unless `--yes` is given. An empty \
-filter, the whole queue, needs `--all`.
-
-Just before acting the queue is listed again. Messages whose queue ID now names another \
-message (IDs are reused) or that moved to another queue are not touched and reported as \
-changed; vanished ones as gone. Then one postsuper per queue and batch of `--batch` IDs, \
-restricted to the queue each message was seen in. Holding mail already on hold, or \
-releasing mail that is not, is reported and is not a failure. Ctrl-C, SIGTERM or a \
-dropped ssh connection stop between batches with an exact report. Every action appends \
-one line to the audit log.";
 
 /// One FILES entry: the path as shown, and what it is.
 pub type Entry = (String, String);

@@ -260,7 +260,9 @@ fn synopsis(out: &mut String, cmd: &Command, sub: Option<&str>) {
                     .get_value_names()
                     .and_then(|v| v.first())
                     .map_or_else(|| p.get_id().to_string(), ToString::to_string);
-                let _ = write!(line, " [\\fI{}\\fR\\ ...]", esc(&n));
+                let many = p.get_num_args().is_some_and(|r| r.max_values() > 1);
+                let dots = if many { "\\ ..." } else { "" };
+                let _ = write!(line, " [\\fI{}\\fR{dots}]", esc(&n));
             }
             let _ = writeln!(out, ".PP\n{line}");
         }
@@ -315,11 +317,11 @@ fn options(out: &mut String, cmd: &Command, sub: bool) {
         );
         return;
     }
-    // The globals are documented once, in mailq-tui(1).
+    // The globals are documented once, in mailq-tui(1); FILTER below, at more length.
     let mut cmd = cmd.clone();
     let globals: Vec<String> = cmd
         .get_arguments()
-        .filter(|a| a.is_global_set())
+        .filter(|a| a.is_global_set() || a.get_id() == "filter")
         .map(|a| a.get_id().to_string())
         .collect();
     for id in globals {
@@ -332,6 +334,7 @@ fn options(out: &mut String, cmd: &Command, sub: bool) {
         out.push_str(&rendered);
     }
     if takes_filter(&cmd) {
+        // Hidden above; still a positional of the command.
         out.push_str(
             ".TP\n\\fIFILTER\\fR ...\nFilter words, AND\\-ed, selecting the messages: see \
              FILTER LANGUAGE in \\fBmailq\\-tui\\fR(1) and \\fBmailq\\-tui help filter\\fR. \
