@@ -226,7 +226,7 @@ pub struct FleetArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LogArgs {
     /// Show the last N entries
-    #[arg(long, short = 'n', default_value_t = 20)]
+    #[arg(long, short = 'n', default_value_t = 20, value_name = "N")]
     pub limit: usize,
     /// Print the raw JSON lines
     #[arg(long)]
@@ -278,7 +278,7 @@ pub struct StormArgs {
     #[arg(long)]
     pub json: bool,
     /// Show at most N rows per section
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
     /// Do not read queue files (no campaigns or accounts; faster)
     #[arg(long)]

@@ -631,6 +631,10 @@ mod tests {
                 .contains("FILTER LANGUAGE")
         );
         let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(help(Some("group"), &mut out, &mut err), ExitCode::SUCCESS);
+        let text = String::from_utf8(out).expect("test value");
+        assert!(text.starts_with("GROUPING") && text.contains("rcpt-pattern"));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
         assert_eq!(
             help(Some("\u{1b}x"), &mut out, &mut err),
             exit::code(exit::USAGE)
