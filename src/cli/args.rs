@@ -139,7 +139,7 @@ pub struct SummaryArgs {
     /// Group by KEY or KEY,KEY2 (sub-groups; see `mailq-tui help group`)
     #[arg(long, default_value = "reason", value_name = "KEY[,KEY2]",
           long_help = format!("Group by KEY or KEY,KEY2 (sub-groups): {} (see `mailq-tui help group`)",
-              crate::model::group_help::key_names()))]
+              crate::model::group::key_names()))]
     pub by: String,
     /// Show at most N groups (and N sub-groups per group)
     #[arg(long, default_value_t = 20, value_name = "N")]
@@ -147,7 +147,7 @@ pub struct SummaryArgs {
     /// Order groups by ORDER (see `mailq-tui help group`)
     #[arg(long, default_value = "messages", value_name = "ORDER",
           long_help = format!("Order groups by: {} (see `mailq-tui help group`)",
-              crate::model::group_help::sort_names()))]
+              crate::model::group::sort_names()))]
     pub sort: String,
     /// Print JSON
     #[arg(long)]

@@ -2,7 +2,7 @@
 //! environment, security, see also). The rest of each page comes from where it lives:
 //! synopsis and options from the clap definitions ([`super::args`]), the filter language
 //! from [`crate::model::FILTER_HELP`], the grouping keys from
-//! [`crate::model::group_help::group_help`], the keys from the key table
+//! [`crate::model::group::group_help`], the keys from the key table
 //! ([`crate::app::Keymap`]) and the exit statuses from [`super::exit`]. The pages are
 //! rendered to roff into `assets/man/` by `tests/generated_assets.rs` (freshness-tested).
 //!
@@ -814,7 +814,7 @@ const QUICK_EXAMPLES: &[(&str, &str)] = &[
 /// The filter language section (the text `mailq-tui help filter` prints).
 pub use crate::model::FILTER_HELP;
 /// The grouping section (the text `mailq-tui help group` prints).
-pub use crate::model::group_help::group_help;
+pub use crate::model::group::group_help;
 
 /// One key of the KEYS section: the keys, what they do, whether they change the queue, and
 /// the action name the `[keys]` table of the configuration file uses.

@@ -41,7 +41,7 @@ pub fn help(topic: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) -> Ex
     let written = match topic {
         Some("filter" | "filters") => out.write_all(FILTER_HELP.as_bytes()),
         Some("group" | "grouping" | "groups") => {
-            out.write_all(crate::model::group_help::group_help().as_bytes())
+            out.write_all(crate::model::group::group_help().as_bytes())
         }
         None => {
             use clap::CommandFactory as _;
@@ -110,7 +110,7 @@ pub(crate) fn parse_filter(args: &FilterArgs, err: &mut dyn Write) -> Result<Fil
 /// # Errors
 /// A message naming the bad key and the valid ones.
 pub fn parse_keys(by: &str) -> Result<(GroupKey, Option<GroupKey>), String> {
-    let names = crate::model::group_help::key_names;
+    let names = crate::model::group::key_names;
     let mut parts = by.split(',').map(str::trim);
     let key = |s: Option<&str>| -> Result<Option<GroupKey>, String> {
         match s {

@@ -20,7 +20,6 @@ pub mod filter;
 pub mod fleet;
 pub mod format;
 pub mod group;
-pub mod group_help;
 pub mod log;
 pub mod message;
 pub mod monitor;

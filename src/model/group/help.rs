@@ -1,7 +1,7 @@
 //! What each grouping key and sort order means: the one text behind `mailq-tui help group`,
 //! `summary --help` and the manual page's GROUPING section.
 
-use super::group::{GroupKey, SortBy};
+use super::{GroupKey, SortBy};
 
 impl GroupKey {
     /// What the groups of this key are, in one line (or two).
