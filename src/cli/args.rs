@@ -352,9 +352,20 @@ pub struct CheckArgs {
     /// Warning thresholds: KEY=RANGE,… with keys deferred, hold, active, incoming, total,
     /// ndrs (messages), age (oldest message: 30m, 2h, 1d), ndr-share (50%); N warns above
     /// N, N: below N, ~:N above N, N:M outside N..M, @N:M inside (monitoring-plugins ranges)
-    #[arg(short = 'w', long, value_name = "LIST", default_value = "")]
+    #[arg(
+        short = 'w',
+        long,
+        value_name = "LIST",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub warning: String,
     /// Critical thresholds, as --warning (`-c` after `check` means this, as in every plugin)
-    #[arg(long, value_name = "LIST", default_value = "")]
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub critical: String,
 }

@@ -474,7 +474,9 @@ fn render(page: &manual::Page, cli: &Command) -> String {
             format!("mailq-tui-{name}"),
         ),
     };
+    // NAME is one line: the summary's first sentence.
     let about = cmd.get_about().map(ToString::to_string).unwrap_or_default();
+    let about = about.split(". ").next().unwrap_or_default().to_owned();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -488,10 +490,6 @@ fn render(page: &manual::Page, cli: &Command) -> String {
     let _ = writeln!(out, ".SH NAME\n{} \\- {}", esc(&title), inline(&about));
     synopsis(&mut out, &cmd, page.command);
     out.push_str(".SH DESCRIPTION\n");
-    if page.command.is_some() {
-        let long = cmd.get_long_about().map_or(about, ToString::to_string);
-        let _ = writeln!(out, ".PP\n{}.", inline(long.trim_end_matches('.')));
-    }
     prose(&mut out, page.description);
     options(&mut out, &cmd, page.command.is_some());
     if page.command.is_none() {
