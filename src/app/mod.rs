@@ -4,6 +4,12 @@
 //! - [`action`]: the [`Action`] enum (user intents and IO results).
 //! - [`keymap`]: the one key table behind dispatch, footer, help and `--print-keys`.
 //! - [`update`]: `update(&mut App, Action) -> Option<Effect>`.
+//! - [`state`]: the typed sub-states [`App`] is made of: [`Nav`] (focus, cursors, page),
+//!   [`Listing`] (what listing is shown and which runs, as enums), [`Select`] (filter,
+//!   selection, marks), [`Grouped`] (grouping and its background jobs), [`Sources`] (the
+//!   picker and switching).
+//! - [`viewport`]: what the last frame showed (scroll offsets, page size), handed back to
+//!   `update()` as [`Action::Viewport`]: drawing only reads the `App`.
 //!
 //! Grouping and filtering are the model's (`model::group`, `model::filter`); this module only
 //! decides *when* to run them and keeps cursor and marks on the same messages across
@@ -222,7 +228,9 @@ impl Default for Options {
     }
 }
 
-/// Everything on screen.
+/// Everything on screen. Fields are crate-private: outside the crate an `App` is driven
+/// through [`update`](fn@update) (benches and tests read `now`, `snapshot`, `nav.focus` and
+/// `grouped.grouping`).
 #[derive(Debug)]
 pub struct App {
     pub(crate) source: String,

@@ -56,7 +56,7 @@ pub struct Group {
     pub size: u64,
     pub oldest: i64,
     pub newest: i64,
-    /// The soonest known next delivery attempt of its deferred mail ([`Message::next_retry`]).
+    /// The soonest known next delivery attempt of its deferred mail ([`Message::next_retry`](crate::model::Message::next_retry)).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_retry: Option<i64>,
     /// Messages per queue, indexed by `QueueName::index`.
