@@ -1,6 +1,8 @@
 //! The parts of [`App`](super::App), each a typed sub-state: where the cursor is
-//! ([`Nav`]), how listings reach the screen ([`Listing`]), what the user picked ([`Select`]), how it is grouped ([`Grouped`]) and which queues the picker offers ([`Sources`]). Grouping the fields keeps each concern's invariants in one place and lets
-//! the compiler, not a comment, say which fields belong together.
+//! ([`Nav`]), how listings reach the screen ([`Listing`]), what the user picked
+//! ([`Select`]), how it is grouped ([`Grouped`]) and which queues the picker offers
+//! ([`Sources`]). Grouping the fields keeps each concern's invariants in one place and
+//! lets the compiler, not a comment, say which fields belong together.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -118,11 +120,6 @@ impl Listing {
     #[must_use]
     pub fn refresh_pending(&self) -> bool {
         matches!(self.fetch, Fetch::Running { again: true, .. })
-    }
-
-    #[must_use]
-    pub fn error(&self) -> Option<&LoadError> {
-        self.error.as_ref()
     }
 
     /// A listing starts now.
