@@ -791,6 +791,9 @@ mod tests {
         // A later listing reuses the reason's Arc from the shared cache.
         assert!(Arc::ptr_eq(&r0, &first[0].0));
         // family_shared agrees with the table.
-        assert!(Arc::ptr_eq(&family_shared(&Arc::from(reasons[2])), &first[2].1));
+        assert!(Arc::ptr_eq(
+            &family_shared(&Arc::from(reasons[2])),
+            &first[2].1
+        ));
     }
 }

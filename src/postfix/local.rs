@@ -297,8 +297,10 @@ impl Postfix {
     }
 
     /// The deferred queue files' mtimes ([`super::retry`]), or why they cannot be read: one
-    /// walk of the deferred tree. Runs on its own thread while `postqueue -j` lists, so
-    /// that it adds nothing after the listing's last line on a machine with a free core.
+    /// walk of the deferred tree, after the listing (~0.5 s per 100,000 deferred files;
+    /// run alongside the listing it slowed `postqueue -j` down as much on a busy 2-core
+    /// machine, so callers that do not need the times skip it instead:
+    /// [`MailQueue::list_each_without_retries`]).
     fn deferred_times(&self) -> Result<HashMap<String, i64>, String> {
         let Some(dir) = self.queue_directory() else {
             return Err("postconf -h queue_directory failed".to_owned());
@@ -312,14 +314,9 @@ impl Postfix {
         })
     }
 
-    /// Fill in the next delivery attempt of deferred mail from `times` (the walk that ran
-    /// alongside the listing; `None` when none ran: remote, or not root), or leave the
-    /// times unknown and say why in `Snapshot::retry_note`.
-    ///
-    /// Race: the walk and the listing run at the same time, so a message that entered the
-    /// deferred queue after the walk passed its directory has no known time (shown as
-    /// unknown, as for a message whose file is gone); one deferred again meanwhile may show
-    /// its previous time.
+    /// Fill in the next delivery attempt of deferred mail from `times` (the walk after the
+    /// listing; `None` when none ran: remote, not root, or not wanted), or leave the times
+    /// unknown and say why in `Snapshot::retry_note`.
     fn add_next_retries(
         &self,
         snap: &mut Snapshot,
@@ -341,7 +338,7 @@ impl Postfix {
         match times {
             Some(Ok(times)) => snap.set_next_retries(&times),
             Some(Err(why)) => snap.retry_note = Some(why),
-            None => snap.retry_note = Some("the deferred queue was not read".to_owned()),
+            None => snap.retry_note = Some("not read for this listing".to_owned()),
         }
     }
 
@@ -420,21 +417,21 @@ impl MailQueue for Postfix {
     /// `each` sees every message as it is parsed, before the next-retry times (one walk
     /// of the deferred tree after the listing) are filled in.
     fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
-        std::thread::scope(|scope| {
-            // The walk of the deferred tree runs while postqueue lists (two cores: it
-            // would otherwise add ~0.5 s per 100,000 deferred files after the last line).
-            let walk = self
-                .reads_retries()
-                .then(|| scope.spawn(|| self.deferred_times()));
-            let snap = self.list_queue(each);
-            let times = walk.map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err("the deferred queue walk failed".to_owned()))
-            });
-            let mut snap = snap?;
-            self.add_next_retries(&mut snap, times);
-            Ok(snap)
-        })
+        let mut snap = self.list_queue(each)?;
+        let walk = self.reads_retries() && snap.count(&QueueName::Deferred).messages > 0;
+        let times = walk.then(|| self.deferred_times());
+        self.add_next_retries(&mut snap, times);
+        Ok(snap)
+    }
+
+    /// No walk at all: the times stay unknown, and the note says so.
+    fn list_each_without_retries(
+        &self,
+        each: &mut dyn FnMut(&Message),
+    ) -> Result<Snapshot, PostfixError> {
+        let mut snap = self.list_queue(each)?;
+        self.add_next_retries(&mut snap, None);
+        Ok(snap)
     }
 
     fn apply(&self, op: QueueOp, targets: &[Target]) -> Result<OpReport, PostfixError> {
