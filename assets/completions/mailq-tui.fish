@@ -56,7 +56,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "fleet" -d 'One 
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "watch" -d 'Monitoring daemon, read-only: Prometheus `/metrics`, a node_exporter textfile, alerts'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "check" -d 'Nagios/Icinga/Checkmk plugin: one status line with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Here `-c` is the critical list (use `--config-dir` for the instance)'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "help" -d 'Explain a topic: `filter`'
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'Group by KEY or KEY,KEY2 (sub-groups): reason, sender, sender-domain, rcpt-domain, rcpt-pattern, rcpt, queue, age, size' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'Group by KEY or KEY,KEY2 (sub-groups): reason, sender, sender-domain, rcpt-domain, rcpt-pattern, rcpt, queue, age, size; from the message contents (postcat, root): campaign, sasl, client, client-net, helo, subject, from-domain, submitter' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l top -d 'Show at most N groups (and N sub-groups per group)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l sort -d 'Order groups by: messages, recipients, size, oldest, newest, label, deferred, hold, recent, retry (soonest next delivery attempt)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F

@@ -165,7 +165,8 @@ impl FilterArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SummaryArgs {
     /// Group by KEY or KEY,KEY2 (sub-groups): reason, sender, sender-domain, rcpt-domain,
-    /// rcpt-pattern, rcpt, queue, age, size
+    /// rcpt-pattern, rcpt, queue, age, size; from the message contents (postcat, root):
+    /// campaign, sasl, client, client-net, helo, subject, from-domain, submitter
     #[arg(long, default_value = "reason", value_name = "KEY[,KEY2]")]
     pub by: String,
     /// Show at most N groups (and N sub-groups per group)

@@ -47,12 +47,14 @@ Fields
                   Known only when mailq-tui runs as root on the queue's host; unknown
                   times match nothing, negated or not
   size            size:>100k, size:<1M         (units b k M G, powers of 1024; no unit = bytes)
-  subject, from, campaign, sasl, client, helo
+  subject, from, campaign, sasl, client, helo, submitter
                   message content, from the content index built with postcat. campaign is
                   the definition the storm screen shows (campaign:="subject contains
                   'parcel'"), "(no campaign)" for mail in none. Without an
                   index these terms match nothing, negated or not: a purge never rests on
-                  something that could not be checked.
+                  something that could not be checked. submitter is the local user who ran
+                  sendmail (pickup's "from userid N" stamp): the name or the uid,
+                  submitter:www-data or submitter:=33
 
 Recipients
   rcpt, reason and bare-word terms must all hold for the SAME recipient. A message where
@@ -86,16 +88,21 @@ pub enum ContentField {
     Client,
     /// HELO name of the submitting client.
     Helo,
+    /// The local user who submitted it with `sendmail` (name, or uid when unknown).
+    Submitter,
+    /// That user's uid: `submitter:` matches it too (no field name of its own).
+    SubmitterUid,
 }
 
 impl ContentField {
-    pub const ALL: [ContentField; 6] = [
+    pub const ALL: [ContentField; 7] = [
         ContentField::Subject,
         ContentField::From,
         ContentField::Campaign,
         ContentField::Sasl,
         ContentField::Client,
         ContentField::Helo,
+        ContentField::Submitter,
     ];
 
     #[must_use]
@@ -107,6 +114,7 @@ impl ContentField {
             Self::Sasl => "sasl",
             Self::Client => "client",
             Self::Helo => "helo",
+            Self::Submitter | Self::SubmitterUid => "submitter",
         }
     }
 }
@@ -280,7 +288,7 @@ impl Term {
     }
 }
 
-const FIELDS: &str = "sender, rcpt, reason, queue, id, age, retry, size, subject, from, campaign, sasl, client, helo";
+const FIELDS: &str = "sender, rcpt, reason, queue, id, age, retry, size, subject, from, campaign, sasl, client, helo, submitter";
 
 fn field_by_name(name: &str) -> Option<FieldName> {
     Some(match name.to_ascii_lowercase().as_str() {
@@ -298,6 +306,7 @@ fn field_by_name(name: &str) -> Option<FieldName> {
         "sasl" => FieldName::Text(TextField::Content(ContentField::Sasl)),
         "client" => FieldName::Text(TextField::Content(ContentField::Client)),
         "helo" => FieldName::Text(TextField::Content(ContentField::Helo)),
+        "submitter" => FieldName::Text(TextField::Content(ContentField::Submitter)),
         _ => return None,
     })
 }
@@ -798,7 +807,13 @@ impl<'f> Eval<'f> {
                 let Some(v) = ctx.content.and_then(|c| c.field(idx, *f)) else {
                     return false;
                 };
+                // `submitter:` is the user name or the uid.
                 p.test(v)
+                    || (*f == ContentField::Submitter
+                        && ctx
+                            .content
+                            .and_then(|c| c.field(idx, ContentField::SubmitterUid))
+                            .is_some_and(|u| p.test(u)))
             }
             TermKind::Text(TextField::Rcpt | TextField::Reason | TextField::Any, _) => true,
         };

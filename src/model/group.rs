@@ -44,6 +44,8 @@ pub enum GroupKey {
     Helo,
     Subject,
     FromDomain,
+    /// The local user who submitted it with `sendmail` (`from userid N`).
+    Submitter,
 }
 
 /// Label of content-key groups for messages whose queue file was not (yet) read, or that
@@ -52,7 +54,7 @@ pub const UNKNOWN_CONTENT: &str = "(unknown)";
 
 impl GroupKey {
     /// In the order `Tab` cycles through them.
-    pub const ALL: [GroupKey; 16] = [
+    pub const ALL: [GroupKey; 17] = [
         GroupKey::Reason,
         GroupKey::Sender,
         GroupKey::SenderDomain,
@@ -69,6 +71,7 @@ impl GroupKey {
         GroupKey::Helo,
         GroupKey::Subject,
         GroupKey::FromDomain,
+        GroupKey::Submitter,
     ];
 
     #[must_use]
@@ -90,6 +93,7 @@ impl GroupKey {
             Self::Helo => "helo",
             Self::Subject => "subject",
             Self::FromDomain => "from-domain",
+            Self::Submitter => "submitter",
         }
     }
 
@@ -105,6 +109,7 @@ impl GroupKey {
                 | Self::Helo
                 | Self::Subject
                 | Self::FromDomain
+                | Self::Submitter
         )
     }
 
@@ -487,6 +492,7 @@ impl<'c> Labeler<'c> {
             GroupKey::Client | GroupKey::ClientNet => ContentField::Client,
             GroupKey::Helo => ContentField::Helo,
             GroupKey::Subject => ContentField::Subject,
+            GroupKey::Submitter => ContentField::Submitter,
             _ => ContentField::From,
         };
         let value = self.content.and_then(|c| c.field(i, field));

@@ -70,6 +70,10 @@ impl MailQueue for ReadOnlyQueue {
         self.0.read(ids, parts)
     }
 
+    fn local_users(&self, uids: &[u32]) -> crate::model::submitter::Users {
+        self.0.local_users(uids)
+    }
+
     fn describe(&self) -> String {
         self.0.describe()
     }

@@ -51,6 +51,8 @@ pub struct Postfix {
     /// Whether to let `apply()` spawn postsuper at all (postsuper is superuser-only).
     root: bool,
     euid: u32,
+    /// Local submitters' user names, asked once per uid ([`super::users`]).
+    users: super::users::UserCache,
 }
 
 impl Postfix {
@@ -77,6 +79,7 @@ impl Postfix {
             root: euid == 0,
             euid,
             queue_dir: OnceLock::new(),
+            users: super::users::UserCache::default(),
         }
     }
 
@@ -99,6 +102,7 @@ impl Postfix {
             root: may_change,
             euid: remote_uid,
             queue_dir: OnceLock::new(),
+            users: super::users::UserCache::default(),
         }
     }
 
@@ -258,6 +262,35 @@ impl Postfix {
 }
 
 impl Postfix {
+    /// `getent passwd -- OWNER UID…` on the remote host, through its ssh link: the names in
+    /// that host's password database (NSS: files, LDAP, …), which may differ from ours.
+    fn remote_users(&self, uids: &[u32], owner: Option<&str>) -> super::users::Answer {
+        let keys: Vec<String> = owner
+            .map(str::to_owned)
+            .into_iter()
+            .chain(uids.iter().map(u32::to_string))
+            .collect();
+        let mut out = Vec::new();
+        if !keys.is_empty() {
+            let mut argv: Vec<&OsStr> =
+                vec![OsStr::new("getent"), OsStr::new("passwd"), OsStr::new("--")];
+            argv.extend(keys.iter().map(OsStr::new));
+            // getent exits 2 when some key is not found: the lines it printed still count.
+            if let Err(e) = self.run_helper(
+                &argv,
+                false,
+                |l| {
+                    out.extend_from_slice(l);
+                    out.push(b'\n');
+                },
+                self.timeout,
+            ) {
+                warn!(error = %e, "getent passwd on the remote host failed");
+            }
+        }
+        super::users::parse_getent(&String::from_utf8_lossy(&out), uids, owner)
+    }
+
     /// One `postqueue FLAG [ARG]` run for a flush: its refusal, if any, as one line.
     fn postqueue_request(&self, args: &[&str]) -> Result<Option<String>, PostfixError> {
         let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
@@ -715,6 +748,21 @@ impl MailQueue for Postfix {
                 "not root (uid {}): listing works, changing the queue needs root",
                 self.euid
             )
+        })
+    }
+
+    fn local_users(&self, uids: &[u32]) -> crate::model::submitter::Users {
+        self.users.users(uids, |new, ask_owner| {
+            let owner = if ask_owner {
+                self.postconf("mail_owner")
+            } else {
+                None
+            };
+            let owner = owner.as_deref().and_then(super::users::valid_owner);
+            match &self.transport {
+                Transport::Local => super::users::local_lookup(new, owner),
+                Transport::Ssh(_) => self.remote_users(new, owner),
+            }
         })
     }
 
