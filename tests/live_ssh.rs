@@ -88,6 +88,10 @@ type Case = fn(&mut Ctx);
 const CASES: &[(&str, Case)] = &[
     ("list_each_host_over_ssh", list_each_host_over_ssh),
     ("read_queue_files_over_ssh", read_queue_files_over_ssh),
+    (
+        "next_retry_over_ssh_is_the_remote_queue_files_mtimes",
+        next_retry_over_ssh_is_the_remote_queue_files_mtimes,
+    ),
     ("filter_per_host_is_labelled", filter_per_host_is_labelled),
     ("ids_per_host", ids_per_host),
     (
@@ -228,6 +232,73 @@ fn read_queue_files_over_ssh(ctx: &mut Ctx) {
     for f in &report.files {
         assert_eq!(f.attribute("sasl_username"), Some(user.as_str()), "{f:?}");
     }
+}
+
+/// Queue ID → mtime of every file under `dir` (the lab's deferred tree, read directly).
+fn mtimes_under(dir: &std::path::Path, out: &mut BTreeMap<String, i64>) {
+    use std::os::unix::fs::MetadataExt;
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let Ok(meta) = std::fs::symlink_metadata(e.path()) else {
+            continue;
+        };
+        if meta.is_dir() {
+            mtimes_under(&e.path(), out);
+        } else if meta.is_file() {
+            out.insert(e.file_name().to_string_lossy().into_owned(), meta.mtime());
+        }
+    }
+}
+
+/// Over ssh, the next retry of every deferred message is its queue file's mtime on that
+/// host (one remote `find`, as root), like locally; the detail view no longer says
+/// "not read from a remote host". A symlink planted in the deferred tree is not followed.
+/// (`mtimes_under` reads the same tree directly, without following symlinks.)
+fn next_retry_over_ssh_is_the_remote_queue_files_mtimes(ctx: &mut Ctx) {
+    use mailq_tui::model::QueueName;
+    let lab = &ctx.labs[1];
+    let deferred = lab.manifest().queue_dir.join("deferred");
+    // A symlink to a file outside the queue, named like a queue ID of this listing.
+    let outside = ctx.ssh.dir().join("not-a-queue-file");
+    std::fs::write(&outside, b"x").unwrap_or_else(|e| panic!("write: {e}"));
+    std::fs::File::options()
+        .write(true)
+        .open(&outside)
+        .and_then(|f| f.set_times(std::fs::FileTimes::new().set_modified(std::time::UNIX_EPOCH)))
+        .unwrap_or_else(|e| panic!("set mtime: {e}"));
+    let pf = connect(&ctx.host(1), &ctx.opts()).unwrap_or_else(|e| panic!("connect: {e}"));
+    let first = pf.list().unwrap_or_else(|e| panic!("list over ssh: {e}"));
+    let victim = first
+        .messages
+        .iter()
+        .find(|m| m.queue == QueueName::Deferred)
+        .map(|m| m.queue_id.to_string())
+        .unwrap_or_else(|| panic!("no deferred mail"));
+    let mut on_disk = BTreeMap::new();
+    mtimes_under(&deferred, &mut on_disk);
+    // Named exactly like a deferred message, in a hash directory of its own: followed, it
+    // would give that message the outside file's mtime (the epoch).
+    let planted = deferred.join("ZZ");
+    std::fs::create_dir_all(&planted).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    std::os::unix::fs::symlink(&outside, planted.join(&victim))
+        .unwrap_or_else(|e| panic!("symlink: {e}"));
+    let snap = pf.list().unwrap_or_else(|e| panic!("list over ssh: {e}"));
+    let _ = std::fs::remove_dir_all(&planted);
+    assert!(on_disk.get(&victim).is_some_and(|t| *t > 0));
+    common::assert_next_retries(&snap, &on_disk);
+    // The CLI shows it too: `--sort retry` over ssh orders by the remote times.
+    let out = ctx.bin(&[
+        "--host", NAMES[1], "summary", "--by", "rcpt", "--sort", "retry", "--json", "--top", "1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\"next_retry\""),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 fn filter_per_host_is_labelled(ctx: &mut Ctx) {

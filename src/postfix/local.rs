@@ -44,6 +44,8 @@ pub struct Postfix {
     config_dir: Option<PathBuf>,
     /// `queue_directory`, looked up on first use (only root stats it: see `change_stamp`).
     queue_dir: OnceLock<Option<PathBuf>>,
+    /// The remote host's `queue_directory` (next retry over ssh), looked up on first use.
+    remote_queue_dir: OnceLock<Option<String>>,
     transport: Transport,
     bins: Bins,
     null_sender: String,
@@ -79,6 +81,7 @@ impl Postfix {
             root: euid == 0,
             euid,
             queue_dir: OnceLock::new(),
+            remote_queue_dir: OnceLock::new(),
             users: super::users::UserCache::default(),
         }
     }
@@ -102,6 +105,7 @@ impl Postfix {
             root: may_change,
             euid: remote_uid,
             queue_dir: OnceLock::new(),
+            remote_queue_dir: OnceLock::new(),
             users: super::users::UserCache::default(),
         }
     }
@@ -329,7 +333,7 @@ impl Postfix {
     /// else leaves the times unknown and says why in `Snapshot::retry_note`.
     fn add_next_retries(&self, snap: &mut Snapshot) {
         if !matches!(self.transport, Transport::Local) {
-            snap.retry_note = Some("not read from a remote host".to_owned());
+            self.add_remote_next_retries(snap);
             return;
         }
         if self.euid != 0 {
@@ -353,6 +357,60 @@ impl Postfix {
                     "cannot read {}: {e}",
                     sanitize_bytes(dir.join("deferred").as_os_str().as_encoded_bytes())
                 ));
+            }
+        }
+    }
+
+    /// [`Self::add_next_retries`] on a remote host: one `find` of its deferred tree
+    /// ([`super::retry::remote_find_argv`]) through the ssh link, as root (the login, or
+    /// `sudo -n`); only valid queue IDs of deferred messages in this listing get a time.
+    fn add_remote_next_retries(&self, snap: &mut Snapshot) {
+        if !self.root {
+            snap.retry_note = Some(
+                "reading the remote queue files needs root (the ssh login, or sudo -n)".to_owned(),
+            );
+            return;
+        }
+        if snap.count(&QueueName::Deferred).messages == 0 {
+            snap.retry_note = None;
+            return;
+        }
+        let dir = self.remote_queue_dir.get_or_init(|| {
+            self.postconf("queue_directory")
+                .filter(|d| super::retry::remote_find_argv(d).is_some())
+        });
+        let Some(argv) = dir.as_deref().and_then(super::retry::remote_find_argv) else {
+            snap.retry_note = Some("postconf -h queue_directory failed on the host".to_owned());
+            return;
+        };
+        let argv: Vec<&OsStr> = argv.iter().map(OsStr::new).collect();
+        let mut out = Vec::new();
+        let done = self.run_helper(
+            &argv,
+            true,
+            |l| {
+                out.extend_from_slice(l);
+                out.push(b'\n');
+            },
+            self.timeout,
+        );
+        match done {
+            // A file that vanished during the walk (delivered meanwhile) makes find exit 1
+            // after printing the rest: what it printed still holds.
+            Ok(d) if d.status.success() || !out.is_empty() => {
+                if !d.status.success() {
+                    debug!(stderr = %sanitize_bytes(d.stderr.trim_ascii()), "remote find");
+                }
+                snap.set_next_retries(&super::retry::parse_remote_find(&out));
+            }
+            Ok(d) => {
+                let why = snippet(&sanitize_bytes(d.stderr.trim_ascii()), 200);
+                warn!(stderr = %why, "remote find of the deferred queue failed");
+                snap.retry_note = Some(format!("find on the host failed: {why}"));
+            }
+            Err(e) => {
+                warn!(error = %e, "remote find of the deferred queue failed");
+                snap.retry_note = Some(format!("not read from the host: {e}"));
             }
         }
     }

@@ -424,3 +424,22 @@ pub fn copy_for_nobody(lab_dir: &Path, exe: &Path, name: &str) -> PathBuf {
     }
     dst
 }
+
+/// The adapter's next-retry times in `snap` are exactly `on_disk` (queue ID → mtime of its
+/// deferred queue file) for deferred mail and absent for the rest, with no note saying
+/// why they are unknown; at least 20 deferred messages must have one.
+pub fn assert_next_retries(snap: &mailq_tui::model::Snapshot, on_disk: &BTreeMap<String, i64>) {
+    use mailq_tui::model::QueueName;
+    assert!(snap.retry_note.is_none(), "{:?}", snap.retry_note);
+    let mut checked = 0usize;
+    for m in &snap.messages {
+        if m.queue == QueueName::Deferred {
+            let id = m.queue_id.as_str();
+            assert_eq!(m.next_retry, on_disk.get(id).copied(), "next retry of {id}");
+            checked += usize::from(m.next_retry.is_some());
+        } else {
+            assert_eq!(m.next_retry, None, "{} in {}", m.queue_id, m.queue);
+        }
+    }
+    assert!(checked >= 20, "only {checked} deferred messages checked");
+}
