@@ -305,7 +305,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l no-index -
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand watch" -s h -l help -d 'Print help'
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -s w -l warning -d 'Warning thresholds: KEY=VALUE,… with keys deferred, hold, active, incoming, total, ndrs (messages), age (oldest message: 30m, 2h, 1d), ndr-share (50%); a value above the threshold warns' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -s w -l warning -d 'Warning thresholds: KEY=RANGE,… with keys deferred, hold, active, incoming, total, ndrs (messages), age (oldest message: 30m, 2h, 1d), ndr-share (50%); N warns above N, N: below N, ~:N above N, N:M outside N..M, @N:M inside (monitoring-plugins ranges)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l critical -d 'Critical thresholds, as --warning (`-c` after `check` means this, as in every plugin)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand check" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F

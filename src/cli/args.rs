@@ -376,9 +376,9 @@ pub struct WatchArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// Warning thresholds: KEY=VALUE,… with keys deferred, hold, active, incoming, total,
-    /// ndrs (messages), age (oldest message: 30m, 2h, 1d), ndr-share (50%); a value above
-    /// the threshold warns
+    /// Warning thresholds: KEY=RANGE,… with keys deferred, hold, active, incoming, total,
+    /// ndrs (messages), age (oldest message: 30m, 2h, 1d), ndr-share (50%); N warns above
+    /// N, N: below N, ~:N above N, N:M outside N..M, @N:M inside (monitoring-plugins ranges)
     #[arg(short = 'w', long, value_name = "LIST", default_value = "")]
     pub warning: String,
     /// Critical thresholds, as --warning (`-c` after `check` means this, as in every plugin)

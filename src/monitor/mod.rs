@@ -10,7 +10,7 @@
 //!  └──────────────────────────┘           └──────────────────────────────┘
 //! ```
 //!
-//! The queue is opened through [`ReadOnlyQueue`], which has no path to postsuper. A failed
+//! The queue is opened through [`ReadOnly`], which has no path to postsuper. A failed
 //! listing sets `mailq_tui_up` to 0 and is logged; the daemon never stops for it.
 
 pub mod notify;
@@ -30,6 +30,8 @@ use tokio::sync::{RwLock, mpsc};
 use crate::cli::{GlobalOpts, WatchArgs};
 use crate::config::Config;
 use crate::indexer;
+use crate::model::QueueName;
+use crate::model::compromise::Networks;
 use crate::model::content::ContentIndex;
 use crate::model::monitor::alerts::{
     AlertEvent, AlertState, Condition, Observation, Rule, TransitionKind, rules_from_config,
@@ -42,45 +44,24 @@ use crate::model::monitor::metrics::{
 use crate::model::monitor::{DEFAULT_LISTEN, WatchConfig};
 use crate::model::storm::{StormReport, analyze};
 use crate::model::time::{format_utc, parse_duration};
-use crate::model::{QueueId, QueueName};
 use crate::postfix::local::Postfix;
 use crate::postfix::parse::unix_now;
+use crate::postfix::read_only::ReadOnly;
 use crate::postfix::ssh::{SshHost, SshOptions};
-use crate::postfix::{MailQueue, OpReport, PostfixError, QueueOp, ReadParts, ReadReport, Target};
+use crate::postfix::{MailQueue, PostfixError};
 
 /// The longest time one listing spends reading queue files (postcat) for the storm analysis.
 const INDEX_BUDGET: Duration = Duration::from_secs(5);
 
-/// A queue that can be listed and read but never changed: `apply` always refuses, so
-/// nothing `watch` does can reach postsuper.
-pub struct ReadOnlyQueue(Box<dyn MailQueue>);
+/// Why a watched queue refuses every change.
+const WATCH_ONLY: &str = "mailq-tui watch only monitors the queue";
 
-impl MailQueue for ReadOnlyQueue {
-    fn list(&self) -> Result<crate::model::Snapshot, PostfixError> {
-        self.0.list()
-    }
+/// A queue that can be listed and read but never changed: the one read-only wrapper of
+/// the Postfix adapter, so nothing `watch` does can reach postsuper.
+type ReadOnlyQueue = ReadOnly<Box<dyn MailQueue>>;
 
-    fn apply(&self, _op: QueueOp, _targets: &[Target]) -> Result<OpReport, PostfixError> {
-        Err(PostfixError::ReadOnly(
-            "mailq-tui watch only monitors the queue".to_owned(),
-        ))
-    }
-
-    fn read(&self, ids: &[QueueId], parts: ReadParts) -> Result<ReadReport, PostfixError> {
-        self.0.read(ids, parts)
-    }
-
-    fn local_users(&self, uids: &[u32]) -> crate::model::submitter::Users {
-        self.0.local_users(uids)
-    }
-
-    fn describe(&self) -> String {
-        self.0.describe()
-    }
-
-    fn read_only_reason(&self) -> Option<String> {
-        Some("mailq-tui watch only monitors the queue".to_owned())
-    }
+fn read_only(queue: Box<dyn MailQueue>) -> ReadOnlyQueue {
+    ReadOnly::new(queue, WATCH_ONLY)
 }
 
 /// Where one watched instance's queue comes from.
@@ -102,6 +83,9 @@ struct Worker {
     index_contents: bool,
     previous_ndrs: Option<usize>,
     top_reasons: usize,
+    /// The instance's `mynetworks`, read when it is connected (empty for a demo or a file:
+    /// private and loopback addresses count as inside then, as in `storm`).
+    networks: Networks,
 }
 
 /// One listing's result.
@@ -123,7 +107,8 @@ impl Worker {
                     return Err(PostfixError::NotFound("queue".to_owned()));
                 }
             };
-            self.queue = Some(ReadOnlyQueue(q));
+            self.networks = Networks::parse(&q.postconf("mynetworks").unwrap_or_default());
+            self.queue = Some(read_only(q));
         }
         Ok(())
     }
@@ -182,14 +167,7 @@ impl Worker {
                 }
             }
         }
-        // mynetworks is not read here: private and loopback addresses count as inside.
-        let report = analyze(
-            &snap,
-            &self.index,
-            &crate::model::compromise::Networks::default(),
-            self.previous_ndrs,
-            now,
-        );
+        let report = analyze(&snap, &self.index, &self.networks, self.previous_ndrs, now);
         self.previous_ndrs = Some(report.ndrs);
         let metrics = compute(&snap, now, self.top_reasons, Some(&report), contents_read);
         let compromised = contents_read.then(|| {
@@ -319,13 +297,14 @@ fn workers(global: &GlobalOpts, cfg: &Config, args: &WatchArgs) -> Result<Vec<(S
         index_contents,
         previous_ndrs: None,
         top_reasons: top,
+        networks: Networks::default(),
     };
     if global.demo || global.from_file.is_some() {
         let q = crate::cli::open_queue(global)?;
         let name = if global.demo { "demo" } else { "file" };
         return Ok(vec![(
             name.to_owned(),
-            worker(Spec::Opened, Some(ReadOnlyQueue(q))),
+            worker(Spec::Opened, Some(read_only(q))),
         )]);
     }
     if !global.hosts.is_empty() {

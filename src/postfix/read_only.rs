@@ -90,6 +90,19 @@ where
     fn flush(&self, _what: &super::Flush) -> Result<super::FlushReport, PostfixError> {
         Err(PostfixError::ReadOnly(self.why.clone()))
     }
+
+    // Reading the configuration changes nothing: the storm analysis of a read-only queue
+    // sees the same `mynetworks` as a writable one.
+    fn postconf(&self, name: &str) -> Option<String> {
+        self.inner.postconf(name)
+    }
+
+    // The mail log adapter reads the log through the instance's runner (`postconf`,
+    // `journalctl`, remote `cat`); `tests/architecture.rs` allows `.postfix()` only there,
+    // so this is no path to postsuper.
+    fn postfix(&self) -> Option<&super::local::Postfix> {
+        self.inner.postfix()
+    }
 }
 
 #[cfg(test)]
@@ -131,5 +144,39 @@ mod tests {
         assert_eq!(q.read_only_reason().as_deref(), Some(READ_ONLY_FLAG));
         let shared = shared(Arc::new(ReplayQueue::demo()), true);
         assert!(shared.apply(QueueOp::Delete, &targets).is_err());
+    }
+
+    /// A queue with a configuration, as a real instance has.
+    struct Configured(ReplayQueue);
+
+    impl MailQueue for Configured {
+        fn list(&self) -> Result<Snapshot, PostfixError> {
+            self.0.list()
+        }
+        fn apply(&self, op: QueueOp, targets: &[Target]) -> Result<OpReport, PostfixError> {
+            self.0.apply(op, targets)
+        }
+        fn read(&self, ids: &[QueueId], parts: ReadParts) -> Result<ReadReport, PostfixError> {
+            self.0.read(ids, parts)
+        }
+        fn describe(&self) -> String {
+            "configured".to_owned()
+        }
+        fn read_only_reason(&self) -> Option<String> {
+            None
+        }
+        fn postconf(&self, name: &str) -> Option<String> {
+            (name == "mynetworks").then(|| "10.0.0.0/8".to_owned())
+        }
+    }
+
+    #[test]
+    fn reading_the_configuration_passes_through() {
+        // The storm analysis of a read-only queue must see the same mynetworks.
+        let q = boxed(Box::new(Configured(ReplayQueue::demo())), true);
+        assert_eq!(q.postconf("mynetworks").as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(q.postconf("relayhost"), None);
+        assert!(q.postfix().is_none());
+        assert!(q.apply(QueueOp::Hold, &[]).is_err());
     }
 }

@@ -1,9 +1,11 @@
 //! `mailq-tui check`: the Nagios / Icinga / Checkmk plugin, pure part.
 //!
-//! Thresholds are `KEY=VALUE` lists (`-w deferred=500,age=2h -c deferred=5000,ndr-share=50%`).
-//! As the monitoring-plugins guidelines define a plain threshold `N` (the range 0..N), a
-//! value alerts when it is **above** N. The output is one line, `MAILQ STATE - text | perfdata`,
-//! and the exit code is 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+//! Thresholds are `KEY=RANGE` lists (`-w deferred=500,age=2h -c deferred=5000,ndr-share=50%`).
+//! A range is read as the monitoring-plugins guidelines define it, with the key's own units
+//! at each end (`2h`, `50%`): `N` alerts above N (or below 0), `N:` below N, `~:N` above N,
+//! `N:M` outside N..M, and `@N:M` inside it (ends included). The output is one line,
+//! `MAILQ STATE - text | perfdata`, and the exit code is 0 OK, 1 WARNING, 2 CRITICAL,
+//! 3 UNKNOWN.
 
 use std::fmt::Write as _;
 
@@ -77,19 +79,89 @@ impl CheckKey {
     }
 }
 
+/// A threshold range of the monitoring-plugins guidelines: alert when the value is outside
+/// `low..=high`, or inside it when `inside` (`@`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    pub low: f64,
+    pub high: f64,
+    pub inside: bool,
+}
+
+impl Range {
+    /// The plain threshold `N`: `0..=N`.
+    #[must_use]
+    pub fn upto(high: f64) -> Self {
+        Self {
+            low: 0.0,
+            high,
+            inside: false,
+        }
+    }
+
+    /// Whether `v` alerts.
+    #[must_use]
+    pub fn alerts(&self, v: f64) -> bool {
+        let within = v >= self.low && v <= self.high;
+        within == self.inside
+    }
+
+    /// The range in perfdata form, in base units (`500`, `10:`, `~:20`, `@10:20`).
+    fn perf(&self) -> String {
+        let end = |x: f64| format!("{x}");
+        let mut out = String::new();
+        if self.inside {
+            out.push('@');
+        }
+        if self.low == 0.0 && !self.inside && self.high.is_finite() {
+            out.push_str(&end(self.high));
+            return out;
+        }
+        if self.low.is_infinite() {
+            out.push('~');
+        } else {
+            out.push_str(&end(self.low));
+        }
+        out.push(':');
+        if self.high.is_finite() {
+            out.push_str(&end(self.high));
+        }
+        out
+    }
+
+    /// What crossed, for the status text: `> 500`, `< 10`, `outside 10..20`, `inside 10..20`.
+    fn crossed(&self, key: CheckKey, v: f64) -> String {
+        let (lo, hi) = (key.show(self.low), key.show(self.high));
+        if self.inside {
+            return match (self.low.is_finite(), self.high.is_finite()) {
+                (true, true) => format!("inside {lo}..{hi}"),
+                (true, false) => format!(">= {lo}"),
+                (false, true) => format!("<= {hi}"),
+                (false, false) => "inside any range".to_owned(),
+            };
+        }
+        if v > self.high {
+            format!("> {hi}")
+        } else {
+            format!("< {lo}")
+        }
+    }
+}
+
 /// Parsed `-w` / `-c` lists.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Thresholds {
-    pub pairs: Vec<(CheckKey, f64)>,
+    pub pairs: Vec<(CheckKey, Range)>,
 }
 
 impl Thresholds {
-    /// Parse `deferred=500,age=2h,ndr-share=50%` (empty → none).
+    /// Parse `deferred=500,age=2h,ndr-share=50%,hold=@1:10` (empty → none).
     ///
     /// # Errors
-    /// An unknown key, a value that does not fit its key, a key given twice.
+    /// An unknown key, a value that does not fit its key, a range whose start is above its
+    /// end, a key given twice.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let mut pairs: Vec<(CheckKey, f64)> = Vec::new();
+        let mut pairs: Vec<(CheckKey, Range)> = Vec::new();
         for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             let (k, v) = item
                 .split_once('=')
@@ -106,45 +178,79 @@ impl Thresholds {
                         names.join(", ")
                     )
                 })?;
-            let v = v.trim();
-            let value = match key {
-                CheckKey::Age => parse_duration(v).map(|s| {
-                    #[allow(clippy::cast_precision_loss)]
-                    let f = s as f64;
-                    f
-                }),
-                CheckKey::NdrShare => v
-                    .strip_suffix('%')
-                    .unwrap_or(v)
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|p| (0.0..=100.0).contains(p)),
-                _ => v.parse::<u64>().ok().map(|n| {
-                    #[allow(clippy::cast_precision_loss)]
-                    let f = n as f64;
-                    f
-                }),
-            }
-            .ok_or_else(|| {
-                let want = match key {
-                    CheckKey::Age => "a duration like 30m, 2h, 1d",
-                    CheckKey::NdrShare => "a percentage like 50%",
-                    _ => "a whole number",
-                };
-                format!("{}={v}: expected {want}", key.name())
-            })?;
+            let range = parse_range(key, v.trim())?;
             if pairs.iter().any(|(k, _)| *k == key) {
                 return Err(format!("threshold `{}` given twice", key.name()));
             }
-            pairs.push((key, value));
+            pairs.push((key, range));
         }
         Ok(Self { pairs })
     }
 
-    fn get(&self, key: CheckKey) -> Option<f64> {
-        self.pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    fn get(&self, key: CheckKey) -> Option<Range> {
+        self.pairs.iter().find(|(k, _)| *k == key).map(|(_, r)| *r)
     }
+}
+
+/// One end of a range in `key`'s units (seconds for `age`, percent for `ndr-share`).
+fn parse_value(key: CheckKey, v: &str) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    match key {
+        CheckKey::Age => parse_duration(v).map(|s| s as f64),
+        CheckKey::NdrShare => v
+            .strip_suffix('%')
+            .unwrap_or(v)
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|p| (0.0..=100.0).contains(p)),
+        _ => v.parse::<u64>().ok().map(|n| n as f64),
+    }
+}
+
+/// `N`, `N:`, `~:N`, `N:M`, `@N:M` (see the module documentation).
+fn parse_range(key: CheckKey, text: &str) -> Result<Range, String> {
+    let bad = |what: &str| {
+        let want = match key {
+            CheckKey::Age => "a duration like 30m, 2h, 1d",
+            CheckKey::NdrShare => "a percentage like 50%",
+            _ => "a whole number",
+        };
+        format!(
+            "{}={text}: expected {want}{what} (or a range: N:, ~:N, N:M, @N:M)",
+            key.name()
+        )
+    };
+    let (inside, body) = match text.strip_prefix('@') {
+        Some(rest) => (true, rest.trim()),
+        None => (false, text),
+    };
+    let Some((start, end)) = body.split_once(':') else {
+        let high = parse_value(key, body).ok_or_else(|| bad(""))?;
+        return Ok(Range {
+            low: 0.0,
+            high,
+            inside,
+        });
+    };
+    let (start, end) = (start.trim(), end.trim());
+    let low = match start {
+        "~" => f64::NEG_INFINITY,
+        "" => 0.0,
+        s => parse_value(key, s).ok_or_else(|| bad(" at the start"))?,
+    };
+    let high = if end.is_empty() {
+        f64::INFINITY
+    } else {
+        parse_value(key, end).ok_or_else(|| bad(" at the end"))?
+    };
+    if low > high {
+        return Err(format!(
+            "{}={text}: the start of the range is above its end",
+            key.name()
+        ));
+    }
+    Ok(Range { low, high, inside })
 }
 
 /// The plugin states, with their exit codes.
@@ -179,12 +285,13 @@ fn perf(
     label: &str,
     v: f64,
     uom: &str,
-    w: Option<f64>,
-    c: Option<f64>,
+    w: Option<Range>,
+    c: Option<Range>,
     max: Option<f64>,
 ) {
-    let n = |x: Option<f64>| x.map(|x| format!("{x}")).unwrap_or_default();
-    let _ = write!(out, " {label}={v}{uom};{};{};0;{}", n(w), n(c), n(max));
+    let r = |x: Option<Range>| x.map(|x| x.perf()).unwrap_or_default();
+    let max = max.map(|x| format!("{x}")).unwrap_or_default();
+    let _ = write!(out, " {label}={v}{uom};{};{};0;{max}", r(w), r(c));
 }
 
 /// Evaluate and format: the status and the whole output line (without a newline).
@@ -195,20 +302,18 @@ pub fn evaluate(m: &InstanceMetrics, warn: &Thresholds, crit: &Thresholds) -> (S
     for (_, key) in CheckKey::ALL {
         let v = key.measure(m);
         let (w, c) = (warn.get(key), crit.get(key));
-        let level = if c.is_some_and(|c| v > c) {
-            Some((Status::Critical, c))
-        } else if w.is_some_and(|w| v > w) {
-            Some((Status::Warning, w))
-        } else {
-            None
+        let level = match (c, w) {
+            (Some(c), _) if c.alerts(v) => Some((Status::Critical, c)),
+            (_, Some(w)) if w.alerts(v) => Some((Status::Warning, w)),
+            _ => None,
         };
-        if let Some((s, Some(t))) = level {
+        if let Some((s, range)) = level {
             status = status.max(s);
             problems.push(format!(
-                "{} {} > {} ({})",
+                "{} {} {} ({})",
                 key.name(),
                 key.show(v),
-                key.show(t),
+                range.crossed(key, v),
                 s.label()
             ));
         }
@@ -318,9 +423,9 @@ mod tests {
         assert_eq!(
             w.pairs,
             vec![
-                (CheckKey::Deferred, 500.0),
-                (CheckKey::Age, 7200.0),
-                (CheckKey::NdrShare, 50.0)
+                (CheckKey::Deferred, Range::upto(500.0)),
+                (CheckKey::Age, Range::upto(7200.0)),
+                (CheckKey::NdrShare, Range::upto(50.0))
             ]
         );
         assert_eq!(t("").pairs, vec![]);
@@ -379,6 +484,62 @@ mod tests {
         assert!(line.contains("ndr-share 67% > 50% (CRITICAL)"), "{line}");
         assert!(line.contains("ndr_share=66.7%;;50;0;100"), "{line}");
         assert_eq!(s.code(), 2);
+    }
+
+    #[test]
+    fn ranges_follow_the_plugin_guidelines() {
+        let r = |s: &str| t(s).pairs[0].1;
+        // The guidelines' own table, in the key's units.
+        assert_eq!(r("deferred=10"), Range::upto(10.0));
+        let at_least = r("hold=10:");
+        assert!(at_least.alerts(9.0) && !at_least.alerts(10.0) && !at_least.alerts(1e9));
+        let at_most = r("deferred=~:10");
+        assert!(at_most.alerts(11.0) && !at_most.alerts(-5.0) && !at_most.alerts(10.0));
+        let between = r("total=10:20");
+        assert!(between.alerts(9.0) && between.alerts(21.0));
+        assert!(!between.alerts(10.0) && !between.alerts(20.0));
+        let inside = r("total=@10:20");
+        assert!(inside.alerts(10.0) && inside.alerts(20.0) && !inside.alerts(21.0));
+        // Units at each end.
+        let age = r("age=30m:2h");
+        assert_eq!((age.low, age.high), (1800.0, 7200.0));
+        let share = r("ndr-share=@10%:50%");
+        assert!(share.inside && share.alerts(30.0));
+        // Perfdata carries the range in base units.
+        assert_eq!(age.perf(), "1800:7200");
+        assert_eq!(at_least.perf(), "10:");
+        assert_eq!(at_most.perf(), "~:10");
+        assert_eq!(inside.perf(), "@10:20");
+        assert_eq!(Range::upto(500.0).perf(), "500");
+        // Mistakes are named.
+        let err = |s: &str| Thresholds::parse(s).unwrap_err();
+        assert!(
+            err("total=20:10").contains("above its end"),
+            "{}",
+            err("total=20:10")
+        );
+        assert!(err("age=1h:soon").contains("at the end"));
+        assert!(err("deferred=x:5").contains("at the start"));
+        assert!(err("deferred=1:2:3").contains("whole number"));
+    }
+
+    #[test]
+    fn a_range_alerts_below_and_inside() {
+        // An empty hold queue is the problem here: something should be holding the storm.
+        let (w, c) = (t("hold=1:"), t("deferred=@100:200"));
+        let (s, line) = evaluate(&metrics(150, 0, 60), &w, &c);
+        assert_eq!(s, Status::Critical);
+        assert!(
+            line.starts_with(
+                "MAILQ CRITICAL - deferred 150 inside 100..200 (CRITICAL), hold 0 < 1 (WARNING) |"
+            ),
+            "{line}"
+        );
+        assert!(
+            line.contains(" deferred=150;;@100:200;0; hold=0;1:;;0;"),
+            "{line}"
+        );
+        assert_eq!(evaluate(&metrics(201, 0, 60), &w, &c).0, Status::Warning);
     }
 
     #[test]
