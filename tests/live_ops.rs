@@ -681,54 +681,6 @@ fn next_retry_times_are_the_queue_files_mtimes(cx: &Ctx<'_>) {
 // ---------------------------------------------------------------------------------------
 // Local submitters
 
-/// `sendmail` run as `uid`/`gid` against the lab instance, with `message` on stdin.
-///
-/// A non-root `sendmail -C DIR` is only allowed for directories listed in the DEFAULT
-/// main.cf's `alternate_config_directories`, and the default instance is not ours to
-/// change. So the lab's config directory is bind-mounted over `/etc/postfix` in a private
-/// mount namespace (`unshare -m`), for this one process tree only: sendmail and the
-/// set-gid postdrop it runs read the lab's main.cf as the default one and drop the mail
-/// into the lab's maildrop (mode 730 postfix:postdrop), whose pickup stamps it with the uid.
-fn sendmail_as(lab: &Lab, uid: u32, sender: &str, rcpt: &str, message: &str) {
-    use std::io::Write as _;
-    let script = "mount --bind \"$1\" /etc/postfix && cd / && \
-        exec setpriv --reuid=\"$2\" --regid=\"$2\" --clear-groups -- \
-        sendmail -i -f \"$3\" -- \"$4\"";
-    let mut child = Command::new("unshare")
-        .args([
-            "--mount",
-            "--propagation",
-            "private",
-            "--",
-            "sh",
-            "-c",
-            script,
-            "sh",
-        ])
-        .arg(lab.config_dir())
-        .arg(uid.to_string())
-        .args([sender, rcpt])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run unshare: {e}"));
-    child
-        .stdin
-        .take()
-        .unwrap_or_else(|| panic!("no stdin"))
-        .write_all(message.as_bytes())
-        .unwrap_or_else(|e| panic!("write sendmail stdin: {e}"));
-    let out = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("sendmail as uid {uid}: {e}"));
-    assert!(
-        out.status.success(),
-        "sendmail as uid {uid}: {}\n{}",
-        out.status,
-        text(&out.stderr)
-    );
-}
-
 /// Mail injected with `sendmail` as www-data (uid 33) shows submitter `www-data` (by name
 /// and by uid, in the filter and the grouping), also after `postsuper -r` (pickup stamps
 /// it again as mail_owner); mail from `nobody` carrying a forged `from userid 33` header
@@ -738,16 +690,14 @@ fn sendmail_as_another_uid_shows_its_submitter(cx: &Ctx<'_>) {
     // Deferred by the lab's retry: transport, so it stays in the queue.
     let rcpt = "webscript-target@victim-a.example";
     for i in 0..3 {
-        sendmail_as(
-            lab,
+        lab.sendmail_as(
             33,
             "wordpress@lab.test",
             rcpt,
             &format!("From: WordPress <wordpress@lab.test>\nSubject: You won {i}\n\nclaim now\n"),
         );
     }
-    sendmail_as(
-        lab,
+    lab.sendmail_as(
         65534,
         "nobody-script@lab.test",
         rcpt,

@@ -105,6 +105,10 @@ const CASES: &[(&str, Case)] = &[
     ("fleet_lists_all_hosts", fleet_lists_all_hosts),
     ("logins_reads_the_remote_log", logins_reads_the_remote_log),
     (
+        "submitter_over_ssh_is_named_by_the_host",
+        submitter_over_ssh_is_named_by_the_host,
+    ),
+    (
         "a_down_host_shows_down_while_the_other_works",
         a_down_host_shows_down_while_the_other_works,
     ),
@@ -299,6 +303,61 @@ fn next_retry_over_ssh_is_the_remote_queue_files_mtimes(ctx: &mut Ctx) {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// Mail a web script sent with `sendmail` as www-data on mx-a shows submitter `www-data`
+/// over ssh: the uid from the queue file, the name from `getent passwd` run on that host
+/// through its ssh link.
+fn submitter_over_ssh_is_named_by_the_host(ctx: &mut Ctx) {
+    let lab = &ctx.labs[0];
+    let sender = "ssh-webscript@lab.test";
+    for i in 0..2 {
+        lab.sendmail_as(
+            33,
+            sender,
+            "target@victim-a.example",
+            &format!("From: {sender}\nSubject: prize {i}\n\nx\n"),
+        );
+    }
+    let list = lab.wait_until("sendmail as www-data", |l| {
+        l.iter()
+            .filter(|m| m.sender == sender && m.queue_name == "deferred")
+            .count()
+            == 2
+    });
+    let mut want: Vec<String> = list
+        .iter()
+        .filter(|m| m.sender == sender)
+        .map(|m| m.queue_id.clone())
+        .collect();
+    want.sort();
+    let out = ctx.bin(&["--host", NAMES[0], "ids", "submitter:=www-data"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+    let pf = connect(&ctx.host(0), &ctx.opts()).unwrap_or_else(|e| panic!("connect: {e}"));
+    let users = pf.local_users(&[33, 4_000_000_000]);
+    assert_eq!(users.names.get(&33).map(String::as_str), Some("www-data"));
+    assert!(!users.names.contains_key(&4_000_000_000), "{users:?}");
+    let owner = Command::new("id")
+        .args(["-u", "postfix"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<u32>()
+                .ok()
+        })
+        .unwrap_or_default();
+    assert_eq!(users.owner, owner, "mail_owner's uid on the host");
 }
 
 fn filter_per_host_is_labelled(ctx: &mut Ctx) {

@@ -298,6 +298,55 @@ impl Lab {
         assert!(status.success(), "postkick pickup failed: {status}");
     }
 
+    /// `sendmail` run as `uid` (and the group of the same number) against the lab instance,
+    /// with `message` on stdin.
+    ///
+    /// A non-root `sendmail -C DIR` is only allowed for directories listed in the DEFAULT
+    /// main.cf's `alternate_config_directories`, and the default instance is not ours to
+    /// change. So the lab's config directory is bind-mounted over `/etc/postfix` in a private
+    /// mount namespace (`unshare -m`), for this one process tree only: sendmail and the
+    /// set-gid postdrop it runs read the lab's main.cf as the default one and drop the mail
+    /// into the lab's maildrop (mode 730 postfix:postdrop), whose pickup stamps it with the uid.
+    pub fn sendmail_as(&self, uid: u32, sender: &str, rcpt: &str, message: &str) {
+        use std::io::Write as _;
+        let script = "mount --bind \"$1\" /etc/postfix && cd / && \
+            exec setpriv --reuid=\"$2\" --regid=\"$2\" --clear-groups -- \
+            sendmail -i -f \"$3\" -- \"$4\"";
+        let mut child = Command::new("unshare")
+            .args([
+                "--mount",
+                "--propagation",
+                "private",
+                "--",
+                "sh",
+                "-c",
+                script,
+                "sh",
+            ])
+            .arg(self.config_dir())
+            .arg(uid.to_string())
+            .args([sender, rcpt])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run unshare: {e}"));
+        child
+            .stdin
+            .take()
+            .unwrap_or_else(|| panic!("no stdin"))
+            .write_all(message.as_bytes())
+            .unwrap_or_else(|e| panic!("write sendmail stdin: {e}"));
+        let out = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("sendmail as uid {uid}: {e}"));
+        assert!(
+            out.status.success(),
+            "sendmail as uid {uid}: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Wait until nothing is in maildrop/incoming/active and `done` holds for the listing
     /// (e.g. requeued mail is deferred again).
     pub fn wait_until(&self, what: &str, done: impl Fn(&[PqMessage]) -> bool) -> Vec<PqMessage> {
