@@ -183,6 +183,16 @@ pub fn create_private(dir: &OwnedFd, name: &str) -> io::Result<File> {
     .map_err(|e| io::Error::new(io::Error::from(e).kind(), format!("{name}: {e}")))
 }
 
+/// Remove `name` (a file [`create_private`] made) from the directory `dir`: a half-written
+/// file must not pass for a whole one.
+///
+/// # Errors
+/// When the file cannot be removed.
+pub fn remove_private(dir: &OwnedFd, name: &str) -> io::Result<()> {
+    nix::unistd::unlinkat(dir, name, nix::unistd::UnlinkatFlags::NoRemoveDir)
+        .map_err(|e| io::Error::new(io::Error::from(e).kind(), format!("{name}: {e}")))
+}
+
 /// Why root must not trust a file with `meta` (checked on the open file, so it cannot be
 /// swapped after the check): owned by another user, or writable by group or others.
 /// `None` when it may be trusted, and always when not running as root.

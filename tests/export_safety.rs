@@ -140,3 +140,72 @@ fn messages_are_read_and_written_a_batch_at_a_time() {
     assert_eq!(missing.lines().count(), 2 * EXPORT_BATCH);
     assert_eq!(mode(&dir.join("MISSING.txt")), 0o600);
 }
+
+/// A disk that fills up during the export: the delete does not run, the error names the
+/// cause once, the audit log records it, and every file left is a whole message. The
+/// small filesystem is a tmpfs mounted in a private mount namespace (`unshare -m`), so
+/// nothing outside this test ever sees it; that needs root, which CI has.
+#[test]
+fn a_full_disk_stops_the_action_and_leaves_only_whole_files() {
+    if !nix::unistd::geteuid().is_root() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root: the full-disk case must run there"
+        );
+        eprintln!("skipped: needs root to mount a small tmpfs");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let small = tmp.path().join("small");
+    std::fs::create_dir(&small).expect("mkdir");
+    let audit = tmp.path().join("audit.jsonl");
+    let listing = tmp.path().join("listing.txt");
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c"])
+        .arg(
+            r#"mount -t tmpfs -o size=256k,mode=0700 tmpfs "$1" || exit 99
+"$2" --demo --audit-log "$3" delete --yes --export "$1/ev" null
+rc=$?
+for f in "$1"/ev/*.txt; do
+  # A whole file ends with the message's last line, after the MESSAGE marker.
+  grep -q '^\*\*\* MESSAGE \*\*\*$' "$f" && tail -c1 "$f" | od -An -c | grep -q '\\n' && echo "whole $f" || echo "cut $f"
+done > "$4"
+exit $rc"#,
+        )
+        .arg("sh")
+        .arg(&small)
+        .arg(env!("CARGO_BIN_EXE_mailq-tui"))
+        .arg(&audit)
+        .arg(&listing)
+        .output()
+        .expect("unshare");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(99), "mount failed: {stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.matches("No space left on device").count(),
+        1,
+        "the cause, said once: {stderr}"
+    );
+    assert!(stderr.contains("writing "), "{stderr}");
+    let audit = std::fs::read_to_string(&audit).expect("audit log");
+    let entry: serde_json::Value =
+        serde_json::from_str(audit.lines().last().expect("an entry")).expect("json");
+    assert_eq!(entry["done"], 0, "{entry}");
+    assert!(
+        entry["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("No space left on device")),
+        "{entry}"
+    );
+    let files = std::fs::read_to_string(&listing).expect("listing");
+    let whole = files.lines().filter(|l| l.starts_with("whole ")).count();
+    assert!(
+        whole > 0,
+        "some messages fit before the disk was full: {files}"
+    );
+    assert!(
+        !files.lines().any(|l| l.starts_with("cut ")),
+        "a half-written file was left: {files}"
+    );
+}

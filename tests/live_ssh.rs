@@ -103,6 +103,7 @@ const CASES: &[(&str, Case)] = &[
         storm_per_host_reads_queue_files,
     ),
     ("fleet_lists_all_hosts", fleet_lists_all_hosts),
+    ("watch_once_over_ssh_per_host", watch_once_over_ssh_per_host),
     ("logins_reads_the_remote_log", logins_reads_the_remote_log),
     (
         "submitter_over_ssh_is_named_by_the_host",
@@ -574,6 +575,59 @@ fn fleet_lists_all_hosts(ctx: &mut Ctx) {
             .nth(1)
             .is_some_and(|l| l.starts_with("mx-a") && l.contains(" up "))
     );
+}
+
+/// `watch --host A --host B --once`: one exposition with each host as its own
+/// `postfix_instance`, counts equal to each lab's own listing, read-only all the way.
+fn watch_once_over_ssh_per_host(ctx: &mut Ctx) {
+    let out = ctx.bin(&["--host", NAMES[0], "--host", NAMES[1], "watch", "--once"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let value = |sample: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(sample))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    for (i, name) in NAMES.iter().enumerate() {
+        assert_eq!(
+            value(&format!("mailq_tui_up{{postfix_instance=\"{name}\"}} ")),
+            Some(1.0),
+            "{text}"
+        );
+        // Deferred mail may move to active and back between two listings; the total and
+        // the hold queue do not.
+        let listed = ctx.labs[i].postqueue();
+        let held = queues(&listed)
+            .values()
+            .filter(|q| q.as_str() == "hold")
+            .count();
+        let count = |queue: &str| {
+            value(&format!(
+                "mailq_tui_messages{{postfix_instance=\"{name}\",queue=\"{queue}\"}} "
+            ))
+            .unwrap_or(0.0)
+        };
+        let total: f64 = ["maildrop", "incoming", "active", "deferred", "hold"]
+            .iter()
+            .map(|q| count(q))
+            .sum();
+        assert_eq!(
+            total,
+            f64::from(u32::try_from(listed.len()).expect("small")),
+            "{name}: {text}"
+        );
+        assert_eq!(
+            count("hold"),
+            f64::from(u32::try_from(held).expect("small")),
+            "{name}: {text}"
+        );
+        assert!(count("deferred") > 0.0, "{name}: {text}");
+    }
+    common::promtool_check(&text);
 }
 
 fn a_down_host_shows_down_while_the_other_works(ctx: &mut Ctx) {

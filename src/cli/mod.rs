@@ -6,5 +6,5 @@ pub mod output;
 pub mod run;
 
 pub use args::*;
-pub use output::{warn_problems, write_stdout};
+pub use output::{error_chain, warn_problems, write_stdout};
 pub use run::{main, open_queue, run};

@@ -24,3 +24,46 @@ pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> st
 pub fn warn_problems(snap: &model::Snapshot) {
     crate::commands::warn_problems(snap, &mut std::io::stderr().lock());
 }
+
+/// An error with its causes on one line, `outer: cause: cause`, as `{:#}` prints it, except
+/// that a cause whose text the line already holds is left out: errors that name their
+/// source in their own message (`PostfixError::Io` prints `program: source`) would
+/// otherwise say it twice.
+#[must_use]
+pub fn error_chain(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_is_said_once() {
+        let io = std::io::Error::other("No space left on device (os error 28)");
+        let e = anyhow::Error::new(crate::postfix::PostfixError::Io {
+            program: "export".to_owned(),
+            source: io,
+        })
+        .context("evidence");
+        assert_eq!(
+            error_chain(&e),
+            "evidence: export: No space left on device (os error 28)"
+        );
+        // Causes that add something are kept, in order.
+        let e = anyhow::anyhow!("inner").context("middle").context("outer");
+        assert_eq!(error_chain(&e), "outer: middle: inner");
+        assert_eq!(format!("{e:#}"), error_chain(&e));
+    }
+}

@@ -32,7 +32,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", crate::cli::error_chain(&e));
             // A configuration root must not trust is a usage error, like a bad option.
             if e.downcast_ref::<config::UntrustedConfig>().is_some() {
                 ExitCode::from(commands::EXIT_USAGE)
@@ -80,7 +80,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
             // Say so only when logging was asked for: users without a home directory
             // (`nobody`) would otherwise see this on every run.
             if cli.global.log_level.is_some() || std::env::var_os("MAILQ_TUI_LOG").is_some() {
-                eprintln!("warning: logging disabled: {e:#}");
+                eprintln!("warning: logging disabled: {}", crate::cli::error_chain(&e));
             }
             None
         }
@@ -198,7 +198,7 @@ fn run_on_hosts(cli: &Cli) -> Result<ExitCode> {
             Err(e) => {
                 label("error");
                 // The label above names the host; ssh errors name it too.
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", crate::cli::error_chain(&e));
                 if code == ExitCode::SUCCESS {
                     code = ExitCode::from(1);
                 }

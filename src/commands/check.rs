@@ -29,13 +29,14 @@ fn outcome(cli: &Cli, args: &CheckArgs) -> Result<(Status, String), String> {
     let warn = Thresholds::parse(&args.warning).map_err(|e| format!("-w: {e}"))?;
     let crit = Thresholds::parse(&args.critical).map_err(|e| format!("-c: {e}"))?;
     let mut global = cli.global.clone();
-    let loaded = crate::config::load(global.config.as_deref()).map_err(|e| format!("{e:#}"))?;
+    let loaded =
+        crate::config::load(global.config.as_deref()).map_err(|e| crate::cli::error_chain(&e))?;
     global.config_dir = global.config_dir.or(loaded.config.config_dir);
     let queue: Box<dyn MailQueue> = match global.hosts.as_slice() {
         [] => crate::cli::open_queue(&global).map_err(|e| e.to_string())?,
         [_] => {
-            let (hosts, _) =
-                super::fleet::resolve_hosts(&global, false).map_err(|e| format!("{e:#}"))?;
+            let (hosts, _) = super::fleet::resolve_hosts(&global, false)
+                .map_err(|e| crate::cli::error_chain(&e))?;
             let host = hosts.first().ok_or("no host")?;
             let opts = crate::postfix::ssh::SshOptions::default();
             Box::new(crate::postfix::local::connect(host, &opts).map_err(|e| e.to_string())?)

@@ -366,7 +366,11 @@ pub fn run_cli(global: &GlobalOpts, args: &LoginsArgs) -> Result<ExitCode> {
             Ok(c) if c != ExitCode::SUCCESS && code == ExitCode::SUCCESS => code = c,
             Ok(_) => {}
             Err(e) => {
-                eprintln!("error: host {}: {e:#}", sanitize(&host.name));
+                eprintln!(
+                    "error: host {}: {}",
+                    sanitize(&host.name),
+                    crate::cli::error_chain(&e)
+                );
                 code = ExitCode::from(1);
             }
         }
@@ -412,7 +416,7 @@ pub fn storm_evidence(
         Err(e) => {
             eprintln!(
                 "note: no mail log evidence: {}",
-                sanitize(&format!("{e:#}"))
+                sanitize(&crate::cli::error_chain(&e))
             );
             return None;
         }

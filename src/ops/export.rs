@@ -10,9 +10,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::model::QueueId;
+use crate::model::{QueueFile, QueueId};
 use crate::postfix::{MailQueue, ReadParts};
-use crate::trust::{create_private, private_dir};
+use crate::trust::{create_private, private_dir, remove_private};
 
 /// Queue files read (and held in memory) at a time.
 pub const EXPORT_BATCH: usize = 200;
@@ -34,23 +34,13 @@ pub fn export(queue: &dyn MailQueue, ids: &[QueueId], dir: &Path) -> anyhow::Res
                 continue;
             }
             // Valid IDs are alphanumerics: safe as file names.
-            let file = create_private(&dirfd, &format!("{}.txt", f.queue_id))?;
-            let mut out = std::io::BufWriter::new(file);
-            writeln!(
-                out,
-                "*** ENVELOPE {} ({}) ***",
-                f.queue_id,
-                f.queue.as_ref().map_or("?", |q| q.as_str())
-            )?;
-            for (k, v) in &f.envelope {
-                writeln!(out, "{k}: {v}")?;
+            let name = format!("{}.txt", f.queue_id);
+            let file = create_private(&dirfd, &name)?;
+            if let Err(e) = write_one(file, f) {
+                // A full disk: what is left in the directory is whole messages only.
+                let _ = remove_private(&dirfd, &name);
+                return Err(anyhow::Error::new(e).context(format!("writing {name}")));
             }
-            for (k, v) in &f.attributes {
-                writeln!(out, "named_attribute: {k}={v}")?;
-            }
-            writeln!(out, "*** MESSAGE ***")?;
-            out.write_all(&f.raw_message())?;
-            out.flush()?;
         }
         missing.extend(
             report
@@ -67,5 +57,27 @@ pub fn export(queue: &dyn MailQueue, ids: &[QueueId], dir: &Path) -> anyhow::Res
         }
         m.flush()?;
     }
+    // The evidence is on disk before the action it was asked for runs.
+    nix::unistd::syncfs(&dirfd).map_err(std::io::Error::from)?;
     Ok(dir.to_owned())
+}
+
+/// One message: envelope, named attributes, then the message as it is in the queue file.
+fn write_one(file: std::fs::File, f: &QueueFile) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(
+        out,
+        "*** ENVELOPE {} ({}) ***",
+        f.queue_id,
+        f.queue.as_ref().map_or("?", |q| q.as_str())
+    )?;
+    for (k, v) in &f.envelope {
+        writeln!(out, "{k}: {v}")?;
+    }
+    for (k, v) in &f.attributes {
+        writeln!(out, "named_attribute: {k}={v}")?;
+    }
+    writeln!(out, "*** MESSAGE ***")?;
+    out.write_all(&f.raw_message())?;
+    out.flush()
 }

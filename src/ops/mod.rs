@@ -458,7 +458,7 @@ fn run_protocol(
         out.exported = Some(
             export::export(queue, &ids, dir).map_err(|e| PostfixError::Io {
                 program: "export".to_owned(),
-                source: std::io::Error::other(format!("{}: {e}", dir.display())),
+                source: std::io::Error::other(format!("{}: {e:#}", dir.display())),
             })?,
         );
     }
