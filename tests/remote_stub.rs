@@ -154,7 +154,16 @@ fn non_root_login_uses_sudo_n_for_postsuper_and_postcat() {
     h.write("sudo", "yes");
     let pf = h.connect().expect("connect");
     assert_eq!(pf.read_only_reason(), None, "sudo -n may run postsuper");
-    pf.list().expect("list");
+    let snap = pf.list().expect("list");
+    // Next-retry times need a root login: `sudo find` is never tried.
+    assert!(
+        snap.retry_note
+            .as_deref()
+            .is_some_and(|n| n.contains("needs a root ssh login")),
+        "{:?}",
+        snap.retry_note
+    );
+    assert!(commands(&h).iter().all(|c| !c.contains("find")));
     pf.apply(QueueOp::Release, &[hold_target("AB12CD")])
         .expect("apply");
     let _ = pf.read(&[QueueId::new("AB12CD")], ReadParts::default());

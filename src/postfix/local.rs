@@ -362,13 +362,16 @@ impl Postfix {
     }
 
     /// [`Self::add_next_retries`] on a remote host: one `find` of its deferred tree
-    /// ([`super::retry::remote_find_argv`]) through the ssh link, as root (the login, or
-    /// `sudo -n`); only valid queue IDs of deferred messages in this listing get a time.
+    /// ([`super::retry::remote_find_argv`]) through the ssh link, for a root login only;
+    /// only valid queue IDs of deferred messages in this listing get a time.
     fn add_remote_next_retries(&self, snap: &mut Snapshot) {
-        if !self.root {
-            snap.retry_note = Some(
-                "reading the remote queue files needs root (the ssh login, or sudo -n)".to_owned(),
-            );
+        // Only a root login: `sudo find` is never asked for (sudoers allowing find would
+        // allow anything, and a refused sudo is logged on the host at every refresh).
+        if self.euid != 0 {
+            snap.retry_note = Some(format!(
+                "reading the host's queue files needs a root ssh login (logged in as uid {})",
+                self.euid
+            ));
             return;
         }
         if snap.count(&QueueName::Deferred).messages == 0 {
@@ -387,7 +390,7 @@ impl Postfix {
         let mut out = Vec::new();
         let done = self.run_helper(
             &argv,
-            true,
+            false,
             |l| {
                 out.extend_from_slice(l);
                 out.push(b'\n');

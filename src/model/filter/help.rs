@@ -27,7 +27,7 @@ Fields
   age             age:>2h, age:<30m, age:>=1d  (units s m h d w; no unit = seconds)
   retry           time until the next delivery attempt of deferred mail (its queue file's
                   mtime): retry:<10m (due within 10 minutes, overdue included), retry:>1h.
-                  Known only as root (locally, or over ssh as root or with sudo -n);
+                  Known only as root (locally, or over ssh with a root login);
                   unknown times match nothing, negated or not
   size            size:>100k, size:<1M         (units b k M G, powers of 1024; no unit = bytes)
   subject, from, campaign, sasl, client, helo, submitter
