@@ -29,6 +29,16 @@ fn app_with(n: usize) -> App {
     app
 }
 
+/// One frame as the event loop draws it: draw, then hand what it showed back to update().
+fn frame(term: &mut Terminal<TestBackend>, app: &mut App, now: i64) {
+    let mut shown = None;
+    term.draw(|f| shown = Some(mailq_tui::ui::render(f, app, now)))
+        .expect("draw");
+    if let Some(v) = shown {
+        update(app, Action::Viewport(v));
+    }
+}
+
 fn time(
     label: &str,
     n: usize,
@@ -47,8 +57,7 @@ fn time(
         for a in actions {
             effects.extend(update(app, a));
         }
-        term.draw(|f| mailq_tui::ui::draw(f, app, now))
-            .expect("draw");
+        frame(term, app, now);
         samples.push(t.elapsed());
         after(app, effects);
     }
@@ -207,8 +216,7 @@ fn main() {
             let now = app.now;
             let t = Instant::now();
             let fx = update(&mut app, Action::Regrouped(Box::new(done)));
-            term.draw(|f| mailq_tui::ui::draw(f, &mut app, now))
-                .expect("draw");
+            frame(&mut term, &mut app, now);
             install.push(t.elapsed());
             // The event loop drops the previous listing on a worker (Effect::Retire).
             std::thread::spawn(move || drop(fx));

@@ -7,6 +7,9 @@
 //! Test code is exempt: an item under `#[cfg(test)]` and a file declared as
 //! `#[cfg(test)] mod name;` may reach across layers to build fixtures.
 //!
+//! A second kind of rule, [`READ_ONLY`], keeps a type read-only in a scope: drawing gets
+//! `&App` and nothing under `src/ui/` may take `&mut App`.
+//!
 //! To add a rule, add a row to [`RULES`]. A `scope` is a directory (or file) under `src/`;
 //! `Outside` scopes apply everywhere except there.
 
@@ -150,6 +153,23 @@ const RULES: &[Rule] = &[
     },
 ];
 
+/// A type that code in `scope` may only read.
+struct ReadOnly {
+    scope: Scope,
+    ty: &'static str,
+    why: &'static str,
+}
+
+/// With `&App` only (and no interior mutability in `App`), the compiler guarantees the
+/// rest: code that never takes `&mut App`, never binds an `App` mutably and adds no
+/// methods to it cannot change one.
+const READ_ONLY: &[ReadOnly] = &[ReadOnly {
+    scope: Scope::Under(&["src/ui"]),
+    ty: "App",
+    why: "drawing reads the App: update() is the only place app state changes (what a frame \
+          showed, scroll offsets and the page size, goes back to it as Action::Viewport)",
+}];
+
 #[test]
 fn dependencies_point_one_way() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -239,7 +259,7 @@ fn matches(path: &str, forbidden: &str) -> bool {
 
 fn violations(file: &str, text: &str) -> Vec<Violation> {
     let module = module_path(file);
-    let mut out = Vec::new();
+    let mut out = writes(file, text);
     for (line, path) in paths(&tokens(text), &module) {
         for rule in RULES {
             if !in_scope(&rule.scope, file) {
@@ -254,6 +274,73 @@ fn violations(file: &str, text: &str) -> Vec<Violation> {
                     why: rule.why,
                 });
             }
+        }
+    }
+    out
+}
+
+/// Where code in a [`READ_ONLY`] scope could change its type: `&mut App` (also
+/// `&'a mut crate::app::App`), `mut app: App`, and `impl App` / `impl Trait for App`.
+fn writes(file: &str, text: &str) -> Vec<Violation> {
+    let t = tokens(text);
+    let text_at = |k: usize| t.get(k).map_or("", |x| x.text.as_str());
+    // The index after the path starting at `k`, and its last segment.
+    let path_end = |mut k: usize| -> (usize, &str) {
+        let mut last = "";
+        while is_ident(text_at(k)) {
+            last = text_at(k);
+            k += 1;
+            if text_at(k) != "::" {
+                break;
+            }
+            k += 1;
+        }
+        (k, last)
+    };
+    let mut out = Vec::new();
+    for rule in READ_ONLY {
+        if !in_scope(&rule.scope, file) {
+            continue;
+        }
+        let mut push = |line: usize, what: &'static str| {
+            out.push(Violation {
+                file: file.to_string(),
+                line,
+                path: what.replace("App", rule.ty),
+                forbidden: what,
+                why: rule.why,
+            });
+        };
+        let mut i = 0;
+        while i < t.len() {
+            if let Some(after) = cfg_test_attr(&t, i) {
+                i = skip_item(&t, after);
+                continue;
+            }
+            let line = t[i].line;
+            match text_at(i) {
+                "&" if text_at(i + 1) == "mut" && path_end(i + 2).1 == rule.ty => {
+                    push(line, "&mut App");
+                }
+                "mut"
+                    if is_ident(text_at(i + 1))
+                        && text_at(i + 2) == ":"
+                        && path_end(i + 3).1 == rule.ty =>
+                {
+                    push(line, "mut _: App");
+                }
+                "impl" => {
+                    let mut k = i + 1;
+                    while k < t.len() && !matches!(text_at(k), "{" | ";") {
+                        k += 1;
+                    }
+                    if k > 0 && text_at(k) == "{" && text_at(k - 1) == rule.ty {
+                        push(line, "impl App");
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
         }
     }
     out
@@ -755,6 +842,37 @@ mod checker {
         assert_eq!(
             found("src/postfix/ssh.rs", src),
             ["2:crate::postfix::local::Postfix"]
+        );
+    }
+
+    #[test]
+    fn drawing_only_reads_the_app() {
+        let src = "fn a(app: &mut App) {}\n\
+                   fn b<'a>(app: &'a mut crate::app::App) {}\n\
+                   fn c(mut app: App) {}\n\
+                   impl App { fn d(&mut self) {} }\n\
+                   impl<'a> Widget for crate::app::App {}\n\
+                   fn ok(app: &App, apps: &mut Vec<App>, mut n: usize, s: &mut AppState) {}\n\
+                   // fn commented(app: &mut App) {}\n\
+                   #[cfg(test)]\n\
+                   fn test_helper(app: &mut App) {}\n";
+        assert_eq!(
+            found("src/ui/storm.rs", src),
+            [
+                "1:&mut App",
+                "2:&mut App",
+                "3:mut _: App",
+                "4:impl App",
+                "5:impl App"
+            ]
+        );
+        // The app itself changes the App, of course.
+        assert!(found("src/app/update.rs", src).is_empty());
+        let v = violations("src/ui/mod.rs", "fn draw(app: &mut App) {}");
+        assert!(
+            v[0].to_string().contains("update() is the only place"),
+            "{}",
+            v[0]
         );
     }
 

@@ -80,7 +80,7 @@ fn the_demos_hostile_messages_render_escaped() {
     let fx = update(&mut app, Action::Refresh);
     run(&mut app, &q, fx);
     let mut t = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
-    t.draw(|f| draw(f, &mut app, now)).expect("draw");
+    t.draw(|f| draw(f, &app, now)).expect("draw");
     assert_clean(&t, "list");
     // Into the first group, then each message's detail, headers and then body.
     let fx = update(&mut app, Action::Open);
@@ -89,7 +89,7 @@ fn the_demos_hostile_messages_render_escaped() {
     for i in 0..n {
         let fx = update(&mut app, Action::Open);
         run(&mut app, &q, fx);
-        t.draw(|f| draw(f, &mut app, now)).expect("draw");
+        t.draw(|f| draw(f, &app, now)).expect("draw");
         assert_clean(&t, &format!("detail {i}"));
         let fx = update(&mut app, Action::ToggleBody);
         run(&mut app, &q, fx);
@@ -97,7 +97,7 @@ fn the_demos_hostile_messages_render_escaped() {
         // on screen, visibly escaped, and no frame on the way holds a raw character.
         let mut seen = false;
         for step in 0..120 {
-            t.draw(|f| draw(f, &mut app, now)).expect("draw");
+            t.draw(|f| draw(f, &app, now)).expect("draw");
             assert_clean(&t, &format!("detail {i} body, scrolled {step}"));
             seen |= t.backend().to_string().contains("\\e]52;c;");
             update(&mut app, Action::MoveDown);
@@ -107,7 +107,7 @@ fn the_demos_hostile_messages_render_escaped() {
             t.backend_mut().resize(w, h);
             t.resize(ratatui::layout::Rect::new(0, 0, w, h))
                 .expect("resize");
-            t.draw(|f| draw(f, &mut app, now)).expect("draw");
+            t.draw(|f| draw(f, &app, now)).expect("draw");
             assert_clean(&t, &format!("detail {i} with body at {w}x{h}"));
         }
         t.backend_mut().resize(160, 50);

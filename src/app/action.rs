@@ -102,6 +102,10 @@ pub enum Action {
     /// The terminal changed size: nothing to update, but the loop redraws.
     #[serde(skip)]
     Resize,
+    /// What the frame just drawn showed (scroll offsets, the page size): the loop sends
+    /// it after every draw, so drawing reads the app and never writes it.
+    #[serde(skip)]
+    Viewport(super::Viewport),
     /// A listing in progress: messages parsed so far.
     #[serde(skip)]
     Listing(usize),

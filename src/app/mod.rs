@@ -18,6 +18,7 @@ pub mod shape;
 pub mod sources;
 pub mod storm;
 pub mod update;
+pub mod viewport;
 
 #[cfg(test)]
 mod operator_tests;
@@ -37,6 +38,7 @@ pub use dialogs::{AskFlush, Detail, FilterInput, Overlay, Pending, Popup};
 pub use jobs::{ASYNC_REGROUP_AT, Prepared, RegroupJob, Regrouped, Retired};
 pub use keymap::Keymap;
 pub use update::{Effect, regroup_job, update};
+pub use viewport::Viewport;
 
 pub use shape::ShapeView;
 pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
@@ -114,7 +116,8 @@ pub enum Pane {
     Detail,
 }
 
-/// A cursor in a list and the first visible row (written by `draw`).
+/// A cursor in a list and the first visible row (the one the last frame showed, kept by
+/// `update()` from [`Action::Viewport`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Cursor {
     pub pos: usize,
@@ -126,8 +129,10 @@ impl Cursor {
         self.pos = self.pos.min(len.saturating_sub(1));
     }
 
-    /// Keep the cursor visible in a window of `height` rows.
-    pub fn scroll_into_view(&mut self, height: usize, len: usize) {
+    /// This cursor in a window of `height` rows over `len` rows: the position clamped to
+    /// the list, the window moved just enough to show it.
+    #[must_use]
+    pub fn visible(mut self, height: usize, len: usize) -> Self {
         let height = height.max(1);
         self.clamp(len);
         if self.pos < self.offset {
@@ -136,6 +141,7 @@ impl Cursor {
             self.offset = self.pos + 1 - height;
         }
         self.offset = self.offset.min(len.saturating_sub(height));
+        self
     }
 }
 
@@ -267,7 +273,8 @@ pub struct App {
     pub alert_at: Option<usize>,
     pub refresh_every: Duration,
     pub should_quit: bool,
-    /// Rows of the focused list at the last draw: the size of a half-page jump.
+    /// Rows of the focused list at the last draw ([`Action::Viewport`]): the size of a
+    /// half-page jump.
     pub page: usize,
     /// Bumped on every regroup request: results of older requests are dropped.
     pub group_gen: u64,

@@ -10,7 +10,7 @@ use crate::model::shape::{Shape, shape};
 pub struct ShapeView {
     pub shape: Shape,
     pub cursor: usize,
-    /// First visible domain row, written by `draw`.
+    /// First visible domain row (the last frame's, see [`super::Viewport`]).
     pub offset: usize,
 }
 

@@ -78,7 +78,7 @@ pub struct StormView {
     /// The rule check in flight (its generation), if any.
     pub rules_pending: Option<u64>,
     pub cursor: usize,
-    /// First visible row of each cause table, written by `draw`.
+    /// First visible row of each cause table (the last frame's, see [`super::Viewport`]).
     pub campaigns_offset: usize,
     pub accounts_offset: usize,
 }

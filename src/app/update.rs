@@ -104,6 +104,11 @@ pub fn regroup_job(effects: Option<Effect>) -> Option<RegroupJob> {
 /// Work that `App` methods queue on the way (a background regroup, a listing to free) is
 /// returned here too, so the caller runs exactly what comes back and reads nothing else.
 pub fn update(app: &mut App, action: Action) -> Option<Effect> {
+    // What the last frame showed: kept, nothing else happens (no job starts on a redraw).
+    if let Action::Viewport(v) = action {
+        app.keep_viewport(v);
+        return None;
+    }
     let mut fx = step(app, action);
     if fx.is_none() && app.indexing.wanted {
         fx = storm::start_index(app);
@@ -130,7 +135,7 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             app.should_quit = true;
             None
         }
-        Action::Resize => None,
+        Action::Resize | Action::Viewport(_) => None,
         Action::Clock(now) => {
             app.now = now;
             None

@@ -175,8 +175,14 @@ async fn event_loop(
             break Ok(());
         }
         let now = parse::unix_now();
-        if let Err(e) = term.draw(|f| ui::draw(f, &mut app, now)) {
+        let mut shown = None;
+        if let Err(e) = term.draw(|f| shown = Some(ui::render(f, &app, now))) {
             break Err(anyhow::Error::from(e).context("cannot draw"));
+        }
+        // What the frame showed (scroll offsets, page size) goes back through update(), at
+        // once, so the next action and the next frame start from it.
+        if let Some(v) = shown {
+            let _ = update(&mut app, Action::Viewport(v));
         }
         tokio::select! {
             Some(ev) = input_rx.recv() => push_event(&app, ev, &mut pending),

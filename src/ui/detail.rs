@@ -25,7 +25,7 @@ const KEY_ATTRIBUTES: [&str; 6] = [
 /// At most this many body lines are shown; a storm can carry megabyte attachments.
 const MAX_BODY_LINES: usize = 2_000;
 
-pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64) {
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
     let idx = app.detail_index();
     let Some(d) = app.detail.as_ref() else {
         return;

@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::{Theme, age, count, fit, size};
-use crate::app::{App, Pane};
+use crate::app::{App, Pane, Viewport};
 use crate::model::trend::SPARK_BUCKETS;
 
-pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64) {
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp: &mut Viewport) {
     let focused = app.focus == Pane::Groups;
     let key = app.group_key.map_or("-", |k| k.name());
     let title = format!(
@@ -22,11 +22,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
     let block = theme.block(title, focused);
     let inner_h = usize::from(block.inner(area).height.saturating_sub(1));
     let len = app.grouping.groups.len();
-    app.groups_cursor.scroll_into_view(inner_h, len);
+    let cursor = app.groups_cursor.visible(inner_h, len);
+    vp.groups = Some(cursor);
     if focused {
-        app.page = inner_h;
+        vp.page = Some(inner_h);
     }
-    let start = app.groups_cursor.offset;
+    let start = cursor.offset;
     let end = (start + inner_h).min(len);
     let glyphs = theme.spark_glyphs();
     // Narrow panes keep what identifies a group and how big it is; the rest goes first.
@@ -123,7 +124,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
         )
     };
     let header = header.style(theme.dim());
-    let cursor = (len > 0).then(|| app.groups_cursor.pos - start);
+    let cursor = (len > 0).then(|| cursor.pos - start);
     super::render_list_table(
         f,
         area,

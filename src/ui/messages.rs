@@ -8,10 +8,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::{Theme, age, count, fit, size};
-use crate::app::{App, Pane};
+use crate::app::{App, Pane, Viewport};
 use crate::model::text::sanitize;
 
-pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64) {
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp: &mut Viewport) {
     let focused = app.focus == Pane::Messages;
     let len = app.message_rows().len();
     let scope = match (app.group_key, app.current_group()) {
@@ -28,11 +28,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
     let block = theme.block(title, focused);
     let inner = block.inner(area);
     let inner_h = usize::from(inner.height.saturating_sub(1));
-    app.messages_cursor.scroll_into_view(inner_h, len);
+    let cursor = app.messages_cursor.visible(inner_h, len);
+    vp.messages = Some(cursor);
     if focused {
-        app.page = inner_h;
+        vp.page = Some(inner_h);
     }
-    let start = app.messages_cursor.offset;
+    let start = cursor.offset;
     let end = (start + inner_h).min(len);
     // Column widths: fixed ones first, the rest split between sender, recipient and reason.
     // Below 60 columns only ID, age and sender remain: enough to find and act on a message.
@@ -128,7 +129,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
         (head, widths)
     };
     let header = Row::new(head).style(theme.dim());
-    let cursor = (len > 0).then(|| app.messages_cursor.pos - start);
+    let cursor = (len > 0).then(|| cursor.pos - start);
     super::render_list_table(
         f,
         area,

@@ -1,5 +1,8 @@
-//! Drawing: reads [`App`] and paints one frame. The only state it writes is scroll offsets
-//! (and the page size used by half-page jumps), which depend on the terminal size.
+//! Drawing: reads [`App`] and paints one frame; it never changes the app. What depends on
+//! the terminal size (scroll offsets, the page size used by half-page jumps) is computed
+//! from the cursors here and returned as a [`Viewport`]; the event loop hands it back to
+//! `update()` as [`crate::app::Action::Viewport`] (`tests/architecture.rs` enforces that
+//! nothing under `src/ui/` takes `&mut App`).
 //!
 //! No grouping or filtering happens here: rows come from `App::grouping` and
 //! `App::message_rows()`, and only the visible window of them is turned into widgets, so a
@@ -31,7 +34,7 @@ use ratatui::symbols::border;
 use ratatui::widgets::{Block, Borders, Clear};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::app::{App, Look, Overlay, Pane};
+use crate::app::{App, Look, Overlay, Pane, Viewport};
 use crate::model::text::sanitize;
 
 /// Draw the whole screen.
@@ -51,7 +54,15 @@ use crate::model::text::sanitize;
 ///   detail, the storm screen (`t`) and the queue shape (`p`) replace both panes; help, confirm and result popups
 ///   float on top; the countermeasures text covers the whole screen (plain, for copying).
 /// ```
-pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
+pub fn draw(f: &mut Frame, app: &App, now: i64) {
+    let _ = render(f, app, now);
+}
+
+/// Draw the whole screen (see [`draw`]) and return what it showed: the event loop sends it
+/// to `update()` as [`crate::app::Action::Viewport`], so the next frame scrolls from here.
+#[must_use]
+pub fn render(f: &mut Frame, app: &App, now: i64) -> Viewport {
+    let mut vp = Viewport::default();
     let area = f.area();
     let theme = Theme::new(app.look);
     let header_h = header::height(app).min(area.height.saturating_sub(2));
@@ -64,11 +75,11 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
     .areas(area);
     header::render(f, head, app, &theme, now);
     match app.focus {
-        _ if app.sources_view.is_some() => sources::render(f, body, app, &theme, now),
-        _ if app.shape.is_some() => shape::render(f, body, app, &theme),
-        _ if app.storm.is_some() => storm::render(f, body, app, &theme),
+        _ if app.sources_view.is_some() => sources::render(f, body, app, &theme, now, &mut vp),
+        _ if app.shape.is_some() => shape::render(f, body, app, &theme, &mut vp),
+        _ if app.storm.is_some() => storm::render(f, body, app, &theme, &mut vp),
         Pane::Detail => detail::render(f, body, app, &theme, now),
-        _ if app.group_key.is_none() => messages::render(f, body, app, &theme, now),
+        _ if app.group_key.is_none() => messages::render(f, body, app, &theme, now, &mut vp),
         _ => {
             let dir = if body.width >= 150 {
                 Direction::Horizontal
@@ -88,8 +99,8 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
                 .direction(dir)
                 .constraints(split)
                 .areas(body);
-            groups::render(f, g, app, &theme, now);
-            messages::render(f, m, app, &theme, now);
+            groups::render(f, g, app, &theme, now, &mut vp);
+            messages::render(f, m, app, &theme, now, &mut vp);
         }
     }
     match &app.overlay {
@@ -105,6 +116,7 @@ pub fn draw(f: &mut Frame, app: &mut App, now: i64) {
         Overlay::Text(t) => storm::render_text(f, area, t, &theme),
         Overlay::None | Overlay::Filter(_) => {}
     }
+    vp
 }
 
 /// Colours and borders for the terminal at hand. With `NO_COLOR` every style is built from

@@ -3,15 +3,20 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::draw;
+use super::render as draw_frame;
 use crate::app::testing::{NOW, app_on, ndr_file, storm_queue};
 use crate::app::{Action, App, Look, Options, update};
 use crate::model::Snapshot;
 use crate::postfix::{MailQueue, ReadParts};
 
+/// Draw one frame and hand what it showed back to `update()`, as the event loop does.
 fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw(f, app, NOW)).unwrap();
+    let mut shown = None;
+    t.draw(|f| shown = Some(draw_frame(f, app, NOW))).unwrap();
+    if let Some(v) = shown {
+        update(app, Action::Viewport(v));
+    }
     t
 }
 
@@ -369,6 +374,37 @@ fn hostile_queue_names_are_escaped_in_messages_detail_and_confirm() {
         "{}",
         screens[0].backend()
     );
+}
+
+/// Scroll offsets live in the App, kept by `update()` from what each frame showed: moving
+/// up inside a scrolled window does not scroll, and half-page jumps use the page the last
+/// frame measured.
+#[test]
+fn scrolling_is_kept_between_frames() {
+    let mut app = storm();
+    update(&mut app, Action::Open);
+    render(&mut app, 100, 24);
+    let page = app.page;
+    let len = app.message_rows().len();
+    assert!(
+        page > 2 && len > page + 1 + page / 2,
+        "page {page}, {len} rows"
+    );
+    for _ in 0..page + 3 {
+        update(&mut app, Action::MoveDown);
+        render(&mut app, 100, 24);
+    }
+    assert_eq!(app.messages_cursor.pos, page + 3);
+    assert_eq!(app.messages_cursor.offset, 4);
+    update(&mut app, Action::MoveUp);
+    update(&mut app, Action::MoveUp);
+    render(&mut app, 100, 24);
+    assert_eq!(app.messages_cursor.offset, 4, "no scroll inside the window");
+    update(&mut app, Action::HalfPageDown);
+    assert_eq!(app.messages_cursor.pos, page + 1 + page / 2);
+    // A smaller terminal: the next frame measures a smaller page.
+    render(&mut app, 100, 16);
+    assert!(app.page < page);
 }
 
 #[test]

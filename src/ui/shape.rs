@@ -15,12 +15,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Theme, count, fit};
-use crate::app::App;
+use crate::app::{App, Viewport};
 use crate::model::shape::{BUCKET_LABELS, ShapeBy, ShapeRow, column_widths, fit_domain};
 
-pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) {
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, vp: &mut Viewport) {
     let filter = app.filter.text().to_owned();
-    let Some(view) = app.shape.as_mut() else {
+    let Some(view) = app.shape.as_ref() else {
         return;
     };
     let s = &view.shape;
@@ -68,12 +68,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) {
         Line::from(Span::styled(line(&s.total), theme.heading())),
     ];
     let visible = usize::from(inner.height).saturating_sub(2);
-    if view.cursor < view.offset {
-        view.offset = view.cursor;
-    } else if visible > 0 && view.cursor >= view.offset + visible {
-        view.offset = view.cursor + 1 - visible;
+    let mut offset = view.offset;
+    if view.cursor < offset {
+        offset = view.cursor;
+    } else if visible > 0 && view.cursor >= offset + visible {
+        offset = view.cursor + 1 - visible;
     }
-    for (i, row) in s.rows.iter().enumerate().skip(view.offset).take(visible) {
+    vp.shape_offset = Some(offset);
+    for (i, row) in s.rows.iter().enumerate().skip(offset).take(visible) {
         let style = if i == view.cursor {
             theme.selected()
         } else {
@@ -105,11 +107,11 @@ mod tests {
         update(&mut app, Action::ToggleShape);
         update(&mut app, Action::MoveDown);
         let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        t.draw(|f| draw(f, &mut app, NOW)).unwrap();
+        t.draw(|f| draw(f, &app, NOW)).unwrap();
         insta::assert_snapshot!("shape_80x24", t.backend());
         update(&mut app, Action::ToggleShapeBy);
         let mut t = Terminal::new(TestBackend::new(100, 16)).unwrap();
-        t.draw(|f| draw(f, &mut app, NOW)).unwrap();
+        t.draw(|f| draw(f, &app, NOW)).unwrap();
         insta::assert_snapshot!("shape_senders_100x16", t.backend());
     }
 }

@@ -8,12 +8,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Theme, age, count, fit};
-use crate::app::{App, SourceEntry};
+use crate::app::{App, SourceEntry, Viewport};
 
 /// Width of the source column (labels are cut to it).
 const NAME_W: usize = 30;
 
-pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64) {
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp: &mut Viewport) {
     let title = if app.current_source.is_none() && app.fleet_overview {
         "fleet overview — Enter opens a host".to_owned()
     } else {
@@ -47,11 +47,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: i64)
     );
     let height = usize::from(rows.height);
     let len = app.sources.len();
-    let Some(view) = app.sources_view.as_mut() else {
+    let Some(view) = app.sources_view.as_ref() else {
         return;
     };
-    view.cursor.scroll_into_view(height, len);
-    let (pos, offset) = (view.cursor.pos, view.cursor.offset);
+    let cursor = view.cursor.visible(height, len);
+    vp.sources = Some(cursor);
+    let (pos, offset) = (cursor.pos, cursor.offset);
     if len == 0 {
         f.render_widget(
             Paragraph::new(Line::styled(

@@ -20,7 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Sparkline, Table, TableState, Wrap};
 
 use super::{Theme, clear, count, fit};
-use crate::app::{App, Cause, Cursor, StormView, TextView};
+use crate::app::{App, Cause, Cursor, StormView, TextView, Viewport};
 use crate::model::text::sanitize;
 use crate::model::time::format_utc;
 
@@ -39,10 +39,10 @@ const ASCII_BARS: bar::Set = bar::Set {
     empty: " ",
 };
 
-pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) {
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, vp: &mut Viewport) {
     let indexing = (app.indexing.running, app.indexing.done, app.indexing.total);
     let gave_up = app.indexing.gave_up.clone();
-    let Some(view) = app.storm.as_mut() else {
+    let Some(view) = app.storm.as_ref() else {
         return;
     };
     let r = &view.report;
@@ -122,7 +122,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) {
         stats,
     );
     render_charts(f, charts, view, theme);
-    render_causes(f, causes, view, theme);
+    render_causes(f, causes, view, theme, vp);
 }
 
 /// Per-minute arrivals of the last hour and per-hour arrivals of the last day, side by side
@@ -171,17 +171,18 @@ fn render_charts(f: &mut Frame, area: Rect, view: &StormView, theme: &Theme) {
     f.render_widget(spark(&r.per_hour), s2);
 }
 
-/// Keep `pos` visible in a window of `height` rows starting at `offset`.
-fn scroll(offset: &mut usize, pos: Option<usize>, height: usize, len: usize) {
-    let mut c = Cursor {
-        pos: pos.unwrap_or(*offset),
-        offset: *offset,
-    };
-    c.scroll_into_view(height, len);
-    *offset = c.offset;
+/// The first row of a window of `height` rows, moved from `offset` just enough to show
+/// `pos`.
+fn scroll(offset: usize, pos: Option<usize>, height: usize, len: usize) -> usize {
+    Cursor {
+        pos: pos.unwrap_or(offset),
+        offset,
+    }
+    .visible(height, len)
+    .offset
 }
 
-fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme) {
+fn render_causes(f: &mut Frame, area: Rect, view: &StormView, theme: &Theme, vp: &mut Viewport) {
     let (main, side) = if area.width >= 110 {
         let [m, s] = Layout::horizontal([Constraint::Min(60), Constraint::Length(40)]).areas(area);
         (m, Some(s))
@@ -205,13 +206,13 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
         in_campaigns && nc > 0,
     );
     let h = usize::from(block.inner(ca).height.saturating_sub(1));
-    scroll(
-        &mut view.campaigns_offset,
+    let start = scroll(
+        view.campaigns_offset,
         in_campaigns.then_some(view.cursor),
         h,
         nc,
     );
-    let start = view.campaigns_offset;
+    vp.campaigns_offset = Some(start);
     let label_w = usize::from(ca.width.saturating_sub(2 + 8 + 5 + 16 + 3)).max(4);
     let pending = view.rules_pending.is_some();
     let rows = view.report.campaigns.iter().skip(start).take(h).map(|c| {
@@ -274,13 +275,13 @@ fn render_causes(f: &mut Frame, area: Rect, view: &mut StormView, theme: &Theme)
         in_accounts,
     );
     let h = usize::from(block.inner(aa).height.saturating_sub(1));
-    scroll(
-        &mut view.accounts_offset,
+    let start = scroll(
+        view.accounts_offset,
         in_accounts.then(|| view.cursor - nc),
         h,
         na,
     );
-    let start = view.accounts_offset;
+    vp.accounts_offset = Some(start);
     let rows = view.report.accounts.iter().skip(start).take(h).map(|a| {
         let flag = if a.compromised {
             Span::styled("COMPROMISED", theme.error().add_modifier(Modifier::BOLD))
