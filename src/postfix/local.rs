@@ -280,19 +280,28 @@ impl Postfix {
                 vec![OsStr::new("getent"), OsStr::new("passwd"), OsStr::new("--")];
             argv.extend(keys.iter().map(OsStr::new));
             // getent exits 2 when some key is not found: the lines it printed still count.
-            if let Err(e) = self.run_helper(
-                &argv,
-                false,
-                |l| {
-                    out.extend_from_slice(l);
-                    out.push(b'\n');
-                },
-                self.timeout,
-            ) {
+            let done;
+            (done, out) = self.helper_output(&argv);
+            if let Err(e) = done {
                 warn!(error = %e, "getent passwd on the remote host failed");
             }
         }
         super::users::parse_getent(&String::from_utf8_lossy(&out), uids, owner)
+    }
+
+    /// [`Self::run_helper`], unprivileged, with its stdout collected (one `\n` per line).
+    fn helper_output(&self, argv: &[&OsStr]) -> (Result<Finished, PostfixError>, Vec<u8>) {
+        let mut out = Vec::new();
+        let done = self.run_helper(
+            argv,
+            false,
+            |l| {
+                out.extend_from_slice(l);
+                out.push(b'\n');
+            },
+            self.timeout,
+        );
+        (done, out)
     }
 
     /// One `postqueue FLAG [ARG]` run for a flush: its refusal, if any, as one line.
@@ -387,16 +396,7 @@ impl Postfix {
             return;
         };
         let argv: Vec<&OsStr> = argv.iter().map(OsStr::new).collect();
-        let mut out = Vec::new();
-        let done = self.run_helper(
-            &argv,
-            false,
-            |l| {
-                out.extend_from_slice(l);
-                out.push(b'\n');
-            },
-            self.timeout,
-        );
+        let (done, out) = self.helper_output(&argv);
         match done {
             // A file that vanished during the walk (delivered meanwhile) makes find exit 1
             // after printing the rest: what it printed still holds.
