@@ -32,7 +32,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
     };
     let block = theme.block(
         format!(" Message {} ", sanitize(d.key.queue_id.as_str())),
-        app.focus == Pane::Detail,
+        app.nav.focus == Pane::Detail,
     );
     let mut lines: Vec<Line> = Vec::new();
     let h = |s: &str| Line::styled(s.to_owned(), theme.heading());

@@ -384,7 +384,7 @@ fn scrolling_is_kept_between_frames() {
     let mut app = storm();
     update(&mut app, Action::Open);
     render(&mut app, 100, 24);
-    let page = app.page;
+    let page = app.nav.page;
     let len = app.message_rows().len();
     assert!(
         page > 2 && len > page + 1 + page / 2,
@@ -394,17 +394,17 @@ fn scrolling_is_kept_between_frames() {
         update(&mut app, Action::MoveDown);
         render(&mut app, 100, 24);
     }
-    assert_eq!(app.messages_cursor.pos, page + 3);
-    assert_eq!(app.messages_cursor.offset, 4);
+    assert_eq!(app.nav.messages.pos, page + 3);
+    assert_eq!(app.nav.messages.offset, 4);
     update(&mut app, Action::MoveUp);
     update(&mut app, Action::MoveUp);
     render(&mut app, 100, 24);
-    assert_eq!(app.messages_cursor.offset, 4, "no scroll inside the window");
+    assert_eq!(app.nav.messages.offset, 4, "no scroll inside the window");
     update(&mut app, Action::HalfPageDown);
-    assert_eq!(app.messages_cursor.pos, page + 1 + page / 2);
+    assert_eq!(app.nav.messages.pos, page + 1 + page / 2);
     // A smaller terminal: the next frame measures a smaller page.
     render(&mut app, 100, 16);
-    assert!(app.page < page);
+    assert!(app.nav.page < page);
 }
 
 #[test]
