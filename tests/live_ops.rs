@@ -697,6 +697,16 @@ fn sendmail_as_another_uid_shows_its_submitter(cx: &Ctx<'_>) {
             &format!("From: WordPress <wordpress@lab.test>\nSubject: You won {i}\n\nclaim now\n"),
         );
     }
+    // Spam to non-existent local users with forged remote senders: Postfix bounces it, and
+    // its own NDRs (deferred to the forged senders) return the stamped original.
+    for i in 0..2 {
+        lab.sendmail_as(
+            33,
+            &format!("forged{i}@victim-b.example"),
+            &format!("nosuchuser-script{i}@lab.test"),
+            &format!("From: Bank <security@bank.example>\nSubject: verify {i}\n\nlogin here\n"),
+        );
+    }
     lab.sendmail_as(
         65534,
         "nobody-script@lab.test",
@@ -712,9 +722,26 @@ fn sendmail_as_another_uid_shows_its_submitter(cx: &Ctx<'_>) {
         v.sort();
         v
     };
+    let ndrs_of = |list: &[common::PqMessage]| -> Vec<String> {
+        let mut v: Vec<String> = list
+            .iter()
+            .filter(|m| {
+                m.sender == "MAILER-DAEMON"
+                    && m.recipients.iter().any(|r| {
+                        r.address.starts_with("forged") && r.address.ends_with("@victim-b.example")
+                    })
+            })
+            .map(|m| m.queue_id.clone())
+            .collect();
+        v.sort();
+        v
+    };
     let list = lab.wait_until("sendmail as other uids", |l| {
-        ids_of(l, "wordpress@lab.test").len() == 3 && ids_of(l, "nobody-script@lab.test").len() == 1
+        ids_of(l, "wordpress@lab.test").len() == 3
+            && ids_of(l, "nobody-script@lab.test").len() == 1
+            && ndrs_of(l).len() == 2
     });
+    let ndrs = ndrs_of(&list);
     let before = ids_of(&list, "wordpress@lab.test");
     let nobody = ids_of(&list, "nobody-script@lab.test");
     // Requeue one: pickup puts mail_owner's stamp on top; the submitter stays www-data.
@@ -762,8 +789,23 @@ fn sendmail_as_another_uid_shows_its_submitter(cx: &Ctx<'_>) {
         v.sort();
         v
     };
-    assert_eq!(ids("submitter:=www-data"), www, "by name");
-    assert_eq!(ids("submitter:=33"), www, "by uid");
+    let mut all_www: Vec<String> = www.iter().chain(&ndrs).cloned().collect();
+    all_www.sort();
+    assert_eq!(
+        ids("submitter:=www-data"),
+        all_www,
+        "by name, its NDRs included"
+    );
+    assert_eq!(ids("submitter:=33"), all_www, "by uid");
+    let mut www_ndrs: Vec<String> = mailq_tui_ok(lab, &["ids", "submitter:=www-data", "null"])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    www_ndrs.sort();
+    assert_eq!(
+        www_ndrs, ndrs,
+        "Postfix's own NDRs name the submitter of the spam they return"
+    );
     assert_eq!(
         ids("submitter:=nobody"),
         nobody,
@@ -787,7 +829,7 @@ fn sendmail_as_another_uid_shows_its_submitter(cx: &Ctx<'_>) {
             .find(|g| g["label"] == label)
             .and_then(|g| g["messages"].as_u64())
     };
-    assert_eq!(count("www-data"), Some(3), "{by}");
+    assert_eq!(count("www-data"), Some(5), "{by}");
     assert_eq!(count("nobody"), Some(1), "{by}");
     let storm = mailq_tui_ok(lab, &["storm", "--json"]);
     assert!(
