@@ -161,6 +161,28 @@ pub fn private_dir(dir: &Path) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+/// Open `path` for appending, creating it (mode 0600) and its missing parent directories
+/// (mode 0700) as needed, never through a symlink: the audit log and the log file.
+///
+/// # Errors
+/// When a directory or the file cannot be created or opened, or the file is a symlink.
+pub fn open_append_private(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        // Never through a symlink another user planted where the file goes.
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+}
+
 /// Create `name` inside the directory `dir` (from [`private_dir`]): a new file, mode 0600,
 /// never through a symlink and never over an existing file.
 ///
@@ -209,6 +231,24 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+
+    #[test]
+    fn append_private_creates_private_files_and_refuses_symlinks() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("state/mailq-tui/x.log");
+        let f = open_append_private(&path).expect("create");
+        assert_eq!(
+            f.metadata().expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+        let dir = std::fs::metadata(path.parent().expect("parent")).expect("meta");
+        assert_eq!(dir.permissions().mode() & 0o777, 0o700);
+        let target = tmp.path().join("elsewhere");
+        std::fs::write(&target, "").expect("write");
+        let link = tmp.path().join("state/mailq-tui/link.log");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        assert!(open_append_private(&link).is_err(), "followed a symlink");
+    }
 
     fn dir_with(mode: u32, owner: Option<u32>) -> (tempfile::TempDir, PathBuf) {
         let tmp = tempfile::tempdir().expect("tmp");

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
-use super::bulk::{EXIT_PARTIAL, ask_proceed};
+use super::bulk::ask_proceed;
 use super::{Listed, list_and_select, parse_filter};
+use crate::cli::exit;
 use crate::cli::{DeliverArgs, FlushArgs, GlobalOpts};
 use crate::model::format::{plural, thousands};
 use crate::model::text::sanitize;
@@ -67,7 +68,7 @@ pub fn run_deliver(
     }
     if !args.yes && !ask_proceed()? {
         eprintln!("aborted");
-        return Ok(ExitCode::from(1));
+        return Ok(exit::code(exit::FAILURE));
     }
     let audit_log = global.audit_log.clone().or_else(audit::default_path);
     let out = flush::deliver_now(queue, &keys, filter.text(), audit_log.as_deref())?;
@@ -103,7 +104,7 @@ pub fn run_flush(queue: &dyn MailQueue, global: &GlobalOpts, args: &FlushArgs) -
     }
     if !args.yes && !ask_proceed()? {
         eprintln!("aborted");
-        return Ok(ExitCode::from(1));
+        return Ok(exit::code(exit::FAILURE));
     }
     let audit_log = global.audit_log.clone().or_else(audit::default_path);
     let out = flush::flush(queue, &what, audit_log.as_deref())?;
@@ -136,6 +137,6 @@ fn report(out: &FlushOutcome) -> ExitCode {
     if out.errors.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(EXIT_PARTIAL)
+        exit::code(exit::PARTIAL)
     }
 }

@@ -44,7 +44,7 @@ pub fn run(postfix: Option<&Postfix>, args: &LoginsArgs) -> Result<ExitCode> {
         }
     })?;
     Ok(if failed > 0 {
-        ExitCode::from(3)
+        crate::cli::exit::code(crate::cli::exit::LOG_UNREAD)
     } else {
         ExitCode::SUCCESS
     })
@@ -371,7 +371,7 @@ pub fn run_cli(global: &GlobalOpts, args: &LoginsArgs) -> Result<ExitCode> {
                     sanitize(&host.name),
                     crate::cli::error_chain(&e)
                 );
-                code = ExitCode::from(1);
+                code = crate::cli::exit::code(crate::cli::exit::FAILURE);
             }
         }
     }
