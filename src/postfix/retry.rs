@@ -2,7 +2,8 @@
 //! the time of its next attempt (`queue_directory/deferred/<hash>/ID`, hashed per
 //! `hash_queue_depth`/`hash_queue_names`). One walk of the deferred tree maps every queue
 //! ID to its mtime, without computing hash paths. The queue directory is readable by
-//! `postfix` and root only; only metadata is read, and symlinks are never followed.
+//! `postfix` and root only; only metadata is read, and symlinks are never followed. On a
+//! remote host the same walk is one `find -P` over the ssh link ([`remote_find_argv`]).
 
 use std::collections::HashMap;
 use std::io;
