@@ -151,7 +151,7 @@ fn main() {
             &mut app,
             &mut term,
             |app, _| {
-                if app.focus != mailq_tui::app::Pane::Groups {
+                if app.nav.focus != mailq_tui::app::Pane::Groups {
                     vec![Action::Back, Action::MoveDown]
                 } else {
                     vec![Action::MoveDown]

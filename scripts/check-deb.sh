@@ -7,9 +7,15 @@ deb=$(cargo deb --locked 2>/dev/null | tail -n 1)
 [ -f "$deb" ] || { echo "cargo deb did not produce a package" >&2; exit 1; }
 listing=$(dpkg-deb -c "$deb")
 missing=0
+# Every manual page in assets/man/ (mailq-tui.1 and one per subcommand), gzipped.
+pages=()
+for page in assets/man/*.1; do
+    pages+=("./usr/share/man/man1/$(basename "$page").gz")
+done
+[ "${#pages[@]}" -gt 1 ] || { echo "no manual pages in assets/man/" >&2; exit 1; }
 for path in \
     ./usr/bin/mailq-tui \
-    ./usr/share/man/man1/mailq-tui.1.gz \
+    "${pages[@]}" \
     ./usr/share/bash-completion/completions/mailq-tui \
     ./usr/share/zsh/vendor-completions/_mailq-tui \
     ./usr/share/fish/vendor_completions.d/mailq-tui.fish \

@@ -42,7 +42,7 @@ fi
 echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
 echo "postfix postfix/mailname string ci.mailq-tui.invalid" | debconf-set-selections
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends postfix postfix-pcre tmux aha python3 util-linux openssh-server openssh-client sasl2-bin libsasl2-modules prometheus jq curl >/dev/null
+apt-get install -y -qq --no-install-recommends postfix postfix-pcre tmux aha python3 util-linux openssh-server openssh-client sasl2-bin libsasl2-modules prometheus jq curl groff-base mandoc >/dev/null
 
 # The default instance must not run because of us: the tests use their own instance and
 # never touch the default one. If this install started it anyway, stop it again; one that

@@ -68,13 +68,9 @@ pub fn init_in(dir: &Path, level: Option<&str>) -> Result<(WorkerGuard, PathBuf)
 fn install(dir: &Path, directive: &str) -> Result<(WorkerGuard, PathBuf)> {
     let filter = EnvFilter::try_new(directive)
         .with_context(|| format!("invalid log filter {directive:?}"))?;
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create log directory {}", dir.display()))?;
     let path = dir.join(FILE_NAME);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
+    // Mode 0600 in a 0700 directory, never through a symlink: mailq-tui runs as root.
+    let file = crate::trust::open_append_private(&path)
         .with_context(|| format!("cannot open log file {}", path.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     tracing_subscriber::fmt()

@@ -3,7 +3,9 @@
 //! Like OpenSSH's `StrictModes`: as root, a configuration file must be owned by root and
 //! writable by nobody else, and a directory named by the environment (`XDG_RUNTIME_DIR`,
 //! `XDG_STATE_HOME`) is used only when it belongs to the effective user and nobody else can
-//! write to it; `TMPDIR` is ignored. Evidence files are created inside a private directory
+//! write to it; `TMPDIR` is ignored. Programs (Postfix's, `ssh`, `journalctl`, …) are looked
+//! up and run with [`program_path`]: as root, only the `PATH` entries root can trust, as
+//! sudo's `secure_path` does. Evidence files are created inside a private directory
 //! (0700) relative to its descriptor, with `O_CREAT|O_EXCL|O_NOFOLLOW` and mode 0600, so a
 //! symlink planted by another user is never followed.
 
@@ -18,6 +20,67 @@ use nix::sys::stat::Mode;
 
 /// The runtime directory root falls back to (for the ssh control sockets).
 pub const ROOT_RUNTIME_DIR: &str = "/run/mailq-tui";
+
+/// The search path used as root when no entry of `PATH` can be trusted.
+pub const SECURE_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The `PATH` programs are looked up in and run with (computed once). Anyone else's `PATH`
+/// is theirs; as root an entry is kept only when [`trusted_program_dir`] says so, so a
+/// directory another user can write to never supplies a program root runs.
+#[must_use]
+pub fn program_path() -> &'static std::ffi::OsStr {
+    static PATH: std::sync::OnceLock<std::ffi::OsString> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| program_path_from(std::env::var_os("PATH"), is_root()))
+}
+
+/// [`program_path`] for a given `PATH` and privilege (testable without changing either).
+#[must_use]
+pub fn program_path_from(value: Option<std::ffi::OsString>, root: bool) -> std::ffi::OsString {
+    let value = value.unwrap_or_default();
+    if !root {
+        return value;
+    }
+    let kept: Vec<PathBuf> = std::env::split_paths(&value)
+        .filter(|dir| {
+            let ok = trusted_program_dir(dir);
+            if !ok && !dir.as_os_str().is_empty() {
+                tracing::warn!(dir = %dir.display(), "PATH entry ignored as root: relative, missing, or writable by someone other than root");
+            }
+            ok
+        })
+        .collect();
+    if kept.is_empty() {
+        return SECURE_PATH.into();
+    }
+    std::env::join_paths(kept).unwrap_or_else(|_| SECURE_PATH.into())
+}
+
+/// `dir` may supply programs to root: an absolute path whose real directory is owned by
+/// root and writable by nobody else, below directories that are owned by root and
+/// writable by others only with the sticky bit (`/tmp`), so nobody can swap it.
+#[must_use]
+pub fn trusted_program_dir(dir: &Path) -> bool {
+    if !dir.is_absolute() {
+        return false;
+    }
+    let Ok(real) = std::fs::canonicalize(dir) else {
+        return false;
+    };
+    real.ancestors().enumerate().all(|(depth, p)| {
+        std::fs::metadata(p).is_ok_and(|m| {
+            let writable_by_others = m.mode() & 0o022 != 0;
+            let sticky = m.mode() & 0o1000 != 0;
+            m.is_dir() && m.uid() == 0 && (!writable_by_others || (depth > 0 && sticky))
+        })
+    })
+}
+
+/// Root may run the program file `p`: owned by root and writable by nobody else (its
+/// directory is [`trusted_program_dir`]'s). Always true for anyone else.
+#[must_use]
+pub fn root_may_run(p: &Path) -> bool {
+    !is_root() || std::fs::metadata(p).is_ok_and(|m| m.uid() == 0 && m.mode() & 0o022 == 0)
+}
 
 /// The effective user ID.
 #[must_use]
@@ -161,6 +224,28 @@ pub fn private_dir(dir: &Path) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+/// Open `path` for appending, creating it (mode 0600) and its missing parent directories
+/// (mode 0700) as needed, never through a symlink: the audit log and the log file.
+///
+/// # Errors
+/// When a directory or the file cannot be created or opened, or the file is a symlink.
+pub fn open_append_private(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        // Never through a symlink another user planted where the file goes.
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+}
+
 /// Create `name` inside the directory `dir` (from [`private_dir`]): a new file, mode 0600,
 /// never through a symlink and never over an existing file.
 ///
@@ -210,6 +295,24 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn append_private_creates_private_files_and_refuses_symlinks() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("state/mailq-tui/x.log");
+        let f = open_append_private(&path).expect("create");
+        assert_eq!(
+            f.metadata().expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+        let dir = std::fs::metadata(path.parent().expect("parent")).expect("meta");
+        assert_eq!(dir.permissions().mode() & 0o777, 0o700);
+        let target = tmp.path().join("elsewhere");
+        std::fs::write(&target, "").expect("write");
+        let link = tmp.path().join("state/mailq-tui/link.log");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        assert!(open_append_private(&link).is_err(), "followed a symlink");
+    }
+
     fn dir_with(mode: u32, owner: Option<u32>) -> (tempfile::TempDir, PathBuf) {
         let tmp = tempfile::tempdir().expect("tmp");
         let d = tmp.path().join("d");
@@ -254,6 +357,43 @@ mod tests {
                 "{}",
                 d.display()
             );
+        }
+    }
+
+    #[test]
+    fn root_looks_programs_up_only_in_directories_root_can_trust() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let open = tmp.path().join("open");
+        std::fs::create_dir(&open).expect("mkdir");
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let path = std::env::join_paths([
+            open.clone(),
+            PathBuf::from("relative/bin"),
+            PathBuf::from("/usr/bin"),
+        ])
+        .expect("join");
+        // Anyone else's PATH is theirs.
+        assert_eq!(program_path_from(Some(path.clone()), false), path);
+        // As root: the world-writable and the relative entries are dropped.
+        assert_eq!(program_path_from(Some(path), true), "/usr/bin");
+        assert!(!trusted_program_dir(&open));
+        assert!(!trusted_program_dir(Path::new("relative/bin")));
+        assert!(trusted_program_dir(Path::new("/usr/bin")));
+        // Nothing trusted left: the fixed secure path, never an empty one.
+        assert_eq!(
+            program_path_from(Some(open.into_os_string()), true),
+            SECURE_PATH
+        );
+        assert_eq!(program_path_from(None, true), SECURE_PATH);
+        if is_root() {
+            // A private directory of root's under the sticky /tmp is fine (the test stubs).
+            let own = tmp.path().join("own");
+            std::fs::create_dir(&own).expect("mkdir");
+            std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+            std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o700))
+                .expect("chmod");
+            assert!(trusted_program_dir(&own), "{}", own.display());
         }
     }
 }

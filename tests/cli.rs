@@ -530,3 +530,56 @@ fn deliver_is_bounded_and_flush_warns_in_a_storm() {
     let o = run_demo(&["flush", "-y", "--site", "-x;rm"]);
     assert_ne!(o.status.code(), Some(0));
 }
+
+/// As root, a `PATH` directory someone else can write to supplies no program: a planted
+/// `postconf`/`postqueue` there is never run (sudo's `secure_path` idea). The instance is
+/// a directory that does not exist, so the real Postfix found instead only fails to list.
+#[test]
+fn as_root_programs_in_a_directory_others_can_write_are_not_run() {
+    use std::os::unix::fs::PermissionsExt;
+    if !nix::unistd::geteuid().is_root() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root: this case must run there"
+        );
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let evil = dir.path().join("evil");
+    std::fs::create_dir(&evil).expect("mkdir");
+    std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let marker = dir.path().join("ran");
+    for name in ["postconf", "postqueue", "postsuper", "postcat", "ssh"] {
+        let p = evil.join(name);
+        std::fs::write(
+            &p,
+            format!("#!/bin/sh\necho {name} >> '{}'\n", marker.display()),
+        )
+        .expect("write");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let path = format!("{}:/usr/sbin:/usr/bin:/bin", evil.display());
+    let missing = dir.path().join("no-such-instance");
+    for args in [
+        vec!["-c", missing.to_str().expect("utf-8"), "ids", "null"],
+        vec!["--host", "root@127.0.0.1", "ids", "null"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+            .env("PATH", &path)
+            .env("HOME", dir.path())
+            .env("XDG_STATE_HOME", dir.path())
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .env_remove("MAILQ_TUI_CONFIG")
+            .args(["--host-timeout", "5"])
+            .args(&args)
+            .output()
+            .expect("run");
+        assert!(
+            !marker.exists(),
+            "{args:?} ran a program from a world-writable PATH entry: {}; stderr: {}",
+            std::fs::read_to_string(&marker).unwrap_or_default(),
+            stderr(&o)
+        );
+    }
+}

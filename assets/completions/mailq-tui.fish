@@ -55,10 +55,10 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "log" -d 'Show r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "fleet" -d 'One row per Postfix host (`--host`, or all `[[hosts]]`): counts, NDRs, storm, errors'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "watch" -d 'Monitoring daemon, read-only: Prometheus `/metrics`, a node_exporter textfile, alerts'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "check" -d 'Nagios/Icinga/Checkmk plugin: one status line with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Here `-c` is the critical list (use `--config-dir` for the instance)'
-complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "help" -d 'Explain a topic: `filter`'
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'Group by KEY or KEY,KEY2 (sub-groups): reason, sender, sender-domain, rcpt-domain, rcpt-pattern, rcpt, queue, age, size' -r
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "help" -d 'Explain a topic: `filter` (the filter language), `group` (grouping keys, sort orders)'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'Group by KEY or KEY,KEY2 (sub-groups; see `mailq-tui help group`)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l top -d 'Show at most N groups (and N sub-groups per group)' -r
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l sort -d 'Order groups by: messages, recipients, size, oldest, newest, label, deferred, hold, recent, retry (soonest next delivery attempt)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l sort -d 'Order groups by ORDER (see `mailq-tui help group`)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l refresh -d 'Auto-refresh interval in seconds' -r
@@ -73,7 +73,7 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l shape -d
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s s -l senders -d 'With --shape: by sender domain, one count per message (`qshape -s`)'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l read-only -d 'Monitor only: no path to postsuper'
-complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l refresh -d 'Auto-refresh interval in seconds' -r

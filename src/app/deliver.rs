@@ -56,7 +56,7 @@ pub(super) fn ask_deliver(app: &mut App) -> Option<Effect> {
     app.overlay = Overlay::AskFlush(AskFlush {
         what: Flush::Messages(keys.iter().map(|k| k.queue_id.clone()).collect()),
         keys,
-        filter: app.filter.text().to_owned(),
+        filter: app.select.filter.text().to_owned(),
         dialog: Popup {
             title: "Deliver now".to_owned(),
             lines,

@@ -509,6 +509,35 @@ impl Keymap {
         out
     }
 
+    /// The help overlay's and the manual's KEYS sections: for each mode in `modes` that has
+    /// anything new, a heading and its hints, leaving out the hints an earlier section
+    /// already showed (same action, keys and description). The first section is headed "groups and
+    /// messages" when it is the groups pane's, whose keys the messages pane shares.
+    #[must_use]
+    pub fn help_sections(&self, modes: &[Mode]) -> Vec<(String, Vec<Hint>)> {
+        let seen = |h: &Hint| (h.action.clone(), h.keys.clone(), h.description);
+        let mut shown: Vec<(Option<String>, Vec<String>, &str)> = Vec::new();
+        let mut out = Vec::new();
+        for &mode in modes {
+            let hints: Vec<Hint> = self
+                .hints(mode)
+                .into_iter()
+                .filter(|h| !shown.contains(&seen(h)))
+                .collect();
+            if hints.is_empty() {
+                continue;
+            }
+            shown.extend(hints.iter().map(seen));
+            let heading = if out.is_empty() && mode == Mode::Groups {
+                "groups and messages".to_owned()
+            } else {
+                mode.label().to_owned()
+            };
+            out.push((heading, hints));
+        }
+        out
+    }
+
     /// The key table as markdown, for `--print-keys` and the README.
     #[must_use]
     pub fn markdown(&self) -> String {

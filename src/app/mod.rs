@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod keymap;
 pub mod shape;
 pub mod sources;
+pub mod state;
 pub mod storm;
 pub mod update;
 pub mod viewport;
@@ -42,6 +43,7 @@ pub use viewport::Viewport;
 
 pub use shape::ShapeView;
 pub use sources::{QueueHandle, SourceEntry, SourcesView, Switched};
+pub use state::{Fetch, Listing, Nav, Select, Shown};
 pub use storm::{Cause, IndexState, StormView, TextView};
 
 use crate::model::trend::diff_groups;
@@ -230,12 +232,10 @@ pub struct App {
     pub keymap: Keymap,
     pub look: Look,
     pub snapshot: Arc<Snapshot>,
-    /// No listing has arrived yet (the screen says "loading", not "empty").
-    pub loaded_once: bool,
     /// Unix seconds used for age terms and buckets; the loop sets it, tests fix it.
     pub now: i64,
-    pub filter: Filter,
-    pub selection: Selection,
+    /// The filter, what it selects, the marks.
+    pub select: Select,
     /// `None`: no grouping, the messages pane lists the whole selection.
     pub group_key: Option<GroupKey>,
     pub sort_by: SortBy,
@@ -246,36 +246,18 @@ pub struct App {
     pub sparks: Vec<[u32; SPARK_BUCKETS]>,
     /// Per group label: messages new and gone since the previous refresh.
     pub diff: HashMap<Arc<str>, GroupDiff>,
-    pub focus: Pane,
-    pub groups_cursor: Cursor,
-    pub messages_cursor: Cursor,
-    /// Marks by snapshot index; remapped by [`MessageKey`] on every refresh.
-    pub marks: Vec<bool>,
-    pub mark_count: usize,
+    /// The focused pane, the list cursors, the page size.
+    pub nav: Nav,
     pub overlay: Overlay,
     pub detail: Option<Detail>,
     pub status: Option<Status>,
-    pub loading: bool,
-    /// The last listing failed (cleared by the next one that works): the panes say why
-    /// and what to do while there is nothing else to show.
-    pub load_error: Option<LoadError>,
-    /// Messages the running listing has parsed so far (0 when none runs).
-    pub listed_so_far: usize,
-    /// The listing on screen is a partial one (the first listing still streams in): groups
-    /// and counts are incomplete, and queue-changing keys are refused until it completes.
-    pub shows_partial: bool,
-    /// `prepare_gen` of the newest partial listing received: tells `set_snapshot_with`
-    /// whether what it installs is partial.
-    pub partial_prepare: Option<u64>,
-    pub refresh_pending: bool,
+    /// What listing is on screen, the one in flight, the last failure.
+    pub listing: Listing,
     pub applying: bool,
     pub frozen: bool,
     pub alert_at: Option<usize>,
     pub refresh_every: Duration,
     pub should_quit: bool,
-    /// Rows of the focused list at the last draw ([`Action::Viewport`]): the size of a
-    /// half-page jump.
-    pub page: usize,
     /// Bumped on every regroup request: results of older requests are dropped.
     pub group_gen: u64,
     /// A grouping to compute in the background: `update()` hands it out as
@@ -283,10 +265,6 @@ pub struct App {
     pub regroup_job: Option<RegroupJob>,
     /// A background regroup is running (the header says so).
     pub regrouping: bool,
-    /// Bumped for every large listing received; only the newest one's preparation counts.
-    pub prepare_gen: u64,
-    /// A new listing is being selected and grouped on a worker thread.
-    pub preparing: bool,
     /// The previous listing: `update()` hands a large one out as [`Effect::Retire`] (to be
     /// dropped off the UI thread) and drops a small one itself.
     pub retired: Option<(Arc<Snapshot>, Arc<Grouping>)>,
@@ -341,45 +319,31 @@ impl App {
             keymap,
             look: opts.look,
             snapshot: Arc::new(Snapshot::default()),
-            loaded_once: false,
             now: 0,
-            filter: Filter::default(),
-            selection: Selection::default(),
-            focus: if opts.group_key.is_some() {
+            select: Select::default(),
+            nav: Nav::new(if opts.group_key.is_some() {
                 Pane::Groups
             } else {
                 Pane::Messages
-            },
+            }),
             group_key: opts.group_key,
             sort_by: SortBy::Messages,
             sort_desc: true,
             grouping: Arc::default(),
             sparks: Vec::new(),
             diff: HashMap::new(),
-            groups_cursor: Cursor::default(),
-            messages_cursor: Cursor::default(),
-            marks: Vec::new(),
-            mark_count: 0,
             overlay: Overlay::None,
             detail: None,
             status: None,
-            loading: false,
-            load_error: None,
-            listed_so_far: 0,
-            shows_partial: false,
-            partial_prepare: None,
-            refresh_pending: false,
+            listing: Listing::default(),
             applying: false,
             frozen: false,
             alert_at: opts.alert_at,
             refresh_every: opts.refresh_every,
             should_quit: false,
-            page: 10,
             group_gen: 0,
             regroup_job: None,
             regrouping: false,
-            prepare_gen: 0,
-            preparing: false,
             retired: None,
             content: Arc::default(),
             indexing: IndexState::default(),
@@ -405,7 +369,7 @@ impl App {
         self.snapshot
             .messages
             .iter()
-            .zip(&self.marks)
+            .zip(&self.select.marks)
             .filter(|(_, m)| **m)
             .map(|(msg, _)| msg.key())
     }
@@ -413,7 +377,7 @@ impl App {
     /// Whether a listing should stream partial listings: no complete one is on screen.
     #[must_use]
     pub fn wants_partials(&self) -> bool {
-        !self.loaded_once || self.shows_partial
+        self.listing.shown != Shown::Complete
     }
 
     /// The key table that applies now.
@@ -428,7 +392,7 @@ impl App {
             Overlay::None if self.sources_view.is_some() => Mode::Sources,
             Overlay::None if self.shape.is_some() => Mode::Shape,
             Overlay::None if self.storm.is_some() => Mode::Storm,
-            Overlay::None => match self.focus {
+            Overlay::None => match self.nav.focus {
                 Pane::Groups => Mode::Groups,
                 Pane::Messages => Mode::Messages,
                 Pane::Detail => Mode::Detail,
@@ -447,7 +411,7 @@ impl App {
     #[must_use]
     pub fn current_group(&self) -> Option<&Group> {
         self.group_key?;
-        self.grouping.groups.get(self.groups_cursor.pos)
+        self.grouping.groups.get(self.nav.groups.pos)
     }
 
     /// The rows of the messages pane (indices into the snapshot). Borrowed, never copied:
@@ -456,7 +420,7 @@ impl App {
     pub fn message_rows(&self) -> &[u32] {
         match self.group_key {
             Some(_) => self.current_group().map_or(&[], |g| g.members.as_slice()),
-            None => &self.selection.indices,
+            None => &self.select.selection.indices,
         }
     }
 
@@ -464,31 +428,31 @@ impl App {
     #[must_use]
     pub fn cursor_message(&self) -> Option<usize> {
         self.message_rows()
-            .get(self.messages_cursor.pos)
+            .get(self.nav.messages.pos)
             .map(|&i| i as usize)
     }
 
     #[must_use]
     pub fn is_marked(&self, index: usize) -> bool {
-        self.marks.get(index).copied().unwrap_or(false)
+        self.select.marks.get(index).copied().unwrap_or(false)
     }
 
     fn set_mark(&mut self, index: usize, on: bool) {
-        if let Some(m) = self.marks.get_mut(index)
+        if let Some(m) = self.select.marks.get_mut(index)
             && *m != on
         {
             *m = on;
             if on {
-                self.mark_count += 1;
+                self.select.mark_count += 1;
             } else {
-                self.mark_count -= 1;
+                self.select.mark_count -= 1;
             }
         }
     }
 
     fn clear_marks(&mut self) {
-        self.marks.iter_mut().for_each(|m| *m = false);
-        self.mark_count = 0;
+        self.select.marks.iter_mut().for_each(|m| *m = false);
+        self.select.mark_count = 0;
     }
 
     /// Re-run the filter over the snapshot, then regroup.
@@ -497,20 +461,20 @@ impl App {
     pub(super) fn show_panes_filtered(&mut self, filter: Filter) {
         self.storm = None;
         self.shape = None;
-        self.filter = filter;
+        self.select.filter = filter;
         self.detail = None;
-        self.focus = if self.group_key.is_some() {
+        self.nav.focus = if self.group_key.is_some() {
             Pane::Groups
         } else {
             Pane::Messages
         };
-        self.groups_cursor = Cursor::default();
-        self.messages_cursor = Cursor::default();
+        self.nav.groups = Cursor::default();
+        self.nav.messages = Cursor::default();
         self.reselect();
     }
 
     pub fn reselect(&mut self) {
-        self.selection = self.select_now();
+        self.select.selection = self.select_now();
         self.regroup();
         self.refresh_shape();
     }
@@ -518,11 +482,11 @@ impl App {
     /// The current filter over the current snapshot, with message contents when the filter
     /// has content terms (`subject:`, `campaign:`, `sasl:`, …).
     fn select_now(&self) -> Selection {
-        let view = (!self.filter.content_fields().is_empty())
+        let view = (!self.select.filter.content_fields().is_empty())
             .then(|| ContentView::new(&self.snapshot, &self.content));
         select_with(
             &self.snapshot,
-            &self.filter,
+            &self.select.filter,
             &MatchContext {
                 now: self.now,
                 content: view.as_ref().map(|v| v as &dyn ContentLookup),
@@ -533,13 +497,13 @@ impl App {
     /// The content index for a grouping job, if the key or the filter needs contents (a
     /// view over the index costs a pass over the snapshot, so only then).
     fn content_for_job(&self, key: GroupKey) -> Option<Arc<ContentIndex>> {
-        (key.needs_content() || !self.filter.content_fields().is_empty())
+        (key.needs_content() || !self.select.filter.content_fields().is_empty())
             .then(|| self.content.clone())
     }
 
     /// Regroup the current selection and rebuild the sparklines.
     pub fn regroup(&mut self) {
-        self.regroup_with(self.selection.indices.len() >= ASYNC_REGROUP_AT);
+        self.regroup_with(self.select.selection.indices.len() >= ASYNC_REGROUP_AT);
     }
 
     /// Regroup now, whatever the size: a new snapshot must never be shown with a grouping
@@ -555,16 +519,16 @@ impl App {
         let Some(key) = self.group_key else {
             self.grouping = Arc::default();
             self.sparks = Vec::new();
-            if self.focus == Pane::Groups {
-                self.focus = Pane::Messages;
+            if self.nav.focus == Pane::Groups {
+                self.nav.focus = Pane::Messages;
             }
-            self.messages_cursor.clamp(self.message_rows().len());
+            self.nav.messages.clamp(self.message_rows().len());
             return;
         };
         let job = RegroupJob {
             generation: self.group_gen,
             snapshot: self.snapshot.clone(),
-            indices: self.selection.indices.clone(),
+            indices: self.select.selection.indices.clone(),
             key,
             sort_by: self.sort_by,
             sort_desc: self.sort_desc,
@@ -591,10 +555,10 @@ impl App {
     pub fn apply_regrouped(&mut self, r: Regrouped) {
         if let Some(selection) = r.selection {
             // A prepared listing. Older than the newest one asked for: drop it.
-            if r.prepare_gen != self.prepare_gen {
+            if r.prepare_gen != self.listing.prepare_gen {
                 return;
             }
-            self.preparing = false;
+            self.listing.preparing = false;
             let current = r.generation == self.group_gen;
             let snapshot = r.snapshot.clone();
             self.set_snapshot_with(
@@ -621,10 +585,10 @@ impl App {
         if let Some(label) = r.keep_label
             && let Some(p) = self.grouping.groups.iter().position(|g| g.label == label)
         {
-            self.groups_cursor.pos = p;
+            self.nav.groups.pos = p;
         }
-        self.groups_cursor.clamp(self.grouping.groups.len());
-        self.messages_cursor.clamp(self.message_rows().len());
+        self.nav.groups.clamp(self.grouping.groups.len());
+        self.nav.messages.clamp(self.message_rows().len());
     }
 
     /// Take a new listing, keeping cursor, marks, detail and filter on the same messages
@@ -636,13 +600,13 @@ impl App {
     /// Take a new listing. A large one is first prepared (selected and grouped) on a worker
     /// thread, and installed when ready; until then the previous listing stays on screen.
     pub fn receive_snapshot(&mut self, snap: Arc<Snapshot>) {
-        self.prepare_gen += 1;
+        self.listing.prepare_gen += 1;
         if snap.len() < ASYNC_REGROUP_AT || self.group_key.is_none() {
-            self.preparing = false;
+            self.listing.preparing = false;
             self.set_snapshot(snap);
             return;
         }
-        self.preparing = true;
+        self.listing.preparing = true;
         self.regroup_job = Some(RegroupJob {
             generation: self.group_gen,
             snapshot: snap,
@@ -652,9 +616,9 @@ impl App {
             sort_desc: self.sort_desc,
             now: self.now,
             keep_label: None,
-            filter: Some(self.filter.clone()),
-            prepare_gen: self.prepare_gen,
-            previous: (self.loaded_once && !self.shows_partial && self.group_key.is_some())
+            filter: Some(self.select.filter.clone()),
+            prepare_gen: self.listing.prepare_gen,
+            previous: (self.listing.shown == Shown::Complete && self.group_key.is_some())
                 .then(|| (self.snapshot.clone(), self.grouping.clone())),
             content: self.content_for_job(self.group_key.unwrap_or(GroupKey::Reason)),
         });
@@ -668,28 +632,31 @@ impl App {
             .cursor_message()
             .and_then(|i| self.snapshot.messages.get(i))
             .map(crate::model::Message::key);
-        let marked: HashSet<MessageKey> = if self.mark_count == 0 {
+        let marked: HashSet<MessageKey> = if self.select.mark_count == 0 {
             HashSet::new()
         } else {
             self.marked_keys().collect()
         };
         // After a partial listing the next one is compared with nothing: "new" would be
         // everything the partial had not reached yet.
-        let first = !self.loaded_once || self.shows_partial;
-        self.shows_partial = self.partial_prepare == Some(self.prepare_gen);
+        let first = self.listing.shown != Shown::Complete;
+        self.listing.shown = if self.listing.partial_prepare == Some(self.listing.prepare_gen) {
+            Shown::Partial
+        } else {
+            Shown::Complete
+        };
         if !first {
             self.previous_ndrs = Some(storm::ndr_count(&self.snapshot));
         }
         let old = std::mem::replace(&mut self.snapshot, snap);
         let old_grouping = std::mem::take(&mut self.grouping);
-        self.loaded_once = true;
-        self.marks = vec![false; self.snapshot.messages.len()];
-        self.mark_count = 0;
+        self.select.marks = vec![false; self.snapshot.messages.len()];
+        self.select.mark_count = 0;
         if !marked.is_empty() {
             for i in 0..self.snapshot.messages.len() {
                 if marked.contains(&self.snapshot.messages[i].key()) {
-                    self.marks[i] = true;
-                    self.mark_count += 1;
+                    self.select.marks[i] = true;
+                    self.select.mark_count += 1;
                 }
             }
         }
@@ -705,13 +672,13 @@ impl App {
                 self.group_gen += 1;
                 self.regroup_job = None;
                 self.regrouping = false;
-                self.selection = selection;
+                self.select.selection = selection;
                 self.grouping = Arc::new(grouping);
                 self.sparks = sparks;
-                self.groups_cursor.clamp(self.grouping.groups.len());
+                self.nav.groups.clamp(self.grouping.groups.len());
             }
             None => {
-                self.selection = self.select_now();
+                self.select.selection = self.select_now();
                 self.regroup_now();
             }
         }
@@ -726,7 +693,7 @@ impl App {
         if let Some(label) = group_label
             && let Some(pos) = self.grouping.groups.iter().position(|g| g.label == label)
         {
-            self.groups_cursor.pos = pos;
+            self.nav.groups.pos = pos;
         }
         if let Some(key) = cursor_key {
             let snap = &self.snapshot;
@@ -735,10 +702,10 @@ impl App {
                     .get(i as usize)
                     .is_some_and(|m| m.key() == key)
             }) {
-                self.messages_cursor.pos = pos;
+                self.nav.messages.pos = pos;
             }
         }
-        self.messages_cursor.clamp(self.message_rows().len());
+        self.nav.messages.clamp(self.message_rows().len());
         // New messages may need reading; the storm screen follows the listing.
         self.indexing.wanted = true;
         self.refresh_storm();
@@ -747,7 +714,7 @@ impl App {
         // the admin starts typing at once) changes what the typed filter matches: the live
         // count must follow, or it keeps saying "0 matches" over a non-empty list.
         if let Overlay::Filter(input) = &mut self.overlay {
-            input.matches = self.selection.indices.len();
+            input.matches = self.select.selection.indices.len();
         }
     }
 
@@ -755,8 +722,9 @@ impl App {
     /// under the cursor (messages/detail) or the group under the cursor (groups pane).
     #[must_use]
     pub fn targets(&self) -> (Vec<u32>, String) {
-        if self.mark_count > 0 {
+        if self.select.mark_count > 0 {
             let idx: Vec<u32> = self
+                .select
                 .marks
                 .iter()
                 .enumerate()
@@ -766,7 +734,7 @@ impl App {
             let scope = format!("{} marked message{}", idx.len(), plural(idx.len()));
             return (idx, scope);
         }
-        match self.focus {
+        match self.nav.focus {
             Pane::Groups => match (self.current_group(), self.group_key) {
                 (Some(g), Some(k)) => (
                     g.members.clone(),
@@ -779,7 +747,7 @@ impl App {
                 _ => (Vec::new(), String::new()),
             },
             Pane::Messages | Pane::Detail => {
-                let i = if self.focus == Pane::Detail {
+                let i = if self.nav.focus == Pane::Detail {
                     self.detail_index()
                 } else {
                     self.cursor_message()
@@ -817,11 +785,11 @@ impl App {
     pub fn pending(&self, op: QueueOp, indices: &[u32], scope: String) -> Pending {
         // Partial: selected, but with recipients the filter does not match. Postfix acts on
         // whole messages, so those recipients are affected too.
-        let partial = if self.filter.is_empty() {
+        let partial = if self.select.filter.is_empty() {
             0
         } else {
             // With content terms (`campaign:…`) the filter needs the contents to judge.
-            let view = (!self.filter.content_fields().is_empty())
+            let view = (!self.select.filter.content_fields().is_empty())
                 .then(|| ContentView::new(&self.snapshot, &self.content));
             let ctx = MatchContext {
                 now: self.now,
@@ -830,10 +798,11 @@ impl App {
             indices
                 .iter()
                 .filter_map(|&i| Some((i, self.snapshot.messages.get(i as usize)?)))
-                .filter(|(i, m)| self.filter.matches_with(m, *i, &ctx) != Match::Whole)
+                .filter(|(i, m)| self.select.filter.matches_with(m, *i, &ctx) != Match::Whole)
                 .count()
         };
-        let request = ops::Request::from_indices(&self.snapshot, indices, op, self.filter.text());
+        let request =
+            ops::Request::from_indices(&self.snapshot, indices, op, self.select.filter.text());
         let preview = ops::preview(&self.snapshot, &request, partial);
         Pending {
             request,

@@ -17,8 +17,8 @@ fn a_failed_first_listing_says_why_and_what_to_do_and_is_retried() {
     let mut app = App::new(Options::default());
     assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
     assert_eq!(update(&mut app, Action::Loaded(Err(down()))), None);
-    assert!(!app.loading && !app.loaded_once);
-    let e = app.load_error.as_ref().expect("kept for the panes");
+    assert!(!app.listing.loading() && !app.listing.loaded_once());
+    let e = app.listing.error.as_ref().expect("kept for the panes");
     assert!(e.hint.contains("start Postfix"), "{}", e.hint);
     let status = app.status.as_ref().expect("status");
     assert!(status.error);
@@ -32,7 +32,7 @@ fn a_failed_first_listing_says_why_and_what_to_do_and_is_retried() {
     assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
     let q = storm_queue();
     update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
-    assert!(app.load_error.is_none() && app.status.is_none() && app.loaded_once);
+    assert!(app.listing.error.is_none() && app.status.is_none() && app.listing.loaded_once());
 }
 
 #[test]

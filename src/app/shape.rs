@@ -32,7 +32,7 @@ impl App {
         let keep = view.selected().map(str::to_owned);
         let s = shape(
             &self.snapshot,
-            &self.selection.indices,
+            &self.select.selection.indices,
             view.shape.by,
             self.now,
         );
@@ -91,10 +91,10 @@ pub(super) fn filter_to_domain(app: &mut App) {
         return;
     };
     let term = view.shape.by.filter_term(domain);
-    let text = if app.filter.is_empty() {
+    let text = if app.select.filter.is_empty() {
         term
     } else {
-        format!("{} {term}", app.filter.text())
+        format!("{} {term}", app.select.filter.text())
     };
     let filter = match Filter::parse(&text) {
         Ok(f) => f,
@@ -112,8 +112,8 @@ pub(super) fn filter_to_domain(app: &mut App) {
         text: format!(
             "filter: {} ({} message{} by {})",
             crate::model::text::snippet(&text, 80),
-            crate::model::format::thousands(app.selection.indices.len()),
-            super::plural(app.selection.indices.len()),
+            crate::model::format::thousands(app.select.selection.indices.len()),
+            super::plural(app.select.selection.indices.len()),
             by.name()
         ),
         error: false,
@@ -173,12 +173,13 @@ mod tests {
         assert!(fx.iter().all(|e| matches!(e, Effect::Index(_))), "{fx:?}");
         assert!(app.shape.is_none());
         assert_eq!(
-            app.filter.text(),
+            app.select.filter.text(),
             ShapeBy::RecipientDomain.filter_term(&row.domain)
         );
         // Every selected message has a recipient in that domain, and their recipients in
         // it add up to the row's total.
         let n: usize = app
+            .select
             .selection
             .indices
             .iter()
@@ -191,7 +192,7 @@ mod tests {
             })
             .sum();
         assert_eq!(n as u64, row.total);
-        assert!(app.selection.indices.len() as u64 <= row.total);
+        assert!(app.select.selection.indices.len() as u64 <= row.total);
         // Reopened, the table covers just that selection.
         update(&mut app, Action::ToggleShape);
         let v = app.shape.as_ref().unwrap();

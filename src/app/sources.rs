@@ -8,7 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{App, Cursor, IndexState, Overlay, Pane, Status, update::Effect};
+use super::{App, Cursor, Fetch, IndexState, Overlay, Pane, Shown, Status, update::Effect};
 use crate::model::fleet::FleetRow;
 use crate::model::source::Source;
 use crate::model::text::sanitize;
@@ -97,17 +97,16 @@ impl App {
         let old = std::mem::take(&mut self.snapshot);
         let old_grouping = std::mem::take(&mut self.grouping);
         self.retired = Some((old, old_grouping));
-        self.loaded_once = false;
-        self.shows_partial = false;
-        self.filter = crate::model::filter::Filter::default();
-        self.selection = crate::model::filter::Selection::default();
+        self.listing.shown = Shown::Nothing;
+        self.select.filter = crate::model::filter::Filter::default();
+        self.select.selection = crate::model::filter::Selection::default();
         self.sparks.clear();
         self.diff.clear();
-        self.marks.clear();
-        self.mark_count = 0;
-        self.groups_cursor = Cursor::default();
-        self.messages_cursor = Cursor::default();
-        self.focus = if self.group_key.is_some() {
+        self.select.marks.clear();
+        self.select.mark_count = 0;
+        self.nav.groups = Cursor::default();
+        self.nav.messages = Cursor::default();
+        self.nav.focus = if self.group_key.is_some() {
             Pane::Groups
         } else {
             Pane::Messages
@@ -121,13 +120,12 @@ impl App {
             generation: self.indexing.generation + 1,
             ..IndexState::default()
         };
-        self.loading = false;
-        self.refresh_pending = false;
+        self.listing.fetch = Fetch::Idle;
         self.group_gen += 1;
         self.regroup_job = None;
         self.regrouping = false;
-        self.prepare_gen += 1;
-        self.preparing = false;
+        self.listing.prepare_gen += 1;
+        self.listing.preparing = false;
     }
 }
 
@@ -273,7 +271,7 @@ pub(super) fn switched(app: &mut App, s: Switched) -> Option<Effect> {
                 text: format!("opened {label}"),
                 error: false,
             });
-            app.loading = true;
+            app.listing.start();
             Some(Effect::Load)
         }
         Err(e) => {

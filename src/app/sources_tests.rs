@@ -142,7 +142,7 @@ fn a_successful_switch_resets_the_view_for_the_new_source() {
         update(&mut app, Action::Input(c));
     }
     update(&mut app, Action::ApplyFilter);
-    assert!(app.mark_count > 0 && !app.filter.is_empty());
+    assert!(app.select.mark_count > 0 && !app.select.filter.is_empty());
     let generation = choose(&mut app, 1);
     assert_eq!(app.switching, Some(1));
     let fx = update(
@@ -161,9 +161,9 @@ fn a_successful_switch_resets_the_view_for_the_new_source() {
     assert_eq!(fx, Some(Effect::Load));
     assert_eq!(app.source, "ssh mx2: postfix");
     assert_eq!(app.current_source, Some(1));
-    assert_eq!(app.mark_count, 0);
-    assert!(app.filter.is_empty());
-    assert!(app.snapshot.is_empty() && !app.loaded_once);
+    assert_eq!(app.select.mark_count, 0);
+    assert!(app.select.filter.is_empty());
+    assert!(app.snapshot.is_empty() && !app.listing.loaded_once());
     assert!(app.sources_view.is_none());
     // A listing of the old source still on its way is dropped.
     let q = storm_queue();
@@ -172,7 +172,7 @@ fn a_successful_switch_resets_the_view_for_the_new_source() {
         Box::new(Action::Loaded(Ok(snapshot_of(&q)))),
     );
     update(&mut app, stale);
-    assert!(app.snapshot.is_empty() && app.loading);
+    assert!(app.snapshot.is_empty() && app.listing.loading());
     let fresh = Action::Tagged(generation, Box::new(Action::Loaded(Ok(snapshot_of(&q)))));
     update(&mut app, fresh);
     assert_eq!(app.snapshot.len(), 39);

@@ -208,7 +208,7 @@ impl App {
         self.indexing.stale = false;
         self.indexing.last_apply = self.now;
         let needs = self.group_key.is_some_and(|k| k.needs_content())
-            || !self.filter.content_fields().is_empty();
+            || !self.select.filter.content_fields().is_empty();
         if needs {
             // Keeps the groups cursor on the same label (see `regroup_with`).
             self.reselect();
@@ -221,7 +221,11 @@ impl App {
 /// cancels it). `None` when indexing gave up, or in the middle of quitting.
 pub(super) fn start_index(app: &mut App) -> Option<Effect> {
     app.indexing.wanted = false;
-    if app.indexing.gave_up.is_some() || app.should_quit || !app.loaded_once || app.shows_partial {
+    if app.indexing.gave_up.is_some()
+        || app.should_quit
+        || !app.listing.loaded_once()
+        || app.listing.shows_partial()
+    {
         return None;
     }
     // The new job plans against what is known: nothing read may be read again.
@@ -237,9 +241,10 @@ pub(super) fn start_index(app: &mut App) -> Option<Effect> {
         Arc::make_mut(&mut app.content).retain(|k| keys.contains(k));
     }
     let mut priority: Vec<u32> = Vec::new();
-    if app.mark_count > 0 {
+    if app.select.mark_count > 0 {
         priority.extend(
-            app.marks
+            app.select
+                .marks
                 .iter()
                 .enumerate()
                 .filter(|(_, m)| **m)
@@ -252,8 +257,8 @@ pub(super) fn start_index(app: &mut App) -> Option<Effect> {
         rows.iter()
             .take(MAX_PRIORITY.saturating_sub(priority.len())),
     );
-    if !app.filter.is_empty() {
-        let sel = &app.selection.indices;
+    if !app.select.filter.is_empty() {
+        let sel = &app.select.selection.indices;
         priority.extend(sel.iter().take(MAX_PRIORITY.saturating_sub(priority.len())));
     }
     app.indexing.generation += 1;
@@ -396,12 +401,12 @@ pub(super) fn filter_to_cause(app: &mut App) {
     };
     app.show_panes_filtered(filter);
     app.clear_marks();
-    let idx = std::mem::take(&mut app.selection.indices);
+    let idx = std::mem::take(&mut app.select.selection.indices);
     for &i in &idx {
         app.set_mark(i as usize, true);
     }
-    app.selection.indices = idx;
-    let n = app.mark_count;
+    app.select.selection.indices = idx;
+    let n = app.select.mark_count;
     let keys = if app.read_only.is_some() {
         "read-only: nothing can be changed"
     } else {
@@ -426,7 +431,11 @@ fn countermeasures_text(view: &StormView) -> Option<(String, String)> {
             countermeasures::for_campaign(c, view.report.rules.as_ref(), view.report.dsn_seen),
         ),
         Cause::Account(a) => (
-            format!("Countermeasures: account {}", snippet(&a.user, 40)),
+            if a.kind == crate::model::compromise::SubmitterKind::User {
+                format!("Countermeasures: {}", snippet(&a.user, 40))
+            } else {
+                format!("Countermeasures: account {}", snippet(&a.user, 40))
+            },
             countermeasures::for_account(a),
         ),
     })

@@ -33,7 +33,7 @@ fn loads_and_groups_the_storm_by_reason_largest_first() {
             .windows(2)
             .all(|w| w[0].messages >= w[1].messages)
     );
-    assert_eq!(app.focus, Pane::Groups);
+    assert_eq!(app.nav.focus, Pane::Groups);
     assert_eq!(app.message_rows().len(), 16);
 }
 
@@ -44,17 +44,17 @@ fn at_most_one_listing_in_flight() {
     assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
     assert_eq!(update(&mut app, Action::Refresh), None);
     assert_eq!(update(&mut app, Action::Refresh), None);
-    assert!(app.refresh_pending);
+    assert!(app.listing.refresh_pending());
     // The pending refresh starts exactly one more listing when the first one lands.
     let fx = update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
     assert_eq!(fx, Some(Effect::Load));
-    assert!(!app.refresh_pending);
+    assert!(!app.listing.refresh_pending());
     // No further listing: only the content indexing for the installed one starts.
     assert!(matches!(
         update(&mut app, Action::Loaded(Ok(snapshot_of(&q)))),
         Some(Effect::Index(_))
     ));
-    assert!(!app.loading);
+    assert!(!app.listing.loading());
 }
 
 #[test]
@@ -62,7 +62,7 @@ fn drill_in_and_back_reads_the_queue_file() {
     let q = storm_queue();
     let mut app = app_on(&q, None);
     assert_eq!(update(&mut app, Action::Open), None);
-    assert_eq!(app.focus, Pane::Messages);
+    assert_eq!(app.nav.focus, Pane::Messages);
     update(&mut app, Action::MoveDown);
     let i = app.cursor_message().unwrap();
     let id = app.snapshot.messages[i].queue_id.clone();
@@ -75,10 +75,10 @@ fn drill_in_and_back_reads_the_queue_file() {
     );
     assert_eq!(app.mode(), Mode::Detail);
     update(&mut app, Action::Back);
-    assert_eq!(app.focus, Pane::Messages);
+    assert_eq!(app.nav.focus, Pane::Messages);
     assert!(app.detail.is_none());
     update(&mut app, Action::Escape);
-    assert_eq!(app.focus, Pane::Groups);
+    assert_eq!(app.nav.focus, Pane::Groups);
 }
 
 #[test]
@@ -90,18 +90,18 @@ fn filter_counts_live_and_escape_restores_the_previous_filter() {
         panic!("filter input should be open")
     };
     assert_eq!(input.matches, 1);
-    assert_eq!(app.selection.indices.len(), 1);
+    assert_eq!(app.select.selection.indices.len(), 1);
     update(&mut app, Action::Cancel);
     assert!(matches!(app.overlay, Overlay::None));
-    assert!(app.filter.is_empty());
-    assert_eq!(app.selection.indices.len(), 39);
+    assert!(app.select.filter.is_empty());
+    assert_eq!(app.select.selection.indices.len(), 39);
     type_filter(&mut app, "mailer");
     update(&mut app, Action::ApplyFilter);
-    assert_eq!(app.filter.text(), "mailer");
-    assert_eq!(app.selection.indices.len(), 36);
+    assert_eq!(app.select.filter.text(), "mailer");
+    assert_eq!(app.select.selection.indices.len(), 36);
     // Esc clears an active filter before anything else.
     update(&mut app, Action::Escape);
-    assert!(app.filter.is_empty());
+    assert!(app.select.filter.is_empty());
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn filter_count_follows_a_listing_that_lands_while_typing() {
         panic!("filter input should stay open")
     };
     assert_eq!(input.matches, 36, "the live count follows the new listing");
-    assert_eq!(app.selection.indices.len(), 36);
+    assert_eq!(app.select.selection.indices.len(), 36);
 }
 
 #[test]
@@ -129,19 +129,22 @@ fn marking_group_all_invert_and_clear() {
     let q = storm_queue();
     let mut app = app_on(&q, None);
     update(&mut app, Action::MarkGroup);
-    assert_eq!(app.mark_count, 16);
+    assert_eq!(app.select.mark_count, 16);
     update(&mut app, Action::MarkGroup);
-    assert_eq!(app.mark_count, 0, "marking a fully marked group unmarks it");
+    assert_eq!(
+        app.select.mark_count, 0,
+        "marking a fully marked group unmarks it"
+    );
     update(&mut app, Action::Open);
     update(&mut app, Action::ToggleMark);
-    assert_eq!(app.mark_count, 1);
-    assert_eq!(app.messages_cursor.pos, 1, "space marks and moves down");
+    assert_eq!(app.select.mark_count, 1);
+    assert_eq!(app.nav.messages.pos, 1, "space marks and moves down");
     update(&mut app, Action::InvertMarks);
-    assert_eq!(app.mark_count, 38);
+    assert_eq!(app.select.mark_count, 38);
     update(&mut app, Action::MarkAllMatching);
-    assert_eq!(app.mark_count, 39);
+    assert_eq!(app.select.mark_count, 39);
     update(&mut app, Action::ClearMarks);
-    assert_eq!(app.mark_count, 0);
+    assert_eq!(app.select.mark_count, 0);
 }
 
 #[test]
@@ -205,7 +208,7 @@ fn hold_asks_first_and_confirm_applies_exactly_the_marked_messages() {
         panic!("result popup")
     };
     assert_eq!(p.lines[0], "done: 2");
-    assert_eq!(app.mark_count, 0);
+    assert_eq!(app.select.mark_count, 0);
     update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
     assert_eq!(app.snapshot.count(&QueueName::Hold).messages, 3);
 }
@@ -362,7 +365,7 @@ fn grouping_cycles_through_every_key_and_none() {
         seen.push(app.group_key);
     }
     assert_eq!(seen.last(), Some(&None));
-    assert_eq!(app.focus, Pane::Messages);
+    assert_eq!(app.nav.focus, Pane::Messages);
     assert_eq!(app.message_rows().len(), 39);
     update(&mut app, Action::NextGrouping);
     assert_eq!(app.group_key, Some(GroupKey::Reason));
@@ -383,7 +386,7 @@ fn missing_postfix_falls_back_to_the_demo_once() {
         update(&mut app, Action::Loaded(Err(err.clone()))),
         Some(Effect::FallbackToDemo)
     );
-    assert!(app.demo && app.demo_note.is_some() && app.loading);
+    assert!(app.demo && app.demo_note.is_some() && app.listing.loading());
     // If even that fails, it is an error line, not a loop.
     assert_eq!(update(&mut app, Action::Loaded(Err(err))), None);
     assert!(app.status.as_ref().is_some_and(|s| s.error));
@@ -430,13 +433,13 @@ fn half_page_moves_by_the_drawn_page() {
     let q = storm_queue();
     let mut app = app_on(&q, None);
     update(&mut app, Action::Open);
-    app.page = 10;
+    app.nav.page = 10;
     update(&mut app, Action::HalfPageDown);
-    assert_eq!(app.messages_cursor.pos, 5);
+    assert_eq!(app.nav.messages.pos, 5);
     update(&mut app, Action::Bottom);
-    assert_eq!(app.messages_cursor.pos, 15);
+    assert_eq!(app.nav.messages.pos, 15);
     update(&mut app, Action::Top);
-    assert_eq!(app.messages_cursor.pos, 0);
+    assert_eq!(app.nav.messages.pos, 0);
 }
 
 #[test]
@@ -452,19 +455,19 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     // A large listing is selected and grouped on a worker, then installed in one piece.
     let stale = regroup_job(update(&mut app, Action::Loaded(Ok(snap.clone()))))
         .expect("prepared in the background");
-    assert!(app.preparing && !app.loaded_once);
+    assert!(app.listing.preparing && !app.listing.loaded_once());
     update(&mut app, Action::Refresh);
     let fresh =
         regroup_job(update(&mut app, Action::Loaded(Ok(snap.clone())))).expect("second listing");
     update(&mut app, Action::Regrouped(Box::new(stale.run())));
     assert!(
-        !app.loaded_once,
+        !app.listing.loaded_once(),
         "an older listing's preparation is dropped"
     );
     update(&mut app, Action::Regrouped(Box::new(fresh.run())));
-    assert!(app.loaded_once && !app.preparing);
+    assert!(app.listing.loaded_once() && !app.listing.preparing);
     assert!(Arc::ptr_eq(&app.snapshot, &snap));
-    assert_eq!(app.selection.indices.len(), snap.len());
+    assert_eq!(app.select.selection.indices.len(), snap.len());
     assert!(!app.grouping.groups.is_empty());
     let before = app.grouping.groups.len();
     let first = regroup_job(update(&mut app, Action::NextGrouping))
@@ -482,7 +485,8 @@ fn big_selections_regroup_in_the_background_and_stale_results_are_dropped() {
     update(&mut app, Action::Regrouped(Box::new(second.run())));
     assert!(!app.regrouping);
     assert_eq!(app.group_key, Some(want));
-    let direct = crate::model::group::group(&app.snapshot, &app.selection.indices, want, app.now);
+    let direct =
+        crate::model::group::group(&app.snapshot, &app.select.selection.indices, want, app.now);
     assert_eq!(app.grouping.groups.len(), direct.groups.len());
 }
 
@@ -493,12 +497,12 @@ fn listing_progress_shows_while_loading_only() {
     let mut app = App::new(super::testing::options(None));
     app.now = NOW;
     update(&mut app, Action::Listing(5_000));
-    assert_eq!(app.listed_so_far, 0, "no listing runs");
+    assert_eq!(app.listing.listed_so_far(), 0, "no listing runs");
     assert_eq!(update(&mut app, Action::Refresh), Some(Effect::Load));
     update(&mut app, Action::Listing(10_000));
-    assert_eq!(app.listed_so_far, 10_000);
+    assert_eq!(app.listing.listed_so_far(), 10_000);
     update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
-    assert_eq!(app.listed_so_far, 0);
+    assert_eq!(app.listing.listed_so_far(), 0);
 }
 
 /// The first part of a streaming listing: the first `n` messages of the storm queue.
@@ -529,10 +533,14 @@ fn partial_listings_fill_in_then_the_complete_one_replaces_them() {
     let full = snapshot_of(&q);
     let mut app = loading_app();
     update(&mut app, Action::Partial(first_part(&q, 10)));
-    assert!(app.shows_partial && app.loaded_once && app.loading);
+    assert!(app.listing.shows_partial() && app.listing.loaded_once() && app.listing.loading());
     assert_eq!(app.snapshot.len(), 10);
     assert!(!app.grouping.groups.is_empty(), "groups appear at once");
-    assert_eq!(app.listed_so_far, 10, "the header says how far it got");
+    assert_eq!(
+        app.listing.listed_so_far(),
+        10,
+        "the header says how far it got"
+    );
     update(&mut app, Action::Partial(first_part(&q, 20)));
     assert_eq!(app.snapshot.len(), 20);
     // Navigation and marks work on the partial listing.
@@ -545,20 +553,20 @@ fn partial_listings_fill_in_then_the_complete_one_replaces_them() {
     assert_eq!(marked.len(), 1);
     let group = app.current_group().map(|g| g.label.clone());
     update(&mut app, Action::Loaded(Ok(full.clone())));
-    assert!(!app.shows_partial && !app.loading && !app.wants_partials());
+    assert!(!app.listing.shows_partial() && !app.listing.loading() && !app.wants_partials());
     assert_eq!(
         app.snapshot.len(),
         full.len(),
         "the final numbers replace the partial ones"
     );
-    assert_eq!(app.listed_so_far, 0);
+    assert_eq!(app.listing.listed_so_far(), 0);
     assert_eq!(
         app.cursor_message().map(|i| app.snapshot.messages[i].key()),
         cursor,
         "the cursor stays on its message"
     );
     assert_eq!(app.current_group().map(|g| g.label.clone()), group);
-    assert_eq!(app.mark_count, 1, "marks survive");
+    assert_eq!(app.select.mark_count, 1, "marks survive");
     let still = app.marked_keys().collect::<Vec<_>>();
     assert_eq!(still, marked);
     assert!(
@@ -569,7 +577,7 @@ fn partial_listings_fill_in_then_the_complete_one_replaces_them() {
     update(&mut app, Action::Refresh);
     update(&mut app, Action::Partial(first_part(&q, 5)));
     assert_eq!(app.snapshot.len(), full.len());
-    assert!(!app.shows_partial);
+    assert!(!app.listing.shows_partial());
 }
 
 /// Bulk actions act only on a complete, verified view: while the listing is partial,
@@ -608,7 +616,7 @@ fn queue_changing_keys_wait_for_the_complete_listing() {
     assert_ne!(app.group_key, before);
     type_filter(&mut app, "mailer");
     update(&mut app, Action::ApplyFilter);
-    assert!(!app.filter.is_empty());
+    assert!(!app.select.filter.is_empty());
     // Once complete, the same key opens the confirmation.
     update(&mut app, Action::Loaded(Ok(snapshot_of(&q))));
     assert!(
@@ -639,19 +647,19 @@ fn a_partial_listing_prepared_on_a_worker_is_known_partial_when_installed() {
     app.now = spec.now;
     update(&mut app, Action::Refresh);
     let job = regroup_job(update(&mut app, Action::Partial(part.clone()))).expect("prepared");
-    assert!(app.preparing && !app.loaded_once && !app.shows_partial);
+    assert!(app.listing.preparing && !app.listing.loaded_once() && !app.listing.shows_partial());
     update(&mut app, Action::Regrouped(Box::new(job.run())));
-    assert!(app.shows_partial && Arc::ptr_eq(&app.snapshot, &part));
+    assert!(app.listing.shows_partial() && Arc::ptr_eq(&app.snapshot, &part));
     assert!(!app.grouping.groups.is_empty());
     assert!(update(&mut app, Action::Hold).is_none() && app.status.is_some());
     // The complete listing: still partial on screen until its preparation is installed.
     let job = regroup_job(update(&mut app, Action::Loaded(Ok(full.clone())))).expect("final");
     assert!(
-        app.shows_partial,
+        app.listing.shows_partial(),
         "the partial one is still what is on screen"
     );
     update(&mut app, Action::Regrouped(Box::new(job.run())));
-    assert!(!app.shows_partial && Arc::ptr_eq(&app.snapshot, &full));
+    assert!(!app.listing.shows_partial() && Arc::ptr_eq(&app.snapshot, &full));
     assert!(
         app.diff.is_empty(),
         "nothing is \"new\" against a partial listing"
@@ -721,7 +729,7 @@ mod storm_and_indexing {
         assert!(!app.grouping.groups.iter().any(|g| &*g.label == "(unknown)"));
         // A content filter matches in the TUI now.
         type_filter(&mut app, "sasl:=partner@example.test");
-        assert_eq!(app.selection.indices.len(), 318);
+        assert_eq!(app.select.selection.indices.len(), 318);
     }
 
     #[test]
@@ -921,15 +929,16 @@ mod storm_and_indexing {
         assert!(app.storm.is_none());
         assert_eq!(app.mode(), Mode::Groups);
         assert_eq!(
-            app.filter.text(),
+            app.select.filter.text(),
             "campaign:=\"subject \\\"your order ##: viagra & cialis -#% today only\\\"\""
         );
         // The campaign's NDRs and the queued spam itself: exactly what its row counts.
         assert_eq!(n, 888);
-        assert_eq!(app.selection.indices.len(), 888);
-        assert_eq!(app.mark_count, 888);
+        assert_eq!(app.select.selection.indices.len(), 888);
+        assert_eq!(app.select.mark_count, 888);
         assert!(
-            app.selection
+            app.select
+                .selection
                 .indices
                 .iter()
                 .all(|&i| app.is_marked(i as usize))
@@ -979,8 +988,8 @@ mod storm_and_indexing {
         update(&mut app, Action::Cancel);
         assert_eq!(app.mode(), Mode::Storm);
         update(&mut app, Action::FilterToCause);
-        assert_eq!(app.filter.text(), "sasl:=partner@example.test");
-        assert_eq!(app.mark_count, 318);
+        assert_eq!(app.select.filter.text(), "sasl:=partner@example.test");
+        assert_eq!(app.select.mark_count, 318);
     }
 
     #[test]

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use super::{
-    Action, App, Detail, FilterInput, LoadError, Overlay, Pane, Popup, RegroupJob, Retired, Status,
-    shape, sources, storm,
+    Action, App, Detail, Fetch, FilterInput, LoadError, Overlay, Pane, Popup, RegroupJob, Retired,
+    Shown, Status, shape, sources, storm,
 };
 use crate::model::filter::Filter;
 use crate::model::fleet::FleetRow;
@@ -161,9 +161,7 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::Listing(n) => {
-            if app.loading {
-                app.listed_so_far = n;
-            }
+            app.listing.progress(n, false);
             None
         }
         Action::Partial(snap) => {
@@ -177,11 +175,13 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         | Action::Expire
         | Action::DeliverNow
         | Action::Flush
-            if app.shows_partial =>
+            if app.listing.shows_partial() =>
         {
             app.status = Some(error(format!(
                 "the queue is still being listed ({} so far): actions wait for the complete listing",
-                crate::model::format::thousands(app.listed_so_far.max(app.snapshot.len()))
+                crate::model::format::thousands(
+                    app.listing.listed_so_far().max(app.snapshot.len())
+                )
             )));
             None
         }
@@ -277,12 +277,12 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         Action::ConfirmSingle => confirm(app, true),
         Action::Cancel => cancel(app),
         Action::OpenFilter => {
-            let text = app.filter.text().to_owned();
+            let text = app.select.filter.text().to_owned();
             app.overlay = Overlay::Filter(FilterInput {
                 before: text.clone(),
                 text,
                 error: None,
-                matches: app.selection.indices.len(),
+                matches: app.select.selection.indices.len(),
             });
             None
         }
@@ -314,11 +314,11 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::HalfPageDown => {
-            move_by(app, isize::try_from(app.page / 2).unwrap_or(1).max(1));
+            move_by(app, isize::try_from(app.nav.page / 2).unwrap_or(1).max(1));
             None
         }
         Action::HalfPageUp => {
-            move_by(app, -isize::try_from(app.page / 2).unwrap_or(1).max(1));
+            move_by(app, -isize::try_from(app.nav.page / 2).unwrap_or(1).max(1));
             None
         }
         Action::Top => {
@@ -353,20 +353,20 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::MarkAllMatching => {
-            let idx = std::mem::take(&mut app.selection.indices);
+            let idx = std::mem::take(&mut app.select.selection.indices);
             for &i in &idx {
                 app.set_mark(i as usize, true);
             }
-            app.selection.indices = idx;
+            app.select.selection.indices = idx;
             None
         }
         Action::InvertMarks => {
-            let idx = std::mem::take(&mut app.selection.indices);
+            let idx = std::mem::take(&mut app.select.selection.indices);
             for &i in &idx {
                 let on = !app.is_marked(i as usize);
                 app.set_mark(i as usize, on);
             }
-            app.selection.indices = idx;
+            app.select.selection.indices = idx;
             None
         }
         Action::ClearMarks => {
@@ -376,9 +376,9 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         Action::NextGrouping | Action::PrevGrouping => {
             let forward = matches!(action, Action::NextGrouping);
             app.group_key = cycle_key(app.group_key, forward);
-            app.groups_cursor = super::Cursor::default();
-            app.messages_cursor = super::Cursor::default();
-            app.focus = if app.group_key.is_some() {
+            app.nav.groups = super::Cursor::default();
+            app.nav.messages = super::Cursor::default();
+            app.nav.focus = if app.group_key.is_some() {
                 Pane::Groups
             } else {
                 Pane::Messages
@@ -402,7 +402,7 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
             if let Some(label) = label
                 && let Some(p) = app.grouping.groups.iter().position(|g| g.label == label)
             {
-                app.groups_cursor.pos = p;
+                app.nav.groups.pos = p;
             }
             app.status = Some(info(format!(
                 "sorted by {} ({})",
@@ -439,54 +439,47 @@ fn error(text: String) -> Status {
 }
 
 fn request_load(app: &mut App) -> Option<Effect> {
-    if app.loading {
-        app.refresh_pending = true;
-        None
-    } else {
-        app.loading = true;
-        Some(Effect::Load)
-    }
+    app.listing.request().then_some(Effect::Load)
 }
 
 /// A listing still running handed over what it has so far. Shown only while no complete
 /// listing is on screen (the first one, or the first after a switch or a failure): a
 /// refresh never replaces complete numbers with partial ones.
 fn partial(app: &mut App, snap: Arc<Snapshot>) {
-    if !app.loading || (app.loaded_once && !app.shows_partial) {
+    if !app.listing.loading() || app.listing.shown == Shown::Complete {
         return;
     }
-    app.listed_so_far = app.listed_so_far.max(snap.len());
+    app.listing.progress(snap.len(), true);
     app.receive_snapshot(snap);
-    app.partial_prepare = Some(app.prepare_gen);
-    if !app.preparing {
+    app.listing.partial_prepare = Some(app.listing.prepare_gen);
+    if !app.listing.preparing {
         // Installed at once (small, or not grouped): it is what is on screen now.
-        app.shows_partial = true;
+        app.listing.shown = Shown::Partial;
     }
 }
 
 fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> {
-    app.loading = false;
-    app.listed_so_far = 0;
+    let again = app.listing.finish();
     match r {
         Ok(snap) => {
-            app.load_error = None;
+            app.listing.error = None;
             app.receive_snapshot(snap);
             if app.status.as_ref().is_some_and(|s| s.error) {
                 app.status = None;
             }
         }
-        Err(e) if e.not_installed && !app.loaded_once && !app.demo => {
+        Err(e) if e.not_installed && !app.listing.loaded_once() && !app.demo => {
             app.demo = true;
             app.source = "demo".to_owned();
             app.demo_note = Some(format!(
                 "{} — showing the built-in demo queue instead",
                 sanitize(&e.message)
             ));
-            app.loading = true;
+            app.listing.fetch = Fetch::Running { listed: 0, again };
             return Some(Effect::FallbackToDemo);
         }
         Err(e) => {
-            let stale = if app.loaded_once {
+            let stale = if app.listing.loaded_once() {
                 " (showing the previous listing; retried at every refresh)"
             } else {
                 ""
@@ -495,12 +488,11 @@ fn loaded(app: &mut App, r: Result<Arc<Snapshot>, LoadError>) -> Option<Effect> 
                 "listing failed: {}{stale}",
                 crate::model::text::one_line(&e.message)
             )));
-            app.load_error = Some(e);
+            app.listing.error = Some(e);
         }
     }
-    if app.refresh_pending {
-        app.refresh_pending = false;
-        app.loading = true;
+    if again {
+        app.listing.start();
         return Some(Effect::Load);
     }
     None
@@ -643,7 +635,7 @@ fn cancel(app: &mut App) -> Option<Effect> {
     match &app.overlay {
         Overlay::Filter(input) => {
             let before = input.before.clone();
-            app.filter = Filter::parse(&before).unwrap_or_default();
+            app.select.filter = Filter::parse(&before).unwrap_or_default();
             app.reselect();
             app.overlay = Overlay::None;
         }
@@ -669,12 +661,12 @@ fn typed(app: &mut App, c: Option<char>) {
             match Filter::parse(&input.text) {
                 Ok(f) => {
                     input.error = None;
-                    app.filter = f;
-                    app.groups_cursor = super::Cursor::default();
-                    app.messages_cursor = super::Cursor::default();
+                    app.select.filter = f;
+                    app.nav.groups = super::Cursor::default();
+                    app.nav.messages = super::Cursor::default();
                     app.reselect();
                     if let Overlay::Filter(input) = &mut app.overlay {
-                        input.matches = app.selection.indices.len();
+                        input.matches = app.select.selection.indices.len();
                     }
                 }
                 Err(e) => input.error = Some(e.to_string()),
@@ -717,18 +709,18 @@ fn move_by(app: &mut App, delta: isize) {
         }
         pos.saturating_add_signed(delta).min(len - 1)
     };
-    match app.focus {
+    match app.nav.focus {
         Pane::Groups => {
             let len = app.grouping.groups.len();
-            let new = step(app.groups_cursor.pos, len);
-            if new != app.groups_cursor.pos {
-                app.groups_cursor.pos = new;
-                app.messages_cursor = super::Cursor::default();
+            let new = step(app.nav.groups.pos, len);
+            if new != app.nav.groups.pos {
+                app.nav.groups.pos = new;
+                app.nav.messages = super::Cursor::default();
             }
         }
         Pane::Messages => {
             let len = app.message_rows().len();
-            app.messages_cursor.pos = step(app.messages_cursor.pos, len);
+            app.nav.messages.pos = step(app.nav.messages.pos, len);
         }
         Pane::Detail => {
             if let Some(d) = &mut app.detail {
@@ -739,10 +731,10 @@ fn move_by(app: &mut App, delta: isize) {
 }
 
 fn open(app: &mut App) -> Option<Effect> {
-    match app.focus {
+    match app.nav.focus {
         Pane::Groups => {
             if app.current_group().is_some() {
-                app.focus = Pane::Messages;
+                app.nav.focus = Pane::Messages;
             }
             None
         }
@@ -758,7 +750,7 @@ fn open(app: &mut App) -> Option<Effect> {
                 error: None,
                 scroll: 0,
             });
-            app.focus = Pane::Detail;
+            app.nav.focus = Pane::Detail;
             Some(Effect::Read { id, body: false })
         }
         Pane::Detail => None,
@@ -769,24 +761,24 @@ fn back(app: &mut App) {
     if app.shape.take().is_some() || app.storm.take().is_some() {
         return;
     }
-    match app.focus {
+    match app.nav.focus {
         Pane::Detail => {
             app.detail = None;
-            app.focus = Pane::Messages;
+            app.nav.focus = Pane::Messages;
         }
-        Pane::Messages if app.group_key.is_some() => app.focus = Pane::Groups,
+        Pane::Messages if app.group_key.is_some() => app.nav.focus = Pane::Groups,
         _ => {}
     }
 }
 
 fn escape(app: &mut App) {
-    if app.shape.is_some() || app.storm.is_some() || app.focus == Pane::Detail {
+    if app.shape.is_some() || app.storm.is_some() || app.nav.focus == Pane::Detail {
         back(app);
-    } else if !app.filter.is_empty() {
-        app.filter = Filter::default();
+    } else if !app.select.filter.is_empty() {
+        app.select.filter = Filter::default();
         app.reselect();
         app.status = Some(info("filter cleared".to_owned()));
-    } else if app.mark_count > 0 {
+    } else if app.select.mark_count > 0 {
         app.clear_marks();
     } else {
         back(app);
@@ -794,7 +786,7 @@ fn escape(app: &mut App) {
 }
 
 fn toggle_mark(app: &mut App) {
-    match app.focus {
+    match app.nav.focus {
         Pane::Groups => {
             update(app, Action::MarkGroup);
         }

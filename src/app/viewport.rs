@@ -29,10 +29,10 @@ impl App {
     /// use the page it measured.
     pub(crate) fn keep_viewport(&mut self, v: Viewport) {
         if let Some(c) = v.groups {
-            self.groups_cursor = c;
+            self.nav.groups = c;
         }
         if let Some(c) = v.messages {
-            self.messages_cursor = c;
+            self.nav.messages = c;
         }
         if let (Some(c), Some(view)) = (v.sources, self.sources_view.as_mut()) {
             view.cursor = c;
@@ -49,7 +49,7 @@ impl App {
             }
         }
         if let Some(p) = v.page {
-            self.page = p;
+            self.nav.page = p;
         }
     }
 }

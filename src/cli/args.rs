@@ -4,34 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-const EXAMPLES: &str = "\
-Examples:
-  mailq-tui                         open the TUI on the local Postfix (demo queue if none)
-  mailq-tui --demo                  open the TUI on the built-in NDR storm
-  mailq-tui --read-only             monitor only: no key can change the queue
-  mailq-tui summary --by reason     the shape of the queue as a table
-  mailq-tui ids sender:MAILER-DAEMON rcpt:@victim-a.example
-  mailq-tui summary --shape queue:deferred   qshape's view (what `qshape deferred` prints)
-  mailq-tui hold --dry-run reason:/timed out/
-  mailq-tui deliver id:=4B2F41C0A8  attempt one message now (postqueue -i), say what happened
-  mailq-tui --from-file - ids null  analyse a `mailq`/`postqueue -p` listing pasted on stdin
-  mailq-tui logins --since 7d       who logged in from where, password guessing (mail log)
-  mailq-tui fleet                   one row per [[hosts]] entry of the config file
-  mailq-tui watch --all-instances   Prometheus metrics on 127.0.0.1:9155/metrics, alerts
-  mailq-tui check -w deferred=500,age=2h -c deferred=5000,ndr-share=50%
-  mailq-tui --host mx1 --host mx2 storm   the same command on two hosts over ssh
-
-Exit status:
-  0  success
-  1  error: Postfix unreachable, permission denied, aborted at the prompt
-  2  usage or filter syntax error; `fleet`: a host is down
-  3  a bulk action did only part of the selection (gone, changed, failed, interrupted)
-
-Files:
-  ~/.config/mailq-tui/config.toml      configuration ($MAILQ_TUI_CONFIG, --config)
-  ~/.local/state/mailq-tui/audit.jsonl audit log of every queue change (--audit-log)
-  ~/.local/state/mailq-tui/mailq-tui.log  log file ($MAILQ_TUI_LOG, --log-level)";
-
 /// A terminal UI for the Postfix mail queue.
 #[derive(Debug, Parser)]
 // Our own `help` subcommand takes topics (`help filter`); clap's would collide with it.
@@ -39,7 +11,7 @@ Files:
     name = "mailq-tui",
     version,
     about,
-    after_help = EXAMPLES,
+    after_help = super::manual::after_help(),
     disable_help_subcommand = true
 )]
 pub struct Cli {
@@ -134,7 +106,7 @@ pub enum Command {
     /// Nagios/Icinga/Checkmk plugin: one status line with perfdata; exit 0 OK, 1 WARNING,
     /// 2 CRITICAL, 3 UNKNOWN. Here `-c` is the critical list (use `--config-dir` for the instance)
     Check(CheckArgs),
-    /// Explain a topic: `filter`
+    /// Explain a topic: `filter` (the filter language), `group` (grouping keys, sort orders)
     Help {
         /// The topic
         topic: Option<String>,
@@ -164,16 +136,18 @@ impl FilterArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct SummaryArgs {
-    /// Group by KEY or KEY,KEY2 (sub-groups): reason, sender, sender-domain, rcpt-domain,
-    /// rcpt-pattern, rcpt, queue, age, size
-    #[arg(long, default_value = "reason", value_name = "KEY[,KEY2]")]
+    /// Group by KEY or KEY,KEY2 (sub-groups; see `mailq-tui help group`)
+    #[arg(long, default_value = "reason", value_name = "KEY[,KEY2]",
+          long_help = format!("Group by KEY or KEY,KEY2 (sub-groups): {} (see `mailq-tui help group`)",
+              crate::model::group::key_names()))]
     pub by: String,
     /// Show at most N groups (and N sub-groups per group)
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub top: usize,
-    /// Order groups by: messages, recipients, size, oldest, newest, label, deferred, hold, recent,
-    /// retry (soonest next delivery attempt)
-    #[arg(long, default_value = "messages", value_name = "ORDER")]
+    /// Order groups by ORDER (see `mailq-tui help group`)
+    #[arg(long, default_value = "messages", value_name = "ORDER",
+          long_help = format!("Order groups by: {} (see `mailq-tui help group`)",
+              crate::model::group::sort_names()))]
     pub sort: String,
     /// Print JSON
     #[arg(long)]
@@ -252,7 +226,7 @@ pub struct FleetArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LogArgs {
     /// Show the last N entries
-    #[arg(long, short = 'n', default_value_t = 20)]
+    #[arg(long, short = 'n', default_value_t = 20, value_name = "N")]
     pub limit: usize,
     /// Print the raw JSON lines
     #[arg(long)]
@@ -304,7 +278,7 @@ pub struct StormArgs {
     #[arg(long)]
     pub json: bool,
     /// Show at most N rows per section
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
     /// Do not read queue files (no campaigns or accounts; faster)
     #[arg(long)]
@@ -378,9 +352,20 @@ pub struct CheckArgs {
     /// Warning thresholds: KEY=RANGE,… with keys deferred, hold, active, incoming, total,
     /// ndrs (messages), age (oldest message: 30m, 2h, 1d), ndr-share (50%); N warns above
     /// N, N: below N, ~:N above N, N:M outside N..M, @N:M inside (monitoring-plugins ranges)
-    #[arg(short = 'w', long, value_name = "LIST", default_value = "")]
+    #[arg(
+        short = 'w',
+        long,
+        value_name = "LIST",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub warning: String,
     /// Critical thresholds, as --warning (`-c` after `check` means this, as in every plugin)
-    #[arg(long, value_name = "LIST", default_value = "")]
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub critical: String,
 }

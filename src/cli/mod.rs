@@ -1,7 +1,10 @@
-//! The command line: [`args`] (clap), [`run`] (dispatch to the TUI or a subcommand) and
-//! [`output`] (writing to a pipe that may close, reporting unparsable lines).
+//! The command line: [`args`] (clap), [`run`] (dispatch to the TUI or a subcommand),
+//! [`output`] (writing to a pipe that may close, reporting unparsable lines), [`exit`] (the
+//! exit statuses) and [`manual`] (the text of the manual pages beyond `--help`).
 
 pub mod args;
+pub mod exit;
+pub mod manual;
 pub mod output;
 pub mod run;
 

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use super::output::{warn_problems, write_stdout};
-use super::{Cli, Command, ConfigArgs, GlobalOpts};
+use super::{Cli, Command, ConfigArgs, GlobalOpts, exit};
 use crate::postfix::local::Postfix;
 use crate::postfix::replay::ReplayQueue;
 use crate::postfix::{MailQueue, PostfixError};
@@ -35,9 +35,9 @@ pub fn main() -> ExitCode {
             eprintln!("error: {}", crate::cli::error_chain(&e));
             // A configuration root must not trust is a usage error, like a bad option.
             if e.downcast_ref::<config::UntrustedConfig>().is_some() {
-                ExitCode::from(commands::EXIT_USAGE)
+                exit::code(exit::USAGE)
             } else {
-                ExitCode::from(1)
+                exit::code(exit::FAILURE)
             }
         }
     }
@@ -68,7 +68,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     }
     if let Some(refusal) = read_only_refusal(&cli) {
         eprintln!("error: {refusal}");
-        return Ok(ExitCode::from(1));
+        return Ok(exit::code(exit::FAILURE));
     }
     // Configuration errors are reported here, before anything takes over the terminal.
     let loaded = config::load(cli.global.config.as_deref())?;
@@ -177,13 +177,7 @@ fn run_on_hosts(cli: &Cli) -> Result<ExitCode> {
     for host in &hosts {
         let label = |what: &str| {
             let line = format!("== host {}: {what} ==", model::text::sanitize(&host.name));
-            // Several hosts: the label belongs to the output (stdout). One host: keep
-            // stdout exactly what it is locally (e.g. `ids` piped to postsuper).
-            if several {
-                println!("{line}");
-            } else {
-                eprintln!("{line}");
-            }
+            crate::cli::output::host_label(&line, several);
         };
         let outcome = connect(host, &opts)
             .map_err(anyhow::Error::from)
@@ -200,7 +194,7 @@ fn run_on_hosts(cli: &Cli) -> Result<ExitCode> {
                 // The label above names the host; ssh errors name it too.
                 eprintln!("error: {}", crate::cli::error_chain(&e));
                 if code == ExitCode::SUCCESS {
-                    code = ExitCode::from(1);
+                    code = exit::code(exit::FAILURE);
                 }
             }
         }

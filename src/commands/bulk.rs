@@ -8,13 +8,10 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::{GlobalOpts, LogArgs, OpArgs};
+use crate::cli::{GlobalOpts, LogArgs, OpArgs, exit};
 use crate::model::format::{capitalize, plural, size, thousands};
 use crate::ops::{self, ExecOptions, Progress, Request, audit};
 use crate::postfix::{MailQueue, QueueOp};
-
-/// Exit status when only part of the selection was done (gone, changed, failed, interrupted).
-pub const EXIT_PARTIAL: u8 = 3;
 
 /// Run one bulk operation from the command line.
 ///
@@ -122,7 +119,7 @@ pub fn run_op(
     }
     if !args.yes && !confirm(&p)? {
         eprintln!("aborted: nothing changed");
-        return Ok(ExitCode::from(1));
+        return Ok(exit::code(exit::FAILURE));
     }
     let cancel = Arc::new(AtomicBool::new(false));
     for sig in [
@@ -172,7 +169,7 @@ pub fn run_op(
     Ok(if out.complete() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(EXIT_PARTIAL)
+        exit::code(exit::PARTIAL)
     })
 }
 

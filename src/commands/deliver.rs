@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
-use super::bulk::{EXIT_PARTIAL, ask_proceed};
+use super::bulk::ask_proceed;
 use super::{Listed, list_and_select, parse_filter};
+use crate::cli::exit;
 use crate::cli::{DeliverArgs, FlushArgs, GlobalOpts};
 use crate::model::format::{plural, thousands};
 use crate::model::text::sanitize;
@@ -67,7 +68,7 @@ pub fn run_deliver(
     }
     if !args.yes && !ask_proceed()? {
         eprintln!("aborted");
-        return Ok(ExitCode::from(1));
+        return Ok(exit::code(exit::FAILURE));
     }
     let audit_log = global.audit_log.clone().or_else(audit::default_path);
     let out = flush::deliver_now(queue, &keys, filter.text(), audit_log.as_deref())?;
@@ -103,7 +104,7 @@ pub fn run_flush(queue: &dyn MailQueue, global: &GlobalOpts, args: &FlushArgs) -
     }
     if !args.yes && !ask_proceed()? {
         eprintln!("aborted");
-        return Ok(ExitCode::from(1));
+        return Ok(exit::code(exit::FAILURE));
     }
     let audit_log = global.audit_log.clone().or_else(audit::default_path);
     let out = flush::flush(queue, &what, audit_log.as_deref())?;
@@ -112,30 +113,37 @@ pub fn run_flush(queue: &dyn MailQueue, global: &GlobalOpts, args: &FlushArgs) -
 
 /// Print what happened; exit 3 when postqueue refused something.
 fn report(out: &FlushOutcome) -> ExitCode {
-    println!("{}", out.headline());
-    for (id, a) in &out.after {
-        match a {
-            After::Left => println!("  {id:<14} left the queue"),
-            After::Queued { queue, reason } => println!(
-                "  {id:<14} {}{}",
-                sanitize(queue.as_str()),
-                reason
-                    .as_deref()
-                    .map(|r| format!(": {}", crate::model::text::snippet(r, 100)))
-                    .unwrap_or_default()
-            ),
+    // Through write_stdout: `mailq-tui deliver … | head` ends quietly instead of panicking.
+    let written = crate::cli::write_stdout(|w| {
+        writeln!(w, "{}", out.headline())?;
+        for (id, a) in &out.after {
+            match a {
+                After::Left => writeln!(w, "  {id:<14} left the queue")?,
+                After::Queued { queue, reason } => writeln!(
+                    w,
+                    "  {id:<14} {}{}",
+                    sanitize(queue.as_str()),
+                    reason
+                        .as_deref()
+                        .map(|r| format!(": {}", crate::model::text::snippet(r, 100)))
+                        .unwrap_or_default()
+                )?,
+            }
         }
-    }
-    for e in &out.errors {
-        println!("  error: {}", sanitize(e));
-    }
-    match &out.audit {
-        Ok(p) => println!("  audit: {}", p.display()),
-        Err(e) => println!("  audit: not written ({e})"),
+        for e in &out.errors {
+            writeln!(w, "  error: {}", sanitize(e))?;
+        }
+        match &out.audit {
+            Ok(p) => writeln!(w, "  audit: {}", p.display()),
+            Err(e) => writeln!(w, "  audit: not written ({e})"),
+        }
+    });
+    if let Err(e) = written {
+        eprintln!("error: writing the report: {e}");
     }
     if out.errors.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(EXIT_PARTIAL)
+        exit::code(exit::PARTIAL)
     }
 }

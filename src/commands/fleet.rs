@@ -15,9 +15,6 @@ use crate::model::text::sanitize;
 use crate::postfix::fleet::Fleet;
 use crate::postfix::ssh::{DEFAULT_CONNECT_TIMEOUT, SshHost, SshOptions};
 
-/// Exit status of `fleet` when at least one host is down.
-pub const EXIT_HOST_DOWN: u8 = 2;
-
 /// The hosts the command line names: each `--host` is a `[[hosts]]` name of the config file
 /// or else an ssh destination (with `-c DIR` as its Postfix config dir). Without `--host`,
 /// `all_if_none` gives every configured host.
@@ -90,7 +87,7 @@ pub fn run(global: &GlobalOpts, args: &FleetArgs) -> Result<ExitCode> {
     Ok(if rows.iter().all(|r| r.up) {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(EXIT_HOST_DOWN)
+        crate::cli::exit::code(crate::cli::exit::HOST_DOWN)
     })
 }
 

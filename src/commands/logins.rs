@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 
 use crate::cli::{GlobalOpts, LoginsArgs};
 use crate::maillog::{LogReader, LogSource};
-use crate::model::format::thousands;
+use crate::model::format::{plural, plural_es, thousands};
 use crate::model::log::logins::AccountReport;
 use crate::model::log::{LoginAnalyzer, LoginReport, advice, parse_since};
 use crate::model::text::{json_terminal_safe, sanitize};
@@ -44,7 +44,7 @@ pub fn run(postfix: Option<&Postfix>, args: &LoginsArgs) -> Result<ExitCode> {
         }
     })?;
     Ok(if failed > 0 {
-        ExitCode::from(3)
+        crate::cli::exit::code(crate::cli::exit::LOG_UNREAD)
     } else {
         ExitCode::SUCCESS
     })
@@ -111,8 +111,19 @@ pub fn login_report(
     let report = analyzer.finish();
     if report.input.unparsed > 0 {
         eprintln!(
-            "note: {} line(s) were not syslog or journal lines and were skipped",
-            n(report.input.unparsed)
+            "note: {} line{} {} not syslog or journal lines and {} skipped",
+            n(report.input.unparsed),
+            plural(count(report.input.unparsed)),
+            if report.input.unparsed == 1 {
+                "was"
+            } else {
+                "were"
+            },
+            if report.input.unparsed == 1 {
+                "was"
+            } else {
+                "were"
+            }
         );
     }
     Ok((report, read, failed))
@@ -146,8 +157,12 @@ fn when(t: Option<i64>) -> String {
     t.map_or_else(|| "?".to_owned(), format_utc)
 }
 
+fn count(x: u64) -> usize {
+    usize::try_from(x).unwrap_or(usize::MAX)
+}
+
 fn n(x: u64) -> String {
-    thousands(usize::try_from(x).unwrap_or(usize::MAX))
+    thousands(count(x))
 }
 
 /// The log evidence for one account in one sentence (also used by `storm`).
@@ -155,16 +170,20 @@ fn n(x: u64) -> String {
 pub fn evidence(a: &AccountReport) -> String {
     let outcomes = a.sent + a.deferred + a.bounced;
     let mut s = format!(
-        "logged in {} times from {} addresses since {}, {} never seen before",
+        "logged in {} time{} from {} address{} since {}, {} never seen before",
         n(a.logins),
+        plural(count(a.logins)),
         thousands(a.addresses.len()),
+        plural_es(a.addresses.len()),
         when(a.first_seen),
         thousands(a.new_addresses)
     );
     s.push_str(&format!(
-        "; {} messages accepted, {} recipients",
+        "; {} message{} accepted, {} recipient{}",
         n(a.messages),
-        n(a.recipients)
+        plural(count(a.messages)),
+        n(a.recipients),
+        plural(count(a.recipients))
     ));
     if let Some(share) = ((a.deferred + a.bounced) * 100).checked_div(outcomes) {
         s.push_str(&format!(", {share}% deferred or bounced"));
@@ -209,12 +228,14 @@ fn write_text(
         writeln!(out, "    {}", evidence(a))?;
         writeln!(
             out,
-            "    delivery: {} sent, {} deferred, {} bounced; {} failed logins naming it (from {} addresses); last login {}",
+            "    delivery: {} sent, {} deferred, {} bounced; {} failed login{} naming it (from {} address{}); last login {}",
             n(a.sent),
             n(a.deferred),
             n(a.bounced),
             n(a.failures),
+            plural(count(a.failures)),
             thousands(a.failure_addresses),
+            plural_es(a.failure_addresses),
             when(a.last_seen)
         )?;
         for s in &a.verdict.signals {
@@ -238,15 +259,20 @@ fn write_text(
         for ad in a.addresses.iter().take(top) {
             writeln!(
                 out,
-                "      {:<39} {:>6} logins ({:>3}%)  {} … {}{}{}",
+                "      {:<39} {:>6} login{} ({:>3}%)  {} … {}{}{}",
                 sanitize(&ad.address),
                 n(ad.logins),
+                if ad.logins == 1 { " " } else { "s" },
                 ad.logins * 100 / total,
                 when(ad.first_seen),
                 when(ad.last_seen),
                 if ad.new { "  new" } else { "" },
                 if ad.other_accounts > 0 {
-                    format!("  +{} other accounts", ad.other_accounts)
+                    format!(
+                        "  +{} other account{}",
+                        ad.other_accounts,
+                        plural(ad.other_accounts)
+                    )
                 } else {
                     String::new()
                 }
@@ -255,8 +281,9 @@ fn write_text(
         if a.addresses.len() > top {
             writeln!(
                 out,
-                "      … {} more addresses (--top, --json)",
-                a.addresses.len() - top
+                "      … {} more address{} (--top, --json)",
+                a.addresses.len() - top,
+                plural_es(a.addresses.len() - top)
             )?;
         }
     }
@@ -270,11 +297,14 @@ fn write_text(
         for a in guessers.iter().take(top) {
             writeln!(
                 out,
-                "  {:<39} {:>6} failures  {} logins to {} accounts{}",
+                "  {:<39} {:>6} failure{}  {} login{} to {} account{}{}",
                 sanitize(&a.address),
                 n(a.failures),
+                if a.failures == 1 { " " } else { "s" },
                 n(a.logins),
+                plural(count(a.logins)),
                 a.accounts.len(),
+                plural(a.accounts.len()),
                 if a.tried_users.is_empty() {
                     String::new()
                 } else {
@@ -288,10 +318,11 @@ fn write_text(
         for t in r.tried_users.iter().take(top) {
             writeln!(
                 out,
-                "  {:>6}  {} (from {} addresses){}",
+                "  {:>6}  {} (from {} address{}){}",
                 n(t.failures),
                 sanitize(&t.user),
                 t.addresses,
+                plural_es(t.addresses),
                 if t.is_account {
                     ""
                 } else {
@@ -305,11 +336,12 @@ fn write_text(
         for x in r.rejections.iter().take(top) {
             writeln!(
                 out,
-                "  {:>6}  {} {}  ({} clients)",
+                "  {:>6}  {} {}  ({} client{})",
                 n(x.count),
                 sanitize(&x.setting),
                 sanitize(&x.rule),
-                x.clients
+                x.clients,
+                plural(x.clients)
             )?;
         }
     }
@@ -352,13 +384,7 @@ pub fn run_cli(global: &GlobalOpts, args: &LoginsArgs) -> Result<ExitCode> {
     let mut code = ExitCode::SUCCESS;
     let several = hosts.len() > 1;
     for host in &hosts {
-        // One host: stdout stays exactly what it is locally (e.g. `--json` for jq).
-        let label = format!("== host {} ==", sanitize(&host.name));
-        if several {
-            println!("{label}");
-        } else {
-            eprintln!("{label}");
-        }
+        crate::cli::output::host_label(&format!("== host {} ==", sanitize(&host.name)), several);
         let outcome = connect(host, &SshOptions::default())
             .map_err(anyhow::Error::from)
             .and_then(|pf| run(Some(&pf), args));
@@ -371,7 +397,7 @@ pub fn run_cli(global: &GlobalOpts, args: &LoginsArgs) -> Result<ExitCode> {
                     sanitize(&host.name),
                     crate::cli::error_chain(&e)
                 );
-                code = ExitCode::from(1);
+                code = crate::cli::exit::code(crate::cli::exit::FAILURE);
             }
         }
     }
@@ -481,4 +507,35 @@ pub fn write_storm_evidence(
         write!(out, "{}", advice::for_account(a, &e.logpath))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_counts_in_the_singular_and_the_plural() {
+        let mut a = AccountReport::for_test("u@example.test", &["192.0.2.1"]);
+        a.logins = 1;
+        a.new_addresses = 1;
+        a.messages = 1;
+        a.recipients = 1;
+        a.sent = 1;
+        assert_eq!(
+            evidence(&a),
+            "logged in 1 time from 1 address since ?, 1 never seen before; \
+             1 message accepted, 1 recipient, 0% deferred or bounced"
+        );
+        a = AccountReport::for_test("u@example.test", &["192.0.2.1", "192.0.2.2"]);
+        a.logins = 2;
+        a.new_addresses = 1;
+        a.messages = 3;
+        a.recipients = 1200;
+        a.sent = 1200;
+        assert_eq!(
+            evidence(&a),
+            "logged in 2 times from 2 addresses since ?, 1 never seen before; \
+             3 messages accepted, 1,200 recipients, 0% deferred or bounced"
+        );
+    }
 }

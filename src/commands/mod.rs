@@ -1,7 +1,6 @@
 //! The scriptable subcommands: `summary`, `ids` and `help`.
 //!
-//! Exit codes: 0 ok, 1 error (the queue could not be listed, output failed), 2 usage
-//! (a filter that does not parse, an unknown `--by` key or help topic). Output to a closed
+//! Exit codes come from [`crate::cli::exit`] (0 ok, 1 error, 2 usage, …). Output to a closed
 //! pipe (`mailq-tui ids | head`) ends the command quietly with 0.
 //!
 //! Every queue string printed here goes through [`text::sanitize`]: a spammer's sender or
@@ -22,7 +21,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::cli::{FilterArgs, SummaryArgs};
+use crate::cli::{FilterArgs, SummaryArgs, exit};
 use crate::model::content::{ContentIndex, ContentView};
 use crate::model::filter::{Filter, FilterError, Selection};
 use crate::model::format::{age2, plural, size, thousands};
@@ -30,20 +29,20 @@ use crate::model::group::{Group, GroupKey, Grouping, SortBy, group_with};
 use crate::model::{FILTER_HELP, QueueName, Snapshot, text};
 use crate::postfix::MailQueue;
 
-/// Exit code for usage errors (bad filter, bad key), as clap uses for bad arguments.
-pub const EXIT_USAGE: u8 = 2;
-
 /// Environment variable that fixes "now" (Unix seconds) for reproducible ages in tests
 /// and scripts; by default ages are measured from when the listing was taken.
 pub const NOW_ENV: &str = "MAILQ_TUI_NOW";
 
 /// The help topics `mailq-tui help TOPIC` knows.
-pub const HELP_TOPICS: &str = "Topics:\n  filter    the filter language used by the TUI's `/`, `summary`, `ids` and the queue actions\n";
+pub const HELP_TOPICS: &str = "Topics:\n  filter    the filter language used by the TUI's `/`, `summary`, `ids` and the queue actions\n  group     the grouping keys and sort orders of the groups pane and `summary --by`\n";
 
 /// `mailq-tui help [TOPIC]`.
 pub fn help(topic: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let written = match topic {
         Some("filter" | "filters") => out.write_all(FILTER_HELP.as_bytes()),
+        Some("group" | "grouping" | "groups") => {
+            out.write_all(crate::model::group::group_help().as_bytes())
+        }
         None => {
             use clap::CommandFactory as _;
             let usage = crate::cli::Cli::command().render_long_help().to_string();
@@ -55,7 +54,7 @@ pub fn help(topic: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) -> Ex
                 "error: no help topic `{}`\n{HELP_TOPICS}",
                 text::snippet(other, 40)
             );
-            return ExitCode::from(EXIT_USAGE);
+            return exit::code(exit::USAGE);
         }
     };
     finish_output(written.and_then(|()| out.flush()))
@@ -102,7 +101,7 @@ pub(crate) fn parse_filter(args: &FilterArgs, err: &mut dyn Write) -> Result<Fil
             "error: {e}\n{}\n(see `mailq-tui help filter`)",
             e.pointer(&text)
         );
-        ExitCode::from(EXIT_USAGE)
+        exit::code(exit::USAGE)
     })
 }
 
@@ -111,13 +110,7 @@ pub(crate) fn parse_filter(args: &FilterArgs, err: &mut dyn Write) -> Result<Fil
 /// # Errors
 /// A message naming the bad key and the valid ones.
 pub fn parse_keys(by: &str) -> Result<(GroupKey, Option<GroupKey>), String> {
-    let names = || {
-        GroupKey::ALL
-            .iter()
-            .map(|k| k.name())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let names = crate::model::group::key_names;
     let mut parts = by.split(',').map(str::trim);
     let key = |s: Option<&str>| -> Result<Option<GroupKey>, String> {
         match s {
@@ -220,7 +213,7 @@ pub(crate) fn finish_output(r: io::Result<()>) -> ExitCode {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: writing output: {e}");
-            ExitCode::from(1)
+            exit::code(exit::FAILURE)
         }
     }
 }
@@ -309,7 +302,7 @@ pub fn summary(queue: &dyn MailQueue, args: &SummaryArgs) -> Result<ExitCode> {
         Ok(k) => k,
         Err(msg) => {
             let _ = writeln!(err, "error: --by: {msg}");
-            return Ok(ExitCode::from(EXIT_USAGE));
+            return Ok(exit::code(exit::USAGE));
         }
     };
     let Some(sort) = SortBy::parse(&args.sort) else {
@@ -320,7 +313,7 @@ pub fn summary(queue: &dyn MailQueue, args: &SummaryArgs) -> Result<ExitCode> {
             text::snippet(&args.sort, 30),
             names.join(", ")
         );
-        return Ok(ExitCode::from(EXIT_USAGE));
+        return Ok(exit::code(exit::USAGE));
     };
     let filter = match parse_filter(&args.filter, &mut err) {
         Ok(f) => f,
@@ -652,9 +645,13 @@ mod tests {
                 .contains("FILTER LANGUAGE")
         );
         let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(help(Some("group"), &mut out, &mut err), ExitCode::SUCCESS);
+        let text = String::from_utf8(out).expect("test value");
+        assert!(text.starts_with("GROUPING") && text.contains("rcpt-pattern"));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
         assert_eq!(
             help(Some("\u{1b}x"), &mut out, &mut err),
-            ExitCode::from(EXIT_USAGE)
+            exit::code(exit::USAGE)
         );
         let e = String::from_utf8(err).expect("test value");
         assert!(e.contains("no help topic `\\ex`"), "{e}");

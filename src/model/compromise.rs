@@ -15,15 +15,24 @@
 //! - an outlier: ≥ 10× the median messages of the other submitters (and ≥ 50): 2;
 //! - a rate of ≥ 60 messages an hour (≥ 50 messages over ≥ 10 minutes): 1.
 //!
+//! - from the mail log: ≥ 3 client addresses never seen before the window: 1; an address
+//!   that failed to log in and then got in: 4 when the account is used from ≥ 3 addresses,
+//!   else 1 (a mistyped password); addresses that also log in to 3+ other accounts: 1.
+//!
 //! Flagged at [`FLAG_SCORE`] points with at least one client outside `mynetworks` and some
-//! volume (a handful of messages is never a compromise); a local submitter (no client
-//! address) needs one point more. A newsletter to 30 customers scores at most 4.
+//! volume (a handful of messages is never a compromise) — or, instead of the volume, a
+//! guessing address that got in to an account used from ≥ 3 addresses; a local submitter
+//! (no client address) needs one point more. A newsletter to 30 customers scores at most 4.
+//!
+//! This is the one scorer: the storm analysis ranks the queue's submitters with it and
+//! `mailq-tui logins` ranks the log's accounts with it ([`crate::model::log::logins`]).
 
 use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::format::thousands;
+use super::format::{plural, plural_es, thousands};
+use super::storm::COMPROMISED_MIN_CLIENTS;
 
 /// Points at which a submitter is flagged.
 pub const FLAG_SCORE: u32 = 5;
@@ -36,8 +45,11 @@ pub enum SubmitterKind {
     Sasl,
     /// A client address, for mail submitted over SMTP without SASL.
     Client,
-    /// A local user (`sendmail`, no SMTP client).
+    /// Local mail (`sendmail`, no SMTP client) whose user is unknown: keyed by sender.
     Local,
+    /// A local user named by pickup's `from userid N` stamp
+    /// ([`crate::model::submitter`]): a web script, a cron job.
+    User,
 }
 
 /// One client address a submitter used.
@@ -61,6 +73,13 @@ pub struct AccountFacts {
     /// First and last submission (Unix seconds), when known.
     pub first: Option<i64>,
     pub last: Option<i64>,
+    /// From the mail log (0 from the queue): client addresses first seen for the account
+    /// within the window,
+    pub new_addresses: usize,
+    /// addresses that failed to log in and then logged in to it,
+    pub guessed_then_in: usize,
+    /// and its addresses that also log in to three or more other accounts.
+    pub shared_addresses: usize,
 }
 
 /// The judgement on one submitter.
@@ -161,26 +180,24 @@ fn contains(net: IpAddr, len: u8, ip: IpAddr) -> bool {
     }
 }
 
-fn median(mut v: Vec<usize>) -> Option<usize> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_unstable();
-    Some(v[v.len() / 2])
-}
-
-/// Judge every submitter against the others.
+/// Judge every submitter against the others (the median of the others' message counts:
+/// one sort, not one per submitter).
 #[must_use]
 pub fn assess_all(accounts: &[AccountFacts]) -> Vec<Assessment> {
-    (0..accounts.len())
-        .map(|i| {
-            let others: Vec<usize> = accounts
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .map(|(_, a)| a.messages)
-                .collect();
-            assess(&accounts[i], median(others))
+    let mut sorted: Vec<usize> = accounts.iter().map(|a| a.messages).collect();
+    sorted.sort_unstable();
+    let n = sorted.len();
+    accounts
+        .iter()
+        .map(|a| {
+            // The others: `sorted` without one occurrence of this count (any one: the
+            // rest is the same multiset), whose median is at index (n - 1) / 2.
+            let median = (n > 1).then(|| {
+                let at = sorted.partition_point(|&m| m < a.messages);
+                let k = (n - 1) / 2;
+                if k < at { sorted[k] } else { sorted[k + 1] }
+            });
+            assess(a, median)
         })
         .collect()
 }
@@ -199,9 +216,9 @@ pub fn assess(a: &AccountFacts, peer_median: Option<usize>) -> Assessment {
     let volume = format!(
         "{} message{} to {} recipient{}",
         thousands(a.messages),
-        if a.messages == 1 { "" } else { "s" },
+        plural(a.messages),
         thousands(a.recipients),
-        if a.recipients == 1 { "" } else { "s" }
+        plural(a.recipients)
     );
     let big = a.messages >= 100 || a.recipients >= 300;
     let some = a.messages >= 50 || a.recipients >= 150;
@@ -240,7 +257,7 @@ pub fn assess(a: &AccountFacts, peer_median: Option<usize>) -> Assessment {
             format!(
                 "from {} address{} outside mynetworks",
                 outside.len(),
-                if outside.len() == 1 { "" } else { "es" }
+                plural_es(outside.len())
             ),
         );
     }
@@ -269,9 +286,38 @@ pub fn assess(a: &AccountFacts, peer_median: Option<usize>) -> Assessment {
             add(1, format!("rate: {rate:.0} messages an hour"));
         }
     }
-    let compromised = some
+    if a.new_addresses >= COMPROMISED_MIN_CLIENTS {
+        add(
+            1,
+            format!("{} addresses never seen before", thousands(a.new_addresses)),
+        );
+    }
+    // A guessing address that got in: from one of few addresses, as likely a mistyped
+    // password as a guessed one.
+    let guessed = a.guessed_then_in > 0 && a.clients.len() >= COMPROMISED_MIN_CLIENTS;
+    if a.guessed_then_in > 0 {
+        add(
+            if guessed { 4 } else { 1 },
+            format!(
+                "{} address{} guessed passwords, then got in",
+                thousands(a.guessed_then_in),
+                plural_es(a.guessed_then_in)
+            ),
+        );
+    }
+    if a.shared_addresses > 0 {
+        add(
+            1,
+            format!(
+                "{} address{} also log in to 3+ other accounts",
+                thousands(a.shared_addresses),
+                plural_es(a.shared_addresses)
+            ),
+        );
+    }
+    let compromised = (some || guessed)
         && match a.kind {
-            SubmitterKind::Local => score > FLAG_SCORE,
+            SubmitterKind::Local | SubmitterKind::User => score > FLAG_SCORE,
             _ => score >= FLAG_SCORE && !outside.is_empty(),
         };
     let mut summary = format!("{volume} in {} domains", a.recipient_domains);
@@ -287,7 +333,7 @@ pub fn assess(a: &AccountFacts, peer_median: Option<usize>) -> Assessment {
         summary.push_str(&format!(
             ", from {} address{} outside mynetworks: {}",
             outside.len(),
-            if outside.len() == 1 { "" } else { "es" },
+            plural_es(outside.len()),
             shortlist(&outside, 6)
         ));
     }
@@ -336,7 +382,28 @@ mod tests {
                 .collect(),
             first: Some(0),
             last: Some(14 * 3600),
+            new_addresses: 0,
+            guessed_then_in: 0,
+            shared_addresses: 0,
         }
+    }
+
+    #[test]
+    fn the_median_of_the_others_is_that_of_a_sort_per_submitter() {
+        let counts = [5, 1, 400, 5, 3, 2, 2, 90, 7];
+        let all: Vec<AccountFacts> = counts.iter().map(|&m| facts(m, m, 1, &[])).collect();
+        for (i, got) in assess_all(&all).iter().enumerate() {
+            let mut others: Vec<usize> = counts
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, &m)| m)
+                .collect();
+            others.sort_unstable();
+            let want = assess(&all[i], Some(others[others.len() / 2]));
+            assert_eq!(*got, want, "submitter {i}");
+        }
+        assert_eq!(assess_all(&all[..1]), vec![assess(&all[0], None)]);
     }
 
     #[test]

@@ -84,6 +84,12 @@ pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// `es` for words like "address" unless there is one: `address{}`.
+#[must_use]
+pub fn plural_es(n: usize) -> &'static str {
+    if n == 1 { "" } else { "es" }
+}
+
 /// The first letter in upper case: `delete` → `Delete`.
 #[must_use]
 pub fn capitalize(s: &str) -> String {

@@ -482,7 +482,7 @@ async fn daemon(
         return Ok(if all_up {
             ExitCode::SUCCESS
         } else {
-            ExitCode::from(1)
+            crate::cli::exit::code(crate::cli::exit::FAILURE)
         });
     }
     Ok(ExitCode::SUCCESS)

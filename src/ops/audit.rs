@@ -3,7 +3,6 @@
 //! Default location: `$XDG_STATE_HOME/mailq-tui/audit.jsonl` (`~/.local/state/…`), or the
 //! local data directory where there is no state directory. Under `sudo`, that is root's.
 
-use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
@@ -14,12 +13,15 @@ use crate::model::QueueId;
 use crate::model::time::format_utc;
 use crate::postfix::parse::unix_now;
 
+/// The audit log's file name inside the state directory.
+pub const FILE_NAME: &str = "audit.jsonl";
+
 /// The default audit log path, if a home directory can be found.
 #[must_use]
 /// As root, a `XDG_STATE_HOME` or `HOME` that is not root's own is not used
 /// ([`crate::trust::state_dir`]).
 pub fn default_path() -> Option<PathBuf> {
-    Some(crate::trust::state_dir()?.join("audit.jsonl"))
+    Some(crate::trust::state_dir()?.join(FILE_NAME))
 }
 
 /// One audit record.
@@ -141,18 +143,9 @@ impl Entry {
 /// # Errors
 /// When the file cannot be created or written (disk full, permissions): callers show it.
 pub fn append(path: &Path, entry: &Entry) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
-            .create(dir)?;
-    }
     let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
     line.push(b'\n');
-    let mut opts = OpenOptions::new();
-    opts.create(true).append(true);
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    // Never through a symlink another user planted where the log goes.
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut opts, nix::libc::O_NOFOLLOW);
-    let mut f = opts.open(path)?;
+    let mut f = crate::trust::open_append_private(path)?;
     f.write_all(&line)?;
     f.sync_data()
 }

@@ -1,5 +1,6 @@
-//! Finding the local Postfix: its programs (on `PATH`, then in `postconf -h
-//! command_directory`, then `/usr/sbin`) and its null sender (`empty_address_recipient`).
+//! Finding the local Postfix: its programs (on `PATH` — as root only its entries root can
+//! trust, see [`crate::trust::program_path`] — then in `postconf -h command_directory`,
+//! then `/usr/sbin`) and its null sender (`empty_address_recipient`).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -29,9 +30,9 @@ pub struct Bins {
 /// # Errors
 /// [`PostfixError::NotFound`] when a program cannot be found.
 pub fn programs(config_dir: Option<&Path>) -> Result<(Bins, String), PostfixError> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = crate::trust::program_path();
     let fixed = [PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")];
-    let postconf = find_program("postconf", &path, &fixed);
+    let postconf = find_program("postconf", path, &fixed);
     let mut extra = Vec::new();
     if let Some(pc) = &postconf
         && let Some(dir) = postconf_value(pc, config_dir, "command_directory")
@@ -40,7 +41,7 @@ pub fn programs(config_dir: Option<&Path>) -> Result<(Bins, String), PostfixErro
     }
     extra.extend(fixed);
     let find = |name: &str| {
-        find_program(name, &path, &extra).ok_or_else(|| PostfixError::NotFound(name.into()))
+        find_program(name, path, &extra).ok_or_else(|| PostfixError::NotFound(name.into()))
     };
     let bins = Bins {
         postqueue: find("postqueue")?,
@@ -60,9 +61,9 @@ pub fn programs(config_dir: Option<&Path>) -> Result<(Bins, String), PostfixErro
 /// postconf is missing or says nothing usable.
 #[must_use]
 pub fn queue_directory(config_dir: Option<&Path>) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = crate::trust::program_path();
     let fixed = [PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")];
-    let postconf = find_program("postconf", &path, &fixed)?;
+    let postconf = find_program("postconf", path, &fixed)?;
     postconf_value(&postconf, config_dir, "queue_directory")
         .filter(|d| d.starts_with('/'))
         .map(PathBuf::from)
@@ -74,7 +75,7 @@ fn find_program(name: &str, path: &std::ffi::OsStr, extra: &[PathBuf]) -> Option
         .chain(extra.iter().cloned())
         .filter(|d| !d.as_os_str().is_empty())
         .map(|d| d.join(name))
-        .find(|p| is_executable(p))
+        .find(|p| is_executable(p) && crate::trust::root_may_run(p))
 }
 
 fn is_executable(p: &Path) -> bool {

@@ -122,6 +122,12 @@ pub(crate) fn run_child(
     run_with(program, cmd, stdin, None, on_line, timeout)
 }
 
+/// Look the program up, and let it look its own programs up, in [`crate::trust::program_path`]
+/// only: as root, never in a directory someone else can write to.
+pub(crate) fn secure_path(cmd: &mut Command) {
+    cmd.env("PATH", crate::trust::program_path());
+}
+
 /// [`run`], with stdout going to `stdout_file` instead of `on_line` when one is given.
 fn run_with(
     program: &str,
@@ -141,6 +147,7 @@ fn run_with(
     .stderr(Stdio::piped())
     // Its own group, so the watchdog can kill a wrapper script together with its children.
     .process_group(0);
+    secure_path(&mut cmd);
     let mut child = cmd.spawn().map_err(|e| spawn_error(program, e))?;
     let io_err = |source| PostfixError::Io {
         program: program.to_owned(),

@@ -298,6 +298,7 @@ impl SshTransport {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        super::process::secure_path(&mut cmd);
         let mut child = cmd.spawn().map_err(|e| PostfixError::Io {
             program: "ssh".into(),
             source: e,

@@ -32,7 +32,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
     };
     let block = theme.block(
         format!(" Message {} ", sanitize(d.key.queue_id.as_str())),
-        app.focus == Pane::Detail,
+        app.nav.focus == Pane::Detail,
     );
     let mut lines: Vec<Line> = Vec::new();
     let h = |s: &str| Line::styled(s.to_owned(), theme.heading());
@@ -63,6 +63,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
             }
             if m.forced_expire {
                 lines.push(kv("expire", "forced (postsuper -e)".to_owned()));
+            }
+            if let Some(s) = app.content.get(&m.key()).and_then(|c| c.submitter.as_ref()) {
+                lines.push(kv("submitter", sanitize(&s.describe()).into_owned()));
             }
             if let Some(file) = &d.file {
                 for name in KEY_ATTRIBUTES {

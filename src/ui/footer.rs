@@ -58,18 +58,20 @@ pub fn render_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             Line::styled(fit(&t, w), theme.dim())
         }
-        None if app.loading && !app.loaded_once => Line::styled("listing the queue…", theme.dim()),
+        None if app.listing.loading() && !app.listing.loaded_once() => {
+            Line::styled("listing the queue…", theme.dim())
+        }
         None => {
             let mut t = format!(
                 "{} of {} messages match",
-                count(app.selection.indices.len()),
+                count(app.select.selection.indices.len()),
                 count(app.snapshot.len())
             );
-            if !app.filter.is_empty() {
-                t.push_str(&format!(" filter: {}", app.filter.text()));
+            if !app.select.filter.is_empty() {
+                t.push_str(&format!(" filter: {}", app.select.filter.text()));
             }
-            if app.mark_count > 0 {
-                t.push_str(&format!(" · {} marked", count(app.mark_count)));
+            if app.select.mark_count > 0 {
+                t.push_str(&format!(" · {} marked", count(app.select.mark_count)));
             }
             Line::styled(fit(&t, w), theme.dim())
         }

@@ -11,7 +11,7 @@ use crate::app::{App, Pane, Viewport};
 use crate::model::trend::SPARK_BUCKETS;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp: &mut Viewport) {
-    let focused = app.focus == Pane::Groups;
+    let focused = app.nav.focus == Pane::Groups;
     let key = app.group_key.map_or("-", |k| k.name());
     let title = format!(
         " Groups by {key} · {} · sort {}{} ",
@@ -22,7 +22,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp:
     let block = theme.block(title, focused);
     let inner_h = usize::from(block.inner(area).height.saturating_sub(1));
     let len = app.grouping.groups.len();
-    let cursor = app.groups_cursor.visible(inner_h, len);
+    let cursor = app.nav.groups.visible(inner_h, len);
     vp.groups = Some(cursor);
     if focused {
         vp.page = Some(inner_h);

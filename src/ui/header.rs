@@ -21,7 +21,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
     let w = usize::from(area.width);
     let mut top = vec![Span::styled("mailq-tui ", theme.heading())];
     top.push(Span::raw(fit(&app.source, 30)));
-    if app.loaded_once {
+    if app.listing.loaded_once() {
         // The listing's age: as root an unchanged queue is not listed again, so the age
         // grows while nothing happens (drawn at least at every refresh tick).
         let age = now - snap.taken_at;
@@ -50,16 +50,16 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
     if app.frozen {
         badges.push(("FROZEN", Color::Cyan));
     }
-    if !app.filter.is_empty() {
+    if !app.select.filter.is_empty() {
         badges.push(("FILTER", Color::Yellow));
     }
     if app.alert() {
         badges.push(("ALERT", Color::Red));
     }
-    if app.loading {
+    if app.listing.loading() {
         badges.push(("LOADING", Color::Green));
     }
-    if app.regrouping || app.preparing {
+    if app.regrouping || app.listing.preparing {
         badges.push(("GROUPING", Color::Green));
     }
     for (b, c) in badges {
@@ -67,15 +67,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
         top.push(Span::raw(" "));
     }
     // A listing streaming in: how far it got.
-    if app.loading && app.listed_so_far > 0 {
+    if app.listing.loading() && app.listing.listed_so_far() > 0 {
         top.push(Span::styled(
-            format!("listing {}… ", count(app.listed_so_far)),
+            format!("listing {}… ", count(app.listing.listed_so_far())),
             theme.dim(),
         ));
     }
     // Partial numbers left by a listing that did not complete (it failed, or the complete
     // one is still being grouped): say they are partial.
-    if app.shows_partial && !app.loading {
+    if app.listing.shows_partial() && !app.listing.loading() {
         top.push(Span::styled("partial listing ", theme.dim()));
     }
     // Content indexing (postcat in the background): progress while it runs.

@@ -10,28 +10,12 @@ use crate::app::{App, Mode};
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
-    // The panes share most keys: list each action once, under the first pane that has it.
-    let mut shown: Vec<Option<String>> = Vec::new();
-    for mode in [Mode::Groups, Mode::Messages, Mode::Detail] {
-        let hints: Vec<_> = app
-            .keymap
-            .hints(mode)
-            .into_iter()
-            .filter(|h| !shown.contains(&h.action))
-            .collect();
-        if hints.is_empty() {
-            continue;
-        }
-        lines.push(Line::styled(
-            if shown.is_empty() {
-                "In groups and messages".to_owned()
-            } else {
-                format!("In {}", mode.label())
-            },
-            theme.heading(),
-        ));
+    let sections = app
+        .keymap
+        .help_sections(&[Mode::Groups, Mode::Messages, Mode::Detail]);
+    for (heading, hints) in sections {
+        lines.push(Line::styled(format!("In {heading}"), theme.heading()));
         for h in hints {
-            shown.push(h.action.clone());
             let keys = h.keys.join(" ");
             lines.push(Line::from(vec![
                 Span::styled(

@@ -12,15 +12,15 @@ use crate::app::{App, Pane, Viewport};
 use crate::model::text::sanitize;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp: &mut Viewport) {
-    let focused = app.focus == Pane::Messages;
+    let focused = app.nav.focus == Pane::Messages;
     let len = app.message_rows().len();
     let scope = match (app.group_key, app.current_group()) {
         (Some(_), Some(g)) => fit(&g.label, usize::from(area.width / 3).max(8)),
         (Some(_), None) => "-".to_owned(),
         (None, _) => "all".to_owned(),
     };
-    let marks = if app.mark_count > 0 {
-        format!(" · {} marked", count(app.mark_count))
+    let marks = if app.select.mark_count > 0 {
+        format!(" · {} marked", count(app.select.mark_count))
     } else {
         String::new()
     };
@@ -28,7 +28,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp:
     let block = theme.block(title, focused);
     let inner = block.inner(area);
     let inner_h = usize::from(inner.height.saturating_sub(1));
-    let cursor = app.messages_cursor.visible(inner_h, len);
+    let cursor = app.nav.messages.visible(inner_h, len);
     vp.messages = Some(cursor);
     if focused {
         vp.page = Some(inner_h);
@@ -68,7 +68,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64, vp:
     let mark_glyph = if theme.look.ascii { "*" } else { "✓" };
     let rows = rows_idx.iter().filter_map(|&i| {
         let m = snap.messages.get(i as usize)?;
-        let marked = app.marks.get(i as usize).copied().unwrap_or(false);
+        let marked = app.select.marks.get(i as usize).copied().unwrap_or(false);
         let mut cells = vec![
             Cell::from(if marked { mark_glyph } else { " " }),
             Cell::from(sanitize(m.queue_id.as_str()).into_owned()),

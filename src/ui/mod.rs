@@ -74,7 +74,7 @@ pub fn render(f: &mut Frame, app: &App, now: i64) -> Viewport {
     ])
     .areas(area);
     header::render(f, head, app, &theme, now);
-    match app.focus {
+    match app.nav.focus {
         _ if app.sources_view.is_some() => sources::render(f, body, app, &theme, now, &mut vp),
         _ if app.shape.is_some() => shape::render(f, body, app, &theme, &mut vp),
         _ if app.storm.is_some() => storm::render(f, body, app, &theme, &mut vp),
@@ -277,7 +277,7 @@ pub fn render_empty_note(
         height: inner.height - 1,
         ..inner
     };
-    let lines = match (&app.load_error, app.loaded_once) {
+    let lines = match (&app.listing.error, app.listing.loaded_once()) {
         (Some(e), false) if brief => vec![Line::styled(
             fit(
                 &format!(

@@ -384,7 +384,7 @@ fn scrolling_is_kept_between_frames() {
     let mut app = storm();
     update(&mut app, Action::Open);
     render(&mut app, 100, 24);
-    let page = app.page;
+    let page = app.nav.page;
     let len = app.message_rows().len();
     assert!(
         page > 2 && len > page + 1 + page / 2,
@@ -394,15 +394,46 @@ fn scrolling_is_kept_between_frames() {
         update(&mut app, Action::MoveDown);
         render(&mut app, 100, 24);
     }
-    assert_eq!(app.messages_cursor.pos, page + 3);
-    assert_eq!(app.messages_cursor.offset, 4);
+    assert_eq!(app.nav.messages.pos, page + 3);
+    assert_eq!(app.nav.messages.offset, 4);
     update(&mut app, Action::MoveUp);
     update(&mut app, Action::MoveUp);
     render(&mut app, 100, 24);
-    assert_eq!(app.messages_cursor.offset, 4, "no scroll inside the window");
+    assert_eq!(app.nav.messages.offset, 4, "no scroll inside the window");
     update(&mut app, Action::HalfPageDown);
-    assert_eq!(app.messages_cursor.pos, page + 1 + page / 2);
+    assert_eq!(app.nav.messages.pos, page + 1 + page / 2);
     // A smaller terminal: the next frame measures a smaller page.
     render(&mut app, 100, 16);
-    assert!(app.page < page);
+    assert!(app.nav.page < page);
+}
+
+#[test]
+fn detail_names_the_local_submitter() {
+    use crate::model::content::Content;
+    use crate::model::submitter::{Users, resolve};
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::Open);
+    update(&mut app, Action::Open);
+    let key = app
+        .detail_index()
+        .and_then(|i| app.snapshot.messages.get(i))
+        .map(crate::model::Message::key)
+        .expect("a message in the detail view");
+    let users = Users {
+        names: std::collections::HashMap::from([(33, "www-data".to_owned())]),
+        owner: None,
+    };
+    std::sync::Arc::make_mut(&mut app.content).insert(
+        key,
+        Content {
+            submitter: resolve(&[33], &users),
+            ..Content::default()
+        },
+    );
+    let screen = render(&mut app, 100, 30).backend().to_string();
+    assert!(
+        screen.contains("submitter           local user www-data (uid 33)"),
+        "{screen}"
+    );
 }

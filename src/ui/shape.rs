@@ -19,7 +19,7 @@ use crate::app::{App, Viewport};
 use crate::model::shape::{BUCKET_LABELS, ShapeBy, ShapeRow, column_widths, fit_domain};
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, vp: &mut Viewport) {
-    let filter = app.filter.text().to_owned();
+    let filter = app.select.filter.text().to_owned();
     let Some(view) = app.shape.as_ref() else {
         return;
     };

@@ -16,7 +16,8 @@
 //!
 //! Layout: this file holds the types and the public API; `key` holds [`GroupKey`] and the
 //! label of a message under each key (buckets, recipient patterns, networks), `build` folds
-//! a selection into groups and sorts them.
+//! a selection into groups and sorts them, `help` says what each key and order means
+//! (`mailq-tui help group`, `summary --help`, the manual's GROUPING).
 
 use std::sync::Arc;
 
@@ -25,11 +26,13 @@ use serde::Serialize;
 use super::{QueueName, Snapshot};
 
 mod build;
+mod help;
 mod key;
 #[cfg(test)]
 pub(crate) mod tests;
 
 pub use build::group_with;
+pub use help::{group_help, key_names, sort_names};
 pub use key::{
     AGE_BUCKETS, GroupKey, UNKNOWN_CONTENT, age_bucket, client_net, recipient_pattern, size_bucket,
 };

@@ -60,41 +60,9 @@ pub fn for_account(acc: &AccountReport, logpath: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::log::logins::AddressUse;
-    use crate::model::log::score::Verdict;
 
     fn acc(addrs: &[&str]) -> AccountReport {
-        AccountReport {
-            user: "carol@lab.test\u{1b}[2J".into(),
-            verdict: Verdict::default(),
-            logins: 3,
-            first_seen: None,
-            last_seen: None,
-            new_addresses: 0,
-            messages: 0,
-            recipients: 0,
-            sent: 0,
-            deferred: 0,
-            bounced: 0,
-            failures: 0,
-            failure_addresses: 0,
-            guessed_then_in: vec![],
-            failing_now: vec![],
-            methods: vec![],
-            services: vec![],
-            addresses: addrs
-                .iter()
-                .map(|a| AddressUse {
-                    address: (*a).into(),
-                    logins: 1,
-                    first_seen: None,
-                    last_seen: None,
-                    new: true,
-                    failing_now: false,
-                    other_accounts: 0,
-                })
-                .collect(),
-        }
+        AccountReport::for_test("carol@lab.test\u{1b}[2J", addrs)
     }
 
     #[test]

@@ -211,6 +211,13 @@ fn smtpd(msg: &str) -> Option<Event<'_>> {
             let rest = rest.strip_prefix(": SASL ")?;
             let (method, rest) = rest.split_once(' ')?;
             let reason = rest.strip_prefix("authentication failed")?;
+            // Not a password tried: the SASL server was down, or the client asked for a
+            // mechanism that is not offered (fail2ban's postfix filter skips these too).
+            if reason.starts_with(": Connection lost to authentication server")
+                || reason.starts_with(": Invalid authentication mechanism")
+            {
+                return None;
+            }
             let user = reason
                 .rfind(", sasl_username=")
                 .map(|i| &reason[i + ", sasl_username=".len()..])
@@ -390,12 +397,17 @@ pub fn dovecot_event<'a>(program: &'a [u8], msg: &'a str) -> Option<Event<'a>> {
     }
     if service == "auth" || service.starts_with("auth-worker") {
         // passwd-file(user,1.2.3.4[,<session>]): Password mismatch | unknown user
-        let open = rest.find('(')?;
-        let close = open + rest[open..].find("): ")?;
+        // The last `(…): ` is the lookup's: auth workers put their connection's
+        // `(pid=…,uid=…): ` in front of it.
+        let close = rest.rfind("): ")?;
+        let open = rest[..close].rfind('(')?;
         let verdict = &rest[close + 3..];
         if !(verdict.contains("Password mismatch")
             || verdict.contains("unknown user")
-            || verdict.contains("Authentication failure"))
+            || verdict.contains("Authentication failure")
+            // PAM's unknown user, LDAP's failed bind.
+            || verdict.contains("User not known")
+            || verdict.contains("invalid credentials"))
         {
             return None;
         }

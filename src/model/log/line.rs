@@ -177,13 +177,26 @@ pub fn parse_envelope(line: &[u8]) -> Option<Envelope<'_>> {
     })
 }
 
+/// Where the time of a BSD timestamp starts: 7 after `Nov 29 ` / `Nov  2 `, 6 after an
+/// unpadded day (`Nov 2 `, written by some syslog daemons and templates).
+fn bsd_time_at(s: &[u8]) -> Option<usize> {
+    if s.len() < 14 || s[3] != b' ' {
+        return None;
+    }
+    if s[5] == b' ' && s[4].is_ascii_digit() && s[6].is_ascii_digit() {
+        return Some(6);
+    }
+    (s.len() >= 15 && s[6] == b' ').then_some(7)
+}
+
 /// Where a BSD timestamp ends, checking only its shape (cheap: every line pays it).
 fn bsd_shape(s: &[u8]) -> Option<&[u8]> {
-    if s.len() < 15 || s[3] != b' ' || s[6] != b' ' || s[9] != b':' || s[12] != b':' {
+    let at = bsd_time_at(s)?;
+    if s.len() < at + 8 || s[at + 2] != b':' || s[at + 5] != b':' {
         return None;
     }
     month_of(&s[..3])?;
-    let mut rest = &s[15..];
+    let mut rest = &s[at + 8..];
     if rest.first() == Some(&b'.') {
         let n = rest[1..].iter().take_while(|b| b.is_ascii_digit()).count();
         rest = &rest[1 + n..];
@@ -263,27 +276,21 @@ fn clock_time(s: &[u8]) -> Option<(u32, u32, u32, &[u8])> {
 /// `Nov 29 22:16:26` (day space-padded: `Nov  2`), optionally with a fraction and a year
 /// after the time (`Nov 29 22:16:26 2026`, some syslog-ng templates). Local time.
 fn bsd_time<'a>(s: &'a [u8], clock: &Clock) -> Option<(Option<i64>, &'a [u8])> {
-    if s.len() < 15 || s[3] != b' ' {
-        return None;
-    }
+    let at = bsd_time_at(s)?;
     let month = month_of(&s[..3])?;
-    let day_field = &s[4..6];
-    let day = if day_field[0] == b' ' {
-        digits(&day_field[1..])?
-    } else {
-        digits(day_field)?
-    };
-    if s[6] != b' ' || !(1..=31).contains(&day) {
+    let day = digits(s[4..at - 1].trim_ascii_start())?;
+    if !(1..=31).contains(&day) {
         return None;
     }
-    let (h, m, sec, rest) = clock_time(&s[7..])?;
+    let (h, m, sec, rest) = clock_time(&s[at..])?;
     let month = u32::try_from(month + 1).ok()?;
     let local_now = clock.now + clock.utc_offset;
     let mut year = utc_year(local_now);
     let mut rest = rest;
-    if rest.len() > 5
+    // The stamp given may end right after the year (an envelope's stamp does).
+    if rest.len() >= 5
         && rest[0] == b' '
-        && rest[5] == b' '
+        && rest.get(5).is_none_or(|&b| b == b' ')
         && rest[1..5].iter().all(u8::is_ascii_digit)
     {
         year = i64::from(digits(&rest[1..5])?);
@@ -473,6 +480,19 @@ mod tests {
         let e = env("Nov  2 03:04:05 mx postfix-out/smtpd[1]: x");
         assert_eq!(e.time(&CLOCK), Some(utc_from_civil(2026, 11, 2, 3, 4, 5)));
         assert_eq!(e.program, b"postfix-out/smtpd");
+        // An unpadded day (seen in the wild, e.g. fail2ban's test logs).
+        let e = env("Nov 2 03:04:05 mx postfix/smtpd[1]: x");
+        assert_eq!(e.time(&CLOCK), Some(utc_from_civil(2026, 11, 2, 3, 4, 5)));
+        assert_eq!((e.host, e.message), (&b"mx"[..], &b"x"[..]));
+        let e = env("Nov 2 03:04:05.25 2025 mx postfix/smtpd[1]: x");
+        assert_eq!(e.time(&CLOCK), Some(utc_from_civil(2025, 11, 2, 3, 4, 5)));
+        assert!(parse_envelope(b"Nov 2x03:04:05 mx p[1]: x").is_none());
+        // A year after the time (some syslog-ng templates) is the year.
+        let e = env("Nov 29 22:16:26 2025 mx postfix/smtpd[1]: x");
+        assert_eq!(
+            e.time(&CLOCK),
+            Some(utc_from_civil(2025, 11, 29, 22, 16, 26))
+        );
     }
 
     #[test]

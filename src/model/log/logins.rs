@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use super::event::{Client, Event, RejectKind, Status, dovecot_event, postfix_event};
 use super::line::{Clock, Envelope, JournalEntry, StampCache, parse_envelope};
-use super::score::{AccountFacts, Verdict, score};
+use super::score::Verdict;
+use crate::model::compromise::{AccountFacts, ClientUse, SubmitterKind, assess_all};
 
 /// Distinct client addresses kept; more are counted in [`LoginReport::dropped`].
 pub const MAX_ADDRESSES: usize = 1_000_000;
@@ -583,6 +584,7 @@ impl LoginAnalyzer {
             _ => false,
         };
         let mut accounts: Vec<AccountReport> = Vec::new();
+        let mut facts: Vec<AccountFacts> = Vec::new();
         for acc in &self.accounts {
             if acc.logins == 0 {
                 continue;
@@ -619,22 +621,41 @@ impl LoginAnalyzer {
                 .map(|&ad| self.addrs[ad as usize].addr.to_string())
                 .collect();
             guessed.sort();
-            let facts = AccountFacts {
-                client_addresses: addresses.len(),
-                new_addresses: addresses.iter().filter(|a| a.new).count(),
-                messages: acc.messages,
-                recipients: acc.recipients,
+            let outcomes = acc.sent + acc.deferred + acc.bounced;
+            let undelivered = acc.deferred + acc.bounced;
+            let count = |x: u64| usize::try_from(x).unwrap_or(usize::MAX);
+            facts.push(AccountFacts {
+                name: acc.name.to_string(),
+                kind: SubmitterKind::Sasl,
+                messages: count(acc.messages),
+                recipients: count(acc.recipients),
+                // The log names recipients, not their domains: unknown.
                 recipient_domains: 0,
-                sent: acc.sent,
-                undelivered: acc.deferred + acc.bounced,
+                // Outcomes are per recipient: the same share of the messages.
+                deferred_or_bounced: count(
+                    (u128::from(acc.messages) * u128::from(undelivered))
+                        .checked_div(u128::from(outcomes))
+                        .map_or(0, |x| u64::try_from(x).unwrap_or(u64::MAX)),
+                ),
+                // A client that had to authenticate was not trusted by its address: as
+                // outside `mynetworks`.
+                clients: addresses
+                    .iter()
+                    .map(|a| ClientUse {
+                        address: a.address.clone(),
+                        outside_mynetworks: true,
+                    })
+                    .collect(),
+                first: acc.first,
+                last: acc.last,
+                new_addresses: addresses.iter().filter(|a| a.new).count(),
                 guessed_then_in: guessed.len(),
                 shared_addresses: acc
                     .per_addr
                     .keys()
                     .filter(|&&ad| self.addrs[ad as usize].accounts.len() >= 3)
                     .count(),
-            };
-            let verdict = score(&facts);
+            });
             let mut services: Vec<Service> =
                 [Service::Smtp, Service::Imap, Service::Pop3, Service::Other]
                     .into_iter()
@@ -643,11 +664,11 @@ impl LoginAnalyzer {
             services.sort();
             accounts.push(AccountReport {
                 user: acc.name.to_string(),
-                verdict,
+                verdict: Verdict::default(),
                 logins: acc.logins,
                 first_seen: acc.first,
                 last_seen: acc.last,
-                new_addresses: facts.new_addresses,
+                new_addresses: addresses.iter().filter(|a| a.new).count(),
                 messages: acc.messages,
                 recipients: acc.recipients,
                 sent: acc.sent,
@@ -665,6 +686,9 @@ impl LoginAnalyzer {
                 services,
                 addresses,
             });
+        }
+        for (report, judged) in accounts.iter_mut().zip(assess_all(&facts)) {
+            report.verdict = judged.into();
         }
         accounts.sort_by(|a, b| {
             b.verdict
@@ -1050,6 +1074,44 @@ pub struct QueuedLogin {
     pub address: String,
     /// The address was first seen for this account within the window (`login-new:yes`).
     pub new_address: bool,
+}
+
+#[cfg(test)]
+impl AccountReport {
+    /// An account with three logins from `addrs` (one each, all new) and nothing else.
+    pub(crate) fn for_test(user: &str, addrs: &[&str]) -> Self {
+        Self {
+            user: user.into(),
+            verdict: Verdict::default(),
+            logins: 3,
+            first_seen: None,
+            last_seen: None,
+            new_addresses: 0,
+            messages: 0,
+            recipients: 0,
+            sent: 0,
+            deferred: 0,
+            bounced: 0,
+            failures: 0,
+            failure_addresses: 0,
+            guessed_then_in: vec![],
+            failing_now: vec![],
+            methods: vec![],
+            services: vec![],
+            addresses: addrs
+                .iter()
+                .map(|a| AddressUse {
+                    address: (*a).into(),
+                    logins: 1,
+                    first_seen: None,
+                    last_seen: None,
+                    new: true,
+                    failing_now: false,
+                    other_accounts: 0,
+                })
+                .collect(),
+        }
+    }
 }
 
 impl LoginReport {
