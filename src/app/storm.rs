@@ -431,7 +431,11 @@ fn countermeasures_text(view: &StormView) -> Option<(String, String)> {
             countermeasures::for_campaign(c, view.report.rules.as_ref(), view.report.dsn_seen),
         ),
         Cause::Account(a) => (
-            format!("Countermeasures: account {}", snippet(&a.user, 40)),
+            if a.kind == crate::model::compromise::SubmitterKind::User {
+                format!("Countermeasures: {}", snippet(&a.user, 40))
+            } else {
+                format!("Countermeasures: account {}", snippet(&a.user, 40))
+            },
             countermeasures::for_account(a),
         ),
     })

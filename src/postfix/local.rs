@@ -4,7 +4,7 @@
 //! the very same commands, so streaming, timeouts and parsing are shared. The programs
 //! are found by [`super::discover`]; their output is read by [`super::parse`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,6 +44,8 @@ pub struct Postfix {
     config_dir: Option<PathBuf>,
     /// `queue_directory`, looked up on first use (only root stats it: see `change_stamp`).
     queue_dir: OnceLock<Option<PathBuf>>,
+    /// The remote host's `queue_directory` (next retry over ssh), looked up on first use.
+    remote_queue_dir: OnceLock<Option<String>>,
     transport: Transport,
     bins: Bins,
     null_sender: String,
@@ -51,6 +53,8 @@ pub struct Postfix {
     /// Whether to let `apply()` spawn postsuper at all (postsuper is superuser-only).
     root: bool,
     euid: u32,
+    /// Local submitters' user names, asked once per uid ([`super::users`]).
+    users: super::users::UserCache,
 }
 
 impl Postfix {
@@ -77,6 +81,8 @@ impl Postfix {
             root: euid == 0,
             euid,
             queue_dir: OnceLock::new(),
+            remote_queue_dir: OnceLock::new(),
+            users: super::users::UserCache::default(),
         }
     }
 
@@ -99,6 +105,8 @@ impl Postfix {
             root: may_change,
             euid: remote_uid,
             queue_dir: OnceLock::new(),
+            remote_queue_dir: OnceLock::new(),
+            users: super::users::UserCache::default(),
         }
     }
 
@@ -258,6 +266,44 @@ impl Postfix {
 }
 
 impl Postfix {
+    /// `getent passwd -- OWNER UID…` on the remote host, through its ssh link: the names in
+    /// that host's password database (NSS: files, LDAP, …), which may differ from ours.
+    fn remote_users(&self, uids: &[u32], owner: Option<&str>) -> super::users::Answer {
+        let keys: Vec<String> = owner
+            .map(str::to_owned)
+            .into_iter()
+            .chain(uids.iter().map(u32::to_string))
+            .collect();
+        let mut out = Vec::new();
+        if !keys.is_empty() {
+            let mut argv: Vec<&OsStr> =
+                vec![OsStr::new("getent"), OsStr::new("passwd"), OsStr::new("--")];
+            argv.extend(keys.iter().map(OsStr::new));
+            // getent exits 2 when some key is not found: the lines it printed still count.
+            let done;
+            (done, out) = self.helper_output(&argv);
+            if let Err(e) = done {
+                warn!(error = %e, "getent passwd on the remote host failed");
+            }
+        }
+        super::users::parse_getent(&String::from_utf8_lossy(&out), uids, owner)
+    }
+
+    /// [`Self::run_helper`], unprivileged, with its stdout collected (one `\n` per line).
+    fn helper_output(&self, argv: &[&OsStr]) -> (Result<Finished, PostfixError>, Vec<u8>) {
+        let mut out = Vec::new();
+        let done = self.run_helper(
+            argv,
+            false,
+            |l| {
+                out.extend_from_slice(l);
+                out.push(b'\n');
+            },
+            self.timeout,
+        );
+        (done, out)
+    }
+
     /// One `postqueue FLAG [ARG]` run for a flush: its refusal, if any, as one line.
     fn postqueue_request(&self, args: &[&str]) -> Result<Option<String>, PostfixError> {
         let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
@@ -291,12 +337,39 @@ impl Postfix {
             .as_deref()
     }
 
-    /// Fill in the next delivery attempt of deferred mail from the queue files' mtimes
-    /// ([`super::retry`]): one walk of the deferred tree, local and as root only. Anything
-    /// else leaves the times unknown and says why in `Snapshot::retry_note`.
-    fn add_next_retries(&self, snap: &mut Snapshot) {
+    /// Whether listings read next delivery attempts from the queue files: local and as root.
+    fn reads_retries(&self) -> bool {
+        matches!(self.transport, Transport::Local) && self.euid == 0
+    }
+
+    /// The deferred queue files' mtimes ([`super::retry`]), or why they cannot be read: one
+    /// walk of the deferred tree, after the listing (~0.5 s per 100,000 deferred files;
+    /// run alongside the listing it slowed `postqueue -j` down as much on a busy 2-core
+    /// machine, so callers that do not need the times skip it instead:
+    /// [`MailQueue::list_each_without_retries`]).
+    fn deferred_times(&self) -> Result<HashMap<String, i64>, String> {
+        let Some(dir) = self.queue_directory() else {
+            return Err("postconf -h queue_directory failed".to_owned());
+        };
+        super::retry::deferred_mtimes(dir).map_err(|e| {
+            warn!(dir = %dir.display(), error = %e, "cannot read the deferred queue");
+            format!(
+                "cannot read {}: {e}",
+                sanitize_bytes(dir.join("deferred").as_os_str().as_encoded_bytes())
+            )
+        })
+    }
+
+    /// Fill in the next delivery attempt of deferred mail from `times` (the walk after the
+    /// listing; `None` when none ran: remote, not root, or not wanted), or leave the times
+    /// unknown and say why in `Snapshot::retry_note`.
+    fn add_next_retries(
+        &self,
+        snap: &mut Snapshot,
+        times: Option<Result<HashMap<String, i64>, String>>,
+    ) {
         if !matches!(self.transport, Transport::Local) {
-            snap.retry_note = Some("not read from a remote host".to_owned());
+            self.add_remote_next_retries(snap);
             return;
         }
         if self.euid != 0 {
@@ -308,18 +381,57 @@ impl Postfix {
             snap.retry_note = None;
             return;
         }
-        let Some(dir) = self.queue_directory() else {
-            snap.retry_note = Some("postconf -h queue_directory failed".to_owned());
+        match times {
+            Some(Ok(times)) => snap.set_next_retries(&times),
+            Some(Err(why)) => snap.retry_note = Some(why),
+            None => snap.retry_note = Some("not read for this listing".to_owned()),
+        }
+    }
+
+    /// [`Self::add_next_retries`] on a remote host: one `find` of its deferred tree
+    /// ([`super::retry::remote_find_argv`]) through the ssh link, for a root login only;
+    /// only valid queue IDs of deferred messages in this listing get a time.
+    fn add_remote_next_retries(&self, snap: &mut Snapshot) {
+        // Only a root login: `sudo find` is never asked for (sudoers allowing find would
+        // allow anything, and a refused sudo is logged on the host at every refresh).
+        if self.euid != 0 {
+            snap.retry_note = Some(format!(
+                "reading the host's queue files needs a root ssh login (logged in as uid {})",
+                self.euid
+            ));
+            return;
+        }
+        if snap.count(&QueueName::Deferred).messages == 0 {
+            snap.retry_note = None;
+            return;
+        }
+        let dir = self.remote_queue_dir.get_or_init(|| {
+            self.postconf("queue_directory")
+                .filter(|d| super::retry::remote_find_argv(d).is_some())
+        });
+        let Some(argv) = dir.as_deref().and_then(super::retry::remote_find_argv) else {
+            snap.retry_note = Some("postconf -h queue_directory failed on the host".to_owned());
             return;
         };
-        match super::retry::deferred_mtimes(dir) {
-            Ok(times) => snap.set_next_retries(&times),
+        let argv: Vec<&OsStr> = argv.iter().map(OsStr::new).collect();
+        let (done, out) = self.helper_output(&argv);
+        match done {
+            // A file that vanished during the walk (delivered meanwhile) makes find exit 1
+            // after printing the rest: what it printed still holds.
+            Ok(d) if d.status.success() || !out.is_empty() => {
+                if !d.status.success() {
+                    debug!(stderr = %sanitize_bytes(d.stderr.trim_ascii()), "remote find");
+                }
+                snap.set_next_retries(&super::retry::parse_remote_find(&out));
+            }
+            Ok(d) => {
+                let why = snippet(&sanitize_bytes(d.stderr.trim_ascii()), 200);
+                warn!(stderr = %why, "remote find of the deferred queue failed");
+                snap.retry_note = Some(format!("find on the host failed: {why}"));
+            }
             Err(e) => {
-                warn!(dir = %dir.display(), error = %e, "cannot read the deferred queue");
-                snap.retry_note = Some(format!(
-                    "cannot read {}: {e}",
-                    sanitize_bytes(dir.join("deferred").as_os_str().as_encoded_bytes())
-                ));
+                warn!(error = %e, "remote find of the deferred queue failed");
+                snap.retry_note = Some(format!("not read from the host: {e}"));
             }
         }
     }
@@ -400,7 +512,19 @@ impl MailQueue for Postfix {
     /// of the deferred tree after the listing) are filled in.
     fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
         let mut snap = self.list_queue(each)?;
-        self.add_next_retries(&mut snap);
+        let walk = self.reads_retries() && snap.count(&QueueName::Deferred).messages > 0;
+        let times = walk.then(|| self.deferred_times());
+        self.add_next_retries(&mut snap, times);
+        Ok(snap)
+    }
+
+    /// No walk at all: the times stay unknown, and the note says so.
+    fn list_each_without_retries(
+        &self,
+        each: &mut dyn FnMut(&Message),
+    ) -> Result<Snapshot, PostfixError> {
+        let mut snap = self.list_queue(each)?;
+        self.add_next_retries(&mut snap, None);
         Ok(snap)
     }
 
@@ -715,6 +839,21 @@ impl MailQueue for Postfix {
                 "not root (uid {}): listing works, changing the queue needs root",
                 self.euid
             )
+        })
+    }
+
+    fn local_users(&self, uids: &[u32]) -> crate::model::submitter::Users {
+        self.users.users(uids, |new, ask_owner| {
+            let owner = if ask_owner {
+                self.postconf("mail_owner")
+            } else {
+                None
+            };
+            let owner = owner.as_deref().and_then(super::users::valid_owner);
+            match &self.transport {
+                Transport::Local => super::users::local_lookup(new, owner),
+                Transport::Ssh(_) => self.remote_users(new, owner),
+            }
         })
     }
 

@@ -35,6 +35,7 @@ pub mod read_only;
 pub mod replay;
 mod retry;
 pub mod ssh;
+mod users;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -312,6 +313,19 @@ pub trait MailQueue: Send + Sync {
         Ok(snap)
     }
 
+    /// [`list_each`](Self::list_each) for a caller that never looks at
+    /// [`Message::next_retry`]: the adapter may leave the next-retry times unknown (the
+    /// local one then skips its walk of the deferred queue). By default `list_each`.
+    ///
+    /// # Errors
+    /// As [`list`](Self::list).
+    fn list_each_without_retries(
+        &self,
+        each: &mut dyn FnMut(&Message),
+    ) -> Result<Snapshot, PostfixError> {
+        self.list_each(each)
+    }
+
     /// Apply `op` to `targets` with one `postsuper` per queue, IDs on stdin, restricted to
     /// the queue each target was seen in.
     ///
@@ -350,6 +364,13 @@ pub trait MailQueue: Send + Sync {
             "{}: no delivery to ask for",
             self.describe()
         )))
+    }
+
+    /// uid → user name in the password database of the queue's host for `uids` (local
+    /// submitters), and `mail_owner`'s uid. Empty when unknown (a capture, the demo).
+    fn local_users(&self, uids: &[u32]) -> crate::model::submitter::Users {
+        let _ = uids;
+        crate::model::submitter::Users::default()
     }
 
     /// Why this queue has no message contents at all (a `postqueue -j` capture), if it has

@@ -59,12 +59,23 @@ where
         self.inner.list_each(each)
     }
 
+    fn list_each_without_retries(
+        &self,
+        each: &mut dyn FnMut(&Message),
+    ) -> Result<Snapshot, PostfixError> {
+        self.inner.list_each_without_retries(each)
+    }
+
     fn change_stamp(&self) -> Option<u64> {
         self.inner.change_stamp()
     }
 
     fn contents_unavailable(&self) -> Option<String> {
         self.inner.contents_unavailable()
+    }
+
+    fn local_users(&self, uids: &[u32]) -> crate::model::submitter::Users {
+        self.inner.local_users(uids)
     }
 
     fn apply(&self, _op: QueueOp, _targets: &[Target]) -> Result<OpReport, PostfixError> {

@@ -406,3 +406,34 @@ fn scrolling_is_kept_between_frames() {
     render(&mut app, 100, 16);
     assert!(app.nav.page < page);
 }
+
+#[test]
+fn detail_names_the_local_submitter() {
+    use crate::model::content::Content;
+    use crate::model::submitter::{Users, resolve};
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::Open);
+    update(&mut app, Action::Open);
+    let key = app
+        .detail_index()
+        .and_then(|i| app.snapshot.messages.get(i))
+        .map(crate::model::Message::key)
+        .expect("a message in the detail view");
+    let users = Users {
+        names: std::collections::HashMap::from([(33, "www-data".to_owned())]),
+        owner: None,
+    };
+    std::sync::Arc::make_mut(&mut app.content).insert(
+        key,
+        Content {
+            submitter: resolve(&[33], &users),
+            ..Content::default()
+        },
+    );
+    let screen = render(&mut app, 100, 30).backend().to_string();
+    assert!(
+        screen.contains("submitter           local user www-data (uid 33)"),
+        "{screen}"
+    );
+}
