@@ -18,6 +18,7 @@ pub mod shape;
 pub mod sources;
 pub mod state;
 pub mod storm;
+pub mod storm_log;
 pub mod update;
 pub mod viewport;
 
@@ -25,6 +26,8 @@ pub mod viewport;
 mod operator_tests;
 #[cfg(test)]
 mod sources_tests;
+#[cfg(test)]
+pub mod storm_log_tests;
 #[cfg(test)]
 pub mod testing;
 #[cfg(test)]
@@ -199,6 +202,8 @@ pub struct Options {
     pub list_instances: bool,
     /// Start on the fleet overview (several `--host`s): no source open yet.
     pub fleet_overview: bool,
+    /// The mail log the storm screen reads.
+    pub log: storm_log::LogOptions,
 }
 
 impl Default for Options {
@@ -218,6 +223,7 @@ impl Default for Options {
             sticky_read_only: false,
             list_instances: false,
             fleet_overview: false,
+            log: storm_log::LogOptions::default(),
         }
     }
 }
@@ -275,6 +281,8 @@ pub struct App {
     pub indexing: IndexState,
     /// The storm screen, when open (it covers the panes).
     pub storm: Option<StormView>,
+    /// The mail log behind the storm screen's evidence, read in the background.
+    pub mail_log: storm_log::LogState,
     /// The queue-shape screen, when open (it covers the panes).
     pub shape: Option<ShapeView>,
     /// NDRs in the previous listing: the storm screen's growth.
@@ -348,6 +356,7 @@ impl App {
             content: Arc::default(),
             indexing: IndexState::default(),
             storm: None,
+            mail_log: storm_log::LogState::new(opts.log),
             shape: None,
             previous_ndrs: None,
             networks: crate::model::compromise::Networks::default(),
