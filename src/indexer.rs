@@ -70,7 +70,7 @@ pub fn index_batch(
     index: &mut ContentIndex,
 ) -> Result<IndexStats, PostfixError> {
     let read = read_batch(queue, snapshot, indices)?;
-    Ok(extract_batch(snapshot, indices, read, index))
+    Ok(extract_batch(queue, snapshot, indices, read, index))
 }
 
 /// What the `postcat` runs of one batch returned, not yet extracted.
@@ -117,7 +117,10 @@ fn read_batch(
 }
 
 /// The CPU half of [`index_batch`]: parse what was read and insert it into the index.
+/// Local submitters' uids are named by the queue's host (one lookup per new uid, cached by
+/// the adapter).
 fn extract_batch(
+    queue: &dyn MailQueue,
     snapshot: &Snapshot,
     indices: &[u32],
     read: ReadBatch,
@@ -132,6 +135,7 @@ fn extract_batch(
         errors: read.errors,
         ..IndexStats::default()
     };
+    let mut extracted = Vec::with_capacity(read.files.len());
     for f in &read.files {
         let Some(m) = by_id
             .get(&f.queue_id)
@@ -139,8 +143,25 @@ fn extract_batch(
         else {
             continue;
         };
-        index.insert(m.key(), extract(f));
+        extracted.push((m.key(), extract(f)));
         stats.read += 1;
+    }
+    let mut uids: Vec<u32> = extracted
+        .iter()
+        .flat_map(|(_, c)| c.local_uids.iter().copied())
+        .collect();
+    if !uids.is_empty() {
+        uids.sort_unstable();
+        uids.dedup();
+        let users = queue.local_users(&uids);
+        for (_, c) in &mut extracted {
+            if !c.local_uids.is_empty() {
+                c.set_users(&users);
+            }
+        }
+    }
+    for (key, c) in extracted {
+        index.insert(key, c);
     }
     stats
 }
@@ -186,7 +207,7 @@ pub fn build(
             if cancel.load(Ordering::SeqCst) {
                 break;
             }
-            let s = extract_batch(snapshot, chunk, read?, index);
+            let s = extract_batch(queue, snapshot, chunk, read?, index);
             total.read += s.read;
             total.vanished += s.vanished;
             total.errors.extend(s.errors);

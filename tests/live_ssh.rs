@@ -88,6 +88,10 @@ type Case = fn(&mut Ctx);
 const CASES: &[(&str, Case)] = &[
     ("list_each_host_over_ssh", list_each_host_over_ssh),
     ("read_queue_files_over_ssh", read_queue_files_over_ssh),
+    (
+        "next_retry_over_ssh_is_the_remote_queue_files_mtimes",
+        next_retry_over_ssh_is_the_remote_queue_files_mtimes,
+    ),
     ("filter_per_host_is_labelled", filter_per_host_is_labelled),
     ("ids_per_host", ids_per_host),
     (
@@ -101,6 +105,10 @@ const CASES: &[(&str, Case)] = &[
     ("fleet_lists_all_hosts", fleet_lists_all_hosts),
     ("watch_once_over_ssh_per_host", watch_once_over_ssh_per_host),
     ("logins_reads_the_remote_log", logins_reads_the_remote_log),
+    (
+        "submitter_over_ssh_is_named_by_the_host",
+        submitter_over_ssh_is_named_by_the_host,
+    ),
     (
         "a_down_host_shows_down_while_the_other_works",
         a_down_host_shows_down_while_the_other_works,
@@ -229,6 +237,128 @@ fn read_queue_files_over_ssh(ctx: &mut Ctx) {
     for f in &report.files {
         assert_eq!(f.attribute("sasl_username"), Some(user.as_str()), "{f:?}");
     }
+}
+
+/// Queue ID → mtime of every file under `dir` (the lab's deferred tree, read directly).
+fn mtimes_under(dir: &std::path::Path, out: &mut BTreeMap<String, i64>) {
+    use std::os::unix::fs::MetadataExt;
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let Ok(meta) = std::fs::symlink_metadata(e.path()) else {
+            continue;
+        };
+        if meta.is_dir() {
+            mtimes_under(&e.path(), out);
+        } else if meta.is_file() {
+            out.insert(e.file_name().to_string_lossy().into_owned(), meta.mtime());
+        }
+    }
+}
+
+/// Over ssh, the next retry of every deferred message is its queue file's mtime on that
+/// host (one remote `find`, as root), like locally; the detail view no longer says
+/// "not read from a remote host". A symlink planted in the deferred tree is not followed.
+/// (`mtimes_under` reads the same tree directly, without following symlinks.)
+fn next_retry_over_ssh_is_the_remote_queue_files_mtimes(ctx: &mut Ctx) {
+    use mailq_tui::model::QueueName;
+    let lab = &ctx.labs[1];
+    let deferred = lab.manifest().queue_dir.join("deferred");
+    // A symlink to a file outside the queue, named like a queue ID of this listing.
+    let outside = ctx.ssh.dir().join("not-a-queue-file");
+    std::fs::write(&outside, b"x").unwrap_or_else(|e| panic!("write: {e}"));
+    std::fs::File::options()
+        .write(true)
+        .open(&outside)
+        .and_then(|f| f.set_times(std::fs::FileTimes::new().set_modified(std::time::UNIX_EPOCH)))
+        .unwrap_or_else(|e| panic!("set mtime: {e}"));
+    let pf = connect(&ctx.host(1), &ctx.opts()).unwrap_or_else(|e| panic!("connect: {e}"));
+    let first = pf.list().unwrap_or_else(|e| panic!("list over ssh: {e}"));
+    let victim = first
+        .messages
+        .iter()
+        .find(|m| m.queue == QueueName::Deferred)
+        .map(|m| m.queue_id.to_string())
+        .unwrap_or_else(|| panic!("no deferred mail"));
+    let mut on_disk = BTreeMap::new();
+    mtimes_under(&deferred, &mut on_disk);
+    // Named exactly like a deferred message, in a hash directory of its own: followed, it
+    // would give that message the outside file's mtime (the epoch).
+    let planted = deferred.join("ZZ");
+    std::fs::create_dir_all(&planted).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    std::os::unix::fs::symlink(&outside, planted.join(&victim))
+        .unwrap_or_else(|e| panic!("symlink: {e}"));
+    let snap = pf.list().unwrap_or_else(|e| panic!("list over ssh: {e}"));
+    let _ = std::fs::remove_dir_all(&planted);
+    assert!(on_disk.get(&victim).is_some_and(|t| *t > 0));
+    common::assert_next_retries(&snap, &on_disk);
+    // The CLI shows it too: `--sort retry` over ssh orders by the remote times.
+    let out = ctx.bin(&[
+        "--host", NAMES[1], "summary", "--by", "rcpt", "--sort", "retry", "--json", "--top", "1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\"next_retry\""),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// Mail a web script sent with `sendmail` as www-data on mx-a shows submitter `www-data`
+/// over ssh: the uid from the queue file, the name from `getent passwd` run on that host
+/// through its ssh link.
+fn submitter_over_ssh_is_named_by_the_host(ctx: &mut Ctx) {
+    let lab = &ctx.labs[0];
+    let sender = "ssh-webscript@lab.test";
+    for i in 0..2 {
+        lab.sendmail_as(
+            33,
+            sender,
+            "target@victim-a.example",
+            &format!("From: {sender}\nSubject: prize {i}\n\nx\n"),
+        );
+    }
+    let list = lab.wait_until("sendmail as www-data", |l| {
+        l.iter()
+            .filter(|m| m.sender == sender && m.queue_name == "deferred")
+            .count()
+            == 2
+    });
+    let mut want: Vec<String> = list
+        .iter()
+        .filter(|m| m.sender == sender)
+        .map(|m| m.queue_id.clone())
+        .collect();
+    want.sort();
+    let out = ctx.bin(&["--host", NAMES[0], "ids", "submitter:=www-data"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+    let pf = connect(&ctx.host(0), &ctx.opts()).unwrap_or_else(|e| panic!("connect: {e}"));
+    let users = pf.local_users(&[33, 4_000_000_000]);
+    assert_eq!(users.names.get(&33).map(String::as_str), Some("www-data"));
+    assert!(!users.names.contains_key(&4_000_000_000), "{users:?}");
+    let owner = Command::new("id")
+        .args(["-u", "postfix"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<u32>()
+                .ok()
+        })
+        .unwrap_or_default();
+    assert_eq!(users.owner, owner, "mail_owner's uid on the host");
 }
 
 fn filter_per_host_is_labelled(ctx: &mut Ctx) {

@@ -92,6 +92,16 @@ fn commands(h: &StubHost) -> Vec<String> {
         .collect()
 }
 
+/// [`commands`] without the next-retry lookups a listing with deferred mail makes (the
+/// host's `postconf -h queue_directory`, asked once, then one `find` per listing).
+fn queue_commands(h: &StubHost) -> Vec<String> {
+    commands(h)
+        .into_iter()
+        .filter(|c| !c.ends_with(" -h queue_directory") && !c.starts_with("sudo -n find -P "))
+        .filter(|c| !c.starts_with("find -P "))
+        .collect()
+}
+
 fn hold_target(id: &str) -> Target {
     Target {
         queue_id: QueueId::new(id),
@@ -144,12 +154,21 @@ fn non_root_login_uses_sudo_n_for_postsuper_and_postcat() {
     h.write("sudo", "yes");
     let pf = h.connect().expect("connect");
     assert_eq!(pf.read_only_reason(), None, "sudo -n may run postsuper");
-    pf.list().expect("list");
+    let snap = pf.list().expect("list");
+    // Next-retry times need a root login: `sudo find` is never tried.
+    assert!(
+        snap.retry_note
+            .as_deref()
+            .is_some_and(|n| n.contains("needs a root ssh login")),
+        "{:?}",
+        snap.retry_note
+    );
+    assert!(commands(&h).iter().all(|c| !c.contains("find")));
     pf.apply(QueueOp::Release, &[hold_target("AB12CD")])
         .expect("apply");
     let _ = pf.read(&[QueueId::new("AB12CD")], ReadParts::default());
-    let remote = h.read("ssh-argv");
-    let lines: Vec<&str> = remote.lines().collect();
+    let remote = queue_commands(&h).join("\n");
+    let lines: Vec<&str> = std::iter::once("probe").chain(remote.lines()).collect();
     assert_eq!(
         lines[1], "exec sh",
         "listing runs in the listing shell, without sudo: {remote}"
@@ -264,7 +283,16 @@ fn listings_reuse_one_shell_and_failures_fall_back_to_a_one_shot_run() {
     for _ in 0..3 {
         assert_eq!(pf.list().expect("list").len(), 6);
     }
-    assert_eq!(commands(&h), ["exec sh"], "one session for three listings");
+    assert_eq!(
+        queue_commands(&h),
+        ["exec sh"],
+        "one session for three listings"
+    );
+    let asked = commands(&h)
+        .iter()
+        .filter(|c| c.ends_with(" -h queue_directory"))
+        .count();
+    assert_eq!(asked, 1, "the host's queue_directory is asked once");
     assert_eq!(h.read("argv"), "postqueue -j\n".repeat(3));
     // Postfix down: the session sees a failure and the one-shot run reports it properly.
     h.write("down", "");
@@ -272,7 +300,7 @@ fn listings_reuse_one_shell_and_failures_fall_back_to_a_one_shot_run() {
         Err(PostfixError::MailSystemDown(m)) => assert!(m.contains("mail system is down")),
         other => panic!("expected MailSystemDown, got {other:?}"),
     }
-    let remote = commands(&h);
+    let remote = queue_commands(&h);
     assert_eq!(remote.len(), 2, "{remote:?}");
     assert!(
         remote[1].contains("/postqueue -c '") && remote[1].ends_with(" -j"),
@@ -281,7 +309,7 @@ fn listings_reuse_one_shell_and_failures_fall_back_to_a_one_shot_run() {
     std::fs::remove_file(h.dir.path().join("down")).expect("rm");
     assert_eq!(pf.list().expect("back up").len(), 6);
     assert_eq!(
-        commands(&h).len(),
+        queue_commands(&h).len(),
         2,
         "the session survived the failed command"
     );

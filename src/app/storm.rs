@@ -446,7 +446,11 @@ fn countermeasures_text(view: &StormView) -> Option<(String, String)> {
             None,
         ),
         Cause::Account(a) => (
-            format!("Countermeasures: account {}", snippet(&a.user, 40)),
+            if a.kind == crate::model::compromise::SubmitterKind::User {
+                format!("Countermeasures: {}", snippet(&a.user, 40))
+            } else {
+                format!("Countermeasures: account {}", snippet(&a.user, 40))
+            },
             countermeasures::for_account(a),
             Some(a.user.as_str()),
         ),

@@ -20,6 +20,17 @@ pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> st
     }
 }
 
+/// A per-host label line: on stdout when several hosts share the output (it belongs to
+/// it), on stderr for one host, so stdout stays exactly what it is locally (`ids` piped to
+/// postsuper, `--json` for jq). A closed stdout ends quietly.
+pub fn host_label(line: &str, several: bool) {
+    if several {
+        let _ = write_stdout(|w| writeln!(w, "{line}"));
+    } else {
+        eprintln!("{line}");
+    }
+}
+
 /// Tell the user about unparsable listing lines on stderr: counted, never silent.
 pub fn warn_problems(snap: &model::Snapshot) {
     crate::commands::warn_problems(snap, &mut std::io::stderr().lock());

@@ -188,13 +188,7 @@ fn run_on_hosts(cli: &Cli) -> Result<ExitCode> {
     for host in &hosts {
         let label = |what: &str| {
             let line = format!("== host {}: {what} ==", model::text::sanitize(&host.name));
-            // Several hosts: the label belongs to the output (stdout). One host: keep
-            // stdout exactly what it is locally (e.g. `ids` piped to postsuper).
-            if several {
-                println!("{line}");
-            } else {
-                eprintln!("{line}");
-            }
+            crate::cli::output::host_label(&line, several);
         };
         let outcome = connect(host, &opts)
             .map_err(anyhow::Error::from)

@@ -113,26 +113,33 @@ pub fn run_flush(queue: &dyn MailQueue, global: &GlobalOpts, args: &FlushArgs) -
 
 /// Print what happened; exit 3 when postqueue refused something.
 fn report(out: &FlushOutcome) -> ExitCode {
-    println!("{}", out.headline());
-    for (id, a) in &out.after {
-        match a {
-            After::Left => println!("  {id:<14} left the queue"),
-            After::Queued { queue, reason } => println!(
-                "  {id:<14} {}{}",
-                sanitize(queue.as_str()),
-                reason
-                    .as_deref()
-                    .map(|r| format!(": {}", crate::model::text::snippet(r, 100)))
-                    .unwrap_or_default()
-            ),
+    // Through write_stdout: `mailq-tui deliver … | head` ends quietly instead of panicking.
+    let written = crate::cli::write_stdout(|w| {
+        writeln!(w, "{}", out.headline())?;
+        for (id, a) in &out.after {
+            match a {
+                After::Left => writeln!(w, "  {id:<14} left the queue")?,
+                After::Queued { queue, reason } => writeln!(
+                    w,
+                    "  {id:<14} {}{}",
+                    sanitize(queue.as_str()),
+                    reason
+                        .as_deref()
+                        .map(|r| format!(": {}", crate::model::text::snippet(r, 100)))
+                        .unwrap_or_default()
+                )?,
+            }
         }
-    }
-    for e in &out.errors {
-        println!("  error: {}", sanitize(e));
-    }
-    match &out.audit {
-        Ok(p) => println!("  audit: {}", p.display()),
-        Err(e) => println!("  audit: not written ({e})"),
+        for e in &out.errors {
+            writeln!(w, "  error: {}", sanitize(e))?;
+        }
+        match &out.audit {
+            Ok(p) => writeln!(w, "  audit: {}", p.display()),
+            Err(e) => writeln!(w, "  audit: not written ({e})"),
+        }
+    });
+    if let Err(e) = written {
+        eprintln!("error: writing the report: {e}");
     }
     if out.errors.is_empty() {
         ExitCode::SUCCESS

@@ -278,13 +278,7 @@ pub fn run_cli(global: &GlobalOpts, args: &LoginsArgs) -> Result<ExitCode> {
     let mut code = ExitCode::SUCCESS;
     let several = hosts.len() > 1;
     for host in &hosts {
-        // One host: stdout stays exactly what it is locally (e.g. `--json` for jq).
-        let label = format!("== host {} ==", sanitize(&host.name));
-        if several {
-            println!("{label}");
-        } else {
-            eprintln!("{label}");
-        }
+        crate::cli::output::host_label(&format!("== host {} ==", sanitize(&host.name)), several);
         let outcome = connect(host, &SshOptions::default())
             .map_err(anyhow::Error::from)
             .and_then(|pf| run(Some(&pf), args));

@@ -45,8 +45,11 @@ pub enum SubmitterKind {
     Sasl,
     /// A client address, for mail submitted over SMTP without SASL.
     Client,
-    /// A local user (`sendmail`, no SMTP client).
+    /// Local mail (`sendmail`, no SMTP client) whose user is unknown: keyed by sender.
     Local,
+    /// A local user named by pickup's `from userid N` stamp
+    /// ([`crate::model::submitter`]): a web script, a cron job.
+    User,
 }
 
 /// One client address a submitter used.
@@ -314,7 +317,7 @@ pub fn assess(a: &AccountFacts, peer_median: Option<usize>) -> Assessment {
     }
     let compromised = (some || guessed)
         && match a.kind {
-            SubmitterKind::Local => score > FLAG_SCORE,
+            SubmitterKind::Local | SubmitterKind::User => score > FLAG_SCORE,
             _ => score >= FLAG_SCORE && !outside.is_empty(),
         };
     let mut summary = format!("{volume} in {} domains", a.recipient_domains);

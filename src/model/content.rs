@@ -46,6 +46,14 @@ pub struct Content {
     /// when the message is read (off the UI thread), not on every clustering.
     #[serde(skip)]
     pub features: Vec<crate::model::campaign::Feature>,
+    /// The pickup uids of Postfix's own `Received:` chain, top first
+    /// ([`super::submitter::chain_uids`]): of the message itself, or of the original a
+    /// locally generated NDR returns.
+    #[serde(skip)]
+    pub local_uids: Vec<u32>,
+    /// The local user who submitted it with `sendmail` (of the original, for an NDR this
+    /// host generated), resolved with [`Content::set_users`].
+    pub submitter: Option<super::submitter::Submitter>,
 }
 
 /// A delivery status notification and the original it returns.
@@ -135,6 +143,11 @@ impl Content {
         }
     }
 
+    /// Name the local submitter with the queue host's password database.
+    pub fn set_users(&mut self, users: &super::submitter::Users) {
+        self.submitter = super::submitter::resolve(&self.local_uids, users);
+    }
+
     /// The original subject for NDRs, the own subject otherwise.
     #[must_use]
     pub fn effective_subject(&self) -> Option<&str> {
@@ -175,8 +188,17 @@ pub fn extract(file: &QueueFile) -> Content {
     c.subject = msg.subject().map(clean);
     c.ndr = ndr_of(&msg);
     if c.ndr.is_none() {
-        c.own = Some(original_of(&msg));
+        let own = original_of(&msg);
+        c.local_uids = super::submitter::chain_uids(&own.received);
+        c.own = Some(own);
+    } else {
+        let original = c.ndr.as_ref().and_then(|n| n.original.as_ref());
+        c.local_uids = super::submitter::ndr_chain_uids(
+            &received_of(&msg),
+            original.map_or(&[][..], |o| &o.received),
+        );
     }
+    c.set_users(&super::submitter::Users::default());
     if let Some(o) = c.features_source() {
         c.features = crate::model::campaign::features(o);
     }
@@ -284,11 +306,7 @@ fn plain_text_bounce(msg: &MimeMessage<'_>) -> Option<Ndr> {
 
 fn original_of(m: &MimeMessage<'_>) -> Original {
     let (from_name, from_address) = from_of(m);
-    let received: Vec<String> = m
-        .headers_raw()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("received"))
-        .map(|(_, v)| clean(&unfold(v)))
-        .collect();
+    let received = received_of(m);
     // mail-parser understands the common `Received:` forms; Exim's `from [ip] (helo=…)`
     // and other oddities fall back to the first bracketed address of the oldest hop.
     let client_ip = m
@@ -350,6 +368,14 @@ fn original_of(m: &MimeMessage<'_>) -> Original {
         raw_headers,
         raw_url_lines,
     }
+}
+
+/// `Received:` headers, newest first, unfolded and sanitized.
+fn received_of(m: &MimeMessage<'_>) -> Vec<String> {
+    m.headers_raw()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("received"))
+        .map(|(_, v)| clean(&unfold(v)))
+        .collect()
 }
 
 /// Undo header folding: line breaks and the whitespace after them become one space.
@@ -550,6 +576,8 @@ impl ContentLookup for ContentView<'_> {
             ContentField::Sasl => c.sasl_username.as_deref(),
             ContentField::Client => c.client_address.as_deref().or(c.client_name.as_deref()),
             ContentField::Helo => c.helo.as_deref(),
+            ContentField::Submitter => c.submitter.as_ref().map(super::submitter::Submitter::key),
+            ContentField::SubmitterUid => c.submitter.as_ref().map(|s| s.uid_text.as_str()),
         }
     }
 }

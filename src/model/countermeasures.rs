@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use super::compromise::SubmitterKind;
 use super::format::thousands;
 use super::rules::RulePlan;
 use super::storm::{AccountStat, CampaignStat};
@@ -93,11 +94,10 @@ pub fn for_campaign(c: &CampaignStat, rules: Option<&RulePlan>, dsn_seen: bool) 
 /// The advice text for a probably compromised account.
 #[must_use]
 pub fn for_account(a: &AccountStat) -> String {
-    let mut t = String::new();
-    let _ = writeln!(t, "# Account {}: {}", a.user, a.summary);
-    for r in &a.reasons {
-        let _ = writeln!(t, "#   - {r}");
+    if a.kind == SubmitterKind::User {
+        return for_local_user(a);
     }
+    let mut t = findings(&format!("Account {}", a.user), a);
     let _ = writeln!(
         t,
         "# 1. Change the account's password now (it was probably phished or reused)."
@@ -115,11 +115,67 @@ pub fn for_account(a: &AccountStat) -> String {
         t,
         "#    or restrict where it may log in from (Dovecot passdb extra field): allow_nets=192.0.2.0/24"
     );
+    purge(&mut t, a);
+    t
+}
+
+/// `# WHO: summary` and one line per reason.
+fn findings(who: &str, a: &AccountStat) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "# {who}: {}", a.summary);
+    for r in &a.reasons {
+        let _ = writeln!(t, "#   - {r}");
+    }
+    t
+}
+
+/// Step 3 of every submitter's advice: hold, inspect, delete its queued mail.
+fn purge(t: &mut String, a: &AccountStat) {
     let term = shell_quote(&a.filter);
     let _ = writeln!(
         t,
         "# 3. Purge its queued mail ({} messages): mailq-tui hold {term}  (inspect)  mailq-tui delete {term}",
         thousands(a.messages)
     );
+}
+
+/// The advice for a local user whose `sendmail` submissions look like spam: no password to
+/// change, a script to find (a hacked web application, a cron job) and `sendmail` to close.
+fn for_local_user(a: &AccountStat) -> String {
+    let mut t = findings(&a.user, a);
+    // `submitter:=NAME`: the name (or uid) as the password database has it.
+    let name = a
+        .filter
+        .strip_prefix("submitter:=")
+        .unwrap_or(&a.filter)
+        .trim_matches('"');
+    let q = shell_quote(name);
+    let _ = writeln!(
+        t,
+        "# 1. Find what sends as this user (no SMTP login: a script run with sendmail):"
+    );
+    let _ = writeln!(t, "ps -o pid,etime,args -u {q}");
+    let _ = writeln!(t, "crontab -l -u {q}");
+    let _ = writeln!(
+        t,
+        "#    its web roots / home (getent passwd {q}): scripts changed lately, e.g."
+    );
+    let _ = writeln!(
+        t,
+        "find \"$(getent passwd {q} | cut -d: -f6)\" -xdev -type f -name '*.php' -mtime -3"
+    );
+    let _ = writeln!(
+        t,
+        "#    the mail log names each submission: pickup ... uid=UID from=<...>"
+    );
+    let _ = writeln!(
+        t,
+        "# 2. Stop it from submitting mail until it is cleaned (sendmail then refuses it):"
+    );
+    let _ = writeln!(
+        t,
+        "#    main.cf:  authorized_submit_users = !{name}, static:anyone\n#    (!{name} goes before the current value: postconf -h authorized_submit_users)\n#    then: postfix reload"
+    );
+    purge(&mut t, a);
     t
 }

@@ -174,8 +174,8 @@ pub struct Message {
     pub null_sender: bool,
     pub forced_expire: bool,
     /// Deferred mail: the next delivery attempt (Unix seconds), i.e. its queue file's
-    /// mtime. `None` when unknown: not deferred, not root, a remote host or a file listing
-    /// (see [`Snapshot::retry_note`]).
+    /// mtime. `None` when unknown: not deferred, not root (locally, or the ssh login), or a
+    /// file listing (see [`Snapshot::retry_note`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_retry: Option<i64>,
     pub recipients: Vec<Recipient>,

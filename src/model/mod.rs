@@ -29,6 +29,7 @@ pub mod rules;
 pub mod shape;
 pub mod source;
 pub mod storm;
+pub mod submitter;
 pub mod text;
 pub mod time;
 pub mod trend;

@@ -134,29 +134,38 @@ pub struct QueueCampaigns {
     pub background_msgs: Vec<u32>,
 }
 
+/// A submitter's sample queue IDs and the filter selecting its messages.
+type SampleAndFilter = (Vec<QueueId>, String);
+
 /// Per-submitter facts from the queue (non-NDR mail with contents).
 fn submitters(
     snapshot: &Snapshot,
     view: &ContentView<'_>,
     networks: &Networks,
-) -> (Vec<AccountFacts>, Vec<Vec<QueueId>>, Vec<Option<usize>>) {
+) -> (Vec<AccountFacts>, Vec<SampleAndFilter>, Vec<Option<usize>>) {
     struct Acc {
         facts: AccountFacts,
         domains: BTreeSet<String>,
         clients: BTreeSet<String>,
         sample: Vec<QueueId>,
+        filter: String,
     }
     let mut by_name: HashMap<(SubmitterKind, String), usize> = HashMap::new();
     let mut accs: Vec<Acc> = Vec::new();
     let mut of_msg = vec![None; snapshot.messages.len()];
     for (i, m) in snapshot.messages.iter().enumerate() {
-        if m.null_sender {
-            continue;
-        }
         let Some(c) = view.get(u32::try_from(i).unwrap_or(u32::MAX)) else {
             continue;
         };
-        let (kind, name) = if let Some(u) = &c.sasl_username {
+        // A local user's spam that bounced comes back as NDRs this host generated, whose
+        // returned original carries the pickup stamp: they count for that user. Other
+        // NDRs name no submitter.
+        if m.null_sender && c.submitter.is_none() {
+            continue;
+        }
+        let (kind, name) = if let Some(s) = &c.submitter {
+            (SubmitterKind::User, s.describe())
+        } else if let Some(u) = &c.sasl_username {
             (SubmitterKind::Sasl, u.clone())
         } else if let Some(a) = &c.client_address {
             (SubmitterKind::Client, a.clone())
@@ -166,7 +175,12 @@ fn submitters(
         let n = accs.len();
         let at = *by_name.entry((kind, name.clone())).or_insert(n);
         if at == n {
+            let filter = match &c.submitter {
+                Some(s) => submitter_filter(SubmitterKind::User, s.key()),
+                None => submitter_filter(kind, &name),
+            };
             accs.push(Acc {
+                filter,
                 facts: AccountFacts {
                     name,
                     kind,
@@ -227,7 +241,7 @@ fn submitters(
                     address,
                 })
                 .collect();
-            samples.push(a.sample);
+            samples.push((a.sample, a.filter));
             a.facts
         })
         .collect();
@@ -329,6 +343,7 @@ pub fn submitter_filter(kind: SubmitterKind, name: &str) -> String {
         SubmitterKind::Sasl => format!("sasl:={v}"),
         SubmitterKind::Client => format!("client:={v} !null"),
         SubmitterKind::Local => format!("sender:={v}"),
+        SubmitterKind::User => format!("submitter:={v}"),
     }
 }
 
@@ -454,8 +469,8 @@ pub fn analyze(
         .zip(judged)
         .zip(samples)
         .map(
-            |((f, j), sample): ((AccountFacts, Assessment), _)| AccountStat {
-                filter: submitter_filter(f.kind, &f.name),
+            |((f, j), (sample, filter)): ((AccountFacts, Assessment), _)| AccountStat {
+                filter,
                 user: f.name,
                 kind: f.kind,
                 messages: f.messages,
@@ -559,11 +574,12 @@ fn verdict(r: &StormReport, now: i64) -> String {
         parts.push(s);
     }
     for a in flagged.iter().take(3) {
-        parts.push(format!(
-            "account {} probably compromised: {}",
-            sanitize(&a.user),
-            a.summary
-        ));
+        let who = if a.kind == SubmitterKind::User {
+            sanitize(&a.user).into_owned()
+        } else {
+            format!("account {}", sanitize(&a.user))
+        };
+        parts.push(format!("{who} probably compromised: {}", a.summary));
     }
     let mut v = parts.join("; ");
     v.push('.');

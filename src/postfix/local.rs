@@ -44,6 +44,8 @@ pub struct Postfix {
     config_dir: Option<PathBuf>,
     /// `queue_directory`, looked up on first use (only root stats it: see `change_stamp`).
     queue_dir: OnceLock<Option<PathBuf>>,
+    /// The remote host's `queue_directory` (next retry over ssh), looked up on first use.
+    remote_queue_dir: OnceLock<Option<String>>,
     transport: Transport,
     bins: Bins,
     null_sender: String,
@@ -51,6 +53,8 @@ pub struct Postfix {
     /// Whether to let `apply()` spawn postsuper at all (postsuper is superuser-only).
     root: bool,
     euid: u32,
+    /// Local submitters' user names, asked once per uid ([`super::users`]).
+    users: super::users::UserCache,
 }
 
 impl Postfix {
@@ -77,6 +81,8 @@ impl Postfix {
             root: euid == 0,
             euid,
             queue_dir: OnceLock::new(),
+            remote_queue_dir: OnceLock::new(),
+            users: super::users::UserCache::default(),
         }
     }
 
@@ -99,6 +105,8 @@ impl Postfix {
             root: may_change,
             euid: remote_uid,
             queue_dir: OnceLock::new(),
+            remote_queue_dir: OnceLock::new(),
+            users: super::users::UserCache::default(),
         }
     }
 
@@ -258,6 +266,44 @@ impl Postfix {
 }
 
 impl Postfix {
+    /// `getent passwd -- OWNER UID…` on the remote host, through its ssh link: the names in
+    /// that host's password database (NSS: files, LDAP, …), which may differ from ours.
+    fn remote_users(&self, uids: &[u32], owner: Option<&str>) -> super::users::Answer {
+        let keys: Vec<String> = owner
+            .map(str::to_owned)
+            .into_iter()
+            .chain(uids.iter().map(u32::to_string))
+            .collect();
+        let mut out = Vec::new();
+        if !keys.is_empty() {
+            let mut argv: Vec<&OsStr> =
+                vec![OsStr::new("getent"), OsStr::new("passwd"), OsStr::new("--")];
+            argv.extend(keys.iter().map(OsStr::new));
+            // getent exits 2 when some key is not found: the lines it printed still count.
+            let done;
+            (done, out) = self.helper_output(&argv);
+            if let Err(e) = done {
+                warn!(error = %e, "getent passwd on the remote host failed");
+            }
+        }
+        super::users::parse_getent(&String::from_utf8_lossy(&out), uids, owner)
+    }
+
+    /// [`Self::run_helper`], unprivileged, with its stdout collected (one `\n` per line).
+    fn helper_output(&self, argv: &[&OsStr]) -> (Result<Finished, PostfixError>, Vec<u8>) {
+        let mut out = Vec::new();
+        let done = self.run_helper(
+            argv,
+            false,
+            |l| {
+                out.extend_from_slice(l);
+                out.push(b'\n');
+            },
+            self.timeout,
+        );
+        (done, out)
+    }
+
     /// One `postqueue FLAG [ARG]` run for a flush: its refusal, if any, as one line.
     fn postqueue_request(&self, args: &[&str]) -> Result<Option<String>, PostfixError> {
         let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
@@ -296,7 +342,7 @@ impl Postfix {
     /// else leaves the times unknown and says why in `Snapshot::retry_note`.
     fn add_next_retries(&self, snap: &mut Snapshot) {
         if !matches!(self.transport, Transport::Local) {
-            snap.retry_note = Some("not read from a remote host".to_owned());
+            self.add_remote_next_retries(snap);
             return;
         }
         if self.euid != 0 {
@@ -320,6 +366,54 @@ impl Postfix {
                     "cannot read {}: {e}",
                     sanitize_bytes(dir.join("deferred").as_os_str().as_encoded_bytes())
                 ));
+            }
+        }
+    }
+
+    /// [`Self::add_next_retries`] on a remote host: one `find` of its deferred tree
+    /// ([`super::retry::remote_find_argv`]) through the ssh link, for a root login only;
+    /// only valid queue IDs of deferred messages in this listing get a time.
+    fn add_remote_next_retries(&self, snap: &mut Snapshot) {
+        // Only a root login: `sudo find` is never asked for (sudoers allowing find would
+        // allow anything, and a refused sudo is logged on the host at every refresh).
+        if self.euid != 0 {
+            snap.retry_note = Some(format!(
+                "reading the host's queue files needs a root ssh login (logged in as uid {})",
+                self.euid
+            ));
+            return;
+        }
+        if snap.count(&QueueName::Deferred).messages == 0 {
+            snap.retry_note = None;
+            return;
+        }
+        let dir = self.remote_queue_dir.get_or_init(|| {
+            self.postconf("queue_directory")
+                .filter(|d| super::retry::remote_find_argv(d).is_some())
+        });
+        let Some(argv) = dir.as_deref().and_then(super::retry::remote_find_argv) else {
+            snap.retry_note = Some("postconf -h queue_directory failed on the host".to_owned());
+            return;
+        };
+        let argv: Vec<&OsStr> = argv.iter().map(OsStr::new).collect();
+        let (done, out) = self.helper_output(&argv);
+        match done {
+            // A file that vanished during the walk (delivered meanwhile) makes find exit 1
+            // after printing the rest: what it printed still holds.
+            Ok(d) if d.status.success() || !out.is_empty() => {
+                if !d.status.success() {
+                    debug!(stderr = %sanitize_bytes(d.stderr.trim_ascii()), "remote find");
+                }
+                snap.set_next_retries(&super::retry::parse_remote_find(&out));
+            }
+            Ok(d) => {
+                let why = snippet(&sanitize_bytes(d.stderr.trim_ascii()), 200);
+                warn!(stderr = %why, "remote find of the deferred queue failed");
+                snap.retry_note = Some(format!("find on the host failed: {why}"));
+            }
+            Err(e) => {
+                warn!(error = %e, "remote find of the deferred queue failed");
+                snap.retry_note = Some(format!("not read from the host: {e}"));
             }
         }
     }
@@ -715,6 +809,21 @@ impl MailQueue for Postfix {
                 "not root (uid {}): listing works, changing the queue needs root",
                 self.euid
             )
+        })
+    }
+
+    fn local_users(&self, uids: &[u32]) -> crate::model::submitter::Users {
+        self.users.users(uids, |new, ask_owner| {
+            let owner = if ask_owner {
+                self.postconf("mail_owner")
+            } else {
+                None
+            };
+            let owner = owner.as_deref().and_then(super::users::valid_owner);
+            match &self.transport {
+                Transport::Local => super::users::local_lookup(new, owner),
+                Transport::Ssh(_) => self.remote_users(new, owner),
+            }
         })
     }
 

@@ -35,6 +35,7 @@ pub mod read_only;
 pub mod replay;
 mod retry;
 pub mod ssh;
+mod users;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -350,6 +351,13 @@ pub trait MailQueue: Send + Sync {
             "{}: no delivery to ask for",
             self.describe()
         )))
+    }
+
+    /// uid → user name in the password database of the queue's host for `uids` (local
+    /// submitters), and `mail_owner`'s uid. Empty when unknown (a capture, the demo).
+    fn local_users(&self, uids: &[u32]) -> crate::model::submitter::Users {
+        let _ = uids;
+        crate::model::submitter::Users::default()
     }
 
     /// Why this queue has no message contents at all (a `postqueue -j` capture), if it has

@@ -67,6 +67,10 @@ where
         self.inner.contents_unavailable()
     }
 
+    fn local_users(&self, uids: &[u32]) -> crate::model::submitter::Users {
+        self.inner.local_users(uids)
+    }
+
     fn apply(&self, _op: QueueOp, _targets: &[Target]) -> Result<OpReport, PostfixError> {
         Err(PostfixError::ReadOnly(self.why.clone()))
     }

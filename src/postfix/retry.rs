@@ -2,7 +2,8 @@
 //! the time of its next attempt (`queue_directory/deferred/<hash>/ID`, hashed per
 //! `hash_queue_depth`/`hash_queue_names`). One walk of the deferred tree maps every queue
 //! ID to its mtime, without computing hash paths. The queue directory is readable by
-//! `postfix` and root only; only metadata is read, and symlinks are never followed.
+//! `postfix` and root only; only metadata is read, and symlinks are never followed. On a
+//! remote host the same walk is one `find -P` over the ssh link ([`remote_find_argv`]).
 
 use std::collections::HashMap;
 use std::io;
@@ -47,6 +48,57 @@ fn walk(entries: std::fs::ReadDir, depth: usize, out: &mut HashMap<String, i64>)
     }
 }
 
+/// The same walk on a remote host, as one command over its ssh link: GNU `find` in
+/// physical mode (`-P`: symlinks are never followed), regular files only, bounded depth,
+/// printing `NAME MTIME` per file. `None` when `queue_dir` is not a plain absolute path.
+pub(crate) fn remote_find_argv(queue_dir: &str) -> Option<Vec<String>> {
+    let plain = queue_dir.starts_with('/')
+        && !queue_dir.contains("/../")
+        && !queue_dir.ends_with("/..")
+        && queue_dir
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'.'));
+    if !plain {
+        return None;
+    }
+    let deferred = format!("{}/deferred", queue_dir.trim_end_matches('/'));
+    Some(
+        [
+            "find",
+            "-P",
+            &deferred,
+            "-mindepth",
+            "1",
+            "-maxdepth",
+            &MAX_DEPTH.to_string(),
+            "-type",
+            "f",
+            "-printf",
+            "%f %T@\\n",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect(),
+    )
+}
+
+/// Parse [`remote_find_argv`]'s output: `ID SECONDS[.FRACTION]` per line. Names that are
+/// not valid queue IDs and lines that do not parse are skipped (a remote host's output is
+/// data, not trusted).
+pub(crate) fn parse_remote_find(out: &[u8]) -> HashMap<String, i64> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .filter_map(|l| {
+            let (name, t) = l.split_once(' ')?;
+            if !crate::model::QueueId::new(name).is_valid() {
+                return None;
+            }
+            let secs = t.split('.').next()?;
+            Some((name.to_owned(), secs.parse::<i64>().ok()?))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +130,22 @@ mod tests {
         assert_eq!(m["AB12345678"], 1_700_000_600);
         assert_eq!(m["C0FFEE1234"], 1_700_000_900);
         assert_eq!(m["4rLm9x2Nwz8Kq1"], 1_700_001_000);
+    }
+
+    #[test]
+    fn the_remote_walk_is_one_find_and_its_output_is_checked() {
+        let argv = remote_find_argv("/var/spool/postfix").unwrap();
+        assert_eq!(argv[..3], ["find", "-P", "/var/spool/postfix/deferred"]);
+        assert!(argv.iter().any(|a| a == "f") && argv.last().unwrap() == "%f %T@\\n");
+        for bad in ["spool", "/a/../etc", "/a b", "/a;rm", "/q/$(x)", "/a/.."] {
+            assert!(remote_find_argv(bad).is_none(), "{bad}");
+        }
+        let m = parse_remote_find(
+            b"4dK1x2 1700000600.1234567890\nC0FFEE1234 1700000900\n../evil 5\nbad\nAB\x1b[2J 7\nX 12z\n",
+        );
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert_eq!(m["4dK1x2"], 1_700_000_600);
+        assert_eq!(m["C0FFEE1234"], 1_700_000_900);
     }
 
     #[test]

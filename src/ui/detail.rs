@@ -64,6 +64,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
             if m.forced_expire {
                 lines.push(kv("expire", "forced (postsuper -e)".to_owned()));
             }
+            if let Some(s) = app.content.get(&m.key()).and_then(|c| c.submitter.as_ref()) {
+                lines.push(kv("submitter", sanitize(&s.describe()).into_owned()));
+            }
             if let Some(file) = &d.file {
                 for name in KEY_ATTRIBUTES {
                     if let Some(v) = file.attribute(name) {

@@ -430,3 +430,34 @@ fn storm_screen_says_why_there_is_no_mail_log_80x24() {
     assert!(format!("{:?}", t.backend()).contains("Mail log: a demo or captured queue"));
     insta::assert_snapshot!(t.backend());
 }
+
+#[test]
+fn detail_names_the_local_submitter() {
+    use crate::model::content::Content;
+    use crate::model::submitter::{Users, resolve};
+    let q = storm_queue();
+    let mut app = app_on(&q, None);
+    update(&mut app, Action::Open);
+    update(&mut app, Action::Open);
+    let key = app
+        .detail_index()
+        .and_then(|i| app.snapshot.messages.get(i))
+        .map(crate::model::Message::key)
+        .expect("a message in the detail view");
+    let users = Users {
+        names: std::collections::HashMap::from([(33, "www-data".to_owned())]),
+        owner: None,
+    };
+    std::sync::Arc::make_mut(&mut app.content).insert(
+        key,
+        Content {
+            submitter: resolve(&[33], &users),
+            ..Content::default()
+        },
+    );
+    let screen = render(&mut app, 100, 30).backend().to_string();
+    assert!(
+        screen.contains("submitter           local user www-data (uid 33)"),
+        "{screen}"
+    );
+}

@@ -289,13 +289,75 @@ impl Lab {
     /// telling pickup, which then waits for its 60 s timer; real admins see that delay too,
     /// tests need not.
     pub fn kick_pickup(&self) {
-        let status = Command::new("postkick")
+        let status = self
+            .postkick()
+            .unwrap_or_else(|e| panic!("cannot run postkick: {e}"));
+        assert!(status.success(), "postkick pickup failed: {status}");
+    }
+
+    /// `postkick -c DIR public pickup W`.
+    fn postkick(&self) -> std::io::Result<std::process::ExitStatus> {
+        Command::new("postkick")
             .arg("-c")
             .arg(self.config_dir())
             .args(["public", "pickup", "W"])
             .status()
-            .unwrap_or_else(|e| panic!("cannot run postkick: {e}"));
-        assert!(status.success(), "postkick pickup failed: {status}");
+    }
+
+    /// `sendmail` run as `uid` (and the group of the same number) against the lab instance,
+    /// with `message` on stdin.
+    ///
+    /// A non-root `sendmail -C DIR` is only allowed for directories listed in the DEFAULT
+    /// main.cf's `alternate_config_directories`, and the default instance is not ours to
+    /// change. So the lab's config directory is bind-mounted over `/etc/postfix` in a private
+    /// mount namespace (`unshare -m`), for this one process tree only: sendmail and the
+    /// set-gid postdrop it runs read the lab's main.cf as the default one and drop the mail
+    /// into the lab's maildrop (mode 730 postfix:postdrop), whose pickup stamps it with the uid.
+    pub fn sendmail_as(&self, uid: u32, sender: &str, rcpt: &str, message: &str) {
+        let script = "mount --bind \"$1\" /etc/postfix && cd / && \
+            exec setpriv --reuid=\"$2\" --regid=\"$2\" --clear-groups -- \
+            sendmail -i -f \"$3\" -- \"$4\"";
+        let mut cmd = Command::new("unshare");
+        cmd.args([
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
+        .arg(self.config_dir())
+        .arg(uid.to_string())
+        .args([sender, rcpt]);
+        let out = feed(cmd, message);
+        if out.status.success() {
+            return;
+        }
+        let why = String::from_utf8_lossy(&out.stderr).into_owned();
+        // A container without CAP_SYS_ADMIN cannot make a mount namespace. Then the lab's
+        // own entry in alternate_config_directories (scripts/lab.sh) lets the user name
+        // the lab with -C; nothing else is changed.
+        assert!(
+            why.contains("unshare failed") || why.contains("mount:"),
+            "sendmail as uid {uid}: {}\n{why}",
+            out.status
+        );
+        let mut cmd = Command::new("setpriv");
+        cmd.arg(format!("--reuid={uid}"))
+            .arg(format!("--regid={uid}"))
+            .args(["--clear-groups", "--", "sendmail", "-C"])
+            .arg(self.config_dir())
+            .args(["-i", "-f", sender, "--", rcpt])
+            .current_dir("/");
+        let out = feed(cmd, message);
+        assert!(
+            out.status.success(),
+            "sendmail -C as uid {uid} (no mount namespace: {why}): {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Wait until nothing is in maildrop/incoming/active and `done` holds for the listing
@@ -312,7 +374,9 @@ impl Lab {
                 return list;
             }
             if list.iter().any(|m| m.queue_name == "maildrop") {
-                self.kick_pickup();
+                // Best effort: postkick dies of SIGPIPE when pickup closes its FIFO while
+                // busy (seen when mail arrives at the same moment); the loop kicks again.
+                let _ = self.postkick();
             }
             assert!(
                 Instant::now() < deadline,
@@ -423,4 +487,44 @@ pub fn copy_for_nobody(lab_dir: &Path, exe: &Path, name: &str) -> PathBuf {
             .unwrap_or_else(|e| panic!("chmod {}: {e}", p.display()));
     }
     dst
+}
+
+/// The adapter's next-retry times in `snap` are exactly `on_disk` (queue ID → mtime of its
+/// deferred queue file) for deferred mail and absent for the rest, with no note saying
+/// why they are unknown; at least 20 deferred messages must have one.
+pub fn assert_next_retries(snap: &mailq_tui::model::Snapshot, on_disk: &BTreeMap<String, i64>) {
+    use mailq_tui::model::QueueName;
+    assert!(snap.retry_note.is_none(), "{:?}", snap.retry_note);
+    let mut checked = 0usize;
+    for m in &snap.messages {
+        if m.queue == QueueName::Deferred {
+            let id = m.queue_id.as_str();
+            assert_eq!(m.next_retry, on_disk.get(id).copied(), "next retry of {id}");
+            checked += usize::from(m.next_retry.is_some());
+        } else {
+            assert_eq!(m.next_retry, None, "{} in {}", m.queue_id, m.queue);
+        }
+    }
+    assert!(checked >= 20, "only {checked} deferred messages checked");
+}
+
+/// Run `cmd` with `input` on stdin; its output.
+fn feed(mut cmd: Command, input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    // A child that fails before reading (no mount namespace) closes the pipe: its exit
+    // status says what happened.
+    let _ = child
+        .stdin
+        .take()
+        .unwrap_or_else(|| panic!("no stdin"))
+        .write_all(input.as_bytes());
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
 }

@@ -14,7 +14,7 @@ use super::shapes::{self, Shapes};
 /// "Now" of the generated queue: the NDRs are about six days old.
 pub const NOW: i64 = 1_796_000_000;
 
-fn queue_file(data: &[u8], attrs: &[(&str, &str)]) -> QueueFile {
+pub fn queue_file(data: &[u8], attrs: &[(&str, &str)]) -> QueueFile {
     let split = data
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -30,7 +30,7 @@ fn queue_file(data: &[u8], attrs: &[(&str, &str)]) -> QueueFile {
     }
 }
 
-fn json_line(id: &str, t: i64, sender: &str, rcpts: &[String]) -> String {
+pub fn json_line(id: &str, t: i64, sender: &str, rcpts: &[String]) -> String {
     let r: Vec<String> = rcpts
         .iter()
         .map(|a| {

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use super::{Cmp, Filter, Match, MatchContext, Pattern, Selection, TermKind, TextField};
+use super::{
+    Cmp, ContentField, Filter, Match, MatchContext, Pattern, Selection, TermKind, TextField,
+};
 use crate::model::reason::{self, PtrMap, ptr_key};
 use crate::model::{Message, Recipient, Snapshot};
 
@@ -185,7 +187,13 @@ impl<'f> Eval<'f> {
                 let Some(v) = ctx.content.and_then(|c| c.field(idx, *f)) else {
                     return false;
                 };
+                // `submitter:` is the user name or the uid.
                 p.test(v)
+                    || (*f == ContentField::Submitter
+                        && ctx
+                            .content
+                            .and_then(|c| c.field(idx, ContentField::SubmitterUid))
+                            .is_some_and(|u| p.test(u)))
             }
             TermKind::Text(TextField::Rcpt | TextField::Reason | TextField::Any, _) => true,
         };

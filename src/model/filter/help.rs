@@ -27,15 +27,17 @@ Fields
   age             age:>2h, age:<30m, age:>=1d  (units s m h d w; no unit = seconds)
   retry           time until the next delivery attempt of deferred mail (its queue file's
                   mtime): retry:<10m (due within 10 minutes, overdue included), retry:>1h.
-                  Known only when mailq-tui runs as root on the queue's host; unknown
-                  times match nothing, negated or not
+                  Known only as root (locally, or over ssh with a root login);
+                  unknown times match nothing, negated or not
   size            size:>100k, size:<1M         (units b k M G, powers of 1024; no unit = bytes)
-  subject, from, campaign, sasl, client, helo
+  subject, from, campaign, sasl, client, helo, submitter
                   message content, from the content index built with postcat. campaign is
                   the definition the storm screen shows (campaign:="subject contains
                   'parcel'"), "(no campaign)" for mail in none. Without an
                   index these terms match nothing, negated or not: a purge never rests on
-                  something that could not be checked.
+                  something that could not be checked. submitter is the local user who ran
+                  sendmail (pickup's "from userid N" stamp): the name or the uid,
+                  submitter:www-data or submitter:=33
 
 Recipients
   rcpt, reason and bare-word terms must all hold for the SAME recipient. A message where

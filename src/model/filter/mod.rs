@@ -45,16 +45,21 @@ pub enum ContentField {
     Client,
     /// HELO name of the submitting client.
     Helo,
+    /// The local user who submitted it with `sendmail` (name, or uid when unknown).
+    Submitter,
+    /// That user's uid: `submitter:` matches it too (no field name of its own).
+    SubmitterUid,
 }
 
 impl ContentField {
-    pub const ALL: [ContentField; 6] = [
+    pub const ALL: [ContentField; 7] = [
         ContentField::Subject,
         ContentField::From,
         ContentField::Campaign,
         ContentField::Sasl,
         ContentField::Client,
         ContentField::Helo,
+        ContentField::Submitter,
     ];
 
     #[must_use]
@@ -66,6 +71,7 @@ impl ContentField {
             Self::Sasl => "sasl",
             Self::Client => "client",
             Self::Helo => "helo",
+            Self::Submitter | Self::SubmitterUid => "submitter",
         }
     }
 }

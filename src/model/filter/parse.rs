@@ -6,7 +6,7 @@ use regex::RegexBuilder;
 use super::{Cmp, ContentField, FilterError, Pattern, Term, TermKind, TextField};
 use crate::model::{text, time};
 
-pub(super) const FIELDS: &str = "sender, rcpt, reason, queue, id, age, retry, size, subject, from, campaign, sasl, client, helo";
+pub(super) const FIELDS: &str = "sender, rcpt, reason, queue, id, age, retry, size, subject, from, campaign, sasl, client, helo, submitter";
 
 fn field_by_name(name: &str) -> Option<FieldName> {
     Some(match name.to_ascii_lowercase().as_str() {
@@ -24,6 +24,7 @@ fn field_by_name(name: &str) -> Option<FieldName> {
         "sasl" => FieldName::Text(TextField::Content(ContentField::Sasl)),
         "client" => FieldName::Text(TextField::Content(ContentField::Client)),
         "helo" => FieldName::Text(TextField::Content(ContentField::Helo)),
+        "submitter" => FieldName::Text(TextField::Content(ContentField::Submitter)),
         _ => return None,
     })
 }

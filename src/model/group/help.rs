@@ -34,6 +34,11 @@ impl GroupKey {
             Self::Helo => "HELO name of the submitting client",
             Self::Subject => "Subject: header (of the returned original, for an NDR)",
             Self::FromDomain => "domain of the From: header (of the returned original, for an NDR)",
+            Self::Submitter => {
+                "local user who ran sendmail (pickup's \"from userid N\" stamp; the name from \
+                 the queue host's password database, the uid when it has none); for an NDR this \
+                 host made, the submitter of the mail it returns"
+            }
         }
     }
 }
@@ -53,8 +58,8 @@ impl SortBy {
             Self::Hold => "most messages on hold first",
             Self::Recent => "most arrivals in the newest time bucket first: what is growing now",
             Self::Retry => {
-                "soonest next delivery attempt first (deferred mail; needs root on the \
-                 queue's host); groups without one last"
+                "soonest next delivery attempt first (deferred mail; needs root: locally, \
+                 or a root ssh login); groups without one last"
             }
         }
     }

@@ -31,6 +31,8 @@ pub enum GroupKey {
     Helo,
     Subject,
     FromDomain,
+    /// The local user who submitted it with `sendmail` (`from userid N`).
+    Submitter,
 }
 
 /// Label of content-key groups for messages whose queue file was not (yet) read, or that
@@ -39,7 +41,7 @@ pub const UNKNOWN_CONTENT: &str = "(unknown)";
 
 impl GroupKey {
     /// In the order `Tab` cycles through them.
-    pub const ALL: [GroupKey; 16] = [
+    pub const ALL: [GroupKey; 17] = [
         GroupKey::Reason,
         GroupKey::Sender,
         GroupKey::SenderDomain,
@@ -56,6 +58,7 @@ impl GroupKey {
         GroupKey::Helo,
         GroupKey::Subject,
         GroupKey::FromDomain,
+        GroupKey::Submitter,
     ];
 
     #[must_use]
@@ -77,6 +80,7 @@ impl GroupKey {
             Self::Helo => "helo",
             Self::Subject => "subject",
             Self::FromDomain => "from-domain",
+            Self::Submitter => "submitter",
         }
     }
 
@@ -92,6 +96,7 @@ impl GroupKey {
                 | Self::Helo
                 | Self::Subject
                 | Self::FromDomain
+                | Self::Submitter
         )
     }
 
@@ -347,6 +352,7 @@ impl<'c> Labeler<'c> {
             GroupKey::Client | GroupKey::ClientNet => ContentField::Client,
             GroupKey::Helo => ContentField::Helo,
             GroupKey::Subject => ContentField::Subject,
+            GroupKey::Submitter => ContentField::Submitter,
             _ => ContentField::From,
         };
         let value = self.content.and_then(|c| c.field(i, field));
