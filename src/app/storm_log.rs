@@ -26,6 +26,9 @@ pub struct LogJob {
     pub generation: u64,
     pub paths: Vec<PathBuf>,
     pub since: Option<String>,
+    /// The oldest queued message's arrival: the default window starts there (at least
+    /// 24 h back), so the job need not list the queue again.
+    pub oldest_queued: Option<i64>,
 }
 
 /// What the log said, once read.
@@ -102,6 +105,7 @@ pub(super) fn start(app: &mut App) -> Option<Effect> {
         generation: log.generation,
         paths: log.options.paths.clone(),
         since: log.options.since.clone(),
+        oldest_queued: app.snapshot.messages.iter().map(|m| m.arrival_time).min(),
     })))
 }
 

@@ -86,6 +86,12 @@ fn opening_the_storm_screen_reads_the_log_in_the_background_once() {
         ]
     );
     assert_eq!(job.since.as_deref(), Some("30d"));
+    // The default window starts at the oldest queued message: the job lists nothing again.
+    assert_eq!(
+        job.oldest_queued,
+        app.snapshot.messages.iter().map(|m| m.arrival_time).min()
+    );
+    assert!(job.oldest_queued.is_some());
     assert!(app.mail_log.running);
     assert_eq!(
         app.mail_log.status_line().as_deref(),

@@ -57,7 +57,7 @@ pub fn login_report(
     logs: &[std::path::PathBuf],
     since: Option<&str>,
 ) -> Result<(LoginReport, Vec<String>, usize)> {
-    let read = crate::maillog::report::login_report(postfix, logs, since, &[])?;
+    let read = crate::maillog::report::login_report(postfix, logs, since, None, &[])?;
     warn(&read);
     Ok((read.report, read.read, read.warnings.len()))
 }
@@ -321,7 +321,7 @@ pub fn storm_evidence(
     if no_log || crate::maillog::report::no_log_reason(queue, logs).is_some() {
         return None;
     }
-    let read = match crate::maillog::report::storm_log(queue, logs, since, &[]) {
+    let read = match crate::maillog::report::storm_log(queue, logs, since, None, &[]) {
         Ok(r) => r,
         Err(e) => {
             eprintln!(

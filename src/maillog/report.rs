@@ -47,8 +47,9 @@ pub fn jail_logpath(read: &[String]) -> String {
 }
 
 /// Read the mail log of `postfix` (or the `logs` given) and analyse it. `since`: the
-/// `--since` text; default [`default_since`]. `watch`: queue IDs whose submitting login is
-/// wanted ([`LoginReport::queued`]).
+/// `--since` text; default [`default_since`], or from `oldest_queued` (the arrival time of
+/// the oldest queued message) when the caller knows it (then the queue is not listed again).
+/// `watch`: queue IDs whose submitting login is wanted ([`LoginReport::queued`]).
 ///
 /// # Errors
 /// A bad `since`, or no source could be read at all.
@@ -56,13 +57,17 @@ pub fn login_report(
     postfix: Option<&Postfix>,
     logs: &[PathBuf],
     since: Option<&str>,
+    oldest_queued: Option<i64>,
     watch: &[String],
 ) -> Result<LogRead> {
     let reader = LogReader::new(postfix);
     let clock = reader.clock(unix_now());
     let since = match since {
         Some(s) => parse_since(s, &clock).map_err(anyhow::Error::msg)?,
-        None => default_since(postfix, clock.now),
+        None => match oldest_queued {
+            Some(o) => o.min(clock.now - DEFAULT_WINDOW),
+            None => default_since(postfix, clock.now),
+        },
     };
     let sources: Vec<LogSource> = if logs.is_empty() {
         reader.discover()
@@ -123,8 +128,7 @@ pub fn no_log_reason(queue: &dyn MailQueue, logs: &[PathBuf]) -> Option<&'static
 }
 
 /// Read the mail log behind `queue` (a demo or a captured queue has no log of its own:
-/// only `logs` is read then) for the storm evidence: the whole read, and the storm's
-/// evidence of it for the accounts the storm analysis names (`storm_users`).
+/// only `logs` is read then) for the storm evidence; the rest as [`login_report`].
 ///
 /// # Errors
 /// There is no log for this queue, a bad `since`, or no source could be read.
@@ -132,12 +136,13 @@ pub fn storm_log(
     queue: &dyn MailQueue,
     logs: &[PathBuf],
     since: Option<&str>,
+    oldest_queued: Option<i64>,
     watch: &[String],
 ) -> Result<LogRead> {
     if let Some(why) = no_log_reason(queue, logs) {
         bail!(why);
     }
-    login_report(queue.postfix(), logs, since, watch)
+    login_report(queue.postfix(), logs, since, oldest_queued, watch)
 }
 
 /// The storm evidence of a read: accounts the log flags, and those `storm_users` names.

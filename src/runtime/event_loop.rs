@@ -526,7 +526,7 @@ fn read_log(q: &dyn MailQueue, job: &app::storm_log::LogJob) -> app::storm_log::
     let result = if job.paths.iter().any(|p| p.as_os_str() == "-") {
         Err("--log - (standard input) cannot be read by the TUI: name a file".to_owned())
     } else {
-        report::storm_log(q, &job.paths, job.since.as_deref(), &[])
+        report::storm_log(q, &job.paths, job.since.as_deref(), job.oldest_queued, &[])
             .map(|read| app::storm_log::LogFacts {
                 logpath: read.jail_logpath(),
                 report: read.report,
