@@ -4,6 +4,8 @@
 #   scripts/bench-storm.sh live   LABDIR [BIN] [RUNS]   # a lab from `scripts/lab.sh start LABDIR --messages N`
 #   scripts/bench-storm.sh idle   CAPTURE [BIN] [SECS]  # the TUI on a capture: CPU and RSS once loaded
 #   scripts/bench-storm.sh first  CAPTURE [BIN] [RUNS]  # the TUI on a capture: time to a first useful screen
+#   scripts/bench-storm.sh summary LABDIR [BIN] [RUNS] [BIN2]  # `summary` (of BIN, and BIN2 if given) vs `postqueue -j`,
+#                                                       # interleaved with the order rotated each round; medians
 #   scripts/bench-storm.sh rest   LABDIR [BIN] [SECS]   # the TUI on a lab at rest: CPU, RSS, listings (SETTLE=s to wait first, default 60)
 #   scripts/bench-storm.sh slow   CAPTURE [BIN] [RUNS]  # the TUI behind a stub `postqueue -j` that plays CAPTURE at RATE
 #                                                       # lines/s (default 8000, a live 100k queue's pace): first groups, complete screen
@@ -25,7 +27,7 @@ for t in tmux jq python3; do command -v "$t" >/dev/null || die "$t is missing"; 
 
 mode=${1:-}
 target=${2:-}
-[[ -n $mode && -n $target ]] || die "usage: $0 live|rest|idle|first|slow LABDIR|CAPTURE [BIN] [N]"
+[[ -n $mode && -n $target ]] || die "usage: $0 live|summary|rest|idle|first|slow LABDIR|CAPTURE [BIN] [N]"
 BIN=$(readlink -f "${3:-target/release/mailq-tui}")
 [[ -x $BIN ]] || die "$BIN is not executable (cargo build --release)"
 WORK=$(mktemp -d /tmp/bench-storm.XXXXXX)
@@ -146,6 +148,26 @@ live)
     echo "| TUI first useful screen | $(median "${f_tui[@]}") | | |"
     echo "TUI at rest (60 s after a 60 s start):"
     at_rest 60 60 "$BIN" -c "$ETC" --refresh 10
+    ;;
+summary)
+    ETC=$(readlink -f "$target")/etc
+    RUNS=${4:-7}
+    cmds=(postqueue "$BIN")
+    [[ -n ${5:-} ]] && cmds+=("$(readlink -f "$5")")
+    declare -A took
+    for i in $(seq 1 "$RUNS"); do
+        for j in $(seq 0 $((${#cmds[@]} - 1))); do
+            c=${cmds[$(((i + j) % ${#cmds[@]}))]}
+            t=$(now)
+            if [[ $c == postqueue ]]; then postqueue -c "$ETC" -j >/dev/null; else "$c" -c "$ETC" summary >/dev/null; fi
+            took[$c]+="$(python3 -c "print($(now)-$t)") "
+        done
+    done
+    base=$(median ${took[postqueue]})
+    for c in "${cmds[@]}"; do
+        m=$(median ${took[$c]})
+        echo "$c: median $m s ($(python3 -c "print(f'{$m/$base:.2f}')")× postqueue -j) of ${took[$c]}"
+    done
     ;;
 rest)
     # The TUI on a live lab at rest: 60 s to start, then 60 s sampled.

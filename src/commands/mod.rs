@@ -143,7 +143,7 @@ pub(crate) fn now_for(snap: &Snapshot) -> i64 {
 /// List the queue, telling the user on `err` about lines that could not be parsed.
 /// On a terminal, a progress line goes to stderr while the listing streams (never to
 /// stdout, which may be piped), and is cleared when it ends.
-fn list_warned(queue: &dyn MailQueue, err: &mut dyn Write) -> Result<Snapshot> {
+fn list_warned(queue: &dyn MailQueue, retries: bool, err: &mut dyn Write) -> Result<Snapshot> {
     let tty = io::stderr().is_terminal();
     let mut listed = 0usize;
     let mut progress = |_: &crate::model::Message| {
@@ -152,7 +152,12 @@ fn list_warned(queue: &dyn MailQueue, err: &mut dyn Write) -> Result<Snapshot> {
             eprint!("\rlisting {}…", thousands(listed));
         }
     };
-    let snap = queue.list_each(&mut progress);
+    let snap = if retries {
+        queue.list_each(&mut progress)
+    } else {
+        // Nothing after the listing's last line that this command does not use.
+        queue.list_each_without_retries(&mut progress)
+    };
     if tty && listed >= crate::postfix::PROGRESS_EVERY {
         eprint!("\r\x1b[K");
     }
@@ -222,14 +227,16 @@ pub(crate) struct Listed {
 }
 
 /// List the queue, warn about unparsable lines and partial matches on `err`, and select
-/// with `filter` (reading message contents when the filter or `need_content` asks).
+/// with `filter` (reading message contents when the filter or `need_content` asks;
+/// next-retry times when the filter or `need_retries` does).
 pub(crate) fn list_and_select(
     queue: &dyn MailQueue,
     filter: &Filter,
     need_content: bool,
+    need_retries: bool,
     err: &mut dyn Write,
 ) -> Result<Listed> {
-    let snap = list_warned(queue, err)?;
+    let snap = list_warned(queue, need_retries || filter.uses_retry(), err)?;
     let now = now_for(&snap);
     let mut index = ContentIndex::new();
     let sel = crate::indexer::select_with_content(
@@ -261,7 +268,7 @@ pub fn ids(queue: &dyn MailQueue, args: &FilterArgs) -> Result<ExitCode> {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let Listed { snap, sel, .. } = list_and_select(queue, &filter, false, &mut err)?;
+    let Listed { snap, sel, .. } = list_and_select(queue, &filter, false, false, &mut err)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     Ok(finish_output(write_ids(&snap, &sel, &mut out)))
 }
@@ -318,7 +325,14 @@ pub fn summary(queue: &dyn MailQueue, args: &SummaryArgs) -> Result<ExitCode> {
         sel,
         index,
         now,
-    } = list_and_select(queue, &filter, need_content, &mut err)?;
+    } = list_and_select(
+        queue,
+        &filter,
+        need_content,
+        // `--json` prints each group's soonest next retry; `--sort retry` orders by it.
+        args.json || sort == SortBy::Retry,
+        &mut err,
+    )?;
     let view = ContentView::new(&snap, &index);
     let content: Option<&dyn crate::model::filter::ContentLookup> = need_content.then_some(&view);
     let mut grouping = group_with(&snap, &sel.indices, k1, k2, now, content);

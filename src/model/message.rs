@@ -1,6 +1,5 @@
 //! The queue as plain data: messages, recipients, queue names and snapshots.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -346,9 +345,10 @@ mod duration_ms {
 /// reason shapes but 100,000 copies of them in the JSON.
 #[derive(Debug, Default)]
 pub struct Interner {
-    /// foldhash, seeded per process: a third of parsing went to SipHash here (perf, #17),
-    /// and queue strings are chosen by spammers, so not an unseeded hash.
-    set: HashSet<Arc<str>, foldhash::fast::RandomState>,
+    /// Keyed by [`super::reason::text_hash`] (foldhash, seeded per process: a third of
+    /// parsing went to SipHash here (perf, #17), and queue strings are chosen by spammers,
+    /// so not an unseeded hash); one hash per string, found or added.
+    set: hashbrown::HashTable<Arc<str>>,
 }
 
 impl Interner {
@@ -358,11 +358,13 @@ impl Interner {
     }
 
     pub fn intern(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.set.get(s) {
+        let hash = super::reason::text_hash(s);
+        if let Some(a) = self.set.find(hash, |a| **a == *s) {
             return a.clone();
         }
         let a: Arc<str> = Arc::from(s);
-        self.set.insert(a.clone());
+        self.set
+            .insert_unique(hash, a.clone(), |a| super::reason::text_hash(a));
         a
     }
 

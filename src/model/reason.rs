@@ -386,12 +386,15 @@ pub fn ptr_key(s: &Arc<str>) -> usize {
 
 /// Families already computed, shared by every grouping and filter in the process.
 ///
-/// Every refresh builds a new snapshot with new `Arc`s, so pointer caches start empty;
-/// this content-keyed cache makes the second and later refreshes of the same storm skip
-/// [`family`] entirely. It holds one `Arc` per distinct reason text ever seen and is
-/// cleared when it reaches [`SHARED_FAMILIES_CAP`] entries, which bounds its memory.
+/// Every refresh builds a new snapshot, so pointer caches start empty; this content-keyed
+/// cache makes the second and later refreshes of the same storm skip [`family`] entirely
+/// and reuse the reason's `Arc` too. It holds one entry per distinct reason text ever
+/// seen and is cleared when it reaches [`SHARED_FAMILIES_CAP`] entries, which bounds its
+/// memory. Entries are found by [`text_hash`], so a caller that already hashed the text
+/// (a [`ReasonTable`]) does not hash it again.
 struct SharedFamilies {
-    by_reason: TextMap<Arc<str>>,
+    /// (reason, family), by [`text_hash`] of the reason.
+    by_reason: hashbrown::HashTable<(Arc<str>, Arc<str>)>,
     /// Family texts, so that equal families share one `Arc` (groupings key on it).
     families: TextMap<()>,
 }
@@ -401,10 +404,22 @@ pub const SHARED_FAMILIES_CAP: usize = 1 << 20;
 
 static SHARED: LazyLock<Mutex<SharedFamilies>> = LazyLock::new(|| {
     Mutex::new(SharedFamilies {
-        by_reason: TextMap::default(),
+        by_reason: hashbrown::HashTable::new(),
         families: TextMap::default(),
     })
 });
+
+/// foldhash, seeded once per process: reason texts come from the queue (chosen by
+/// spammers), so not an unseeded hash; one seed, so one hash serves every table.
+static TEXT_HASH: LazyLock<foldhash::fast::RandomState> =
+    LazyLock::new(foldhash::fast::RandomState::default);
+
+/// The hash of `s` that the shared family cache and [`ReasonTable`] key on.
+#[must_use]
+pub fn text_hash(s: &str) -> u64 {
+    use std::hash::BuildHasher;
+    TEXT_HASH.hash_one(s)
+}
 
 fn shared() -> std::sync::MutexGuard<'static, SharedFamilies> {
     // The cache holds plain data; a panic elsewhere while it was locked leaves it usable.
@@ -413,14 +428,19 @@ fn shared() -> std::sync::MutexGuard<'static, SharedFamilies> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The family of `reason`, from the process-wide cache or computed (outside the lock) and
-/// remembered. Equal families come back as the same `Arc`.
-#[must_use]
-pub fn family_shared(reason: &Arc<str>) -> Arc<str> {
-    if let Some(f) = shared().by_reason.get(&**reason) {
-        return f.clone();
+/// (reason, family) for `reason` with hash `hash`, from the shared cache or computed
+/// (outside the lock) and remembered. `make` gives the reason's `Arc` when the cache has
+/// none yet. Equal families come back as the same `Arc`.
+fn shared_family_hashed(
+    reason: &str,
+    hash: u64,
+    make: impl FnOnce() -> Arc<str>,
+) -> (Arc<str>, Arc<str>) {
+    if let Some((r, f)) = shared().by_reason.find(hash, |(r, _)| **r == *reason) {
+        return (r.clone(), f.clone());
     }
     let fam = family(reason);
+    let reason = make();
     let mut g = shared();
     if g.by_reason.len() >= SHARED_FAMILIES_CAP {
         g.by_reason.clear();
@@ -434,8 +454,59 @@ pub fn family_shared(reason: &Arc<str>) -> Arc<str> {
             f
         }
     };
-    g.by_reason.insert(reason.clone(), fam.clone());
-    fam
+    // Another thread may have added it meanwhile: keep one entry per text.
+    if let Some((r, f)) = g.by_reason.find(hash, |(r, _)| **r == *reason) {
+        return (r.clone(), f.clone());
+    }
+    g.by_reason
+        .insert_unique(hash, (reason.clone(), fam.clone()), |(r, _)| text_hash(r));
+    (reason, fam)
+}
+
+/// The family of `reason`, from the process-wide cache or computed (outside the lock) and
+/// remembered. Equal families come back as the same `Arc`.
+#[must_use]
+pub fn family_shared(reason: &Arc<str>) -> Arc<str> {
+    shared_family_hashed(reason, text_hash(reason), || reason.clone()).1
+}
+
+/// The delay reasons of one listing, interned with their families: each distinct reason
+/// text is hashed once, allocated at most once (not at all when an earlier listing of the
+/// process had it: its `Arc` is reused), and its family looked up once. Equal texts come
+/// back as the same `Arc`, as from an [`super::Interner`].
+#[derive(Default)]
+pub struct ReasonTable {
+    table: hashbrown::HashTable<(Arc<str>, Arc<str>)>,
+}
+
+impl ReasonTable {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// (interned reason, its family).
+    pub fn get(&mut self, reason: &str) -> (Arc<str>, Arc<str>) {
+        let hash = text_hash(reason);
+        if let Some((r, f)) = self.table.find(hash, |(r, _)| **r == *reason) {
+            return (r.clone(), f.clone());
+        }
+        let (r, f) = shared_family_hashed(reason, hash, || Arc::from(reason));
+        self.table
+            .insert_unique(hash, (r.clone(), f.clone()), |(r, _)| text_hash(r));
+        (r, f)
+    }
+
+    /// Distinct reasons so far.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
 }
 
 /// Families of the reasons of one snapshot, computed once per distinct string.
@@ -687,5 +758,42 @@ mod tests {
         let f2 = c.get(Some(&r2));
         assert!(Arc::ptr_eq(&f1, &f2));
         assert_eq!(&*c.get(None), NO_REASON);
+    }
+
+    #[test]
+    fn reason_table_interns_once_and_folds_like_family() {
+        let reasons = [
+            "connect to mx.a.example[192.0.2.10]:25: Connection timed out",
+            "connect to mx.b.example[192.0.2.11]:25: Connection timed out",
+            "host mx.a.example[192.0.2.1] said: 450 4.2.0 <u1@a.example>: Recipient address rejected: Greylisted",
+            "host mx.a.example[192.0.2.1] said: 450 4.2.0 <u2@a.example>: Recipient address rejected: Greylisted",
+            "",
+            "\u{202e} odd \x1b[31m text",
+        ];
+        let mut t = ReasonTable::new();
+        let first: Vec<_> = reasons.iter().map(|r| t.get(r)).collect();
+        assert_eq!(t.len(), reasons.len());
+        for (r, (reason, fam)) in reasons.iter().zip(&first) {
+            assert_eq!(&**reason, *r);
+            assert_eq!(**fam, *family(r), "{r}");
+            // The same text again: the same Arcs, nothing new.
+            let (again, fam2) = t.get(r);
+            assert!(Arc::ptr_eq(reason, &again));
+            assert!(Arc::ptr_eq(fam, &fam2));
+        }
+        assert_eq!(t.len(), reasons.len());
+        // Equal families share one Arc (groupings key on it), across tables too.
+        assert!(Arc::ptr_eq(&first[0].1, &first[1].1));
+        assert!(Arc::ptr_eq(&first[2].1, &first[3].1));
+        let mut other = ReasonTable::new();
+        let (r0, f0) = other.get(reasons[0]);
+        assert!(Arc::ptr_eq(&f0, &first[0].1));
+        // A later listing reuses the reason's Arc from the shared cache.
+        assert!(Arc::ptr_eq(&r0, &first[0].0));
+        // family_shared agrees with the table.
+        assert!(Arc::ptr_eq(
+            &family_shared(&Arc::from(reasons[2])),
+            &first[2].1
+        ));
     }
 }

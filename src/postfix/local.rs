@@ -4,7 +4,7 @@
 //! the very same commands, so streaming, timeouts and parsing are shared. The programs
 //! are found by [`super::discover`]; their output is read by [`super::parse`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -337,10 +337,37 @@ impl Postfix {
             .as_deref()
     }
 
-    /// Fill in the next delivery attempt of deferred mail from the queue files' mtimes
-    /// ([`super::retry`]): one walk of the deferred tree, local and as root only. Anything
-    /// else leaves the times unknown and says why in `Snapshot::retry_note`.
-    fn add_next_retries(&self, snap: &mut Snapshot) {
+    /// Whether listings read next delivery attempts from the queue files: local and as root.
+    fn reads_retries(&self) -> bool {
+        matches!(self.transport, Transport::Local) && self.euid == 0
+    }
+
+    /// The deferred queue files' mtimes ([`super::retry`]), or why they cannot be read: one
+    /// walk of the deferred tree, after the listing (~0.5 s per 100,000 deferred files;
+    /// run alongside the listing it slowed `postqueue -j` down as much on a busy 2-core
+    /// machine, so callers that do not need the times skip it instead:
+    /// [`MailQueue::list_each_without_retries`]).
+    fn deferred_times(&self) -> Result<HashMap<String, i64>, String> {
+        let Some(dir) = self.queue_directory() else {
+            return Err("postconf -h queue_directory failed".to_owned());
+        };
+        super::retry::deferred_mtimes(dir).map_err(|e| {
+            warn!(dir = %dir.display(), error = %e, "cannot read the deferred queue");
+            format!(
+                "cannot read {}: {e}",
+                sanitize_bytes(dir.join("deferred").as_os_str().as_encoded_bytes())
+            )
+        })
+    }
+
+    /// Fill in the next delivery attempt of deferred mail from `times` (the walk after the
+    /// listing; `None` when none ran: remote, not root, or not wanted), or leave the times
+    /// unknown and say why in `Snapshot::retry_note`.
+    fn add_next_retries(
+        &self,
+        snap: &mut Snapshot,
+        times: Option<Result<HashMap<String, i64>, String>>,
+    ) {
         if !matches!(self.transport, Transport::Local) {
             self.add_remote_next_retries(snap);
             return;
@@ -354,19 +381,10 @@ impl Postfix {
             snap.retry_note = None;
             return;
         }
-        let Some(dir) = self.queue_directory() else {
-            snap.retry_note = Some("postconf -h queue_directory failed".to_owned());
-            return;
-        };
-        match super::retry::deferred_mtimes(dir) {
-            Ok(times) => snap.set_next_retries(&times),
-            Err(e) => {
-                warn!(dir = %dir.display(), error = %e, "cannot read the deferred queue");
-                snap.retry_note = Some(format!(
-                    "cannot read {}: {e}",
-                    sanitize_bytes(dir.join("deferred").as_os_str().as_encoded_bytes())
-                ));
-            }
+        match times {
+            Some(Ok(times)) => snap.set_next_retries(&times),
+            Some(Err(why)) => snap.retry_note = Some(why),
+            None => snap.retry_note = Some("not read for this listing".to_owned()),
         }
     }
 
@@ -494,7 +512,19 @@ impl MailQueue for Postfix {
     /// of the deferred tree after the listing) are filled in.
     fn list_each(&self, each: &mut dyn FnMut(&Message)) -> Result<Snapshot, PostfixError> {
         let mut snap = self.list_queue(each)?;
-        self.add_next_retries(&mut snap);
+        let walk = self.reads_retries() && snap.count(&QueueName::Deferred).messages > 0;
+        let times = walk.then(|| self.deferred_times());
+        self.add_next_retries(&mut snap, times);
+        Ok(snap)
+    }
+
+    /// No walk at all: the times stay unknown, and the note says so.
+    fn list_each_without_retries(
+        &self,
+        each: &mut dyn FnMut(&Message),
+    ) -> Result<Snapshot, PostfixError> {
+        let mut snap = self.list_queue(each)?;
+        self.add_next_retries(&mut snap, None);
         Ok(snap)
     }
 

@@ -313,6 +313,19 @@ pub trait MailQueue: Send + Sync {
         Ok(snap)
     }
 
+    /// [`list_each`](Self::list_each) for a caller that never looks at
+    /// [`Message::next_retry`]: the adapter may leave the next-retry times unknown (the
+    /// local one then skips its walk of the deferred queue). By default `list_each`.
+    ///
+    /// # Errors
+    /// As [`list`](Self::list).
+    fn list_each_without_retries(
+        &self,
+        each: &mut dyn FnMut(&Message),
+    ) -> Result<Snapshot, PostfixError> {
+        self.list_each(each)
+    }
+
     /// Apply `op` to `targets` with one `postsuper` per queue, IDs on stdin, restricted to
     /// the queue each target was seen in.
     ///

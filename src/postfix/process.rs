@@ -199,6 +199,7 @@ fn run_with(
 
     let mut read_result = Ok(());
     if let Some(out) = stdout {
+        widen_pipe(&out);
         let mut out = BufReader::with_capacity(64 * 1024, out);
         // Lines are bounded: an overlong one reaches `on_line` as a stand-in.
         if let Err(e) = super::lines::for_each(&mut out, super::lines::MAX_LINE, &mut on_line) {
@@ -233,6 +234,15 @@ fn run_with(
         timed_out: timed_out
             .then(|| u64::try_from(timeout.as_millis().div_ceil(1000)).unwrap_or(u64::MAX)),
     })
+}
+
+/// Let the child write up to 1 MiB ahead of us (the kernel default is 64 KiB): a
+/// `postqueue -j` of a big queue then keeps writing (and showq keeps reading queue files)
+/// while this process waits for a core on a busy machine, instead of stalling the whole
+/// pipeline. Best effort: capped by `/proc/sys/fs/pipe-max-size` (1 MiB by default) and
+/// the per-user pipe limits, and any refusal leaves the default.
+fn widen_pipe(pipe: &impl std::os::fd::AsFd) {
+    let _ = nix::fcntl::fcntl(pipe, nix::fcntl::FcntlArg::F_SETPIPE_SZ(1 << 20));
 }
 
 /// The child and whether we reaped it. Until it is reaped its PID (and so its process

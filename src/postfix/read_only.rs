@@ -59,6 +59,13 @@ where
         self.inner.list_each(each)
     }
 
+    fn list_each_without_retries(
+        &self,
+        each: &mut dyn FnMut(&Message),
+    ) -> Result<Snapshot, PostfixError> {
+        self.inner.list_each_without_retries(each)
+    }
+
     fn change_stamp(&self) -> Option<u64> {
         self.inner.change_stamp()
     }

@@ -234,6 +234,14 @@ impl Filter {
         v
     }
 
+    /// Does any term look at the next delivery attempt (`retry:`)?
+    #[must_use]
+    pub fn uses_retry(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| matches!(t.kind, TermKind::Retry(..)))
+    }
+
     /// Does any term look at single recipients (so that matches can be partial)?
     #[must_use]
     pub fn has_recipient_terms(&self) -> bool {

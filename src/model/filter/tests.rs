@@ -424,3 +424,12 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn uses_retry_only_with_a_retry_term() {
+    let uses = |s: &str| Filter::parse(s).unwrap().uses_retry();
+    assert!(uses("retry:<10m"));
+    assert!(uses("null !retry:>1h"));
+    assert!(!uses("null reason:retry age:>1h"));
+    assert!(!uses(""));
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use compact_str::CompactString;
 use serde::Deserialize;
 
-use crate::model::reason::FamilyCache;
+use crate::model::reason::ReasonTable;
 use crate::model::text::snippet;
 use crate::model::{Interner, Message, ParseProblem, QueueId, QueueName, Recipient, Snapshot};
 
@@ -44,8 +44,8 @@ struct RawRecipient<'a> {
 /// replay files alike, so both reach the same code path.
 pub struct SnapshotBuilder {
     interner: Interner,
-    /// Reason families, once per distinct (interned) reason string.
-    families: FamilyCache,
+    /// Delay reasons with their families, hashed and folded once per distinct text.
+    reasons: ReasonTable,
     null_sender: CompactString,
     messages: Vec<Message>,
     /// foldhash, seeded per process (see `Interner`).
@@ -66,7 +66,7 @@ impl SnapshotBuilder {
     pub fn new(null_sender: &str) -> Self {
         Self {
             interner: Interner::new(),
-            families: FamilyCache::new(),
+            reasons: ReasonTable::new(),
             null_sender: CompactString::new(null_sender),
             messages: Vec::new(),
             index: HashMap::default(),
@@ -129,10 +129,16 @@ impl SnapshotBuilder {
             .recipients
             .iter()
             .map(|r| {
-                let delay_reason = r.delay_reason.as_deref().map(|d| self.interner.intern(d));
+                let (delay_reason, family) = match r.delay_reason.as_deref() {
+                    Some(d) => {
+                        let (reason, family) = self.reasons.get(d);
+                        (Some(reason), Some(family))
+                    }
+                    None => (None, None),
+                };
                 Recipient {
                     address: self.interner.intern(&r.address),
-                    family: delay_reason.as_ref().map(|d| self.families.get(Some(d))),
+                    family,
                     delay_reason,
                 }
             })
@@ -155,14 +161,19 @@ impl SnapshotBuilder {
     /// A repeated queue ID replaces the earlier entry: the later one is more recent.
     pub fn push_message(&mut self, mut msg: Message) {
         msg.clamp();
-        if let Some(&i) = self.index.get(&msg.queue_id) {
-            self.duplicates += 1;
-            self.messages[i] = msg;
-            self.last = i;
-        } else {
-            self.last = self.messages.len();
-            self.index.insert(msg.queue_id.clone(), self.messages.len());
-            self.messages.push(msg);
+        // One hash per message: the entry, not a lookup and then an insert.
+        match self.index.entry(msg.queue_id.clone()) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let i = *e.get();
+                self.duplicates += 1;
+                self.messages[i] = msg;
+                self.last = i;
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                self.last = self.messages.len();
+                e.insert(self.messages.len());
+                self.messages.push(msg);
+            }
         }
     }
 
