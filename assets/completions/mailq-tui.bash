@@ -77,7 +77,7 @@ _mailq__tui() {
 
     case "${cmd}" in
         mailq__tui)
-            opts="-c -h -V --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --print-keys --help --version summary ids delete hold release requeue expire deliver flush storm logins config instances log fleet watch check help"
+            opts="-c -h -V --config-dir --demo --from-file --read-only --refresh --alert-at --config --audit-log --host --host-timeout --log-level --log --since --no-log --print-keys --help --version summary ids delete hold release requeue expire deliver flush storm logins config instances log fleet watch check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -120,6 +120,14 @@ _mailq__tui() {
                     return 0
                     ;;
                 --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -138,6 +138,9 @@ pub enum Action {
     /// The storm's rules were checked with postmap (and `mynetworks` read).
     #[serde(skip)]
     RulesChecked(Box<super::storm::RulesChecked>),
+    /// The mail log was read for the storm screen (or could not be).
+    #[serde(skip)]
+    LogLoaded(Box<super::storm_log::LogLoaded>),
     /// The countermeasures file was written (its path) or not (why).
     #[serde(skip)]
     Written(Result<String, String>),

@@ -24,6 +24,7 @@ pub mod shape;
 pub mod sources;
 pub mod state;
 pub mod storm;
+pub mod storm_log;
 pub mod update;
 pub mod viewport;
 
@@ -31,6 +32,8 @@ pub mod viewport;
 mod operator_tests;
 #[cfg(test)]
 mod sources_tests;
+#[cfg(test)]
+pub mod storm_log_tests;
 #[cfg(test)]
 pub mod testing;
 #[cfg(test)]
@@ -205,6 +208,8 @@ pub struct Options {
     pub list_instances: bool,
     /// Start on the fleet overview (several `--host`s): no source open yet.
     pub fleet_overview: bool,
+    /// The mail log the storm screen reads.
+    pub log: storm_log::LogOptions,
 }
 
 impl Default for Options {
@@ -224,6 +229,7 @@ impl Default for Options {
             sticky_read_only: false,
             list_instances: false,
             fleet_overview: false,
+            log: storm_log::LogOptions::default(),
         }
     }
 }
@@ -268,6 +274,8 @@ pub struct App {
     pub(crate) indexing: IndexState,
     /// The storm screen, when open (it covers the panes).
     pub(crate) storm: Option<StormView>,
+    /// The mail log behind the storm screen's evidence, read in the background.
+    pub(crate) mail_log: storm_log::LogState,
     /// The queue-shape screen, when open (it covers the panes).
     pub(crate) shape: Option<ShapeView>,
     /// NDRs in the previous listing: the storm screen's growth.
@@ -320,6 +328,7 @@ impl App {
             content: Arc::default(),
             indexing: IndexState::default(),
             storm: None,
+            mail_log: storm_log::LogState::new(opts.log),
             shape: None,
             previous_ndrs: None,
             networks: crate::model::compromise::Networks::default(),

@@ -83,6 +83,8 @@ impl App {
         self.source = sanitize(&handle.describe).into_owned();
         self.sources.generation = generation;
         self.sources.current = Some(index);
+        // The mail log was the previous source's.
+        self.mail_log.forget();
         // `--read-only` sticks for the whole session; otherwise the new queue's own reason.
         if !self.sticky_read_only {
             self.read_only.clone_from(&handle.read_only);

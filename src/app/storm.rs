@@ -81,6 +81,9 @@ pub struct StormView {
     /// First visible row of each cause table (the last frame's, see [`super::Viewport`]).
     pub campaigns_offset: usize,
     pub accounts_offset: usize,
+    /// The mail log's evidence for the accounts it flags and those the report names, once
+    /// the log was read ([`super::storm_log`]).
+    pub log: Option<crate::model::log::evidence::StormEvidence>,
 }
 
 /// A cause the user can pick on the storm screen.
@@ -170,8 +173,10 @@ impl App {
         );
         // The last checked rules stay until a new check answers.
         report.rules.clone_from(&view.report.rules);
+        let named: Vec<String> = report.accounts.iter().map(|a| a.user.clone()).collect();
         let mut next = StormView {
             report,
+            log: super::storm_log::evidence(self, &named),
             ..view.clone()
         };
         next.cursor = keep
@@ -345,8 +350,8 @@ pub(super) fn indexed(app: &mut App, b: BatchDone) -> Option<Effect> {
     None
 }
 
-/// `t`: open the storm screen (analysing what is indexed so far, and checking its rules
-/// with postmap in the background), or close it.
+/// `t`: open the storm screen (analysing what is indexed so far, checking its rules with
+/// postmap and reading the mail log in the background), or close it.
 pub(super) fn toggle(app: &mut App) -> Option<Effect> {
     if app.storm.take().is_some() {
         return None;
@@ -359,7 +364,14 @@ pub(super) fn toggle(app: &mut App) -> Option<Effect> {
             error: true,
         });
     }
-    check_rules(app)
+    let effects: Vec<Effect> = check_rules(app)
+        .into_iter()
+        .chain(super::storm_log::start(app))
+        .collect();
+    match effects.len() {
+        0 | 1 => effects.into_iter().next(),
+        _ => Some(Effect::Batch(effects)),
+    }
 }
 
 pub(super) fn move_cursor(view: &mut StormView, delta: isize) {
@@ -423,12 +435,15 @@ pub(super) fn filter_to_cause(app: &mut App) {
     });
 }
 
-/// The countermeasures for the selected cause, as text (never applied).
+/// The countermeasures for the selected cause, as text (never applied). With the mail
+/// log read, an account's text ends with its log evidence and the countermeasures naming
+/// its login addresses; a campaign's with those of every account the log flags.
 fn countermeasures_text(view: &StormView) -> Option<(String, String)> {
-    Some(match view.selected()? {
+    let (title, mut text, user) = match view.selected()? {
         Cause::Campaign(c) => (
             format!("Countermeasures: campaign {}", snippet(&c.label, 40)),
             countermeasures::for_campaign(c, view.report.rules.as_ref(), view.report.dsn_seen),
+            None,
         ),
         Cause::Account(a) => (
             if a.kind == crate::model::compromise::SubmitterKind::User {
@@ -437,8 +452,30 @@ fn countermeasures_text(view: &StormView) -> Option<(String, String)> {
                 format!("Countermeasures: account {}", snippet(&a.user, 40))
             },
             countermeasures::for_account(a),
+            Some(a.user.as_str()),
         ),
-    })
+    };
+    if let Some(log) = &view.log {
+        let mine = crate::model::log::evidence::StormEvidence {
+            accounts: log
+                .accounts
+                .iter()
+                .filter(|a| user.is_none_or(|u| u == a.user))
+                .filter(|a| user.is_some() || a.verdict.compromised)
+                .cloned()
+                .collect(),
+            logpath: log.logpath.clone(),
+        };
+        if !mine.accounts.is_empty() {
+            text.push('\n');
+            for line in mine.lines(usize::MAX) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text.push_str(&mine.countermeasures(None));
+        }
+    }
+    Some((title, text))
 }
 
 /// `c`: show the countermeasures in a scrollable popup.

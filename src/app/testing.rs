@@ -41,6 +41,11 @@ pub fn options(read_only: Option<&str>) -> Options {
     Options {
         source: "file ndr_storm.jsonl".to_owned(),
         read_only: read_only.map(str::to_owned),
+        // A captured queue: no mail log unless a test gives one.
+        log: super::storm_log::LogOptions {
+            off: true,
+            ..super::storm_log::LogOptions::default()
+        },
         ..Options::default()
     }
 }

@@ -63,6 +63,9 @@ pub enum Effect {
     /// Read `mynetworks` and build + verify the storm's rules with postmap
     /// ([`crate::model::storm::check_rules`]).
     CheckRules(Box<super::storm::RulesJob>),
+    /// Read the mail log for the storm screen's evidence; the answer comes back as
+    /// [`Action::LogLoaded`](super::Action::LogLoaded).
+    ReadLog(Box<super::storm_log::LogJob>),
     /// Select and group on a worker; the result comes back as [`Action::Regrouped`].
     Regroup(Box<RegroupJob>),
     /// Drop a large listing that left the screen on a worker.
@@ -204,6 +207,10 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         Action::Indexed(b) => storm::indexed(app, *b),
         Action::RulesChecked(r) => {
             storm::rules_checked(app, *r);
+            None
+        }
+        Action::LogLoaded(l) => {
+            super::storm_log::loaded(app, *l);
             None
         }
         Action::Written(r) => {

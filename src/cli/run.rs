@@ -66,6 +66,17 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
     if let Some(Command::Check(args)) = &cli.command {
         return Ok(commands::check::run(&cli, args));
     }
+    if cli.command.is_some()
+        && (!cli.global.tui_log.is_empty()
+            || cli.global.tui_since.is_some()
+            || cli.global.tui_no_log)
+    {
+        eprintln!(
+            "error: --log, --since and --no-log before a subcommand are the TUI's: put them \
+             after the subcommand (e.g. `mailq-tui storm --log PATH`)"
+        );
+        return Ok(exit::code(exit::USAGE));
+    }
     if let Some(refusal) = read_only_refusal(&cli) {
         eprintln!("error: {refusal}");
         return Ok(exit::code(exit::FAILURE));

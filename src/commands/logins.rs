@@ -4,24 +4,19 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::cli::{GlobalOpts, LoginsArgs};
-use crate::maillog::{LogReader, LogSource};
+use crate::maillog::report::LogRead;
 use crate::model::format::{plural, plural_es, thousands};
+use crate::model::log::evidence::{StormEvidence, count, evidence, n, when};
 use crate::model::log::logins::AccountReport;
-use crate::model::log::{LoginAnalyzer, LoginReport, advice, parse_since};
+use crate::model::log::{LoginReport, advice};
 use crate::model::text::{json_terminal_safe, sanitize};
-use crate::model::time::format_utc;
 use crate::postfix::MailQueue;
 use crate::postfix::local::Postfix;
-use crate::postfix::parse::unix_now;
 
-/// The default window: at least this long, longer when the queue holds older mail.
-pub const DEFAULT_WINDOW: i64 = 86_400;
-/// How far before the window journald is read, to tell new addresses from known ones
-/// (files are read whole).
-pub const LOOK_BACK: i64 = 30 * 86_400;
+pub use crate::maillog::report::{DEFAULT_WINDOW, LOOK_BACK, jail_logpath};
 
 /// Run `logins` against one instance (`postfix`: local or over ssh; `None`: no Postfix,
 /// `--log` files only).
@@ -51,8 +46,9 @@ pub fn run(postfix: Option<&Postfix>, args: &LoginsArgs) -> Result<ExitCode> {
 }
 
 /// Read the mail log of `postfix` (or the `logs` given) and analyse it: the report, the
-/// sources read and how many failed (each failure is printed as a warning on stderr).
-/// `since`: the `--since` text; default [`default_since`].
+/// sources read and how many failed (each failure is printed as a warning on stderr, and
+/// unparsed lines as a note). `since`: the `--since` text; default
+/// [`crate::maillog::report::default_since`].
 ///
 /// # Errors
 /// A bad `since`, or no source could be read at all.
@@ -61,81 +57,25 @@ pub fn login_report(
     logs: &[std::path::PathBuf],
     since: Option<&str>,
 ) -> Result<(LoginReport, Vec<String>, usize)> {
-    let reader = LogReader::new(postfix);
-    let clock = reader.clock(unix_now());
-    let since = match since {
-        Some(s) => parse_since(s, &clock).map_err(anyhow::Error::msg)?,
-        None => default_since(postfix, clock.now),
-    };
-    let sources: Vec<LogSource> = if logs.is_empty() {
-        reader.discover()
-    } else {
-        logs.iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    LogSource::Stdin
-                } else {
-                    LogSource::File(p.clone())
-                }
-            })
-            .collect()
-    };
-    let mut analyzer = LoginAnalyzer::new(clock, Some(since));
-    let mut read = Vec::new();
-    let mut failed = 0;
-    for source in &sources {
-        match reader.read(source, &mut analyzer, Some(since - LOOK_BACK)) {
-            Ok(()) => read.push(source.to_string()),
-            Err(e) => {
-                failed += 1;
-                eprintln!(
-                    "warning: log {}: {}",
-                    sanitize(&source.to_string()),
-                    sanitize(&e.to_string())
-                );
-            }
-        }
-    }
-    if read.is_empty() {
-        bail!(
-            "no mail log could be read (tried: {}); name one with --log PATH",
-            sanitize(
-                &sources
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        );
-    }
-    let report = analyzer.finish();
-    if report.input.unparsed > 0 {
-        eprintln!(
-            "note: {} line{} {} not syslog or journal lines and {} skipped",
-            n(report.input.unparsed),
-            plural(count(report.input.unparsed)),
-            if report.input.unparsed == 1 {
-                "was"
-            } else {
-                "were"
-            },
-            if report.input.unparsed == 1 {
-                "was"
-            } else {
-                "were"
-            }
-        );
-    }
-    Ok((report, read, failed))
+    let read = crate::maillog::report::login_report(postfix, logs, since, None, &[])?;
+    warn(&read);
+    Ok((read.report, read.read, read.warnings.len()))
 }
 
-/// The file a fail2ban jail should watch: the first plain file read, else the usual one.
-#[must_use]
-pub fn jail_logpath(read: &[String]) -> String {
-    read.iter()
-        .find(|s| s.starts_with('/') && !s.ends_with(".gz"))
-        .cloned()
-        .unwrap_or_else(|| "/var/log/mail.log".to_owned())
+/// A read's warnings and its note on unparsed lines, on stderr.
+pub fn warn(read: &LogRead) {
+    for w in &read.warnings {
+        eprintln!("warning: {w}");
+    }
+    let unparsed = read.report.input.unparsed;
+    if unparsed > 0 {
+        let was = if unparsed == 1 { "was" } else { "were" };
+        eprintln!(
+            "note: {} line{} {was} not syslog or journal lines and {was} skipped",
+            n(unparsed),
+            plural(count(unparsed)),
+        );
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -143,52 +83,6 @@ struct JsonOut<'a> {
     sources: &'a [String],
     #[serde(flatten)]
     report: &'a LoginReport,
-}
-
-/// The age of the oldest queued message, at least [`DEFAULT_WINDOW`].
-fn default_since(postfix: Option<&Postfix>, now: i64) -> i64 {
-    let oldest = postfix
-        .and_then(|pf| pf.list().ok())
-        .and_then(|snap| snap.messages.iter().map(|m| m.arrival_time).min());
-    oldest.map_or(now - DEFAULT_WINDOW, |o| o.min(now - DEFAULT_WINDOW))
-}
-
-fn when(t: Option<i64>) -> String {
-    t.map_or_else(|| "?".to_owned(), format_utc)
-}
-
-fn count(x: u64) -> usize {
-    usize::try_from(x).unwrap_or(usize::MAX)
-}
-
-fn n(x: u64) -> String {
-    thousands(count(x))
-}
-
-/// The log evidence for one account in one sentence (also used by `storm`).
-#[must_use]
-pub fn evidence(a: &AccountReport) -> String {
-    let outcomes = a.sent + a.deferred + a.bounced;
-    let mut s = format!(
-        "logged in {} time{} from {} address{} since {}, {} never seen before",
-        n(a.logins),
-        plural(count(a.logins)),
-        thousands(a.addresses.len()),
-        plural_es(a.addresses.len()),
-        when(a.first_seen),
-        thousands(a.new_addresses)
-    );
-    s.push_str(&format!(
-        "; {} message{} accepted, {} recipient{}",
-        n(a.messages),
-        plural(count(a.messages)),
-        n(a.recipients),
-        plural(count(a.recipients))
-    ));
-    if let Some(share) = ((a.deferred + a.bounced) * 100).checked_div(outcomes) {
-        s.push_str(&format!(", {share}% deferred or bounced"));
-    }
-    s
 }
 
 fn write_text(
@@ -404,15 +298,6 @@ pub fn run_cli(global: &GlobalOpts, args: &LoginsArgs) -> Result<ExitCode> {
     Ok(code)
 }
 
-/// The log evidence `storm` shows: accounts the log flags as compromised, and accounts the
-/// queue's storm analysis names.
-#[derive(Debug)]
-pub struct StormEvidence {
-    pub accounts: Vec<AccountReport>,
-    /// The file a fail2ban jail should watch.
-    pub logpath: String,
-}
-
 /// `storm --json`: the storm report with the log evidence beside it.
 #[derive(serde::Serialize)]
 pub struct StormJson<'a> {
@@ -433,11 +318,10 @@ pub fn storm_evidence(
     since: Option<&str>,
     no_log: bool,
 ) -> Option<StormEvidence> {
-    let postfix = queue.postfix();
-    if no_log || (postfix.is_none() && logs.is_empty()) {
+    if no_log || crate::maillog::report::no_log_reason(queue, logs).is_some() {
         return None;
     }
-    let (report, read, _) = match login_report(postfix, logs, since) {
+    let read = match crate::maillog::report::storm_log(queue, logs, since, None, &[]) {
         Ok(r) => r,
         Err(e) => {
             eprintln!(
@@ -447,15 +331,10 @@ pub fn storm_evidence(
             return None;
         }
     };
-    let accounts: Vec<AccountReport> = report
-        .accounts
-        .into_iter()
-        .filter(|a| a.verdict.compromised || storm.accounts.iter().any(|q| q.user == a.user))
-        .collect();
-    Some(StormEvidence {
-        accounts,
-        logpath: jail_logpath(&read),
-    })
+    warn(&read);
+    Some(crate::maillog::report::storm_evidence(&read, |u| {
+        storm.accounts.iter().any(|q| q.user == u)
+    }))
 }
 
 /// The evidence lines under `storm`'s text: per account, the sentence, the addresses with
@@ -468,74 +347,9 @@ pub fn write_storm_evidence(
     e: &StormEvidence,
     top: usize,
 ) -> std::io::Result<()> {
-    if e.accounts.is_empty() {
-        return writeln!(
-            out,
-            "\nMail log: no account with compromise signals in the window."
-        );
+    writeln!(out)?;
+    for line in e.lines(top) {
+        writeln!(out, "{line}")?;
     }
-    writeln!(out, "\nMail log evidence:")?;
-    for a in &e.accounts {
-        writeln!(
-            out,
-            "  {}{}: {}",
-            sanitize(&a.user),
-            if a.verdict.compromised {
-                " (PROBABLY COMPROMISED)"
-            } else {
-                ""
-            },
-            evidence(a)
-        )?;
-        let total = a.logins.max(1);
-        for ad in a.addresses.iter().take(top) {
-            writeln!(
-                out,
-                "      {:<39} {:>3}% of logins{}",
-                sanitize(&ad.address),
-                ad.logins * 100 / total,
-                if ad.new { ", new" } else { "" }
-            )?;
-        }
-    }
-    for a in e.accounts.iter().filter(|a| a.verdict.compromised) {
-        writeln!(
-            out,
-            "\nCountermeasures for {} (from the mail log):",
-            sanitize(&a.user)
-        )?;
-        write!(out, "{}", advice::for_account(a, &e.logpath))?;
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn evidence_counts_in_the_singular_and_the_plural() {
-        let mut a = AccountReport::for_test("u@example.test", &["192.0.2.1"]);
-        a.logins = 1;
-        a.new_addresses = 1;
-        a.messages = 1;
-        a.recipients = 1;
-        a.sent = 1;
-        assert_eq!(
-            evidence(&a),
-            "logged in 1 time from 1 address since ?, 1 never seen before; \
-             1 message accepted, 1 recipient, 0% deferred or bounced"
-        );
-        a = AccountReport::for_test("u@example.test", &["192.0.2.1", "192.0.2.2"]);
-        a.logins = 2;
-        a.new_addresses = 1;
-        a.messages = 3;
-        a.recipients = 1200;
-        a.sent = 1200;
-        assert_eq!(
-            evidence(&a),
-            "logged in 2 times from 2 addresses since ?, 1 never seen before; \
-             3 messages accepted, 1,200 recipients, 0% deferred or bounced"
-        );
-    }
+    write!(out, "{}", e.countermeasures(None))
 }

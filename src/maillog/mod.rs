@@ -12,6 +12,8 @@
 //!   `/var/log/maillog`, each with its rotations (`.N`, `.N.gz`, `-YYYYMMDD[.gz]`);
 //! - otherwise journald: `journalctl -o json` for the instance's `syslog_name` and Dovecot.
 
+pub mod report;
+
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};

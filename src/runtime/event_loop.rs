@@ -108,6 +108,11 @@ pub(crate) fn run_tui(
         // Local instances only when the session is about real Postfix, not a demo or file.
         list_instances: !opts.demo && opts.from_file.is_none(),
         fleet_overview: sources.overview,
+        log: app::storm_log::LogOptions {
+            paths: opts.tui_log.clone(),
+            since: opts.tui_since.clone(),
+            off: opts.tui_no_log,
+        },
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -385,6 +390,13 @@ impl Runner {
                     let _ = tx.send(Self::tag(generation, Action::RulesChecked(Box::new(done))));
                 });
             }
+            Effect::ReadLog(job) => {
+                let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
+                tokio::task::spawn_blocking(move || {
+                    let done = read_log(q.as_ref(), &job);
+                    let _ = tx.send(Self::tag(generation, Action::LogLoaded(Box::new(done))));
+                });
+            }
             Effect::Write { file_name, text } => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -504,6 +516,28 @@ fn check_rules(
         generation: job.generation,
         networks,
         plan,
+    }
+}
+
+/// The storm screen's mail log: the instance's log (or `--log`), never stdin (the
+/// terminal is the TUI's).
+fn read_log(q: &dyn MailQueue, job: &app::storm_log::LogJob) -> app::storm_log::LogLoaded {
+    use crate::maillog::report;
+    let result = if job.paths.iter().any(|p| p.as_os_str() == "-") {
+        Err("--log - (standard input) cannot be read by the TUI: name a file".to_owned())
+    } else {
+        report::storm_log(q, &job.paths, job.since.as_deref(), job.oldest_queued, &[])
+            .map(|read| app::storm_log::LogFacts {
+                logpath: read.jail_logpath(),
+                report: read.report,
+                read: read.read,
+                warnings: read.warnings,
+            })
+            .map_err(|e| format!("{e:#}"))
+    };
+    app::storm_log::LogLoaded {
+        generation: job.generation,
+        result,
     }
 }
 

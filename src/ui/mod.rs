@@ -23,6 +23,7 @@ pub mod popup;
 pub mod shape;
 pub mod sources;
 pub mod storm;
+pub mod storm_log;
 
 #[cfg(test)]
 mod screen_tests;

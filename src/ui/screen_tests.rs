@@ -408,6 +408,30 @@ fn scrolling_is_kept_between_frames() {
 }
 
 #[test]
+fn storm_screen_with_mail_log_evidence_120x40() {
+    use crate::app::storm_log_tests::{demo_with_log, lab_facts, open_with_log};
+    let mut app = demo_with_log(&["/var/log/mail.log"]);
+    open_with_log(&mut app, Ok(lab_facts()));
+    let t = render(&mut app, 120, 40);
+    let text = format!("{:?}", t.backend());
+    assert!(text.contains("carol@lab.test (PROBABLY COMPROMISED): logged in 25 times"));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn storm_screen_says_why_there_is_no_mail_log_80x24() {
+    use crate::app::storm_log_tests::{demo_with_log, open_with_log};
+    let mut app = demo_with_log(&[]);
+    open_with_log(
+        &mut app,
+        Err("a demo or captured queue has no mail log: name one with --log PATH".to_owned()),
+    );
+    let t = render(&mut app, 80, 24);
+    assert!(format!("{:?}", t.backend()).contains("Mail log: a demo or captured queue"));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
 fn detail_names_the_local_submitter() {
     use crate::model::content::Content;
     use crate::model::submitter::{Users, resolve};

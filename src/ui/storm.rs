@@ -10,6 +10,9 @@
 //! │ who msgs rcpts domains outside score flag││                   │
 //! └──────────────────────────────────────────┘└───────────────────┘
 //! the selected cause: evidence, rule figures or the account's reasons   2 lines
+//! ┌ Mail log ─────────────────────────────────────────────────────────┐
+//! │ per flagged account: logins, new addresses, outcomes; addresses    │  ≤ 1/3 of
+//! └────────────────────────────────────────────────────────────────────┘  the height
 //! ```
 
 use ratatui::Frame;
@@ -61,11 +64,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, vp: &mut View
     let verdict_h = u16::try_from(verdict_w / usize::from(area.width.max(1)) + 1)
         .unwrap_or(3)
         .clamp(1, 3);
-    let [verdict, stats, charts, causes] = Layout::vertical([
+    let log_lines = super::storm_log::lines(app, view);
+    let log_h = super::storm_log::height(log_lines.len(), area.height);
+    let [verdict, stats, charts, causes, log] = Layout::vertical([
         Constraint::Length(verdict_h),
         Constraint::Length(2),
         Constraint::Length(chart_h),
         Constraint::Min(0),
+        Constraint::Length(log_h),
     ])
     .areas(area);
     f.render_widget(
@@ -123,6 +129,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, vp: &mut View
     );
     render_charts(f, charts, view, theme);
     render_causes(f, causes, view, theme, vp);
+    if log_h > 0 {
+        super::storm_log::render(f, log, &log_lines, theme);
+    }
 }
 
 /// Per-minute arrivals of the last hour and per-hour arrivals of the last day, side by side

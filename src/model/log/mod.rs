@@ -12,6 +12,7 @@
 pub mod advice;
 pub mod batch;
 pub mod event;
+pub mod evidence;
 pub mod line;
 pub mod logins;
 pub mod score;
