@@ -88,11 +88,16 @@ pub fn login_report(
     for source in &sources {
         match reader.read(source, &mut analyzer, Some(since - LOOK_BACK)) {
             Ok(()) => read.push(source.to_string()),
-            Err(e) => warnings.push(format!(
-                "log {}: {}",
-                sanitize(&source.to_string()),
-                sanitize(&e.to_string())
-            )),
+            Err(e) => {
+                // A file's error names the file already: say it once.
+                let (name, why) = (source.to_string(), e.to_string());
+                let text = if why.starts_with(&name) {
+                    format!("log {why}")
+                } else {
+                    format!("log {name}: {why}")
+                };
+                warnings.push(sanitize(&text).into_owned());
+            }
         }
     }
     if read.is_empty() {
