@@ -152,7 +152,10 @@ impl<'a> LogReader<'a> {
         } else {
             Err(LogError::Exit {
                 program,
-                detail: crate::model::text::snippet(&String::from_utf8_lossy(&done.stderr), 300),
+                detail: crate::model::text::snippet(
+                    String::from_utf8_lossy(&done.stderr).trim(),
+                    300,
+                ),
             })
         }
     }
