@@ -226,11 +226,14 @@ pub fn build(
 ///
 /// # Errors
 /// When postcat cannot run at all.
+///
+/// `ctx`: the time and the mail log's facts for `login-new:` (without them it matches
+/// nothing); its content is the index built here.
 pub fn select_with_content(
     queue: &dyn MailQueue,
     snapshot: &Snapshot,
     filter: &crate::model::Filter,
-    now: i64,
+    ctx: &crate::model::MatchContext<'_>,
     also_content: bool,
     index: &mut ContentIndex,
     progress: &mut dyn FnMut(usize, usize),
@@ -241,7 +244,10 @@ pub fn select_with_content(
         return Ok(select_with(
             snapshot,
             filter,
-            &MatchContext { now, content: None },
+            &MatchContext {
+                content: None,
+                ..*ctx
+            },
         ));
     }
     // A capture has no queue files: content terms match nothing, without reading anything.
@@ -267,8 +273,8 @@ pub fn select_with_content(
         snapshot,
         filter,
         &MatchContext {
-            now,
             content: Some(&view),
+            ..*ctx
         },
     ))
 }

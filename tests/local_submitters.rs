@@ -246,6 +246,7 @@ fn count(q: &Queue, filter: &str) -> usize {
         &MatchContext {
             now: NOW,
             content: Some(&view),
+            logins: None,
         },
     )
     .indices

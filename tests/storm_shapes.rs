@@ -38,6 +38,7 @@ fn selected(snap: &Snapshot, index: &ContentIndex, filter: &str) -> usize {
         &MatchContext {
             now: NOW,
             content: Some(&view),
+            logins: None,
         },
     )
     .indices

@@ -62,6 +62,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -f -a "help" -d 'Expla
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l by -d 'Group by KEY or KEY,KEY2 (sub-groups; see `mailq-tui help group`)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l top -d 'Show at most N groups (and N sub-groups per group)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l sort -d 'Order groups by ORDER (see `mailq-tui help group`)' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l log -d 'Mail log for `login-new:` and `--by login-new` (repeatable, oldest first; `-` is standard input; default: the instance\'s log). Read only when the filter or the grouping asks the log' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l since -d 'Mail log window start for `login-new:`, as for `logins` (default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l refresh -d 'Auto-refresh interval in seconds' -r
@@ -77,6 +79,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s s -l sen
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand summary" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l log -d 'Mail log for `login-new:` and `--by login-new` (repeatable, oldest first; `-` is standard input; default: the instance\'s log). Read only when the filter or the grouping asks the log' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l since -d 'Mail log window start for `login-new:`, as for `logins` (default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l refresh -d 'Auto-refresh interval in seconds' -r
@@ -91,6 +95,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -l read-only -d
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand ids" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l batch -d 'IDs per postsuper process' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l log -d 'Mail log for `login-new:` and `--by login-new` (repeatable, oldest first; `-` is standard input; default: the instance\'s log). Read only when the filter or the grouping asks the log' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l since -d 'Mail log window start for `login-new:`, as for `logins` (default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l refresh -d 'Auto-refresh interval in seconds' -r
@@ -108,6 +114,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -l read-only
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l batch -d 'IDs per postsuper process' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l log -d 'Mail log for `login-new:` and `--by login-new` (repeatable, oldest first; `-` is standard input; default: the instance\'s log). Read only when the filter or the grouping asks the log' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l since -d 'Mail log window start for `login-new:`, as for `logins` (default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l refresh -d 'Auto-refresh interval in seconds' -r
@@ -125,6 +133,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -l read-only -
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand hold" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l batch -d 'IDs per postsuper process' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l log -d 'Mail log for `login-new:` and `--by login-new` (repeatable, oldest first; `-` is standard input; default: the instance\'s log). Read only when the filter or the grouping asks the log' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l since -d 'Mail log window start for `login-new:`, as for `logins` (default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l refresh -d 'Auto-refresh interval in seconds' -r
@@ -142,6 +152,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -l read-onl
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand release" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l batch -d 'IDs per postsuper process' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l log -d 'Mail log for `login-new:` and `--by login-new` (repeatable, oldest first; `-` is standard input; default: the instance\'s log). Read only when the filter or the grouping asks the log' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l since -d 'Mail log window start for `login-new:`, as for `logins` (default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l refresh -d 'Auto-refresh interval in seconds' -r
@@ -159,6 +171,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -l read-onl
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand requeue" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l export -d 'Save the selected messages (envelope, headers, body) into DIR before acting' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l batch -d 'IDs per postsuper process' -r
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l log -d 'Mail log for `login-new:` and `--by login-new` (repeatable, oldest first; `-` is standard input; default: the instance\'s log). Read only when the filter or the grouping asks the log' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l since -d 'Mail log window start for `login-new:`, as for `logins` (default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l refresh -d 'Auto-refresh interval in seconds' -r
@@ -175,6 +189,8 @@ complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l all -d 'A
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -l read-only -d 'Monitor only: no path to postsuper'
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand expire" -s h -l help -d 'Print help'
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l log -d 'Mail log for `login-new:` and `--by login-new` (repeatable, oldest first; `-` is standard input; default: the instance\'s log). Read only when the filter or the grouping asks the log' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l since -d 'Mail log window start for `login-new:`, as for `logins` (default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -s c -l config-dir -d 'Postfix configuration directory of the instance to manage (passed as `-c DIR`)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l from-file -d 'Read the queue from a capture instead of Postfix: `postqueue -j` JSON or `postqueue -p`/`mailq` text (told apart automatically); `-` reads standard input' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_using_subcommand deliver" -l refresh -d 'Auto-refresh interval in seconds' -r

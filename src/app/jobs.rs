@@ -120,6 +120,7 @@ impl RegroupJob {
                 &MatchContext {
                     now: self.now,
                     content: lookup,
+                    logins: None,
                 },
             )
         });

@@ -473,6 +473,7 @@ impl App {
             &MatchContext {
                 now: self.now,
                 content: view.as_ref().map(|v| v as &dyn ContentLookup),
+                logins: None,
             },
         )
     }
@@ -777,6 +778,7 @@ impl App {
             let ctx = MatchContext {
                 now: self.now,
                 content: view.as_ref().map(|v| v as &dyn ContentLookup),
+                logins: None,
             };
             indices
                 .iter()

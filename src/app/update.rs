@@ -666,6 +666,14 @@ fn typed(app: &mut App, c: Option<char>) {
                 }
             }
             match Filter::parse(&input.text) {
+                // The TUI reads no log facts for the queue: say so instead of matching nothing.
+                Ok(f) if f.uses_login() => {
+                    input.error = Some(
+                        "login-new: needs the mail log: use the command line \
+                         (mailq-tui ids --log PATH login-new:yes, summary --by login-new)"
+                            .to_owned(),
+                    );
+                }
                 Ok(f) => {
                     input.error = None;
                     app.select.filter = f;
@@ -814,18 +822,19 @@ fn toggle_mark(app: &mut App) {
 }
 
 /// Reason → sender → … → size → no grouping → reason.
+/// Keys without data in the TUI (`login-new`) are skipped.
 fn cycle_key(key: Option<GroupKey>, forward: bool) -> Option<GroupKey> {
-    let all = GroupKey::ALL;
-    let last = all[all.len() - 1];
-    let first = all[0];
-    match (key, forward) {
-        (None, true) => Some(first),
-        (None, false) => Some(last),
-        (Some(k), true) if k == last => None,
-        (Some(k), false) if k == first => None,
-        (Some(k), true) => Some(k.next()),
-        (Some(k), false) => Some(k.prev()),
-    }
+    let all: Vec<GroupKey> = GroupKey::tui().collect();
+    let pos = key.and_then(|k| all.iter().position(|a| *a == k));
+    // `None` (no grouping) sits after the last key and before the first.
+    let slots = all.len() + 1;
+    let cur = pos.unwrap_or(all.len());
+    let next = if forward {
+        (cur + 1) % slots
+    } else {
+        (cur + slots - 1) % slots
+    };
+    all.get(next).copied()
 }
 
 fn next_sort(s: SortBy) -> SortBy {

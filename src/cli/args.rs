@@ -135,6 +135,15 @@ pub struct FilterArgs {
     /// starts with `-`
     #[arg(value_name = "FILTER")]
     pub filter: Vec<String>,
+    /// Mail log for `login-new:` and `--by login-new` (repeatable, oldest first; `-` is
+    /// standard input; default: the instance's log). Read only when the filter or the
+    /// grouping asks the log
+    #[arg(long = "log", value_name = "PATH")]
+    pub log: Vec<PathBuf>,
+    /// Mail log window start for `login-new:`, as for `logins` (default: the oldest queued
+    /// message, at least 24h)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
 }
 
 impl FilterArgs {

@@ -37,12 +37,26 @@ pub fn run_op(
             eprint!("\rreading queue files for the filter: {done}/{total} ");
         }
     };
+    let logins = if filter.uses_login() {
+        Some(super::log_facts(
+            queue,
+            &snap,
+            &args.filter,
+            &mut std::io::stderr().lock(),
+        )?)
+    } else {
+        None
+    };
     let sel = crate::indexer::select_with_content(
         queue,
         &snap,
         &filter,
-        // The same "now" as `ids` and `summary` (MAILQ_TUI_NOW, else the listing's time).
-        super::now_for(&snap),
+        &crate::model::MatchContext {
+            // The same "now" as `ids` and `summary` (MAILQ_TUI_NOW, else the listing's time).
+            now: super::now_for(&snap),
+            content: None,
+            logins: logins.as_ref().map(|l| l as &dyn crate::model::LoginLookup),
+        },
         false,
         &mut index,
         &mut reading,
@@ -60,7 +74,9 @@ pub fn run_op(
     let mut req = Request::from_indices(&snap, &sel.indices, op, &text);
     // No prompt and no queue file read between the listing and the action: that listing
     // is the verification (ops::execute states the race window).
-    req.verified_by_selection = args.yes && filter.content_fields().is_empty();
+    // Reading queue files or the mail log widens that window: list again then.
+    req.verified_by_selection =
+        args.yes && filter.content_fields().is_empty() && !filter.uses_login();
     let p = ops::preview(&snap, &req, sel.partial);
     let mut err = std::io::stderr().lock();
     writeln!(

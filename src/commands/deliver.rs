@@ -33,7 +33,8 @@ pub fn run_deliver(
     if filter.is_empty() {
         bail!("no filter given: deliver picks a few messages (use `flush` for the whole queue)");
     }
-    let Listed { snap, sel, .. } = list_and_select(queue, &filter, false, false, &mut err)?;
+    let Listed { snap, sel, .. } =
+        list_and_select(queue, &filter, &args.filter, false, false, false, &mut err)?;
     if sel.indices.is_empty() {
         eprintln!("nothing matches {:?}; nothing to deliver", filter.text());
         return Ok(ExitCode::SUCCESS);

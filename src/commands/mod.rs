@@ -23,9 +23,9 @@ use serde::Serialize;
 
 use crate::cli::{FilterArgs, SummaryArgs, exit};
 use crate::model::content::{ContentIndex, ContentView};
-use crate::model::filter::{Filter, FilterError, Selection};
+use crate::model::filter::{Filter, FilterError, LoginFacts, Selection};
 use crate::model::format::{age2, plural, size, thousands};
-use crate::model::group::{Group, GroupKey, Grouping, SortBy, group_with};
+use crate::model::group::{Group, GroupKey, Grouping, SortBy, group_with_logins};
 use crate::model::{FILTER_HELP, QueueName, Snapshot, text};
 use crate::postfix::MailQueue;
 
@@ -224,26 +224,40 @@ pub(crate) struct Listed {
     pub sel: Selection,
     pub index: ContentIndex,
     pub now: i64,
+    /// The mail log's facts, when the filter or the caller asked the log.
+    pub logins: Option<LoginFacts>,
 }
 
 /// List the queue, warn about unparsable lines and partial matches on `err`, and select
 /// with `filter` (reading message contents when the filter or `need_content` asks;
-/// next-retry times when the filter or `need_retries` does).
+/// next-retry times when the filter or `need_retries` does; the mail log named by `args`
+/// when the filter or `need_log` does).
 pub(crate) fn list_and_select(
     queue: &dyn MailQueue,
     filter: &Filter,
+    args: &FilterArgs,
     need_content: bool,
+    need_log: bool,
     need_retries: bool,
     err: &mut dyn Write,
 ) -> Result<Listed> {
     let snap = list_warned(queue, need_retries || filter.uses_retry(), err)?;
     let now = now_for(&snap);
+    let logins = if need_log || filter.uses_login() {
+        Some(log_facts(queue, &snap, args, err)?)
+    } else {
+        None
+    };
     let mut index = ContentIndex::new();
     let sel = crate::indexer::select_with_content(
         queue,
         &snap,
         filter,
-        now,
+        &crate::model::MatchContext {
+            now,
+            content: None,
+            logins: logins.as_ref().map(|l| l as &dyn crate::model::LoginLookup),
+        },
         need_content,
         &mut index,
         &mut |_, _| {},
@@ -254,7 +268,47 @@ pub(crate) fn list_and_select(
         sel,
         index,
         now,
+        logins,
     })
+}
+
+/// Read the mail log (`--log`, `--since` as for `logins`) for the log facts of `snap`'s
+/// messages (`login-new:`): the log is asked about their queue IDs only. Unreadable
+/// sources are warnings on `err`, and so is a log that names none of the queued messages.
+///
+/// # Errors
+/// No log for this queue (a capture without `--log`), a bad `--since`, or no source
+/// could be read.
+pub(crate) fn log_facts(
+    queue: &dyn MailQueue,
+    snap: &Snapshot,
+    args: &FilterArgs,
+    err: &mut dyn Write,
+) -> Result<LoginFacts> {
+    let watch: Vec<String> = snap
+        .messages
+        .iter()
+        .map(|m| m.queue_id.as_str().to_owned())
+        .collect();
+    let oldest = snap.messages.iter().map(|m| m.arrival_time).min();
+    let read =
+        crate::maillog::report::storm_log(queue, &args.log, args.since.as_deref(), oldest, &watch)
+            .context("login-new needs the mail log")?;
+    for w in &read.warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
+    let facts = LoginFacts::new(snap, &read.report.queued);
+    let known = facts.known();
+    if known < snap.messages.len() {
+        let _ = writeln!(
+            err,
+            "note: the mail log names the SASL login of {} of {} queued message{}; login-new knows only those",
+            thousands(known),
+            thousands(snap.messages.len()),
+            plural(snap.messages.len()),
+        );
+    }
+    Ok(facts)
 }
 
 /// `mailq-tui ids [FILTER…]`: one queue ID per line. The queue is listed only after the
@@ -268,7 +322,8 @@ pub fn ids(queue: &dyn MailQueue, args: &FilterArgs) -> Result<ExitCode> {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let Listed { snap, sel, .. } = list_and_select(queue, &filter, false, false, &mut err)?;
+    let Listed { snap, sel, .. } =
+        list_and_select(queue, &filter, args, false, false, false, &mut err)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     Ok(finish_output(write_ids(&snap, &sel, &mut out)))
 }
@@ -320,22 +375,27 @@ pub fn summary(queue: &dyn MailQueue, args: &SummaryArgs) -> Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let need_content = k1.needs_content() || k2.is_some_and(GroupKey::needs_content);
+    let need_log = k1.needs_log() || k2.is_some_and(GroupKey::needs_log);
     let Listed {
         snap,
         sel,
         index,
         now,
+        logins,
     } = list_and_select(
         queue,
         &filter,
+        &args.filter,
         need_content,
+        need_log,
         // `--json` prints each group's soonest next retry; `--sort retry` orders by it.
         args.json || sort == SortBy::Retry,
         &mut err,
     )?;
     let view = ContentView::new(&snap, &index);
     let content: Option<&dyn crate::model::filter::ContentLookup> = need_content.then_some(&view);
-    let mut grouping = group_with(&snap, &sel.indices, k1, k2, now, content);
+    let logins = logins.as_ref().map(|l| l as &dyn crate::model::LoginLookup);
+    let mut grouping = group_with_logins(&snap, &sel.indices, k1, k2, now, content, logins);
     grouping.sort(sort, true);
     let report = Report {
         source: queue.describe(),

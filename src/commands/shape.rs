@@ -38,7 +38,8 @@ pub fn summary_shape(queue: &dyn MailQueue, args: &SummaryArgs) -> Result<ExitCo
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let Listed { snap, sel, now, .. } = list_and_select(queue, &filter, false, false, &mut err)?;
+    let Listed { snap, sel, now, .. } =
+        list_and_select(queue, &filter, &args.filter, false, false, false, &mut err)?;
     let by = if args.senders {
         ShapeBy::SenderDomain
     } else {

@@ -35,8 +35,8 @@ pub mod time;
 pub mod trend;
 
 pub use filter::{
-    ContentField, ContentLookup, FILTER_HELP, Filter, FilterError, Match, MatchContext, Selection,
-    select, select_with,
+    ContentField, ContentLookup, FILTER_HELP, Filter, FilterError, LoginFacts, LoginLookup, Match,
+    MatchContext, Selection, select, select_with,
 };
 pub use group::{Group, GroupKey, Grouping, SortBy, group, group2, recipient_pattern};
 pub use message::{

@@ -685,6 +685,7 @@ mod tests {
             &crate::model::MatchContext {
                 now: 10_030,
                 content: Some(&view),
+                logins: None,
             },
         );
         assert_eq!(sel.indices.len(), c.messages);

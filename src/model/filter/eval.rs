@@ -177,6 +177,13 @@ impl<'f> Eval<'f> {
                 cmp.test(due, *v)
             }
             TermKind::Size(cmp, v) => cmp.test(m.size, *v),
+            // No log facts never match, negated or not (like content).
+            TermKind::LoginNew(want) => {
+                let Some(new) = ctx.logins.and_then(|l| l.login_new(idx)) else {
+                    return false;
+                };
+                new == *want
+            }
             TermKind::Text(TextField::Sender, p) => {
                 self.memos[ti * SLOTS].get(&m.sender, |s| p.test(s))
             }
@@ -230,7 +237,14 @@ impl<'f> Eval<'f> {
 /// Evaluate `filter` over the whole snapshot (no content index).
 #[must_use]
 pub fn select(snapshot: &Snapshot, filter: &Filter, now: i64) -> Selection {
-    select_with(snapshot, filter, &MatchContext { now, content: None })
+    select_with(
+        snapshot,
+        filter,
+        &MatchContext {
+            now,
+            ..MatchContext::default()
+        },
+    )
 }
 
 /// Evaluate `filter` over the whole snapshot with a content index.

@@ -38,6 +38,12 @@ Fields
                   something that could not be checked. submitter is the local user who ran
                   sendmail (pickup's "from userid N" stamp): the name or the uid,
                   submitter:www-data or submitter:=33
+  login-new       login-new:yes / login-new:no, from the mail log: the SASL login that
+                  submitted the message came from a client address first seen for that
+                  account inside the log window (yes), or one seen before (no). The command
+                  line reads the log only for this field (--log PATH, --since as for
+                  `logins`); the TUI has no log facts. Messages the log has no login for
+                  match neither yes nor no, negated or not
 
 Recipients
   rcpt, reason and bare-word terms must all hold for the SAME recipient. A message where

@@ -82,12 +82,64 @@ pub trait ContentLookup {
     fn field(&self, msg_index: u32, field: ContentField) -> Option<&str>;
 }
 
-/// What a match needs besides the message: the time and, optionally, the content index.
+/// Where the log-derived facts (`login-new:`) come from: the mail log read for the queued
+/// messages' queue IDs (`LoginReport::queued`).
+pub trait LoginLookup {
+    /// Was the submitting client address of the message at `msg_index` first seen for its
+    /// account inside the log window? `None`: the log has no submission for it.
+    fn login_new(&self, msg_index: u32) -> Option<bool>;
+}
+
+/// The log facts of a snapshot's messages, by message index.
+#[derive(Debug, Clone, Default)]
+pub struct LoginFacts {
+    by_index: Vec<Option<bool>>,
+}
+
+impl LoginFacts {
+    /// The facts of `snapshot`'s messages from the submissions the log names by queue ID.
+    #[must_use]
+    pub fn new(
+        snapshot: &super::Snapshot,
+        queued: &std::collections::BTreeMap<String, crate::model::log::QueuedLogin>,
+    ) -> Self {
+        Self {
+            by_index: snapshot
+                .messages
+                .iter()
+                .map(|m| queued.get(m.queue_id.as_str()).map(|q| q.new_address))
+                .collect(),
+        }
+    }
+
+    /// How many messages have log facts.
+    #[must_use]
+    pub fn known(&self) -> usize {
+        self.by_index.iter().filter(|f| f.is_some()).count()
+    }
+
+    /// Facts given directly, by message index (tests, captures).
+    #[must_use]
+    pub fn from_vec(by_index: Vec<Option<bool>>) -> Self {
+        Self { by_index }
+    }
+}
+
+impl LoginLookup for LoginFacts {
+    fn login_new(&self, msg_index: u32) -> Option<bool> {
+        self.by_index.get(msg_index as usize).copied().flatten()
+    }
+}
+
+/// What a match needs besides the message: the time and, optionally, the content index
+/// and the log facts.
 #[derive(Clone, Copy, Default)]
 pub struct MatchContext<'a> {
     /// Unix time (seconds) ages are measured from.
     pub now: i64,
     pub content: Option<&'a dyn ContentLookup>,
+    /// Without it `login-new:` matches nothing, negated or not.
+    pub logins: Option<&'a dyn LoginLookup>,
 }
 
 /// A parsed filter. The empty filter matches everything.
@@ -185,6 +237,9 @@ enum TermKind {
     Retry(Cmp, i64),
     Size(Cmp, u64),
     Null,
+    /// `login-new:yes|no`: the submitting address was (not) new for its account in the log
+    /// window. Messages without log facts match neither.
+    LoginNew(bool),
 }
 
 #[derive(Debug, Clone)]
@@ -242,6 +297,14 @@ impl Filter {
             .any(|t| matches!(t.kind, TermKind::Retry(..)))
     }
 
+    /// Does any term ask the mail log (`login-new:`)? The CLI reads the log only then.
+    #[must_use]
+    pub fn uses_login(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| matches!(t.kind, TermKind::LoginNew(_)))
+    }
+
     /// Does any term look at single recipients (so that matches can be partial)?
     #[must_use]
     pub fn has_recipient_terms(&self) -> bool {
@@ -251,7 +314,14 @@ impl Filter {
     /// Match one message (no content index; `msg_index` unknown).
     #[must_use]
     pub fn matches(&self, m: &Message, now: i64) -> Match {
-        self.matches_with(m, u32::MAX, &MatchContext { now, content: None })
+        self.matches_with(
+            m,
+            u32::MAX,
+            &MatchContext {
+                now,
+                ..MatchContext::default()
+            },
+        )
     }
 
     /// Match the message at `msg_index` with a full context.

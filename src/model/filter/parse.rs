@@ -6,7 +6,7 @@ use regex::RegexBuilder;
 use super::{Cmp, ContentField, FilterError, Pattern, Term, TermKind, TextField};
 use crate::model::{text, time};
 
-pub(super) const FIELDS: &str = "sender, rcpt, reason, queue, id, age, retry, size, subject, from, campaign, sasl, client, helo, submitter";
+pub(super) const FIELDS: &str = "sender, rcpt, reason, queue, id, age, retry, size, subject, from, campaign, sasl, client, helo, submitter, login-new";
 
 fn field_by_name(name: &str) -> Option<FieldName> {
     Some(match name.to_ascii_lowercase().as_str() {
@@ -25,6 +25,7 @@ fn field_by_name(name: &str) -> Option<FieldName> {
         "client" => FieldName::Text(TextField::Content(ContentField::Client)),
         "helo" => FieldName::Text(TextField::Content(ContentField::Helo)),
         "submitter" => FieldName::Text(TextField::Content(ContentField::Submitter)),
+        "login-new" => FieldName::LoginNew,
         _ => return None,
     })
 }
@@ -35,6 +36,7 @@ enum FieldName {
     Age,
     Retry,
     Size,
+    LoginNew,
 }
 
 /// The terms of `text`, in order.
@@ -127,6 +129,23 @@ impl Parser<'_> {
                 FieldName::Size => {
                     let (cmp, v) = self.comparison("size", "a size", "100k", size_unit)?;
                     TermKind::Size(cmp, v)
+                }
+                FieldName::LoginNew => {
+                    let start = self.pos;
+                    let rest = &self.text[self.pos..];
+                    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                    let yes = match rest[..end].to_ascii_lowercase().as_str() {
+                        "yes" | "y" | "true" => true,
+                        "no" | "n" | "false" => false,
+                        _ => {
+                            return Err(FilterError::new(
+                                start,
+                                "expected yes or no (login-new:yes, login-new:no)",
+                            ));
+                        }
+                    };
+                    self.pos += end;
+                    TermKind::LoginNew(yes)
                 }
                 FieldName::Text(TextField::Sender) if self.text[self.pos..].starts_with("<>") => {
                     self.pos += 2;

@@ -330,6 +330,7 @@ fn content_fields_need_an_index() {
     let ctx = MatchContext {
         now: NOW,
         content: Some(&idx),
+        logins: None,
     };
     assert_eq!(select_with(&s, &f, &ctx).indices, vec![0]);
     assert_eq!(select_with(&s, &neg, &ctx).indices, vec![1]);
@@ -432,4 +433,59 @@ fn uses_retry_only_with_a_retry_term() {
     assert!(uses("null !retry:>1h"));
     assert!(!uses("null reason:retry age:>1h"));
     assert!(!uses(""));
+}
+
+#[test]
+fn login_new_asks_the_log_facts_and_unknowns_match_neither() {
+    let s = snap();
+    let yes = Filter::parse("login-new:yes").expect("test value");
+    let no = Filter::parse("LOGIN-NEW:No").expect("test value");
+    let not_yes = Filter::parse("!login-new:yes").expect("test value");
+    assert!(yes.uses_login() && no.uses_login() && not_yes.uses_login());
+    assert!(
+        !Filter::parse("null age:>1h")
+            .expect("test value")
+            .uses_login()
+    );
+    // Without log facts nothing matches, negated or not.
+    for f in [&yes, &no, &not_yes] {
+        assert!(select(&s, f, NOW).indices.is_empty());
+    }
+    // 0 new, 1 known, the rest unknown to the log.
+    let mut facts = vec![None; s.messages.len()];
+    facts[0] = Some(true);
+    facts[1] = Some(false);
+    let facts = LoginFacts::from_vec(facts);
+    assert_eq!(facts.known(), 2);
+    let ctx = MatchContext {
+        now: NOW,
+        content: None,
+        logins: Some(&facts),
+    };
+    assert_eq!(select_with(&s, &yes, &ctx).indices, vec![0]);
+    assert_eq!(select_with(&s, &no, &ctx).indices, vec![1]);
+    // A message the log knows nothing about is not "not new" either.
+    assert_eq!(select_with(&s, &not_yes, &ctx).indices, vec![1]);
+    // Combines with other terms.
+    let f = Filter::parse("login-new:yes null").expect("test value");
+    assert_eq!(select_with(&s, &f, &ctx).indices, vec![0]);
+    assert_eq!(f.matches_with(&s.messages[0], 0, &ctx), Match::Whole);
+}
+
+#[test]
+fn login_new_takes_only_yes_or_no() {
+    for bad in [
+        "login-new:maybe",
+        "login-new:/y/",
+        "login-new:=yes",
+        "login-new:>1",
+    ] {
+        let e = Filter::parse(bad).expect_err(bad);
+        assert_eq!(e.pos, 10, "{bad}: {e}");
+        assert!(e.message.contains("yes or no"), "{bad}: {e}");
+    }
+    let e = Filter::parse("login-new:").expect_err("empty");
+    assert!(e.message.contains("expected a value"), "{e}");
+    assert!(FIELDS.contains("login-new"));
+    assert!(FILTER_HELP.contains("login-new:yes"));
 }

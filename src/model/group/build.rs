@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::key::{Labeler, UNSET};
 use super::{ARRIVAL_BUCKETS, Group, GroupKey, Grouping, SortBy};
-use crate::model::filter::ContentLookup;
+use crate::model::filter::{ContentLookup, LoginLookup};
 use crate::model::{Message, QueueName, Recipient, Snapshot};
 
 /// A group being built; `stamp` is the last message added (+1), so a message with several
@@ -58,6 +58,21 @@ pub fn group_with(
     now: i64,
     content: Option<&dyn ContentLookup>,
 ) -> Grouping {
+    group_with_logins(snapshot, selection, k1, k2, now, content, None)
+}
+
+/// [`group_with`], with the mail log's facts for the `login-new` key (without them every
+/// message lands in [`NO_LOG_FACTS`](super::key::NO_LOG_FACTS)).
+#[must_use]
+pub fn group_with_logins(
+    snapshot: &Snapshot,
+    selection: &[u32],
+    k1: GroupKey,
+    k2: Option<GroupKey>,
+    now: i64,
+    content: Option<&dyn ContentLookup>,
+    logins: Option<&dyn LoginLookup>,
+) -> Grouping {
     let mut result = Grouping::default();
     let msgs = &snapshot.messages;
     let mut span: Option<(i64, i64)> = None;
@@ -77,7 +92,12 @@ pub fn group_with(
 
     let per_recipient = k1.is_recipient_level() || k2.is_some_and(GroupKey::is_recipient_level);
     let mut lab1 = Labeler::new(k1, now, content);
-    let mut lab2 = k2.map(|k| Labeler::new(k, now, content));
+    lab1.logins = logins;
+    let mut lab2 = k2.map(|k| {
+        let mut l = Labeler::new(k, now, content);
+        l.logins = logins;
+        l
+    });
     let mut top: Vec<Acc> = Vec::new();
     let mut subs: Vec<Acc> = Vec::new();
     let mut sub_index: HashMap<(u32, u32), u32> = HashMap::new();

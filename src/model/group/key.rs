@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::NO_RECIPIENTS;
-use crate::model::filter::{ContentField, ContentLookup};
+use crate::model::filter::{ContentField, ContentLookup, LoginLookup};
 use crate::model::reason::{self, PtrMap, TextMap, family_shared, ptr_key};
 use crate::model::{Message, QueueName, Recipient, shape, split_address};
 
@@ -33,7 +33,14 @@ pub enum GroupKey {
     FromDomain,
     /// The local user who submitted it with `sendmail` (`from userid N`).
     Submitter,
+    /// From the mail log: was the submitting address new for its account in the window?
+    LoginNew,
 }
+
+/// `login-new` labels.
+pub const LOGIN_NEW_YES: &str = "new address";
+pub const LOGIN_NEW_NO: &str = "known address";
+pub const NO_LOG_FACTS: &str = "(no log facts)";
 
 /// Label of content-key groups for messages whose queue file was not (yet) read, or that
 /// lack the value (e.g. mail submitted without SASL).
@@ -41,7 +48,7 @@ pub const UNKNOWN_CONTENT: &str = "(unknown)";
 
 impl GroupKey {
     /// In the order `Tab` cycles through them.
-    pub const ALL: [GroupKey; 17] = [
+    pub const ALL: [GroupKey; 18] = [
         GroupKey::Reason,
         GroupKey::Sender,
         GroupKey::SenderDomain,
@@ -59,7 +66,14 @@ impl GroupKey {
         GroupKey::Subject,
         GroupKey::FromDomain,
         GroupKey::Submitter,
+        GroupKey::LoginNew,
     ];
+
+    /// The keys the TUI cycles through: all but the mail log's (the TUI reads no log facts
+    /// for the queue; `login-new` is a command-line key).
+    pub fn tui() -> impl Iterator<Item = GroupKey> {
+        Self::ALL.into_iter().filter(|k| !k.needs_log())
+    }
 
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -81,6 +95,7 @@ impl GroupKey {
             Self::Subject => "subject",
             Self::FromDomain => "from-domain",
             Self::Submitter => "submitter",
+            Self::LoginNew => "login-new",
         }
     }
 
@@ -103,6 +118,12 @@ impl GroupKey {
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// Keys whose value comes from the mail log (read by the command line only).
+    #[must_use]
+    pub fn needs_log(self) -> bool {
+        self == Self::LoginNew
     }
 
     /// Keys whose value belongs to a recipient rather than to the whole message.
@@ -267,6 +288,7 @@ pub(super) struct Labeler<'c> {
     key: GroupKey,
     now: i64,
     content: Option<&'c dyn ContentLookup>,
+    pub(super) logins: Option<&'c dyn LoginLookup>,
     by_ptr: PtrMap<u32>,
     by_text: TextMap<u32>,
     pub(super) labels: Vec<Arc<str>>,
@@ -279,6 +301,10 @@ pub(super) const UNSET: u32 = u32::MAX;
 const SLOT_NO_REASON: usize = 15;
 const SLOT_UNKNOWN_CONTENT: usize = 13;
 const SLOT_NO_RECIPIENTS: usize = 14;
+// Age and size buckets use 0..10; login-new's three labels share no slot with them.
+const SLOT_LOGIN_NEW: usize = 10;
+const SLOT_LOGIN_KNOWN: usize = 11;
+const SLOT_NO_LOG_FACTS: usize = 12;
 
 /// The domain part of an address as a label, lower-cased only when it has to be.
 fn domain_label(addr: &str) -> std::borrow::Cow<'_, str> {
@@ -298,6 +324,7 @@ impl<'c> Labeler<'c> {
             key,
             now,
             content,
+            logins: None,
             by_ptr: PtrMap::default(),
             by_text: TextMap::default(),
             labels: Vec::new(),
@@ -420,6 +447,11 @@ impl<'c> Labeler<'c> {
                     },
                 }
             }
+            GroupKey::LoginNew => match self.logins.and_then(|l| l.login_new(i)) {
+                Some(true) => self.fixed_label(SLOT_LOGIN_NEW, LOGIN_NEW_YES),
+                Some(false) => self.fixed_label(SLOT_LOGIN_KNOWN, LOGIN_NEW_NO),
+                None => self.fixed_label(SLOT_NO_LOG_FACTS, NO_LOG_FACTS),
+            },
             _ => self.fixed_label(SLOT_UNKNOWN_CONTENT, UNKNOWN_CONTENT),
         }
     }

@@ -31,10 +31,11 @@ mod key;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use build::group_with;
+pub use build::{group_with, group_with_logins};
 pub use help::{group_help, key_names, sort_names};
 pub use key::{
-    AGE_BUCKETS, GroupKey, UNKNOWN_CONTENT, age_bucket, client_net, recipient_pattern, size_bucket,
+    AGE_BUCKETS, GroupKey, LOGIN_NEW_NO, LOGIN_NEW_YES, NO_LOG_FACTS, UNKNOWN_CONTENT, age_bucket,
+    client_net, recipient_pattern, size_bucket,
 };
 
 /// How many arrival-time buckets each group carries (for a sparkline).

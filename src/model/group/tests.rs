@@ -463,3 +463,52 @@ mod content_key_tests {
         assert_eq!(&*g.groups[0].label, UNKNOWN_CONTENT);
     }
 }
+
+#[cfg(test)]
+mod login_new_key_tests {
+    use super::super::*;
+    use super::{all, msg, snap};
+    use crate::model::filter::LoginFacts;
+
+    #[test]
+    fn login_new_groups_by_the_log_facts() {
+        let s = snap(
+            (0..5)
+                .map(|i| msg(&format!("A{i}"), QueueName::Deferred, i, 1, "s@x", &[]))
+                .collect(),
+        );
+        let facts = LoginFacts::from_vec(vec![Some(true), Some(true), Some(false), None]);
+        let g = group_with_logins(
+            &s,
+            &all(&s),
+            GroupKey::LoginNew,
+            None,
+            10,
+            None,
+            Some(&facts),
+        );
+        let labels: Vec<(&str, usize)> = g.groups.iter().map(|g| (&*g.label, g.messages)).collect();
+        assert_eq!(
+            labels,
+            vec![(NO_LOG_FACTS, 2), (LOGIN_NEW_YES, 2), (LOGIN_NEW_NO, 1)]
+        );
+        // As a sub-key, and without facts: everything is "(no log facts)".
+        let g = group_with_logins(
+            &s,
+            &all(&s),
+            GroupKey::Queue,
+            Some(GroupKey::LoginNew),
+            10,
+            None,
+            Some(&facts),
+        );
+        assert_eq!(g.groups[0].children.len(), 3);
+        let g = group_with(&s, &all(&s), GroupKey::LoginNew, None, 10, None);
+        assert_eq!(g.groups.len(), 1);
+        assert_eq!(&*g.groups[0].label, NO_LOG_FACTS);
+        assert_eq!(GroupKey::parse("login-new"), Some(GroupKey::LoginNew));
+        assert!(GroupKey::LoginNew.needs_log() && !GroupKey::LoginNew.needs_content());
+        assert!(!GroupKey::tui().any(|k| k == GroupKey::LoginNew));
+        assert_eq!(GroupKey::tui().count(), GroupKey::ALL.len() - 1);
+    }
+}

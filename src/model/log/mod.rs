@@ -18,7 +18,7 @@ pub mod logins;
 pub mod score;
 
 pub use line::Clock;
-pub use logins::{LoginAnalyzer, LoginReport};
+pub use logins::{LoginAnalyzer, LoginReport, QueuedLogin};
 
 /// `--since`: `24h`, `90m`, `7d`, `2w`, or a date/time `2026-11-29T10:00[:ss]` (or
 /// `2026-11-29`), local time unless it carries a zone (`Z`, `+09:00`).
