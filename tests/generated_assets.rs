@@ -5,7 +5,7 @@
 
 mod manual;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 use clap_complete::Shell;
@@ -254,4 +254,22 @@ fn the_manuals_demo_examples_run() {
         }
     }
     assert!(ran >= 20, "only {ran} examples run on the demo queue");
+}
+
+/// The README quotes `mailq-tui help filter` whole: the quote must not drift from the
+/// program's own text (one source: the filter help).
+#[test]
+fn readme_quotes_the_filter_help_as_the_program_prints_it() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+        .args(["help", "filter"])
+        .output()
+        .expect("run mailq-tui help filter");
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).expect("utf-8");
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    assert!(
+        readme.contains(&format!("```text\n{}\n```", help.trim_end())),
+        "README.md's filter language block differs from `mailq-tui help filter`; paste its output"
+    );
 }
