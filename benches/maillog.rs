@@ -29,21 +29,7 @@ use std::time::Instant;
 
 use mailq_tui::maillog::{BLOCK, read_stream, read_stream_with};
 use mailq_tui::model::log::{Clock, LoginAnalyzer};
-
-/// A tiny deterministic PRNG (xorshift64*), so both runs see the same log.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use mailq_tui::synth::Rng;
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -75,7 +61,7 @@ fn ip(prefix: u64, n: u64) -> String {
 /// Write `mb` MB of log in the given mode; returns (bytes, lines).
 fn generate(path: &Path, mb: u64, quiet: bool) -> std::io::Result<(u64, u64)> {
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
-    let mut rng = Rng(if quiet { 0x9e37_79b9 } else { 0x1234_5678 });
+    let mut rng = Rng::new(if quiet { 0x9e37_79b9 } else { 0x1234_5678 });
     let limit = mb * 1_000_000;
     let (mut bytes, mut lines, mut t, mut qid) = (0u64, 0u64, 0u64, 0x10_0000u64);
     let iso = quiet;

@@ -102,18 +102,20 @@ fn postcat_stream<W: Write>(spec: &StormSpec, detail: Detail, w: W) -> io::Resul
 // ---------------------------------------------------------------------------------------------
 // PRNG
 
-/// SplitMix64: tiny, fast, and good enough for test data; no dependency.
+/// SplitMix64: tiny, fast, and good enough for test data; no dependency. The one generator
+/// behind every synthetic input (storms here, mail logs in the maillog bench and tests).
 #[derive(Debug, Clone)]
-struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Self {
+    #[must_use]
+    pub fn new(seed: u64) -> Self {
         let mut r = Self(seed);
         r.next_u64();
         r
     }
 
-    fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -122,7 +124,7 @@ impl Rng {
     }
 
     /// Uniform in `0..n` (`n > 0`); the tiny modulo bias is irrelevant here.
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n.max(1)
     }
 

@@ -3,9 +3,6 @@
 //! with a multi-instance syslog_name, syslog-ng/BSD with Dovecot, RFC 5424, journald JSON,
 //! Dovecot's own log file) plus hostile lines.
 
-use std::path::PathBuf;
-
-use mailq_tui::model::log::line::Clock;
 use mailq_tui::model::log::{LoginAnalyzer, LoginReport};
 use mailq_tui::model::text::sanitize;
 use mailq_tui::model::time::utc_from_civil;
@@ -13,21 +10,7 @@ use proptest::prelude::*;
 
 mod common;
 
-use common::maillog::{SaslManifest, check_against_manifest};
-
-fn fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/maillog")
-        .join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn clock() -> Clock {
-    Clock {
-        now: utc_from_civil(2026, 11, 30, 0, 0, 0),
-        utc_offset: 0,
-    }
-}
+use common::maillog::{SaslManifest, check_against_manifest, clock, fixture};
 
 fn analyze(name: &str, since: Option<i64>) -> LoginReport {
     let mut a = LoginAnalyzer::new(clock(), since);

@@ -11,6 +11,7 @@ use mailq_tui::model::log::batch::MAX_LINE;
 use mailq_tui::model::log::line::Clock;
 use mailq_tui::model::log::{LoginAnalyzer, LoginReport};
 use mailq_tui::model::time::utc_from_civil;
+use mailq_tui::synth::Rng;
 
 fn clock() -> Clock {
     Clock {
@@ -79,26 +80,11 @@ fn fixtures_read_in_parallel_equal_line_by_line() {
     assert!(n >= 6, "only {n} fixtures");
 }
 
-/// xorshift64*: a fixed pseudo-random log.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// A log where several sessions interleave: each message's lines are spread over the
 /// following lines (so joins cross blocks), queue IDs are reused, guessing addresses later
 /// get in, logged-in addresses later fail; BSD and ISO stamps, Dovecot, rejections.
 fn generated(lines: usize, seed: u64) -> Vec<u8> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut out: Vec<u8> = Vec::new();
     // Lines still to be written, each at a future position.
     let mut later: Vec<(usize, String)> = Vec::new();

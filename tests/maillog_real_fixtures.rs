@@ -10,25 +10,10 @@
 //! not SASL/IMAP password guessing, e.g. PAM's `pam_unix … rhost=` lines or plaintext
 //! refused before any password was tried).
 
-use std::path::PathBuf;
+mod common;
 
-use mailq_tui::model::log::line::Clock;
+use common::maillog::{clock, fixture};
 use mailq_tui::model::log::{LoginAnalyzer, LoginReport};
-use mailq_tui::model::time::utc_from_civil;
-
-fn fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/maillog")
-        .join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn clock() -> Clock {
-    Clock {
-        now: utc_from_civil(2026, 11, 30, 0, 0, 0),
-        utc_offset: 0,
-    }
-}
 
 fn analyze(data: &[u8]) -> LoginReport {
     let mut a = LoginAnalyzer::new(clock(), None);

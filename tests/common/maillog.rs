@@ -5,6 +5,24 @@
 use std::collections::BTreeMap;
 
 use mailq_tui::model::log::LoginReport;
+use mailq_tui::model::log::line::Clock;
+use mailq_tui::model::time::utc_from_civil;
+
+/// The bytes of `tests/fixtures/maillog/NAME`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/maillog")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The fixtures' clock: 2026-11-30 00:00 UTC, logs in UTC.
+pub fn clock() -> Clock {
+    Clock {
+        now: utc_from_civil(2026, 11, 30, 0, 0, 0),
+        utc_offset: 0,
+    }
+}
 
 /// What the scenario did, counted by the script as it did it.
 #[derive(Debug, serde::Deserialize)]
