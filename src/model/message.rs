@@ -347,8 +347,9 @@ mod duration_ms {
 pub struct Interner {
     /// Keyed by [`super::reason::text_hash`] (foldhash, seeded per process: a third of
     /// parsing went to SipHash here (perf, #17), and queue strings are chosen by spammers,
-    /// so not an unseeded hash); one hash per string, found or added.
-    set: hashbrown::HashTable<Arc<str>>,
+    /// so not an unseeded hash); one hash per string, found or added, kept beside it so
+    /// that growing the table never hashes a string again.
+    set: hashbrown::HashTable<(u64, Arc<str>)>,
 }
 
 impl Interner {
@@ -359,12 +360,11 @@ impl Interner {
 
     pub fn intern(&mut self, s: &str) -> Arc<str> {
         let hash = super::reason::text_hash(s);
-        if let Some(a) = self.set.find(hash, |a| **a == *s) {
+        if let Some((_, a)) = self.set.find(hash, |(h, a)| *h == hash && **a == *s) {
             return a.clone();
         }
         let a: Arc<str> = Arc::from(s);
-        self.set
-            .insert_unique(hash, a.clone(), |a| super::reason::text_hash(a));
+        self.set.insert_unique(hash, (hash, a.clone()), |(h, _)| *h);
         a
     }
 

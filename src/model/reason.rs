@@ -393,8 +393,9 @@ pub fn ptr_key(s: &Arc<str>) -> usize {
 /// memory. Entries are found by [`text_hash`], so a caller that already hashed the text
 /// (a [`ReasonTable`]) does not hash it again.
 struct SharedFamilies {
-    /// (reason, family), by [`text_hash`] of the reason.
-    by_reason: hashbrown::HashTable<(Arc<str>, Arc<str>)>,
+    /// (hash, reason, family), by [`text_hash`] of the reason (kept: growing the table
+    /// never hashes a text again).
+    by_reason: hashbrown::HashTable<(u64, Arc<str>, Arc<str>)>,
     /// Family texts, so that equal families share one `Arc` (groupings key on it).
     families: TextMap<()>,
 }
@@ -436,7 +437,10 @@ fn shared_family_hashed(
     hash: u64,
     make: impl FnOnce() -> Arc<str>,
 ) -> (Arc<str>, Arc<str>) {
-    if let Some((r, f)) = shared().by_reason.find(hash, |(r, _)| **r == *reason) {
+    if let Some((_, r, f)) = shared()
+        .by_reason
+        .find(hash, |(h, r, _)| *h == hash && **r == *reason)
+    {
         return (r.clone(), f.clone());
     }
     let fam = family(reason);
@@ -455,11 +459,14 @@ fn shared_family_hashed(
         }
     };
     // Another thread may have added it meanwhile: keep one entry per text.
-    if let Some((r, f)) = g.by_reason.find(hash, |(r, _)| **r == *reason) {
+    if let Some((_, r, f)) = g
+        .by_reason
+        .find(hash, |(h, r, _)| *h == hash && **r == *reason)
+    {
         return (r.clone(), f.clone());
     }
     g.by_reason
-        .insert_unique(hash, (reason.clone(), fam.clone()), |(r, _)| text_hash(r));
+        .insert_unique(hash, (hash, reason.clone(), fam.clone()), |(h, _, _)| *h);
     (reason, fam)
 }
 
@@ -471,12 +478,16 @@ pub fn family_shared(reason: &Arc<str>) -> Arc<str> {
 }
 
 /// The delay reasons of one listing, interned with their families: each distinct reason
-/// text is hashed once, allocated at most once (not at all when an earlier listing of the
-/// process had it: its `Arc` is reused), and its family looked up once. Equal texts come
-/// back as the same `Arc`, as from an [`super::Interner`].
+/// text is allocated at most once (not at all when an earlier listing of the process had
+/// it: its `Arc` is reused) and its family folded once, in the process-wide cache. Equal
+/// texts come back as the same `Arc`, as from an [`super::Interner`].
+///
+/// (A table of its own per listing in front of the shared cache cost a second probe and an
+/// insert for every new text: slower by a tenth of the whole parse on a million distinct
+/// reasons, and no faster on few; the shared cache's lock is uncontended.)
 #[derive(Default)]
 pub struct ReasonTable {
-    table: hashbrown::HashTable<(Arc<str>, Arc<str>)>,
+    distinct: usize,
 }
 
 impl ReasonTable {
@@ -487,25 +498,21 @@ impl ReasonTable {
 
     /// (interned reason, its family).
     pub fn get(&mut self, reason: &str) -> (Arc<str>, Arc<str>) {
-        let hash = text_hash(reason);
-        if let Some((r, f)) = self.table.find(hash, |(r, _)| **r == *reason) {
-            return (r.clone(), f.clone());
-        }
-        let (r, f) = shared_family_hashed(reason, hash, || Arc::from(reason));
-        self.table
-            .insert_unique(hash, (r.clone(), f.clone()), |(r, _)| text_hash(r));
-        (r, f)
+        shared_family_hashed(reason, text_hash(reason), || {
+            self.distinct += 1;
+            Arc::from(reason)
+        })
     }
 
-    /// Distinct reasons so far.
+    /// Reasons this table allocated (texts no listing of the process had before).
     #[must_use]
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.distinct
     }
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.distinct == 0
     }
 }
 

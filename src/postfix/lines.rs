@@ -41,7 +41,7 @@ pub fn read_line<R: BufRead + ?Sized>(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        let (n, end) = match avail.iter().position(|&b| b == b'\n') {
+        let (n, end) = match memchr::memchr(b'\n', avail) {
             Some(i) => (i + 1, true),
             None => (avail.len(), avail.is_empty()),
         };
@@ -88,10 +88,33 @@ pub fn for_each<R: BufRead + ?Sized>(
     mut on_line: impl FnMut(&[u8]),
 ) -> io::Result<()> {
     let mut buf = Vec::with_capacity(4096);
-    while read_line(reader, &mut buf, max)? != Read::Eof {
+    loop {
+        // The lines that end inside the reader's buffer are handed out from it, without a
+        // copy; a line that runs past it goes through `read_line`.
+        let avail = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let mut used = 0;
+        for end in memchr::memchr_iter(b'\n', avail) {
+            let line = &avail[used..=end];
+            if line.len() <= max {
+                on_line(line);
+            } else {
+                on_line(&too_long(line.len()));
+            }
+            used = end + 1;
+        }
+        if used > 0 {
+            reader.consume(used);
+            continue;
+        }
+        if read_line(reader, &mut buf, max)? == Read::Eof {
+            return Ok(());
+        }
         on_line(&buf);
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -119,5 +142,36 @@ mod tests {
         let mut r = io::BufReader::with_capacity(4, &b"0123456789\n"[..]);
         assert_eq!(read_line(&mut r, &mut buf, 11).expect("read"), Read::Line);
         assert_eq!(buf, b"0123456789\n");
+    }
+    /// Lines inside the reader's buffer (handed out in place) and lines across its end
+    /// (copied) come out the same, whatever the buffer size.
+    #[test]
+    fn for_each_gives_the_same_lines_whatever_the_buffer() {
+        let mut input = Vec::new();
+        for i in 0..200 {
+            input.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, i * 7 % 50));
+            input.push(b'\n');
+        }
+        input.extend(std::iter::repeat_n(b'z', 300));
+        input.extend_from_slice(b"\nno newline at the end");
+        let want: Vec<Vec<u8>> = input
+            .split_inclusive(|&b| b == b'\n')
+            .map(|l| {
+                if l.len() > 100 {
+                    too_long(l.len())
+                } else {
+                    l.to_vec()
+                }
+            })
+            .collect();
+        for cap in [1, 2, 7, 64, 101, 4096] {
+            let mut got = Vec::new();
+            let mut r = io::BufReader::with_capacity(cap, &input[..]);
+            for_each(&mut r, 100, |l| got.push(l.to_vec())).expect("read");
+            assert_eq!(got, want, "buffer of {cap} bytes");
+        }
+        let mut got = Vec::new();
+        for_each(&mut &input[..], 100, |l| got.push(l.to_vec())).expect("read");
+        assert_eq!(got, want, "a slice");
     }
 }

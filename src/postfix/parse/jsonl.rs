@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::BufRead;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use compact_str::CompactString;
@@ -137,7 +138,7 @@ impl SnapshotBuilder {
                     None => (None, None),
                 };
                 Recipient {
-                    address: self.interner.intern(&r.address),
+                    address: Arc::from(&*r.address),
                     family,
                     delay_reason,
                 }
