@@ -13,7 +13,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let right = match &input.error {
         Some(e) => e.clone(),
-        None => format!("{} matches", count(input.matches)),
+        None => match crate::app::login_facts::note(app) {
+            // `login-new:` matches only what the mail log answered: say where that stands.
+            Some(n) => format!("{} matches · {n}", count(input.matches)),
+            None => format!("{} matches", count(input.matches)),
+        },
     };
     let w = usize::from(area.width);
     let text_w = w.saturating_sub(right.len() + 6);
