@@ -48,7 +48,7 @@ fn queue_of(ids: &[&str]) -> ReplayQueue {
     ReplayQueue::new("file login.jsonl", snap.messages, Vec::new(), true)
 }
 
-fn lab_queue() -> ReplayQueue {
+pub fn lab_queue() -> ReplayQueue {
     queue_of(&[ALICE_2, ALICE_3, BOB_4, CAROL, UNLOGGED])
 }
 
@@ -77,7 +77,7 @@ fn options(off: bool) -> Options {
 }
 
 /// An app that listed `q` once (the log not read: nothing asked for it yet).
-fn app_with_log(q: &dyn MailQueue, off: bool) -> App {
+pub fn app_with_log(q: &dyn MailQueue, off: bool) -> App {
     let mut app = App::new(options(off));
     app.now = NOW;
     update(&mut app, Action::Refresh);
@@ -99,7 +99,7 @@ fn login_job(fx: Option<Effect>) -> Option<LogJob> {
 }
 
 /// Type `text` into the filter input (opened first); the log jobs the keystrokes asked for.
-fn type_filter(app: &mut App, text: &str) -> Vec<LogJob> {
+pub fn type_filter(app: &mut App, text: &str) -> Vec<LogJob> {
     update(app, Action::OpenFilter);
     // The input opens with the filter in force: clear it first.
     let before = app.select.filter.text().chars().count();
@@ -113,7 +113,7 @@ fn type_filter(app: &mut App, text: &str) -> Vec<LogJob> {
     jobs
 }
 
-fn answer(app: &mut App, job: &LogJob) -> Option<Effect> {
+pub fn answer(app: &mut App, job: &LogJob) -> Option<Effect> {
     update(
         app,
         Action::LoginFactsLoaded(Box::new(LogLoaded {

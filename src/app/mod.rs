@@ -30,7 +30,7 @@ pub mod update;
 pub mod viewport;
 
 #[cfg(test)]
-mod login_facts_tests;
+pub mod login_facts_tests;
 #[cfg(test)]
 mod operator_tests;
 #[cfg(test)]
