@@ -177,15 +177,19 @@ pub(super) fn wanted(app: &mut App) -> Option<Effect> {
     let use_now = in_use(app);
     let chosen = use_now && !app.mail_log.logins.in_use;
     app.mail_log.logins.in_use = use_now;
-    if !use_now
-        || app.mail_log.options.off
+    if !use_now {
+        return None;
+    }
+    // The facts of the listing on screen, whatever comes next (a listing installed
+    // from a worker, or while a read runs, is computed here once).
+    refresh_view(app);
+    if app.mail_log.options.off
         || app.mail_log.logins.asking.is_some()
         || app.listing.shown != Shown::Complete
         || app.listing.preparing
     {
         return None;
     }
-    refresh_view(app);
     let s = &app.mail_log.logins;
     if s.view.as_ref().is_none_or(|v| v.unasked == 0) {
         return None;
