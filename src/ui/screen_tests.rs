@@ -470,6 +470,12 @@ fn login_new_says_it_reads_the_mail_log_then_how_much_it_knows() {
     let q = lab_queue();
     let mut app = app_with_log(&q, false);
     let job = type_filter(&mut app, "login-new:yes").remove(0);
+    // On 80 columns the long note leaves the typed filter in view.
+    let screen = render(&mut app, 80, 20).backend().to_string();
+    assert!(
+        screen.contains("/login-new:yes▏  0 matches · login-new: reading"),
+        "{screen}"
+    );
     update(&mut app, Action::ApplyFilter);
     let screen = render(&mut app, 160, 20).backend().to_string();
     assert!(screen.contains("reading the mail log…"), "{screen}");
