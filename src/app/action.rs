@@ -144,7 +144,7 @@ pub enum Action {
     /// The mail log was read for the `login-new:` facts of the listed messages (or could
     /// not be).
     #[serde(skip)]
-    LoginFactsLoaded(Box<super::storm_log::LogLoaded>),
+    LoginFactsLoaded(Box<super::login_facts::LoginFactsLoaded>),
     /// The countermeasures file was written (its path) or not (why).
     #[serde(skip)]
     Written(Result<String, String>),

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::login_facts::KnownLogins;
+use super::login_facts::{KnownLogins, View};
 use crate::model::Snapshot;
 use crate::model::content::{ContentIndex, ContentView};
 use crate::model::filter::{
@@ -111,6 +111,8 @@ pub struct Regrouped {
     pub prepare_gen: u64,
     /// +new/−gone per group against `RegroupJob::previous`.
     pub diff: Option<HashMap<Arc<str>, GroupDiff>>,
+    /// The `login-new:` facts of the listing, when the job had the log's answers.
+    pub logins: Option<View>,
 }
 
 impl RegroupJob {
@@ -123,8 +125,11 @@ impl RegroupJob {
             .as_ref()
             .map(|c| ContentView::new(&self.snapshot, c));
         let lookup = view.as_ref().map(|v| v as &dyn ContentLookup);
-        let facts = self.logins.as_ref().map(|k| k.view(&self.snapshot).0);
-        let logins = facts.as_ref().map(|f| f as &dyn LoginLookup);
+        let login_view = self
+            .logins
+            .as_ref()
+            .map(|k| KnownLogins::view(k, &self.snapshot));
+        let logins = login_view.as_ref().map(|v| v.facts() as &dyn LoginLookup);
         let selection = self.filter.as_ref().map(|f| {
             select_with(
                 &self.snapshot,
@@ -161,6 +166,7 @@ impl RegroupJob {
             selection,
             prepare_gen: self.prepare_gen,
             diff,
+            logins: login_view,
         }
     }
 }

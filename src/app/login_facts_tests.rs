@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
+use super::login_facts::LoginJob;
 use super::login_facts::RELOOK_SECS;
-use super::storm_log::{LogFacts, LogJob, LogLoaded, LogOptions};
+use super::storm_log::{LogFacts, LogOptions};
 use super::testing::NOW;
 use super::{Action, App, Effect, Options, Overlay, update};
 use crate::model::group::GroupKey;
@@ -60,8 +61,8 @@ fn listing(q: &dyn MailQueue) -> Arc<Snapshot> {
 
 /// What the log job would read: the lab log after two logins before the window, asked
 /// about `watch` (as the runtime's reader does with [`LogJob::watch`]).
-fn answer_for(job: &LogJob) -> LogFacts {
-    super::storm_log_tests::facts_of(&format!("{BEFORE}{LAB_LOG}"), SINCE, &job.watch)
+fn answer_for(job: &LoginJob) -> LogFacts {
+    super::storm_log_tests::facts_of(&format!("{BEFORE}{LAB_LOG}"), SINCE, &job.log_job().watch)
 }
 
 fn options(off: bool) -> Options {
@@ -89,7 +90,7 @@ pub fn app_with_log(q: &dyn MailQueue, off: bool) -> App {
     app
 }
 
-fn login_job(fx: Option<Effect>) -> Option<LogJob> {
+fn login_job(fx: Option<Effect>) -> Option<LoginJob> {
     fx.into_iter()
         .flat_map(Effect::flatten)
         .find_map(|e| match e {
@@ -99,11 +100,11 @@ fn login_job(fx: Option<Effect>) -> Option<LogJob> {
 }
 
 /// Type `text` into the filter input (opened first); the log jobs the keystrokes asked for.
-pub fn type_filter(app: &mut App, text: &str) -> Vec<LogJob> {
+pub fn type_filter(app: &mut App, text: &str) -> Vec<LoginJob> {
     update(app, Action::OpenFilter);
     // The input opens with the filter in force: clear it first.
     let before = app.select.filter.text().chars().count();
-    let mut jobs: Vec<LogJob> = (0..before)
+    let mut jobs: Vec<LoginJob> = (0..before)
         .filter_map(|_| login_job(update(app, Action::Backspace)))
         .collect();
     jobs.extend(
@@ -113,14 +114,13 @@ pub fn type_filter(app: &mut App, text: &str) -> Vec<LogJob> {
     jobs
 }
 
-pub fn answer(app: &mut App, job: &LogJob) -> Option<Effect> {
-    update(
-        app,
-        Action::LoginFactsLoaded(Box::new(LogLoaded {
-            generation: job.generation,
-            result: Ok(answer_for(job)),
-        })),
-    )
+/// Answer `job` as the event loop's worker does: the log read, digested by the job.
+pub fn answer(app: &mut App, job: &LoginJob) -> Option<Effect> {
+    update(app, answered(job, Ok(answer_for(job))))
+}
+
+fn answered(job: &LoginJob, read: Result<LogFacts, String>) -> Action {
+    Action::LoginFactsLoaded(Box::new(job.clone().answer(read)))
 }
 
 fn shown_ids(app: &App) -> Vec<String> {
@@ -146,16 +146,17 @@ fn the_filter_reads_the_log_in_the_background_and_filters_when_the_facts_arrive(
     let jobs = type_filter(&mut app, "login-new:yes");
     assert_eq!(jobs.len(), 1, "one read, when the filter first parses");
     let job = &jobs[0];
+    let read = job.log_job();
     // The storm panel's sources and window, asked about the listed queue IDs.
     assert_eq!(
-        job.paths,
+        read.paths,
         vec![std::path::PathBuf::from("/var/log/mail.log")]
     );
-    assert_eq!(job.since.as_deref(), Some("2026-11-25"));
-    let mut watch = job.watch.clone();
+    assert_eq!(read.since.as_deref(), Some("2026-11-25"));
+    let mut watch = read.watch.clone();
     watch.sort();
     assert_eq!(watch, vec![ALICE_2, ALICE_3, BOB_4, CAROL, UNLOGGED]);
-    assert_eq!(job.oldest_queued, Some(NOW - 3_600));
+    assert_eq!(read.oldest_queued, Some(NOW - 3_600));
     // Meanwhile: nothing matches, and the screen says why.
     assert!(app.select.selection.indices.is_empty());
     assert!(note(&app).contains("reading the mail log for 5 listed messages"));
@@ -197,7 +198,7 @@ fn a_stale_answer_is_dropped() {
     // for the old one no longer counts, and the same filter asks the new one at once.
     app.mail_log.forget();
     let second = login_job(update(&mut app, Action::Clock(NOW))).expect("asked again at once");
-    assert_ne!(first.generation, second.generation);
+    assert_ne!(first.log.generation, second.log.generation);
     assert!(answer(&mut app, &first).is_none());
     assert!(
         app.select.selection.indices.is_empty(),
@@ -210,10 +211,7 @@ fn a_stale_answer_is_dropped() {
         &mut app,
         Action::Tagged(
             other_source,
-            Box::new(Action::LoginFactsLoaded(Box::new(LogLoaded {
-                generation: second.generation,
-                result: Ok(answer_for(&second)),
-            }))),
+            Box::new(answered(&second, Ok(answer_for(&second)))),
         ),
     );
     assert!(app.select.selection.indices.is_empty());
@@ -276,11 +274,12 @@ fn a_relisting_asks_only_about_new_messages_at_most_once_a_minute() {
 
     let job = login_job(update(&mut app, Action::Clock(NOW + RELOOK_SECS)))
         .expect("a minute later the new messages are asked about");
-    let mut watch = job.watch.clone();
+    let read = job.log_job();
+    let mut watch = read.watch.clone();
     watch.sort();
     assert_eq!(watch, vec![ALICE_3, "B0B0B0B0B0B"], "only the unknown ones");
     // The window does not move: it still starts at the oldest message ever asked about.
-    assert_eq!(job.oldest_queued, Some(NOW - 3_600));
+    assert_eq!(read.oldest_queued, Some(NOW - 3_600));
     answer(&mut app, &job);
     // The lab log names ALICE_3's ID (the reused ID's submission as far as the log
     // knows); the new ID is unknown to it.
@@ -393,13 +392,13 @@ fn no_log_a_capture_without_a_log_or_an_unreadable_log_say_so() {
     let job = type_filter(&mut app, "login-new:yes").remove(0);
     update(
         &mut app,
-        Action::LoginFactsLoaded(Box::new(LogLoaded {
-            generation: job.generation,
-            result: Err(
+        answered(
+            &job,
+            Err(
                 "a demo or captured queue has no mail log: name one with --log PATH\n\x1b[31m"
                     .to_owned(),
             ),
-        })),
+        ),
     );
     let status = app.status.clone().expect("status");
     assert!(
@@ -437,7 +436,7 @@ fn a_large_listing_is_prepared_with_the_facts() {
     }
     let jobs = type_filter(&mut app, "login-new:yes");
     let job = jobs.last().expect("a read");
-    assert_eq!(job.watch.len(), n + 4);
+    assert_eq!(job.asked.len(), n + 4);
     let fx = answer(&mut app, job);
     if let Some(j) = super::regroup_job(fx) {
         update(&mut app, Action::Regrouped(Box::new(j.run())));

@@ -462,6 +462,7 @@ impl App {
     }
 
     pub(crate) fn reselect(&mut self) {
+        login_facts::refresh_view(self);
         self.select.selection = self.select_now();
         self.regroup();
         self.refresh_shape();
@@ -552,6 +553,7 @@ impl App {
             self.listing.preparing = false;
             let current = r.generation == self.grouped.group_gen;
             let snapshot = r.snapshot.clone();
+            let logins = r.logins;
             self.set_snapshot_with(
                 snapshot,
                 Some(Prepared {
@@ -561,6 +563,8 @@ impl App {
                     diff: r.diff,
                 }),
             );
+            // The worker's `login-new:` facts of it, computed with the selection.
+            login_facts::install_view(self, logins);
             if !current {
                 // Filter, grouping or sort changed while it was prepared: redo with today's.
                 self.reselect();

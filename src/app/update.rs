@@ -67,9 +67,9 @@ pub enum Effect {
     /// [`Action::LogLoaded`](super::Action::LogLoaded).
     ReadLog(Box<super::storm_log::LogJob>),
     /// Read the mail log for the `login-new:` facts of the listed queue IDs
-    /// ([`super::storm_log::LogJob::watch`]); the answer comes back as
+    /// ([`super::login_facts::LoginJob`], digested on the worker); the answer comes back as
     /// [`Action::LoginFactsLoaded`](super::Action::LoginFactsLoaded).
-    ReadLoginFacts(Box<super::storm_log::LogJob>),
+    ReadLoginFacts(Box<super::login_facts::LoginJob>),
     /// Select and group on a worker; the result comes back as [`Action::Regrouped`].
     Regroup(Box<RegroupJob>),
     /// Drop a large listing that left the screen on a worker.

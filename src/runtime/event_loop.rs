@@ -400,8 +400,8 @@ impl Runner {
             Effect::ReadLoginFacts(job) => {
                 let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
                 tokio::task::spawn_blocking(move || {
-                    let done = read_log(q.as_ref(), &job);
-                    let action = Action::LoginFactsLoaded(Box::new(done));
+                    let read = read_log(q.as_ref(), &job.log_job());
+                    let action = Action::LoginFactsLoaded(Box::new(job.answer(read.result)));
                     let _ = tx.send(Self::tag(generation, action));
                 });
             }
