@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use mailq_tui::maillog::{read_stream, read_stream_with};
-use mailq_tui::model::log::batch::MAX_LINE;
+use mailq_tui::model::log::chunk::MAX_LINE;
 use mailq_tui::model::log::line::Clock;
 use mailq_tui::model::log::{LoginAnalyzer, LoginReport};
 use mailq_tui::model::time::utc_from_civil;
@@ -177,6 +177,21 @@ fn generated(lines: usize, seed: u64) -> Vec<u8> {
                 "{ts} mx postfix/smtpd[7]: {qid}: client=h\u{00e9}[{}], sasl_method=LOGIN, sasl_username=\u{1b}[2Jbad\u{2028}",
                 ip(&mut rng)
             ),
+            12 if rng.below(2) == 0 => {
+                // Inbound mail (no SASL) reusing a queue ID a submission may still hold.
+                let k = i + 1 + usize::try_from(rng.below(25)).expect("small");
+                later.push((
+                    k,
+                    format!(
+                        "{ts} mx postfix/local[3]: {qid}: to=<u1@example.jp>, relay=local, delay=0.1, dsn=2.0.0, status=sent (delivered to mailbox)"
+                    ),
+                ));
+                later.push((k + 1, format!("{ts} mx postfix/qmgr[9]: {qid}: removed")));
+                format!(
+                    "{ts} mx postfix/smtpd[7]: {qid}: client=mail.example.net[{}]",
+                    ip(&mut rng)
+                )
+            }
             12 => "not a syslog line at all".to_owned(),
             _ => format!("{ts} mx postfix/anvil[4]: statistics: max connection rate 1/60s"),
         };
@@ -268,4 +283,40 @@ fn journald_json_read_in_parallel_equals_line_by_line() {
     assert!(want.input.events > 1_000);
     assert_eq!(want.address("1.2.3.4").map(|a| a.failures), Some(1));
     check_all_ways("journal", &json, true, None);
+}
+
+/// Two sources into one analyzer (as `logins` reads a rotated file, then the current one):
+/// the second read in parallel orders its events after the first's.
+#[test]
+fn a_second_source_read_in_parallel_continues_the_first() {
+    let (old, new) = (generated(8_000, 21), generated(8_000, 22));
+    let since = Some(utc_from_civil(2026, 11, 22, 0, 0, 0));
+    let mut whole = old.clone();
+    whole.extend_from_slice(&new);
+    let want = sequential(&whole, false, since);
+    for (first, second) in [(1, 2), (2, 2), (3, 1)] {
+        let mut a = LoginAnalyzer::new(clock(), since);
+        read_stream_with(std::io::Cursor::new(&old), &mut a, first, 999).expect("read");
+        read_stream_with(std::io::Cursor::new(&new), &mut a, second, 1500).expect("read");
+        assert_eq!(a.finish(), want, "{first} then {second} workers");
+    }
+}
+
+/// A queue ID is reused by inbound mail (no SASL) while a submission still held it: the
+/// inbound message's delivery is not counted for the account, read either way.
+#[test]
+fn inbound_mail_reusing_a_queue_id_ends_the_submission() {
+    let log = "\
+Nov 21 10:00:00 mx postfix/submission/smtpd[7]: 1A2B: client=unknown[10.0.0.1], sasl_method=PLAIN, sasl_username=u@example.jp
+Nov 21 10:00:01 mx postfix/qmgr[9]: 1A2B: from=<u@example.jp>, size=900, nrcpt=1 (queue active)
+Nov 21 10:00:02 mx postfix/smtp[8]: 1A2B: to=<r@far.example>, relay=x[1.2.3.4]:25, delay=1, dsn=4.4.1, status=deferred (timeout)
+Nov 21 11:00:00 mx postfix/smtpd[7]: 1A2B: client=mail.example.net[192.0.2.9]
+Nov 21 11:00:01 mx postfix/qmgr[9]: 1A2B: from=<news@example.net>, size=900, nrcpt=1 (queue active)
+Nov 21 11:00:02 mx postfix/local[3]: 1A2B: to=<u@example.jp>, relay=local, delay=0.1, dsn=2.0.0, status=sent (delivered to mailbox)
+Nov 21 11:00:03 mx postfix/qmgr[9]: 1A2B: removed
+";
+    let want = sequential(log.as_bytes(), false, None);
+    let acc = &want.accounts[0];
+    assert_eq!((acc.messages, acc.deferred, acc.sent), (1, 1, 0), "{acc:?}");
+    check_all_ways("reused queue ID", log.as_bytes(), false, None);
 }

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use flate2::read::MultiGzDecoder;
 
-use crate::model;
-use crate::model::log::batch::{Batch, MAX_LINE};
+use crate::model::log::chunk::MAX_LINE;
+use crate::model::log::logins::Chunk;
 use crate::model::log::{Clock, LoginAnalyzer};
 use crate::postfix::PostfixError;
 use crate::postfix::local::{Postfix, parse_utc_offset};
@@ -355,27 +355,26 @@ pub fn rotations(base: &Path) -> Vec<PathBuf> {
 
 /// Feed a byte stream to the analyzer line by line: plain or gzip (detected by its magic
 /// bytes, not a name: standard input can be compressed too), syslog or journald JSON
-/// (sniffed from the first line), in blocks of [`BLOCK`] bytes on this thread.
-///
-/// (Parsing blocks on other threads, [`read_stream_with`], gives the same result but was
-/// slower on the shared build machine, where a process's threads share one CPU share:
-/// see docs/PERFORMANCE.md.)
+/// (sniffed from the first line), in blocks of [`BLOCK`] bytes. With more than one CPU,
+/// blocks are folded on up to [`MAX_WORKERS`] threads and merged in log order (the same
+/// report as one line at a time: `tests/maillog_parallel.rs`).
 ///
 /// # Errors
 /// Reading failed; the lines before the failure were fed.
 pub fn read_stream(input: impl Read, analyzer: &mut LoginAnalyzer) -> io::Result<()> {
-    read_stream_with(input, analyzer, 1, BLOCK)
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    read_stream_with(input, analyzer, cpus.min(MAX_WORKERS), BLOCK)
 }
 
-/// Most parsing threads [`read_stream`] starts.
+/// Most threads [`read_stream`] folds blocks on.
 pub const MAX_WORKERS: usize = 4;
 /// Bytes read per block (cut at the last line end in it).
-pub const BLOCK: usize = 1 << 20;
-/// Blocks being parsed or waiting to be folded, per worker (bounds memory).
+pub const BLOCK: usize = 4 << 20;
+/// Blocks being folded or waiting to be merged, per worker (bounds memory).
 const DEPTH: usize = 2;
 
-/// [`read_stream`] with a given number of parsing threads (0 or 1: none, everything on
-/// this thread) and block size: for tests that compare the ways of reading.
+/// [`read_stream`] with a given number of threads (0 or 1: none, everything on this
+/// thread) and block size: for tests and benchmarks that compare the ways of reading.
 ///
 /// # Errors
 /// Reading failed; the lines before the failure were fed.
@@ -407,21 +406,21 @@ struct Blocks<'r> {
 }
 
 impl Blocks<'_> {
-    /// Fill `batch.data` with the next block; `false` at the end of the stream.
-    fn next(&mut self, batch: &mut model::log::batch::Batch) -> io::Result<bool> {
-        batch.clear();
+    /// Fill `data` with the next block; `false` at the end of the stream.
+    fn next(&mut self, data: &mut Vec<u8>) -> io::Result<bool> {
+        data.clear();
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        batch.data.extend_from_slice(&self.carry);
+        data.extend_from_slice(&self.carry);
         self.carry.clear();
-        while !self.eof && batch.data.len() < self.block {
-            let want = (self.block - batch.data.len()) as u64;
-            match (&mut *self.input).take(want).read_to_end(&mut batch.data) {
+        while !self.eof && data.len() < self.block {
+            let want = (self.block - data.len()) as u64;
+            match (&mut *self.input).take(want).read_to_end(data) {
                 Ok(0) => self.eof = true,
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if batch.data.is_empty() => return Err(e),
+                Err(e) if data.is_empty() => return Err(e),
                 Err(e) => {
                     // Fold what was read before the failure, then report it.
                     self.failed = Some(e);
@@ -429,36 +428,40 @@ impl Blocks<'_> {
                 }
             }
         }
-        if batch.data.is_empty() {
+        if data.is_empty() {
             return Ok(false);
         }
         if !self.eof {
-            match memchr::memrchr(b'\n', &batch.data) {
-                Some(end) => self.carry.extend_from_slice(&batch.data[end + 1..]),
+            match memchr::memrchr(b'\n', data) {
+                Some(end) => self.carry.extend_from_slice(&data[end + 1..]),
                 // No line end at all: a piece of a (junk) line longer than a block.
-                None if batch.data.len() >= MAX_LINE => {
-                    self.carry.extend_from_slice(&batch.data[MAX_LINE..]);
+                None if data.len() >= MAX_LINE => {
+                    self.carry.extend_from_slice(&data[MAX_LINE..]);
                 }
                 None => {
                     // A block smaller than the line: read on with bigger blocks.
-                    self.carry.extend_from_slice(&batch.data);
+                    self.carry.extend_from_slice(data);
                     self.block = self.block.saturating_mul(2);
-                    return self.next(batch);
+                    return self.next(data);
                 }
             }
-            let keep = batch.data.len() - self.carry.len();
-            batch.data.truncate(keep);
+            let keep = data.len() - self.carry.len();
+            data.truncate(keep);
         }
-        let journal = *self.journal.get_or_insert_with(|| {
-            let first = batch.data.split(|&b| b == b'\n').next().unwrap_or(&[]);
+        self.journal.get_or_insert_with(|| {
+            let first = data.split(|&b| b == b'\n').next().unwrap_or(&[]);
             first.trim_ascii_start().first() == Some(&b'{')
         });
-        batch.journal = journal;
         Ok(true)
+    }
+
+    fn journal(&self) -> bool {
+        self.journal == Some(true)
     }
 }
 
-/// Read blocks, parse them (on `workers` threads), fold them into the analyzer in order.
+/// Read blocks and fold them into the analyzer: on this thread, or each block by its own
+/// analyzer on one of `workers` threads, merged in log order ([`LoginAnalyzer::merge`]).
 fn feed(
     input: &mut dyn Read,
     analyzer: &mut LoginAnalyzer,
@@ -473,87 +476,89 @@ fn feed(
         journal: None,
         failed: None,
     };
-    let clock = analyzer.clock();
-    let mut first = Batch::default();
-    if !blocks.next(&mut first)? {
+    let mut data = Vec::new();
+    if !blocks.next(&mut data)? {
         return Ok(());
     }
     if blocks.eof || workers <= 1 {
-        // Small input, or one core: no threads, and no batches (each line is decoded only
-        // once the analyzer's state says it can matter).
+        // Small input, or one thread asked for.
         loop {
-            analyzer.push_block(&first.data, first.journal);
-            if !blocks.next(&mut first)? {
+            analyzer.push_block(&data, blocks.journal());
+            if !blocks.next(&mut data)? {
                 return Ok(());
             }
         }
     }
-    first.parse(&clock);
-    analyzer.apply_batch(&first);
     std::thread::scope(|scope| {
         let mut jobs = Vec::new();
         let mut done = Vec::new();
-        for _ in 0..workers {
-            let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Batch>(DEPTH);
-            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Batch>(DEPTH);
+        for _ in 0..workers.min(MAX_WORKERS) {
+            let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(Chunk, Vec<u8>, bool)>(DEPTH);
+            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(Chunk, Vec<u8>)>(DEPTH);
             let worker = std::thread::Builder::new()
-                .name("maillog-parse".into())
+                .name("maillog-chunk".into())
                 .spawn_scoped(scope, move || {
-                    for mut batch in job_rx {
-                        batch.parse(&clock);
-                        if done_tx.send(batch).is_err() {
+                    for (mut chunk, data, journal) in job_rx {
+                        chunk.push(&data, journal);
+                        if done_tx.send((chunk, data)).is_err() {
                             break;
                         }
                     }
                 });
-            if worker.is_err() {
-                // No thread to be had: parse here.
-                continue;
+            if worker.is_ok() {
+                jobs.push(job_tx);
+                done.push(done_rx);
             }
-            jobs.push(job_tx);
-            done.push(done_rx);
         }
-        let workers = jobs.len();
-        let mut free: Vec<Batch> = vec![first];
-        if workers == 0 {
-            // No thread could be started: everything here.
-            let mut batch = free.pop().unwrap_or_default();
-            while blocks.next(&mut batch)? {
-                batch.parse(&clock);
-                analyzer.apply_batch(&batch);
-            }
-            return Ok(());
-        }
-        // Round robin: block n goes to worker n % workers and is folded in that order.
-        let mut pending: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
-        let mut next_worker = 0;
-        let mut result = Ok(());
-        loop {
-            if pending.len() >= workers * DEPTH {
-                let w = pending.pop_front().unwrap_or(0);
-                let Ok(batch) = done[w].recv() else { break };
-                analyzer.apply_batch(&batch);
-                free.push(batch);
-            }
-            let mut batch = free.pop().unwrap_or_default();
-            match blocks.next(&mut batch) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    result = Err(e);
-                    break;
+        if jobs.is_empty() {
+            // No thread to be had: everything here.
+            loop {
+                analyzer.push_block(&data, blocks.journal());
+                if !blocks.next(&mut data)? {
+                    return Ok(());
                 }
             }
-            if jobs[next_worker].send(batch).is_err() {
+        }
+        // Round robin: block n goes to worker n % workers and is merged in that order.
+        let mut pending: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+        let mut free: Vec<Vec<u8>> = Vec::new();
+        let mut next_worker = 0;
+        let mut result = Ok(());
+        let mut have = true;
+        while have {
+            if pending.len() >= jobs.len() * DEPTH {
+                let w = pending.pop_front().unwrap_or(0);
+                let Ok((chunk, done_data)) = done[w].recv() else {
+                    break;
+                };
+                analyzer.merge(chunk, &done_data);
+                free.push(done_data);
+            }
+            let job = (
+                analyzer.for_chunk(),
+                std::mem::take(&mut data),
+                blocks.journal(),
+            );
+            if jobs[next_worker].send(job).is_err() {
                 break;
             }
             pending.push_back(next_worker);
-            next_worker = (next_worker + 1) % workers;
+            next_worker = (next_worker + 1) % jobs.len();
+            data = free.pop().unwrap_or_default();
+            match blocks.next(&mut data) {
+                Ok(more) => have = more,
+                Err(e) => {
+                    result = Err(e);
+                    have = false;
+                }
+            }
         }
         drop(jobs);
         while let Some(w) = pending.pop_front() {
-            let Ok(batch) = done[w].recv() else { break };
-            analyzer.apply_batch(&batch);
+            let Ok((chunk, done_data)) = done[w].recv() else {
+                break;
+            };
+            analyzer.merge(chunk, &done_data);
         }
         result
     })

@@ -55,6 +55,11 @@ pub enum Event<'a> {
         method: &'a str,
         user: &'a str,
     },
+    /// A message submitted without SMTP AUTH (inbound mail, `mynetworks`): its queue ID
+    /// names a new message, not an earlier one that used the same ID.
+    Submitted {
+        qid: &'a str,
+    },
     /// A failed SMTP AUTH; `user` when Postfix logged it.
     SaslFailure {
         client: Client<'a>,
@@ -238,10 +243,12 @@ fn smtpd(msg: &str) -> Option<Event<'_>> {
                 return None;
             }
             if let Some(c) = rest.strip_prefix("client=") {
-                let user = field(c, "sasl_username=")?;
-                let (client, _) = client_at(c)?;
+                let user = field(c, "sasl_username=").filter(|u| !u.is_empty());
+                let (Some(user), Some((client, _))) = (user, client_at(c)) else {
+                    return Some(Event::Submitted { qid });
+                };
                 let method = field(c, "sasl_method=").unwrap_or("");
-                return (!user.is_empty()).then_some(Event::SaslLogin {
+                return Some(Event::SaslLogin {
                     qid,
                     client,
                     method,
@@ -455,8 +462,15 @@ mod tests {
         };
         assert_eq!(client.addr, "2001:db8::5");
         assert_eq!(user, "a@b");
-        // A client line without SASL is not a login.
-        assert_eq!(smtpd_ev("6ED2DBE744: client=unknown[1.2.3.4]"), None);
+        // A client line without SASL is not a login, only a new message with that ID.
+        assert_eq!(
+            smtpd_ev("6ED2DBE744: client=unknown[1.2.3.4]"),
+            Some(Event::Submitted { qid: "6ED2DBE744" })
+        );
+        assert_eq!(
+            smtpd_ev("6ED2DBE744: client=unknown[1.2.3.4], sasl_method=PLAIN, sasl_username="),
+            Some(Event::Submitted { qid: "6ED2DBE744" })
+        );
         // TLS is noise.
         assert_eq!(
             smtpd_ev(

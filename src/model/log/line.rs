@@ -62,7 +62,7 @@ impl Envelope<'_> {
     /// The last `/` component of the program: `smtpd` for `postfix/submission/smtpd`.
     #[must_use]
     pub fn service(&self) -> &[u8] {
-        match memchr::memrchr(b'/', self.program) {
+        match self.program.iter().rposition(|&b| b == b'/') {
             Some(i) => &self.program[i + 1..],
             None => self.program,
         }
@@ -151,19 +151,35 @@ pub fn parse_envelope(line: &[u8]) -> Option<Envelope<'_>> {
     if rfc5424 {
         return rfc5424_tail(stamp, rest);
     }
-    let (first, tail) = split_word(rest);
+    // The host and the program are a few dozen bytes: plain loops beat a memchr call per
+    // field at that length (every line pays this).
+    let (first, tail) = match rest.iter().position(|&b| b == b' ') {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, &b""[..]),
+    };
     // `imap-login: Info: …` (Dovecot's own file) has no host; a host never ends in ':'.
     let (host, prog_part) = if first.last() == Some(&b':') {
         (&b""[..], rest)
     } else {
         (first, tail)
     };
-    let colon = memchr::memchr(b':', prog_part)?;
-    let mut program = &prog_part[..colon];
-    if let Some(open) = memchr::memchr(b'[', program) {
-        program = &program[..open];
+    // The program ends at `[` (its PID) or `:`; a space before either: not a program.
+    let mut open = None;
+    let mut colon = None;
+    for (i, &b) in prog_part.iter().enumerate() {
+        match b {
+            b':' => {
+                colon = Some(i);
+                break;
+            }
+            b'[' if open.is_none() => open = Some(i),
+            b' ' if open.is_none() => return None,
+            _ => {}
+        }
     }
-    if program.is_empty() || program.contains(&b' ') {
+    let colon = colon?;
+    let program = &prog_part[..open.unwrap_or(colon)];
+    if program.is_empty() {
         return None;
     }
     let message = prog_part[colon + 1..]

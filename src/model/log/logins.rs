@@ -7,6 +7,7 @@
 //! `removed`, capped), never by the size of the log.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -14,6 +15,10 @@ use super::event::{Client, Event, RejectKind, Status, dovecot_event, postfix_eve
 use super::line::{Clock, Envelope, JournalEntry, StampCache, parse_envelope};
 use super::score::Verdict;
 use crate::model::compromise::{AccountFacts, ClientUse, SubmitterKind, assess_all};
+
+mod merge;
+
+pub use merge::Chunk;
 
 /// Distinct client addresses kept; more are counted in [`LoginReport::dropped`].
 pub const MAX_ADDRESSES: usize = 1_000_000;
@@ -129,8 +134,9 @@ pub struct LoginAnalyzer {
     rejections: Vec<(&'static str, HashMap<Box<str>, Rejection>)>,
     /// Postfix's own failure lines name the user: Dovecot's backend lines then only link.
     postfix_names_users: bool,
-    /// Queue IDs of queued messages whose submission is asked about (`login-new:`).
-    watch: HashSet<u64, FastHash>,
+    /// Queue IDs of queued messages whose submission is asked about (`login-new:`); shared
+    /// with the partial analyzers of chunks read on other threads.
+    watch: Arc<HashSet<u64, FastHash>>,
     /// Their SASL submission: queue ID, account, client address.
     queued: HashMap<u64, (Box<str>, u32, u32), FastHash>,
     stamps: StampCache,
@@ -138,6 +144,11 @@ pub struct LoginAnalyzer {
     /// Events so far: the order of events, which timestamps (seconds) cannot always tell.
     seq: u64,
     stats: InputStats,
+    /// Set in the analyzer of one chunk of a log read on several threads: what it could not
+    /// judge alone, for [`LoginAnalyzer::merge`].
+    chunk: Option<Box<merge::Pending>>,
+    /// The first sequence number of the last chunk handed out ([`LoginAnalyzer::for_chunk`]).
+    chunk_seq: u64,
 }
 
 impl LoginAnalyzer {
@@ -158,12 +169,14 @@ impl LoginAnalyzer {
             flight_order: VecDeque::new(),
             rejections: Vec::new(),
             postfix_names_users: false,
-            watch: HashSet::with_hasher(FastHash),
+            watch: Arc::new(HashSet::with_hasher(FastHash)),
             queued: HashMap::with_hasher(FastHash),
             stamps: StampCache::default(),
             dropped: 0,
             seq: 0,
             stats: InputStats::default(),
+            chunk: None,
+            chunk_seq: 0,
         }
     }
 
@@ -171,8 +184,7 @@ impl LoginAnalyzer {
     /// new for the account in the window) of these queue IDs, e.g. the queued messages:
     /// [`LoginReport::queued`]. Memory: one entry per ID given.
     pub fn watch_queue_ids<'i>(&mut self, ids: impl IntoIterator<Item = &'i str>) {
-        self.watch
-            .extend(ids.into_iter().map(|id| qid_key(id.as_bytes())));
+        Arc::make_mut(&mut self.watch).extend(ids.into_iter().map(|id| qid_key(id.as_bytes())));
     }
 
     /// One syslog-format line (without or with its trailing newline).
@@ -181,7 +193,9 @@ impl LoginAnalyzer {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         self.stats.lines += 1;
         match parse_envelope(line) {
-            Some(env) => self.push_envelope(&env),
+            Some(env) => {
+                self.push_envelope(&env);
+            }
             None => self.stats.unparsed += u64::from(!line.is_empty()),
         }
     }
@@ -191,37 +205,49 @@ impl LoginAnalyzer {
         self.stats.lines += 1;
         let entry = JournalEntry::parse(line);
         match entry.as_ref().and_then(JournalEntry::envelope) {
-            Some(env) => self.push_envelope(&env),
+            Some(env) => {
+                self.push_envelope(&env);
+            }
             None => self.stats.unparsed += u64::from(!line.trim_ascii().is_empty()),
         }
     }
 
-    fn push_envelope(&mut self, env: &Envelope<'_>) {
-        let Some((family, gate)) = candidate(env) else {
-            return;
-        };
+    /// Decode and apply one line's event. In a chunk's analyzer, a line whose meaning depends
+    /// on the lines before the chunk is not applied but returned, for the merge.
+    fn push_envelope(&mut self, env: &Envelope<'_>) -> Option<merge::Later> {
+        let (family, gate) = candidate(env)?;
         // qmgr and delivery lines only matter for messages submitted by an account: look
         // the queue ID up before decoding anything.
-        if gate.is_some_and(|k| !self.in_flight.contains_key(&k)) {
-            return;
+        if let Some(k) = gate
+            && !self.in_flight.contains_key(&k)
+        {
+            return self.chunk.as_ref().and_then(|c| c.later_gate(k));
         }
         // Valid UTF-8 (nearly every line) is borrowed; only broken bytes are replaced.
         let msg = match std::str::from_utf8(env.message) {
             Ok(m) => std::borrow::Cow::Borrowed(m),
             Err(_) => String::from_utf8_lossy(env.message),
         };
-        if let Some(ev) = decode(env, family, &msg) {
-            let time = self.stamps.time(env, &self.clock);
-            self.apply_event(ev, time, None);
+        let ev = decode(env, family, &msg)?;
+        if let Event::Submitted { qid } = ev {
+            // Not an event of the report: only the end of an earlier message with this ID.
+            self.submitted(qid_key(qid.as_bytes()));
+            return None;
         }
+        if self.chunk.is_some()
+            && !self.postfix_names_users
+            && matches!(ev, Event::BackendFailure { .. })
+        {
+            // Counted only if no Postfix line named a user before, maybe in an earlier chunk.
+            return Some(merge::Later::Always);
+        }
+        let time = self.stamps.time(env, &self.clock);
+        self.apply_event(ev, time);
+        None
     }
 
-    /// A decoded event in log order. `gate`: the queue ID key of a qmgr/delivery line,
-    /// which counts only while that message is in flight (see [`candidate`]).
-    pub(crate) fn apply_event(&mut self, ev: Event<'_>, time: Option<i64>, gate: Option<u64>) {
-        if gate.is_some_and(|k| !self.in_flight.contains_key(&k)) {
-            return;
-        }
+    /// A decoded event in log order.
+    fn apply_event(&mut self, ev: Event<'_>, time: Option<i64>) {
         self.stats.events += 1;
         self.seq += 1;
         if let Some(t) = time {
@@ -229,12 +255,6 @@ impl LoginAnalyzer {
             self.stats.last_time = Some(self.stats.last_time.map_or(t, |l| l.max(t)));
         }
         self.apply(ev, time);
-    }
-
-    /// Lines counted by a [`super::batch::Batch`] parsed elsewhere.
-    pub(crate) fn count_lines(&mut self, lines: u64, unparsed: u64) {
-        self.stats.lines += lines;
-        self.stats.unparsed += unparsed;
     }
 
     /// The clock timestamps are read with.
@@ -278,6 +298,11 @@ impl LoginAnalyzer {
     fn address(&mut self, addr: &str, name: &str) -> Option<u32> {
         let addr = cut(addr);
         if let Some(&i) = self.addr_ix.get(addr) {
+            // The first line that names the client (Dovecot's lines give no name) names it.
+            let known = &mut self.addrs[i as usize].name;
+            if known.is_empty() && !name.is_empty() {
+                *known = cut(name).into();
+            }
             return Some(i);
         }
         if self.addrs.len() >= MAX_ADDRESSES {
@@ -353,12 +378,10 @@ impl LoginAnalyzer {
             let address = &mut self.addrs[ad as usize];
             address.logins += 1;
             address.accounts.insert(a);
-            // An address that failed before and now gets in: the guess (or the phish) worked.
-            if address.failures > 0
-                && address
-                    .first_failure
-                    .is_none_or(|f| t.is_none_or(|t| f <= t))
-            {
+            // An address that failed (in the window, earlier in the log) and now gets in: the
+            // guess (or the phish) worked. Log order, not timestamps: sources are read oldest
+            // first, and a chunk read on another thread can tell it at the merge.
+            if address.failures > 0 {
                 self.accounts[a as usize].guessed_then_in.insert(ad);
             }
         }
@@ -480,6 +503,8 @@ impl LoginAnalyzer {
                     }
                 }
             }
+            // Handled before it gets here (not an event of the report).
+            Event::Submitted { .. } => {}
             Event::Removed { qid } => {
                 if let Some(f) = self.in_flight.remove(&qid_key(qid.as_bytes())) {
                     self.settle(&f);
@@ -527,24 +552,38 @@ impl LoginAnalyzer {
         }
     }
 
-    fn track(&mut self, qid: &str, account: u32) {
-        if self.in_flight.len() >= MAX_IN_FLIGHT {
-            // The log lost the `removed` lines (or this is a huge backlog): settle the
-            // oldest messages with what is known about them.
-            while self.in_flight.len() >= MAX_IN_FLIGHT / 2 {
-                let Some(old) = self.flight_order.pop_front() else {
-                    break;
-                };
-                if let Some(f) = self.in_flight.remove(&old) {
-                    self.settle(&f);
-                }
+    /// At [`MAX_IN_FLIGHT`] messages in flight the log lost the `removed` lines (or this is a
+    /// huge backlog): settle the oldest half with what is known about them.
+    fn make_room(&mut self) {
+        if self.in_flight.len() < MAX_IN_FLIGHT {
+            return;
+        }
+        while self.in_flight.len() >= MAX_IN_FLIGHT / 2 {
+            let Some(old) = self.flight_order.pop_front() else {
+                break;
+            };
+            if let Some(f) = self.in_flight.remove(&old) {
+                self.settle(&f);
             }
         }
-        let key = qid_key(qid.as_bytes());
-        // A reused queue ID: settle the old message first.
+    }
+
+    /// A message was submitted under this queue ID key: a message that had the ID before
+    /// is over (queue IDs are reused), so settle it.
+    fn submitted(&mut self, key: u64) {
+        if let Some(c) = &mut self.chunk {
+            c.tracked(key);
+        }
         if let Some(old) = self.in_flight.remove(&key) {
             self.settle(&old);
         }
+    }
+
+    /// Start following a message's queue ID (its delivery lines count for `account`).
+    fn track(&mut self, qid: &str, account: u32) {
+        self.make_room();
+        let key = qid_key(qid.as_bytes());
+        self.submitted(key);
         self.in_flight.insert(
             key,
             InFlight {
@@ -819,7 +858,8 @@ pub(crate) fn candidate(env: &Envelope<'_>) -> Option<(Family, Option<u64>)> {
         return None;
     }
     if postfix && !matches!(service, b"smtpd" | b"cleanup") {
-        let colon = memchr::memchr(b':', env.message)?;
+        // `QID: …`: a queue ID is at most a few dozen characters.
+        let colon = env.message.iter().take(64).position(|&b| b == b':')?;
         return Some((Family::Postfix, Some(qid_key(&env.message[..colon]))));
     }
     Some((

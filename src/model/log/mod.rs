@@ -6,11 +6,11 @@
 //! - [`event`]: what a Postfix or Dovecot message says.
 //! - [`logins`]: the per-account / per-address aggregation and its report.
 //! - [`score`]: the compromise score of one account, from plain facts.
-//! - [`batch`]: blocks of lines parsed apart from the analyzer (on other threads), folded
-//!   in log order.
+//! - [`chunk`]: a block of text cut into lines; chunks folded on other threads merge into
+//!   the same report ([`logins::Chunk`]).
 
 pub mod advice;
-pub mod batch;
+pub mod chunk;
 pub mod event;
 pub mod evidence;
 pub mod line;
