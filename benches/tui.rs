@@ -189,6 +189,8 @@ fn main() {
         report("  worker: regroup after it", n, &mut background);
         let fx = update(&mut app, Action::Cancel);
         finish(&mut app, &mut Vec::new(), fx);
+        // Before Tab cycles through login-new: its facts are known by then.
+        login_new(n, &mut app, &mut term);
         time(
             "regroup (Tab, every key)",
             n,
@@ -223,5 +225,123 @@ fn main() {
         }
         report("refresh: install + draw", n, &mut install);
         report("  worker: prepare listing", n, &mut worker);
+    }
+}
+
+/// `login-new:yes` (#14): the keystroke that asks the mail log (the facts of the listing,
+/// the queue IDs to ask about), the answer landing (filter and regroup with it), and a
+/// refresh prepared with the facts. The log itself is read by the event loop's worker and
+/// measured by `benches/maillog.rs`; here the answer names half the messages, a quarter
+/// of them new.
+fn login_new(n: usize, app: &mut App, term: &mut Terminal<TestBackend>) {
+    use mailq_tui::app::storm_log::LogFacts;
+    use mailq_tui::model::log::{LoginReport, QueuedLogin};
+    // The filter is empty here (the typing bench cancelled its input).
+    let _ = update(app, Action::OpenFilter);
+    // The keystroke that first makes the filter parse (`login-new:y`) asks the log.
+    let now = app.now;
+    let mut asked = Duration::ZERO;
+    let mut job = None;
+    for c in "login-new:yes".chars() {
+        let t = Instant::now();
+        let fx = update(app, Action::Input(c));
+        frame(term, app, now);
+        let took = t.elapsed();
+        let read = fx
+            .into_iter()
+            .flat_map(Effect::flatten)
+            .find_map(|e| match e {
+                Effect::ReadLoginFacts(job) => Some(job),
+                _ => None,
+            });
+        if read.is_some() {
+            asked = took;
+            job = read;
+        }
+    }
+    let job = job.expect("login-new: asks the mail log");
+    let queued = job
+        .log_job()
+        .watch
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(i, id)| {
+            (
+                id.clone(),
+                QueuedLogin {
+                    user: format!("user{}@example.test", i % 1000),
+                    address: format!("192.0.2.{}", i % 250),
+                    new_address: i % 4 == 0,
+                },
+            )
+        })
+        .collect();
+    let facts = LogFacts {
+        report: LoginReport {
+            since: None,
+            input: mailq_tui::model::log::logins::InputStats::default(),
+            dropped: 0,
+            accounts: Vec::new(),
+            addresses: Vec::new(),
+            tried_users: Vec::new(),
+            rejections: Vec::new(),
+            queued,
+        },
+        read: vec!["/var/log/mail.log".to_owned()],
+        warnings: Vec::new(),
+        logpath: "/var/log/mail.log".to_owned(),
+    };
+    // The event loop's worker digests the answer; the UI thread only takes it.
+    let t = Instant::now();
+    let digested = job.answer(Ok(facts));
+    let digest = t.elapsed();
+    let t = Instant::now();
+    let fx = update(app, Action::LoginFactsLoaded(Box::new(digested)));
+    frame(term, app, now);
+    let answered = t.elapsed();
+    let t = Instant::now();
+    if let Some(job) = regroup_job(fx) {
+        let _ = update(app, Action::Regrouped(Box::new(job.run())));
+    }
+    let regrouped = t.elapsed();
+    let _ = update(app, Action::ApplyFilter);
+    let shown = app
+        .grouped
+        .grouping
+        .groups
+        .iter()
+        .map(|g| g.members.len())
+        .sum::<usize>();
+    println!(
+        "login-new:yes                n={n:>9}  keystroke (asks the log) {:.1} ms, worker digests the answer {:.1} ms, answer lands {:.1} ms, worker regroup {:.1} ms ({shown} group members)",
+        asked.as_secs_f64() * 1e3,
+        digest.as_secs_f64() * 1e3,
+        answered.as_secs_f64() * 1e3,
+        regrouped.as_secs_f64() * 1e3,
+    );
+    let (mut install, mut worker) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let snap = Arc::new((*app.snapshot).clone());
+        update(app, Action::Refresh);
+        let fx = update(app, Action::Loaded(Ok(snap)));
+        let Some(job) = regroup_job(fx) else {
+            break;
+        };
+        let t = Instant::now();
+        let done = job.run();
+        worker.push(t.elapsed());
+        let t = Instant::now();
+        let fx = update(app, Action::Regrouped(Box::new(done)));
+        frame(term, app, now);
+        install.push(t.elapsed());
+        std::thread::spawn(move || drop(fx));
+    }
+    report("  refresh: install + draw", n, &mut install);
+    report("  worker: prepare listing", n, &mut worker);
+    // Back to no filter for the benches that follow.
+    let fx = update(app, Action::Escape);
+    if let Some(job) = regroup_job(fx) {
+        let _ = update(app, Action::Regrouped(Box::new(job.run())));
     }
 }

@@ -29,13 +29,7 @@ fn sasl_lab_log_matches_the_manifest() {
     let Some(lab) = Lab::start_or_skip(0) else {
         return;
     };
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lab-sasl.sh");
-    let out = Command::new(&script).arg(lab.dir()).output().unwrap();
-    assert!(
-        out.status.success(),
-        "lab-sasl.sh failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::maillog::run_sasl_scenario(&lab);
     let manifest: SaslManifest =
         serde_json::from_slice(&std::fs::read(lab.dir().join("sasl-manifest.json")).unwrap())
             .unwrap();

@@ -51,7 +51,13 @@ const CASES: &[(&str, Case)] = cases![
     hostile_mail_cannot_drive_the_terminal,
     resize_to_1x1_and_back_keeps_running,
     hangup_ends_the_process,
+    // Last: it turns on SMTP AUTH and the instance's own mail log (`scripts/lab-sasl.sh`).
+    login_new_on_a_real_sasl_log,
 ];
+
+#[path = "live_tui/login_new.rs"]
+mod login_new;
+use login_new::login_new_on_a_real_sasl_log;
 
 fn main() -> ExitCode {
     let Some(selected) = harness::selected_cases(CASES, "live TUI tests") else {
@@ -232,12 +238,18 @@ impl Tmux {
 
     /// Start the binary on the lab from the shell, then wait for its first listing.
     fn launch(&self, lab: &Lab, audit: &std::path::Path) {
+        self.launch_with(lab, audit, &[]);
+    }
+
+    /// [`Tmux::launch`] with more arguments (plain words: not quoted).
+    fn launch_with(&self, lab: &Lab, audit: &std::path::Path, args: &[&str]) {
         let line = format!(
             // Quoted apart so that the typed command line itself never shows the mark.
-            "{} --config-dir {} --audit-log {}; echo '{}''{}'$?",
+            "{} --config-dir {} --audit-log {}{}; echo '{}''{}'$?",
             shell_quote(BIN),
             shell_quote(&lab.config_dir().to_string_lossy()),
             shell_quote(&audit.to_string_lossy()),
+            args.iter().map(|a| format!(" {a}")).collect::<String>(),
             &EXIT_MARK[..4],
             &EXIT_MARK[4..],
         );

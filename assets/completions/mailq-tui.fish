@@ -33,11 +33,11 @@ complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l audit-log -d 'Audit
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l host -d 'Run on a Postfix host over ssh: a `[[hosts]]` name from the config file, or an ssh destination (then `-c DIR` is the config dir there). Repeat for several hosts: each is handled on its own, with its output labelled' -r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l host-timeout -d 'Seconds a remote host may take to answer `fleet` before it is shown as down' -r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l log-level -d 'Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)' -r
-complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l log -d 'TUI: the mail log for the storm screen\'s login evidence (repeatable, oldest first; default: the instance\'s own log, read in the background when the screen opens)' -r -F
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l log -d 'TUI: the mail log for the storm screen\'s login evidence and `login-new:` (repeatable, oldest first; default: the instance\'s own log, read in the background when needed)' -r -F
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l since -d 'TUI: the mail log window start, as for `logins` (default: the oldest queued message, at least 24h)' -r
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l demo -d 'Use the built-in demo queue (an NDR storm) instead of Postfix'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l read-only -d 'Monitor only: no path to postsuper'
-complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l no-log -d 'TUI: do not read the mail log'
+complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l no-log -d 'TUI: do not read the mail log (no storm log evidence; `login-new:` matches nothing)'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -l print-keys -d 'Print the TUI key table (markdown) and exit'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -s h -l help -d 'Print help'
 complete -c mailq-tui -n "__fish_mailq_tui_needs_command" -s V -l version -d 'Print version'

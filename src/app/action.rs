@@ -141,6 +141,10 @@ pub enum Action {
     /// The mail log was read for the storm screen (or could not be).
     #[serde(skip)]
     LogLoaded(Box<super::storm_log::LogLoaded>),
+    /// The mail log was read for the `login-new:` facts of the listed messages (or could
+    /// not be).
+    #[serde(skip)]
+    LoginFactsLoaded(Box<super::login_facts::LoginFactsLoaded>),
     /// The countermeasures file was written (its path) or not (why).
     #[serde(skip)]
     Written(Result<String, String>),

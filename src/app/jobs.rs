@@ -4,10 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::login_facts::{KnownLogins, View};
 use crate::model::Snapshot;
 use crate::model::content::{ContentIndex, ContentView};
-use crate::model::filter::{ContentLookup, Filter, MatchContext, Selection, select_with};
-use crate::model::group::{GroupKey, Grouping, SortBy, group_with};
+use crate::model::filter::{
+    ContentLookup, Filter, LoginLookup, MatchContext, Selection, select_with,
+};
+use crate::model::group::{GroupKey, Grouping, SortBy, group_with_logins};
 use crate::model::trend::{GroupDiff, SPARK_BUCKETS, build_sparks, diff_groups};
 
 /// From this many selected messages on, regrouping runs on a worker thread so that typing a
@@ -35,6 +38,8 @@ pub struct RegroupJob {
     pub previous: Option<(Arc<Snapshot>, Arc<Grouping>)>,
     /// The content index, when the grouping key or the filter needs message contents.
     pub content: Option<Arc<ContentIndex>>,
+    /// The mail log's answers, when the filter or the key is `login-new`.
+    pub logins: Option<Arc<KnownLogins>>,
 }
 
 /// Two jobs are equal when they group the same listing (the same `Arc`s, not merely equal
@@ -62,6 +67,11 @@ impl PartialEq for RegroupJob {
                 _ => false,
             }
             && same_arc(&self.content, &other.content)
+            && match (&self.logins, &other.logins) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            }
     }
 }
 
@@ -101,6 +111,8 @@ pub struct Regrouped {
     pub prepare_gen: u64,
     /// +new/−gone per group against `RegroupJob::previous`.
     pub diff: Option<HashMap<Arc<str>, GroupDiff>>,
+    /// The `login-new:` facts of the listing, when the job had the log's answers.
+    pub logins: Option<View>,
 }
 
 impl RegroupJob {
@@ -113,6 +125,11 @@ impl RegroupJob {
             .as_ref()
             .map(|c| ContentView::new(&self.snapshot, c));
         let lookup = view.as_ref().map(|v| v as &dyn ContentLookup);
+        let login_view = self
+            .logins
+            .as_ref()
+            .map(|k| KnownLogins::view(k, &self.snapshot));
+        let logins = login_view.as_ref().map(|v| v.facts() as &dyn LoginLookup);
         let selection = self.filter.as_ref().map(|f| {
             select_with(
                 &self.snapshot,
@@ -120,12 +137,20 @@ impl RegroupJob {
                 &MatchContext {
                     now: self.now,
                     content: lookup,
-                    logins: None,
+                    logins,
                 },
             )
         });
         let indices = selection.as_ref().map_or(&self.indices, |s| &s.indices);
-        let mut grouping = group_with(&self.snapshot, indices, self.key, None, self.now, lookup);
+        let mut grouping = group_with_logins(
+            &self.snapshot,
+            indices,
+            self.key,
+            None,
+            self.now,
+            lookup,
+            logins,
+        );
         grouping.sort(self.sort_by, self.sort_desc);
         let sparks = build_sparks(&self.snapshot, &grouping, self.now);
         let diff = self
@@ -141,6 +166,7 @@ impl RegroupJob {
             selection,
             prepare_gen: self.prepare_gen,
             diff,
+            logins: login_view,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod deliver;
 pub mod dialogs;
 pub mod jobs;
 pub mod keymap;
+pub mod login_facts;
 pub mod shape;
 pub mod sources;
 pub mod state;
@@ -28,6 +29,8 @@ pub mod storm_log;
 pub mod update;
 pub mod viewport;
 
+#[cfg(test)]
+pub mod login_facts_tests;
 #[cfg(test)]
 mod operator_tests;
 #[cfg(test)]
@@ -59,7 +62,9 @@ use crate::model::trend::diff_groups;
 pub use crate::model::trend::{GroupDiff, SPARK_BUCKETS};
 
 use crate::model::content::{ContentIndex, ContentView};
-use crate::model::filter::{ContentLookup, Filter, Match, MatchContext, Selection, select_with};
+use crate::model::filter::{
+    ContentLookup, Filter, LoginLookup, Match, MatchContext, Selection, select_with,
+};
 use crate::model::format::plural;
 use crate::model::group::{Group, GroupKey, Grouping};
 use crate::model::{MessageKey, QueueName, Snapshot};
@@ -457,6 +462,7 @@ impl App {
     }
 
     pub(crate) fn reselect(&mut self) {
+        login_facts::refresh_view(self);
         self.select.selection = self.select_now();
         self.regroup();
         self.refresh_shape();
@@ -467,13 +473,14 @@ impl App {
     fn select_now(&self) -> Selection {
         let view = (!self.select.filter.content_fields().is_empty())
             .then(|| ContentView::new(&self.snapshot, &self.content));
+        let logins = login_facts::lookup(self);
         select_with(
             &self.snapshot,
             &self.select.filter,
             &MatchContext {
                 now: self.now,
                 content: view.as_ref().map(|v| v as &dyn ContentLookup),
-                logins: None,
+                logins: logins.as_deref().map(|l| l as &dyn LoginLookup),
             },
         )
     }
@@ -522,6 +529,7 @@ impl App {
             prepare_gen: 0,
             previous: None,
             content: self.content_for_job(key),
+            logins: login_facts::for_job(self),
         };
         if in_background {
             // The old grouping stays on screen (same snapshot, so its indices stay valid)
@@ -545,6 +553,7 @@ impl App {
             self.listing.preparing = false;
             let current = r.generation == self.grouped.group_gen;
             let snapshot = r.snapshot.clone();
+            let logins = r.logins;
             self.set_snapshot_with(
                 snapshot,
                 Some(Prepared {
@@ -554,6 +563,8 @@ impl App {
                     diff: r.diff,
                 }),
             );
+            // The worker's `login-new:` facts of it, computed with the selection.
+            login_facts::install_view(self, logins);
             if !current {
                 // Filter, grouping or sort changed while it was prepared: redo with today's.
                 self.reselect();
@@ -605,6 +616,7 @@ impl App {
             previous: (self.listing.shown == Shown::Complete && self.grouped.group_key.is_some())
                 .then(|| (self.snapshot.clone(), self.grouped.grouping.clone())),
             content: self.content_for_job(self.grouped.group_key.unwrap_or(GroupKey::Reason)),
+            logins: login_facts::for_job(self),
         });
     }
 
@@ -662,6 +674,7 @@ impl App {
                 self.nav.groups.clamp(self.grouped.grouping.groups.len());
             }
             None => {
+                login_facts::refresh_view(self);
                 self.select.selection = self.select_now();
                 self.regroup_now();
             }
@@ -775,10 +788,12 @@ impl App {
             // With content terms (`campaign:…`) the filter needs the contents to judge.
             let view = (!self.select.filter.content_fields().is_empty())
                 .then(|| ContentView::new(&self.snapshot, &self.content));
+            // With `login-new:` the facts the selection was made with.
+            let logins = login_facts::lookup(self);
             let ctx = MatchContext {
                 now: self.now,
                 content: view.as_ref().map(|v| v as &dyn ContentLookup),
-                logins: None,
+                logins: logins.as_deref().map(|l| l as &dyn LoginLookup),
             };
             indices
                 .iter()

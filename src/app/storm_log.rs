@@ -29,6 +29,9 @@ pub struct LogJob {
     /// The oldest queued message's arrival: the default window starts there (at least
     /// 24 h back), so the job need not list the queue again.
     pub oldest_queued: Option<i64>,
+    /// Queue IDs whose submitting login is wanted (`login-new:`; empty for the storm
+    /// screen): [`LoginReport::queued`].
+    pub watch: Vec<String>,
 }
 
 /// What the log said, once read.
@@ -61,6 +64,8 @@ pub struct LogState {
     pub facts: Option<Arc<LogFacts>>,
     /// Why there is no log evidence (or what went wrong reading part of it).
     pub note: Option<String>,
+    /// The facts behind `login-new:` (read separately, for the listed queue IDs).
+    pub logins: super::login_facts::LoginState,
 }
 
 impl LogState {
@@ -78,6 +83,7 @@ impl LogState {
         self.running = false;
         self.facts = None;
         self.note = None;
+        self.logins.forget();
     }
 
     /// One line for the storm screen saying where the evidence stands, if not plainly read.
@@ -106,6 +112,7 @@ pub(super) fn start(app: &mut App) -> Option<Effect> {
         paths: log.options.paths.clone(),
         since: log.options.since.clone(),
         oldest_queued: app.snapshot.messages.iter().map(|m| m.arrival_time).min(),
+        watch: Vec::new(),
     })))
 }
 

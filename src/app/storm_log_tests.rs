@@ -11,15 +11,22 @@ const LAB_LOG: &str = include_str!("../../tests/fixtures/maillog/lab-postlogd.lo
 
 /// What the job would read from the lab log.
 pub fn lab_facts() -> LogFacts {
+    // A window opening before the log: every address is new in it.
+    facts_of(LAB_LOG, NOW - 365 * 86_400, &[])
+}
+
+/// What the job would read from `log` with the window opening at `since`, asked about the
+/// queue IDs in `watch`.
+pub fn facts_of(log: &str, since: i64, watch: &[String]) -> LogFacts {
     let mut a = LoginAnalyzer::new(
         Clock {
             now: NOW,
             utc_offset: 0,
         },
-        // A window opening before the log: every address is new in it.
-        Some(NOW - 365 * 86_400),
+        Some(since),
     );
-    for line in LAB_LOG.lines() {
+    a.watch_queue_ids(watch.iter().map(String::as_str));
+    for line in log.lines() {
         a.push_line(line.as_bytes());
     }
     LogFacts {

@@ -362,7 +362,7 @@ fn grouping_cycles_through_every_key_and_none() {
     let q = storm_queue();
     let mut app = app_on(&q, None);
     let mut seen = vec![app.grouped.group_key];
-    for _ in 0..GroupKey::tui().count() {
+    for _ in 0..GroupKey::ALL.len() {
         update(&mut app, Action::NextGrouping);
         seen.push(app.grouped.group_key);
     }
@@ -1017,26 +1017,4 @@ mod storm_and_indexing {
         assert_eq!(update(&mut app, Action::Hold), None);
         assert!(matches!(app.overlay, Overlay::None));
     }
-}
-
-#[test]
-fn login_new_in_the_tui_points_at_the_command_line_instead_of_matching_nothing() {
-    let q = storm_queue();
-    let mut app = app_on(&q, None);
-    type_filter(&mut app, "login-new:yes");
-    let Overlay::Filter(input) = &app.overlay else {
-        panic!("filter overlay")
-    };
-    let e = input.error.as_deref().expect("an explanation");
-    assert!(e.contains("command line") && e.contains("--log"), "{e}");
-    // The filter was not applied (as with any error, the last valid prefix stays), and
-    // Enter says why.
-    assert!(!app.select.filter.uses_login());
-    update(&mut app, Action::ApplyFilter);
-    let status = app.status.as_ref().expect("status");
-    assert!(
-        status.error && status.text.contains("login-new"),
-        "{}",
-        status.text
-    );
 }

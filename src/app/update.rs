@@ -66,6 +66,10 @@ pub enum Effect {
     /// Read the mail log for the storm screen's evidence; the answer comes back as
     /// [`Action::LogLoaded`](super::Action::LogLoaded).
     ReadLog(Box<super::storm_log::LogJob>),
+    /// Read the mail log for the `login-new:` facts of the listed queue IDs
+    /// ([`super::login_facts::LoginJob`], digested on the worker); the answer comes back as
+    /// [`Action::LoginFactsLoaded`](super::Action::LoginFactsLoaded).
+    ReadLoginFacts(Box<super::login_facts::LoginJob>),
     /// Select and group on a worker; the result comes back as [`Action::Regrouped`].
     Regroup(Box<RegroupJob>),
     /// Drop a large listing that left the screen on a worker.
@@ -117,6 +121,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         fx = storm::start_index(app);
     }
     let mut effects: Vec<Effect> = fx.into_iter().collect();
+    effects.extend(super::login_facts::wanted(app));
     if let Some(job) = app.grouped.regroup_job.take() {
         effects.push(Effect::Regroup(Box::new(job)));
     }
@@ -211,6 +216,10 @@ fn step(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::LogLoaded(l) => {
             super::storm_log::loaded(app, *l);
+            None
+        }
+        Action::LoginFactsLoaded(l) => {
+            super::login_facts::loaded(app, *l);
             None
         }
         Action::Written(r) => {
@@ -595,7 +604,9 @@ fn open_confirm(app: &mut App, op: QueueOp) -> Option<Effect> {
     }
     let (indices, scope) = app.targets();
     if indices.is_empty() {
-        app.status = Some(error(format!("nothing to {op}: the view is empty")));
+        // With `login-new:` the view may be empty only because the log is not read yet.
+        let why = super::login_facts::note(app).map_or_else(String::new, |n| format!(" ({n})"));
+        app.status = Some(error(format!("nothing to {op}: the view is empty{why}")));
         return None;
     }
     app.overlay = Overlay::Confirm(app.pending(op, &indices, scope));
@@ -666,14 +677,6 @@ fn typed(app: &mut App, c: Option<char>) {
                 }
             }
             match Filter::parse(&input.text) {
-                // The TUI reads no log facts for the queue: say so instead of matching nothing.
-                Ok(f) if f.uses_login() => {
-                    input.error = Some(
-                        "login-new: needs the mail log: use the command line \
-                         (mailq-tui ids --log PATH login-new:yes, summary --by login-new)"
-                            .to_owned(),
-                    );
-                }
                 Ok(f) => {
                     input.error = None;
                     app.select.filter = f;
@@ -821,10 +824,9 @@ fn toggle_mark(app: &mut App) {
     }
 }
 
-/// Reason → sender → … → size → no grouping → reason.
-/// Keys without data in the TUI (`login-new`) are skipped.
+/// Reason → sender → … → login-new → no grouping → reason.
 fn cycle_key(key: Option<GroupKey>, forward: bool) -> Option<GroupKey> {
-    let all: Vec<GroupKey> = GroupKey::tui().collect();
+    let all = GroupKey::ALL;
     let pos = key.and_then(|k| all.iter().position(|a| *a == k));
     // `None` (no grouping) sits after the last key and before the first.
     let slots = all.len() + 1;

@@ -63,15 +63,15 @@ pub struct GlobalOpts {
     /// Log filter for the log file, e.g. `debug` or `mailq_tui::postfix=debug` (or $MAILQ_TUI_LOG)
     #[arg(long, global = true, value_name = "FILTER")]
     pub log_level: Option<String>,
-    /// TUI: the mail log for the storm screen's login evidence (repeatable, oldest first;
-    /// default: the instance's own log, read in the background when the screen opens)
+    /// TUI: the mail log for the storm screen's login evidence and `login-new:` (repeatable,
+    /// oldest first; default: the instance's own log, read in the background when needed)
     #[arg(long = "log", value_name = "PATH")]
     pub tui_log: Vec<PathBuf>,
     /// TUI: the mail log window start, as for `logins` (default: the oldest queued
     /// message, at least 24h)
     #[arg(long = "since", value_name = "WHEN")]
     pub tui_since: Option<String>,
-    /// TUI: do not read the mail log
+    /// TUI: do not read the mail log (no storm log evidence; `login-new:` matches nothing)
     #[arg(long = "no-log", conflicts_with = "tui_log")]
     pub tui_no_log: bool,
 }

@@ -128,6 +128,11 @@ pub const PAGES: &[Page] = &[
                 "mailq-tui --demo",
             ),
             live(
+                "Open the TUI with a day of mail log behind the storm screen and `login-new:` \
+                 (type /login-new:yes: the messages sent from addresses new for their account):",
+                "mailq-tui --log /var/log/mail.log --since 24h",
+            ),
+            live(
                 "Monitor another instance without any path to postsuper:",
                 "mailq-tui --read-only -c /etc/postfix-out",
             ),

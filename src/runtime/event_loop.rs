@@ -397,6 +397,14 @@ impl Runner {
                     let _ = tx.send(Self::tag(generation, Action::LogLoaded(Box::new(done))));
                 });
             }
+            Effect::ReadLoginFacts(job) => {
+                let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);
+                tokio::task::spawn_blocking(move || {
+                    let read = read_log(q.as_ref(), &job.log_job());
+                    let action = Action::LoginFactsLoaded(Box::new(job.answer(read.result)));
+                    let _ = tx.send(Self::tag(generation, action));
+                });
+            }
             Effect::Write { file_name, text } => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -519,21 +527,27 @@ fn check_rules(
     }
 }
 
-/// The storm screen's mail log: the instance's log (or `--log`), never stdin (the
-/// terminal is the TUI's).
+/// The mail log for the storm screen or the `login-new:` facts of `job.watch`: the
+/// instance's log (or `--log`), never stdin (the terminal is the TUI's).
 fn read_log(q: &dyn MailQueue, job: &app::storm_log::LogJob) -> app::storm_log::LogLoaded {
     use crate::maillog::report;
     let result = if job.paths.iter().any(|p| p.as_os_str() == "-") {
         Err("--log - (standard input) cannot be read by the TUI: name a file".to_owned())
     } else {
-        report::storm_log(q, &job.paths, job.since.as_deref(), job.oldest_queued, &[])
-            .map(|read| app::storm_log::LogFacts {
-                logpath: read.jail_logpath(),
-                report: read.report,
-                read: read.read,
-                warnings: read.warnings,
-            })
-            .map_err(|e| format!("{e:#}"))
+        report::storm_log(
+            q,
+            &job.paths,
+            job.since.as_deref(),
+            job.oldest_queued,
+            &job.watch,
+        )
+        .map(|read| app::storm_log::LogFacts {
+            logpath: read.jail_logpath(),
+            report: read.report,
+            read: read.read,
+            warnings: read.warnings,
+        })
+        .map_err(|e| format!("{e:#}"))
     };
     app::storm_log::LogLoaded {
         generation: job.generation,

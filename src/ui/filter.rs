@@ -11,12 +11,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Overlay::Filter(input) = &app.overlay else {
         return;
     };
-    let right = match &input.error {
-        Some(e) => e.clone(),
-        None => format!("{} matches", count(input.matches)),
-    };
     let w = usize::from(area.width);
-    let text_w = w.saturating_sub(right.len() + 6);
+    // How wide the right-hand text may get: all of it, but a `login-new:` note (long) never
+    // takes more than half the line from what is being typed.
+    let (right, cap) = match &input.error {
+        Some(e) => (e.clone(), usize::MAX),
+        None => match crate::app::login_facts::note(app) {
+            // `login-new:` matches only what the mail log answered: say where that stands.
+            Some(n) => (format!("{} matches · {n}", count(input.matches)), w / 2),
+            None => (format!("{} matches", count(input.matches)), usize::MAX),
+        },
+    };
+    let text_w = w.saturating_sub(right.len().min(cap) + 6);
     // Keep the end of a long filter visible: that is where the user types.
     let shown = tail(&input.text, text_w);
     let line = Line::from(vec![

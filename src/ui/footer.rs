@@ -42,9 +42,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// The status line: the last error or note, otherwise what is going on.
 pub fn render_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let w = usize::from(area.width);
+    // Where `login-new:`'s mail log facts stand, while the screen uses them.
+    let login = crate::app::login_facts::note(app);
+    let with_login = |t: String| match &login {
+        Some(n) => format!("{t} · {n}"),
+        None => t,
+    };
     let line = match &app.status {
         Some(s) if s.error => Line::styled(fit(&s.text, w), theme.error()),
-        Some(s) => Line::styled(fit(&s.text, w), theme.dim()),
+        Some(s) => Line::styled(fit(&with_login(s.text.clone()), w), theme.dim()),
         None if app.sources.view.is_some() => {
             let probing = app.sources.entries.iter().filter(|e| e.probing).count();
             let t = if probing > 0 {
@@ -73,7 +79,7 @@ pub fn render_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if app.select.mark_count > 0 {
                 t.push_str(&format!(" · {} marked", count(app.select.mark_count)));
             }
-            Line::styled(fit(&t, w), theme.dim())
+            Line::styled(fit(&with_login(t), w), theme.dim())
         }
     };
     f.render_widget(line, area);

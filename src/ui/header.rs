@@ -90,6 +90,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, now: i64) {
         ));
     }
 
+    // The mail log read for `login-new:`.
+    if crate::app::login_facts::reading(app) {
+        top.push(Span::styled("reading the mail log… ", theme.dim()));
+    }
+
     let mut counts: Vec<Span> = Vec::new();
     if app.sources.fleet_overview && app.sources.current.is_none() {
         // No host is open yet: the queue counts would be the empty stand-in's, so the

@@ -461,3 +461,33 @@ fn detail_names_the_local_submitter() {
         "{screen}"
     );
 }
+
+/// `login-new:` while the mail log is read and once it answered: the header and the
+/// status line say where the facts stand, never a silently empty list.
+#[test]
+fn login_new_says_it_reads_the_mail_log_then_how_much_it_knows() {
+    use crate::app::login_facts_tests::{answer, app_with_log, lab_queue, type_filter};
+    let q = lab_queue();
+    let mut app = app_with_log(&q, false);
+    let job = type_filter(&mut app, "login-new:yes").remove(0);
+    // On 80 columns the long note leaves the typed filter in view.
+    let screen = render(&mut app, 80, 20).backend().to_string();
+    assert!(
+        screen.contains("/login-new:yes▏  0 matches · login-new: reading"),
+        "{screen}"
+    );
+    update(&mut app, Action::ApplyFilter);
+    let screen = render(&mut app, 160, 20).backend().to_string();
+    assert!(screen.contains("reading the mail log…"), "{screen}");
+    assert!(
+        screen.contains("0 of 5 messages match filter: login-new:yes · login-new: reading the mail log for 5 listed messages…"),
+        "{screen}"
+    );
+    answer(&mut app, &job);
+    let screen = render(&mut app, 160, 20).backend().to_string();
+    assert!(!screen.contains("reading the mail log"), "{screen}");
+    assert!(
+        screen.contains("3 of 5 messages match filter: login-new:yes · login-new: the mail log names the SASL login of 4 of 5 listed messages"),
+        "{screen}"
+    );
+}

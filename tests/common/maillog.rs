@@ -94,3 +94,18 @@ pub fn check_against_manifest(r: &LoginReport, m: &SaslManifest) {
     let guesser = r.address("127.0.2.2").expect("guesser");
     assert_eq!(guesser.tried_users, ["admin@lab.test", "dave@lab.test"]);
 }
+
+/// Run `scripts/lab-sasl.sh` on `lab`: SMTP AUTH on, the instance's own `maillog_file`
+/// (`DIR/maillog`), and the scenario's logins, guesses and botnet.
+pub fn run_sasl_scenario(lab: &super::Lab) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lab-sasl.sh");
+    let out = std::process::Command::new(&script)
+        .arg(lab.dir())
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "lab-sasl.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

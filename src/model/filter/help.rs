@@ -40,10 +40,11 @@ Fields
                   submitter:www-data or submitter:=33
   login-new       login-new:yes / login-new:no, from the mail log: the SASL login that
                   submitted the message came from a client address first seen for that
-                  account inside the log window (yes), or one seen before (no). The command
-                  line reads the log only for this field (--log PATH, --since as for
-                  `logins`); the TUI has no log facts. Messages the log has no login for
-                  match neither yes nor no, negated or not
+                  account inside the log window (yes), or one seen before (no). The log is
+                  read only for this field (--log PATH, --since as for `logins`), for
+                  the listed queue IDs; the TUI reads it in the background and says so.
+                  Messages the log has no login for (or not yet read) match neither yes
+                  nor no, negated or not
 
 Recipients
   rcpt, reason and bare-word terms must all hold for the SAME recipient. A message where

@@ -40,11 +40,11 @@ impl GroupKey {
                  host made, the submitter of the mail it returns"
             }
             Self::LoginNew => {
-                "from the mail log (command line: --log, --since as for `logins`): \"new \
-                 address\" when the SASL login that submitted it came from an address first \
-                 seen for that account in the window, \"known address\" otherwise, \"(no log \
-                 facts)\" when the log has no login for it; the TUI has no log facts and its \
-                 Tab skips this key"
+                "from the mail log (--log, --since as for `logins`; the TUI reads it in the \
+                 background): \"new address\" when the SASL login that submitted it came \
+                 from an address first seen for that account in the window, \"known \
+                 address\" otherwise, \"(no log facts)\" when the log has no login for it \
+                 (or was not read yet)"
             }
         }
     }

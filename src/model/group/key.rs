@@ -69,12 +69,6 @@ impl GroupKey {
         GroupKey::LoginNew,
     ];
 
-    /// The keys the TUI cycles through: all but the mail log's (the TUI reads no log facts
-    /// for the queue; `login-new` is a command-line key).
-    pub fn tui() -> impl Iterator<Item = GroupKey> {
-        Self::ALL.into_iter().filter(|k| !k.needs_log())
-    }
-
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
@@ -120,7 +114,7 @@ impl GroupKey {
         Self::ALL.into_iter().find(|k| k.name() == s)
     }
 
-    /// Keys whose value comes from the mail log (read by the command line only).
+    /// Keys whose value comes from the mail log (read only when such a key is chosen).
     #[must_use]
     pub fn needs_log(self) -> bool {
         self == Self::LoginNew
