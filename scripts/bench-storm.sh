@@ -6,6 +6,7 @@
 #   scripts/bench-storm.sh first  CAPTURE [BIN] [RUNS]  # the TUI on a capture: time to a first useful screen
 #   scripts/bench-storm.sh summary LABDIR [BIN] [RUNS] [BIN2]  # `summary` (of BIN, and BIN2 if given) vs `postqueue -j`,
 #                                                       # interleaved with the order rotated each round; medians
+#   scripts/bench-storm.sh firstlive LABDIR [BIN] [RUNS] [BIN2]  # the TUI's first useful screen on a lab (BIN, BIN2 interleaved)
 #   scripts/bench-storm.sh rest   LABDIR [BIN] [SECS]   # the TUI on a lab at rest: CPU, RSS, listings (SETTLE=s to wait first, default 60)
 #   scripts/bench-storm.sh slow   CAPTURE [BIN] [RUNS]  # the TUI behind a stub `postqueue -j` that plays CAPTURE at RATE
 #                                                       # lines/s (default 8000, a live 100k queue's pace): first groups, complete screen
@@ -27,7 +28,7 @@ for t in tmux jq python3; do command -v "$t" >/dev/null || die "$t is missing"; 
 
 mode=${1:-}
 target=${2:-}
-[[ -n $mode && -n $target ]] || die "usage: $0 live|summary|rest|idle|first|slow LABDIR|CAPTURE [BIN] [N]"
+[[ -n $mode && -n $target ]] || die "usage: $0 live|summary|firstlive|rest|idle|first|slow LABDIR|CAPTURE [BIN] [N]"
 BIN=$(readlink -f "${3:-target/release/mailq-tui}")
 [[ -x $BIN ]] || die "$BIN is not executable (cargo build --release)"
 WORK=$(mktemp -d /tmp/bench-storm.XXXXXX)
@@ -167,6 +168,24 @@ summary)
     for c in "${cmds[@]}"; do
         m=$(median ${took[$c]})
         echo "$c: median $m s ($(python3 -c "print(f'{$m/$base:.2f}')")× postqueue -j) of ${took[$c]}"
+    done
+    ;;
+firstlive)
+    # The TUI's first useful screen on a live lab (of BIN, and BIN2 if given), interleaved
+    # with the order rotated each round; medians.
+    ETC=$(readlink -f "$target")/etc
+    RUNS=${4:-7}
+    cmds=("$BIN")
+    [[ -n ${5:-} ]] && cmds+=("$(readlink -f "$5")")
+    declare -A took
+    for i in $(seq 1 "$RUNS"); do
+        for j in $(seq 0 $((${#cmds[@]} - 1))); do
+            c=${cmds[$(((i + j) % ${#cmds[@]}))]}
+            took[$c]+="$(first_screen "$c" -c "$ETC" --refresh 10) "
+        done
+    done
+    for c in "${cmds[@]}"; do
+        echo "$c: first useful screen, median $(median ${took[$c]}) s of ${took[$c]}"
     done
     ;;
 rest)

@@ -946,6 +946,7 @@ fn exited(pid: i32) -> bool {
 fn hangup_ends_the_process(cx: &Ctx<'_>) {
     hangup_after(cx, "idle", &[]);
     hangup_after(cx, "quitting", &["q"]);
+    hangup_while_listing(cx);
 }
 
 fn hangup_after(cx: &Ctx<'_>, tag: &str, keys: &[&str]) {
@@ -956,6 +957,45 @@ fn hangup_after(cx: &Ctx<'_>, tag: &str, keys: &[&str]) {
         t.keys(keys);
     }
     t.cmd(&["kill-server"]);
+    expect_exit(pid, tag);
+}
+
+/// The terminal hangs up while a listing is still coming in (a `postqueue` that prints the
+/// lab's listing and then keeps its output open for a minute, first on `PATH`: in a
+/// root-owned private directory, so root trusts it). The process must not wait for the
+/// listing to end, nor block writing to the dead terminal.
+fn hangup_while_listing(cx: &Ctx<'_>) {
+    let dir = tempfile::Builder::new()
+        .prefix("mailq-tui-slow-postqueue.")
+        .tempdir()
+        .expect("temp dir");
+    let stub = dir.path().join("postqueue");
+    std::fs::write(
+        &stub,
+        "#!/bin/sh\n/usr/sbin/postqueue \"$@\"\nexec sleep 60\n",
+    )
+    .expect("write the stub");
+    std::fs::set_permissions(&stub, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let t = Tmux::start("hangup-listing", 120, 40);
+    t.type_text(&format!(
+        "PATH={}:$PATH {} --config-dir {} --audit-log {}",
+        shell_quote(&dir.path().to_string_lossy()),
+        shell_quote(BIN),
+        shell_quote(&cx.lab.config_dir().to_string_lossy()),
+        shell_quote(&audit_path(cx.lab, "hangup").to_string_lossy()),
+    ));
+    t.keys(&["Enter"]);
+    // The listing's messages are on screen, but the listing has not ended.
+    t.wait_for("the messages of a listing still running", |s| {
+        s.contains("Groups by") && !s.contains(" · taken ")
+    });
+    let pid = tui_pid(&t);
+    t.cmd(&["kill-server"]);
+    expect_exit(pid, "listing");
+}
+
+fn expect_exit(pid: i32, tag: &str) {
     let deadline = Instant::now() + Duration::from_secs(5);
     while !exited(pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));

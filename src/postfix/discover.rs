@@ -33,11 +33,20 @@ pub fn programs(config_dir: Option<&Path>) -> Result<(Bins, String), PostfixErro
     let path = crate::trust::program_path();
     let fixed = [PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")];
     let postconf = find_program("postconf", path, &fixed);
+    // One `postconf` for both values: every command pays this before it lists.
+    let [command_directory, null_sender] = postconf
+        .as_deref()
+        .and_then(|pc| {
+            postconf_values(
+                pc,
+                config_dir,
+                ["command_directory", "empty_address_recipient"],
+            )
+        })
+        .unwrap_or_default();
     let mut extra = Vec::new();
-    if let Some(pc) = &postconf
-        && let Some(dir) = postconf_value(pc, config_dir, "command_directory")
-    {
-        extra.push(PathBuf::from(dir));
+    if !command_directory.is_empty() {
+        extra.push(PathBuf::from(command_directory));
     }
     extra.extend(fixed);
     let find = |name: &str| {
@@ -48,9 +57,7 @@ pub fn programs(config_dir: Option<&Path>) -> Result<(Bins, String), PostfixErro
         postsuper: find("postsuper")?,
         postcat: find("postcat")?,
     };
-    let null_sender = postconf
-        .as_deref()
-        .and_then(|pc| postconf_value(pc, config_dir, "empty_address_recipient"))
+    let null_sender = Some(null_sender)
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| DEFAULT_NULL_SENDER.to_owned());
     debug!(?bins, %null_sender, "found postfix");
@@ -85,11 +92,21 @@ fn is_executable(p: &Path) -> bool {
 
 /// `postconf [-c DIR] -h NAME`, or None when it cannot be read.
 fn postconf_value(postconf: &Path, config_dir: Option<&Path>, name: &str) -> Option<String> {
+    postconf_values(postconf, config_dir, [name]).map(|[v]| v)
+}
+
+/// `postconf [-c DIR] -h NAME…`: one value per line, in the order asked; None when it
+/// cannot be read or does not print one line per name.
+fn postconf_values<const N: usize>(
+    postconf: &Path,
+    config_dir: Option<&Path>,
+    names: [&str; N],
+) -> Option<[String; N]> {
     let mut cmd = Command::new(postconf);
     if let Some(dir) = config_dir {
         cmd.arg("-c").arg(dir);
     }
-    cmd.args(["-h", name]);
+    cmd.arg("-h").args(names);
     let mut value = Vec::new();
     let done = run(
         "postconf",
@@ -100,10 +117,12 @@ fn postconf_value(postconf: &Path, config_dir: Option<&Path>, name: &str) -> Opt
     )
     .ok()?;
     if !done.status.success() {
-        warn!(name, stderr = %sanitize_bytes(done.stderr.trim_ascii()), "postconf failed");
+        warn!(?names, stderr = %sanitize_bytes(done.stderr.trim_ascii()), "postconf failed");
         return None;
     }
-    Some(String::from_utf8_lossy(&value).trim().to_owned())
+    let text = String::from_utf8_lossy(&value);
+    let lines: Vec<String> = text.lines().map(|l| l.trim().to_owned()).collect();
+    <[String; N]>::try_from(lines).ok()
 }
 
 /// `OsString` helper for tests that build a `PATH`.

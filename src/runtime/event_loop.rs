@@ -123,7 +123,11 @@ pub(crate) fn run_tui(
         audit_log: opts.audit_log.clone().or_else(ops::audit::default_path),
         ..ops::ExecOptions::default()
     };
-    rt.block_on(event_loop(app, queue, exec, sources.ssh, opts.read_only))?;
+    let result = rt.block_on(event_loop(app, queue, exec, sources.ssh, opts.read_only));
+    // Do not wait for the abandoned jobs (see the end of `event_loop`): the process ends
+    // with them, and their children get EPIPE (or SIGPIPE) once its pipes are gone.
+    rt.shutdown_background();
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -155,10 +159,12 @@ async fn event_loop(
         listed_stamp: Arc::default(),
         listed_at: None,
         stream_partials: true,
+        finishing: Vec::new(),
     };
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
     let mut pending = vec![Action::Refresh];
+    let mut hung_up = false;
     let mut next_refresh = Instant::now() + app.refresh_every;
     let result = loop {
         if !pending.is_empty() {
@@ -205,7 +211,13 @@ async fn event_loop(
                 }
             }
             _ = sigterm.recv() => break Ok(()),
-            _ = sighup.recv() => break Ok(()),
+            _ = sighup.recv() => {
+                // The terminal is gone (the SSH link dropped, the window closed): nothing
+                // may be written to it any more. While its other end is still closing, a
+                // write blocks once the tty's buffer is full, so restoring it would hang.
+                hung_up = true;
+                break Ok(());
+            }
         }
         while let Ok(a) = io_rx.try_recv() {
             pending.push(a);
@@ -219,8 +231,13 @@ async fn event_loop(
     runner.index_cancel.store(true, Ordering::SeqCst);
     // A bulk action still running stops after its current batch (and writes its audit line).
     cancel.store(true, Ordering::SeqCst);
-    drop(term);
-    drop(_guard);
+    if hung_up {
+        std::mem::forget(term);
+        _guard.disarm();
+    } else {
+        drop(term);
+        drop(_guard);
+    }
     // The input thread sees `stop` within one 100 ms poll. But when the terminal hung up
     // (the SSH link dropped) while we were quitting, crossterm's read can spin on the dead
     // tty and never return: joining it kept the process alive forever, burning CPU. Wait a
@@ -231,6 +248,12 @@ async fn event_loop(
     }
     if input.is_finished() {
         let _ = input.join();
+    }
+    // A bulk action, flush or export finishes its batch and its audit line; a listing, an
+    // index or a log read still running is abandoned with the runtime (`run_tui`), so a
+    // hung-up terminal ends the process now, not when a long `postqueue -j` is done.
+    for job in runner.finishing.drain(..) {
+        let _ = job.await;
     }
     result
 }
@@ -270,9 +293,19 @@ struct Runner {
     read_only: bool,
     /// Adapters opened by probes and switches (the same cache `mailq-tui fleet` uses).
     adapters: Adapters,
+    /// Jobs that change the queue or write files (bulk actions, flushes, exports): quitting
+    /// waits for them (they stop after their current batch and write their audit lines);
+    /// listings, indexing and log reads are abandoned.
+    finishing: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Runner {
+    /// Keep a job that quitting must wait for (forgetting those already done).
+    fn must_finish(&mut self, job: tokio::task::JoinHandle<()>) {
+        self.finishing.retain(|j| !j.is_finished());
+        self.finishing.push(job);
+    }
+
     /// Make `queue` the one every later effect runs against. The content indexer of the
     /// old one stops; results still on their way from it carry the old generation and are
     /// dropped by `update()`.
@@ -407,9 +440,9 @@ impl Runner {
             }
             Effect::Write { file_name, text } => {
                 let tx = self.tx.clone();
-                tokio::task::spawn_blocking(move || {
+                self.must_finish(tokio::task::spawn_blocking(move || {
                     let _ = tx.send(Action::Written(write_new_file(&file_name, &text)));
-                });
+                }));
             }
             Effect::Regroup(job) => {
                 let tx = self.tx.clone();
@@ -428,7 +461,7 @@ impl Runner {
                     self.cancel.clone(),
                     self.generation,
                 );
-                tokio::task::spawn_blocking(move || {
+                self.must_finish(tokio::task::spawn_blocking(move || {
                     cancel.store(false, Ordering::SeqCst);
                     let progress_tx = tx.clone();
                     let mut progress = |p: ops::Progress| {
@@ -441,7 +474,7 @@ impl Runner {
                     );
                     // The loop may have quit meanwhile; then nobody wants the result.
                     let _ = tx.send(Self::tag(generation, action));
-                });
+                }));
             }
             Effect::Flush { what, keys, filter } => {
                 let (q, tx, exec, generation) = (
@@ -450,7 +483,7 @@ impl Runner {
                     self.exec.clone(),
                     self.generation,
                 );
-                tokio::task::spawn_blocking(move || {
+                self.must_finish(tokio::task::spawn_blocking(move || {
                     let audit = exec.audit_log.as_deref();
                     let r = if keys.is_empty() {
                         ops::flush::flush(q.as_ref(), &what, audit)
@@ -459,7 +492,7 @@ impl Runner {
                     };
                     let action = Action::Flushed(r.map(Box::new).map_err(|e| e.to_string()));
                     let _ = tx.send(Self::tag(generation, action));
-                });
+                }));
             }
             Effect::Read { id, body } => {
                 let (q, tx, generation) = (self.queue.clone(), self.tx.clone(), self.generation);

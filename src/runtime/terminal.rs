@@ -24,6 +24,13 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 /// Restores the terminal when dropped, so every `?` in the event loop restores it too.
 pub struct Guard(());
 
+impl Guard {
+    /// The terminal hung up: leave it alone (nothing reads it; a write could block).
+    pub fn disarm(self) {
+        std::mem::forget(self);
+    }
+}
+
 impl Drop for Guard {
     fn drop(&mut self) {
         restore();
