@@ -41,9 +41,19 @@ now() { date +%s.%N; }
 median() { python3 -c 'import sys,statistics as s; v=[float(x) for x in sys.argv[1:]]; print(f"{s.median(v):.3f}")' "$@"; }
 
 # Seconds until the TUI (started with "$@") shows a group row with a message count.
+# After a TUI is hung up mid-listing, let its `postqueue -j` (and showq) wind down before the
+# next measurement, so that runs do not slow each other down.
+settle_listings() {
+    for _ in $(seq 1 150); do
+        pgrep -f 'postqueue .*-j' >/dev/null || return 0
+        sleep 0.1
+    done
+}
+
 first_screen() {
     local start pane
     tmux -L "$SOCK" kill-server 2>/dev/null || true
+    settle_listings
     start=$(now)
     tmux -L "$SOCK" new-session -d -x 160 -y 45 "$*"
     for _ in $(seq 1 1200); do
@@ -52,6 +62,7 @@ first_screen() {
         if grep -qE '^│[^0-9│]{0,3}[0-9][0-9,]* +[0-9][0-9,]* ' <<<"$pane"; then
             python3 -c "print(f'{$(now) - $start:.3f}')"
             tmux -L "$SOCK" kill-server 2>/dev/null || true
+            settle_listings
             return
         fi
         sleep 0.02
