@@ -460,6 +460,20 @@ impl Blocks<'_> {
     }
 }
 
+/// Fold `data` (a block already read) and every block after it on this thread.
+fn fold_here(
+    blocks: &mut Blocks<'_>,
+    mut data: Vec<u8>,
+    analyzer: &mut LoginAnalyzer,
+) -> io::Result<()> {
+    loop {
+        analyzer.push_block(&data, blocks.journal());
+        if !blocks.next(&mut data)? {
+            return Ok(());
+        }
+    }
+}
+
 /// Read blocks and fold them into the analyzer: on this thread, or each block by its own
 /// analyzer on one of `workers` threads, merged in log order ([`LoginAnalyzer::merge`]).
 fn feed(
@@ -482,12 +496,7 @@ fn feed(
     }
     if blocks.eof || workers <= 1 {
         // Small input, or one thread asked for.
-        loop {
-            analyzer.push_block(&data, blocks.journal());
-            if !blocks.next(&mut data)? {
-                return Ok(());
-            }
-        }
+        return fold_here(&mut blocks, data, analyzer);
     }
     std::thread::scope(|scope| {
         let mut jobs = Vec::new();
@@ -512,12 +521,7 @@ fn feed(
         }
         if jobs.is_empty() {
             // No thread to be had: everything here.
-            loop {
-                analyzer.push_block(&data, blocks.journal());
-                if !blocks.next(&mut data)? {
-                    return Ok(());
-                }
-            }
+            return fold_here(&mut blocks, std::mem::take(&mut data), analyzer);
         }
         // Round robin: block n goes to worker n % workers and is merged in that order.
         let mut pending: std::collections::VecDeque<usize> = std::collections::VecDeque::new();

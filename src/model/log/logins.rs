@@ -189,26 +189,38 @@ impl LoginAnalyzer {
 
     /// One syslog-format line (without or with its trailing newline).
     pub fn push_line(&mut self, line: &[u8]) {
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        self.stats.lines += 1;
-        match parse_envelope(line) {
-            Some(env) => {
-                self.push_envelope(&env);
-            }
-            None => self.stats.unparsed += u64::from(!line.is_empty()),
-        }
+        self.read_line(line, false, true);
     }
 
     /// One line of `journalctl -o json`.
     pub fn push_journal_line(&mut self, line: &[u8]) {
-        self.stats.lines += 1;
-        let entry = JournalEntry::parse(line);
-        match entry.as_ref().and_then(JournalEntry::envelope) {
-            Some(env) => {
-                self.push_envelope(&env);
+        self.read_line(line, true, true);
+    }
+
+    /// One line, syslog text or journald JSON: counted (`count`; a line kept by a chunk and
+    /// replayed at the merge was counted already), split into its envelope, its event
+    /// applied. What a chunk's analyzer keeps for the merge comes back.
+    fn read_line(&mut self, line: &[u8], journal: bool, count: bool) -> Option<merge::Later> {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        self.stats.lines += u64::from(count);
+        if journal {
+            let entry = JournalEntry::parse(line);
+            match entry.as_ref().and_then(JournalEntry::envelope) {
+                Some(env) => self.push_envelope(&env),
+                None => {
+                    self.stats.unparsed += u64::from(count && !line.trim_ascii().is_empty());
+                    None
+                }
             }
-            None => self.stats.unparsed += u64::from(!line.trim_ascii().is_empty()),
+        } else {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            match parse_envelope(line) {
+                Some(env) => self.push_envelope(&env),
+                None => {
+                    self.stats.unparsed += u64::from(count && !line.is_empty());
+                    None
+                }
+            }
         }
     }
 

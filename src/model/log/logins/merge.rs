@@ -246,15 +246,7 @@ impl LoginAnalyzer {
 
     /// A kept line, decoded with the merged state (already counted as a line).
     fn replay(&mut self, line: &[u8], journal: bool) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if journal {
-            let entry = super::JournalEntry::parse(line);
-            if let Some(env) = entry.as_ref().and_then(super::JournalEntry::envelope) {
-                self.push_envelope(&env);
-            }
-        } else if let Some(env) = super::parse_envelope(line) {
-            self.push_envelope(&env);
-        }
+        self.read_line(line, journal, false);
     }
 }
 
@@ -267,27 +259,7 @@ impl Chunk {
         }
         let base = data.as_ptr() as usize;
         crate::model::log::chunk::for_each_line(data, |line| {
-            let later = if journal {
-                a.stats.lines += 1;
-                let entry = super::JournalEntry::parse(line);
-                match entry.as_ref().and_then(super::JournalEntry::envelope) {
-                    Some(env) => a.push_envelope(&env),
-                    None => {
-                        a.stats.unparsed += u64::from(!line.trim_ascii().is_empty());
-                        None
-                    }
-                }
-            } else {
-                let body = line.strip_suffix(b"\r").unwrap_or(line);
-                a.stats.lines += 1;
-                match super::parse_envelope(body) {
-                    Some(env) => a.push_envelope(&env),
-                    None => {
-                        a.stats.unparsed += u64::from(!body.is_empty());
-                        None
-                    }
-                }
-            };
+            let later = a.read_line(line, journal, true);
             if let (Some(later), Some(p)) = (later, &mut a.chunk) {
                 let start = line.as_ptr() as usize - base;
                 let key = match later {
