@@ -23,7 +23,7 @@ use std::time::Duration;
 use flate2::read::MultiGzDecoder;
 
 use crate::model::log::chunk::MAX_LINE;
-use crate::model::log::logins::Chunk;
+use crate::model::log::logins::{Chunk, Spent};
 use crate::model::log::{Clock, LoginAnalyzer};
 use crate::postfix::PostfixError;
 use crate::postfix::local::{Postfix, parse_utc_offset};
@@ -369,7 +369,7 @@ pub fn read_stream(input: impl Read, analyzer: &mut LoginAnalyzer) -> io::Result
 /// Most threads [`read_stream`] folds blocks on.
 pub const MAX_WORKERS: usize = 4;
 /// Bytes read per block (cut at the last line end in it).
-pub const BLOCK: usize = 4 << 20;
+pub const BLOCK: usize = 8 << 20;
 /// Blocks being folded or waiting to be merged, per worker (bounds memory).
 const DEPTH: usize = 2;
 
@@ -502,12 +502,15 @@ fn feed(
         let mut jobs = Vec::new();
         let mut done = Vec::new();
         for _ in 0..workers.min(MAX_WORKERS) {
-            let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(Chunk, Vec<u8>, bool)>(DEPTH);
+            let (job_tx, job_rx) =
+                std::sync::mpsc::sync_channel::<(Chunk, Vec<u8>, bool, Spent)>(DEPTH);
             let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(Chunk, Vec<u8>)>(DEPTH);
             let worker = std::thread::Builder::new()
                 .name("maillog-chunk".into())
                 .spawn_scoped(scope, move || {
-                    for (mut chunk, data, journal) in job_rx {
+                    for (mut chunk, data, journal, spent) in job_rx {
+                        // A merged chunk's tables, freed here rather than on the merging thread.
+                        drop(spent);
                         chunk.push(&data, journal);
                         if done_tx.send((chunk, data)).is_err() {
                             break;
@@ -527,6 +530,7 @@ fn feed(
         let mut pending: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
         let mut free: Vec<Vec<u8>> = Vec::new();
         let mut next_worker = 0;
+        let mut spent = Spent::default();
         let mut result = Ok(());
         let mut have = true;
         while have {
@@ -535,13 +539,14 @@ fn feed(
                 let Ok((chunk, done_data)) = done[w].recv() else {
                     break;
                 };
-                analyzer.merge(chunk, &done_data);
+                spent = analyzer.merge(chunk, &done_data);
                 free.push(done_data);
             }
             let job = (
                 analyzer.for_chunk(),
                 std::mem::take(&mut data),
                 blocks.journal(),
+                std::mem::take(&mut spent),
             );
             if jobs[next_worker].send(job).is_err() {
                 break;
@@ -562,7 +567,8 @@ fn feed(
             let Ok((chunk, done_data)) = done[w].recv() else {
                 break;
             };
-            analyzer.merge(chunk, &done_data);
+            // The workers are done: the last chunks' tables are freed here.
+            drop(analyzer.merge(chunk, &done_data));
         }
         result
     })

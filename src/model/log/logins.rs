@@ -11,14 +11,19 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use idset::IdSet;
+use names::NameIndex;
+
 use super::event::{Client, Event, RejectKind, Status, dovecot_event, postfix_event};
 use super::line::{Clock, Envelope, JournalEntry, StampCache, parse_envelope};
 use super::score::Verdict;
 use crate::model::compromise::{AccountFacts, ClientUse, SubmitterKind, assess_all};
 
+mod idset;
 mod merge;
+mod names;
 
-pub use merge::Chunk;
+pub use merge::{Chunk, Spent};
 
 /// Distinct client addresses kept; more are counted in [`LoginReport::dropped`].
 pub const MAX_ADDRESSES: usize = 1_000_000;
@@ -66,7 +71,7 @@ struct Account {
     sent: u64,
     deferred: u64,
     bounced: u64,
-    guessed_then_in: HashSet<u32>,
+    guessed_then_in: IdSet,
 }
 
 #[derive(Debug, Default)]
@@ -78,15 +83,15 @@ struct Address {
     first_failure: Option<i64>,
     last_failure: Option<i64>,
     last_failure_seq: u64,
-    accounts: HashSet<u32, FastHash>,
-    tried: HashSet<u32, FastHash>,
+    accounts: IdSet,
+    tried: IdSet,
 }
 
 #[derive(Debug, Default)]
 struct Tried {
     name: Box<str>,
     failures: u64,
-    addrs: HashSet<u32>,
+    addrs: IdSet,
 }
 
 #[derive(Debug)]
@@ -123,11 +128,11 @@ pub struct LoginAnalyzer {
     clock: Clock,
     since: Option<i64>,
     accounts: Vec<Account>,
-    account_ix: HashMap<Box<str>, u32, FastHash>,
+    account_ix: NameIndex,
     addrs: Vec<Address>,
-    addr_ix: HashMap<Box<str>, u32, FastHash>,
+    addr_ix: NameIndex,
     tried: Vec<Tried>,
-    tried_ix: HashMap<Box<str>, u32>,
+    tried_ix: NameIndex,
     in_flight: HashMap<u64, InFlight, FastHash>,
     flight_order: VecDeque<u64>,
     /// Per setting (`reject_rbl_client`, `header_checks`, …), per rule text.
@@ -160,11 +165,11 @@ impl LoginAnalyzer {
             clock,
             since,
             accounts: Vec::new(),
-            account_ix: HashMap::with_hasher(FastHash),
+            account_ix: NameIndex::default(),
             addrs: Vec::new(),
-            addr_ix: HashMap::with_hasher(FastHash),
+            addr_ix: NameIndex::default(),
             tried: Vec::new(),
-            tried_ix: HashMap::new(),
+            tried_ix: NameIndex::default(),
             in_flight: HashMap::with_hasher(FastHash),
             flight_order: VecDeque::new(),
             rejections: Vec::new(),
@@ -282,9 +287,20 @@ impl LoginAnalyzer {
         }
     }
 
+    /// The index of an account already seen.
+    fn account_name(&self, name: &str) -> Option<u32> {
+        self.account_ix
+            .get(name, |i| &self.accounts[i as usize].name)
+    }
+
+    /// The index of a client address already seen.
+    fn address_of(&self, addr: &str) -> Option<u32> {
+        self.addr_ix.get(addr, |i| &self.addrs[i as usize].addr)
+    }
+
     fn account(&mut self, name: &str) -> u32 {
         let name = cut(name);
-        if let Some(&i) = self.account_ix.get(name) {
+        if let Some(i) = self.account_name(name) {
             return i;
         }
         let i = u32::try_from(self.accounts.len()).unwrap_or(u32::MAX);
@@ -301,15 +317,15 @@ impl LoginAnalyzer {
             sent: 0,
             deferred: 0,
             bounced: 0,
-            guessed_then_in: HashSet::new(),
+            guessed_then_in: IdSet::default(),
         });
-        self.account_ix.insert(name.into(), i);
+        self.account_ix.insert(name, i);
         i
     }
 
     fn address(&mut self, addr: &str, name: &str) -> Option<u32> {
         let addr = cut(addr);
-        if let Some(&i) = self.addr_ix.get(addr) {
+        if let Some(i) = self.address_of(addr) {
             // The first line that names the client (Dovecot's lines give no name) names it.
             let known = &mut self.addrs[i as usize].name;
             if known.is_empty() && !name.is_empty() {
@@ -327,13 +343,13 @@ impl LoginAnalyzer {
             name: cut(name).into(),
             ..Address::default()
         });
-        self.addr_ix.insert(addr.into(), i);
+        self.addr_ix.insert(addr, i);
         Some(i)
     }
 
     fn tried_user(&mut self, name: &str) -> Option<u32> {
         let name = cut(name);
-        if let Some(&i) = self.tried_ix.get(name) {
+        if let Some(i) = self.tried_ix.get(name, |i| &self.tried[i as usize].name) {
             return Some(i);
         }
         if self.tried.len() >= MAX_TRIED_USERS {
@@ -345,7 +361,7 @@ impl LoginAnalyzer {
             name: name.into(),
             ..Tried::default()
         });
-        self.tried_ix.insert(name.into(), i);
+        self.tried_ix.insert(name, i);
         Some(i)
     }
 
@@ -445,7 +461,7 @@ impl LoginAnalyzer {
                 }
                 let key = qid_key(qid.as_bytes());
                 if self.watch.contains(&key)
-                    && let Some(&ad) = self.addr_ix.get(cut(client.addr))
+                    && let Some(ad) = self.address_of(cut(client.addr))
                 {
                     // A reused queue ID: the latest submission is the queued one.
                     self.queued.insert(key, (qid.into(), a, ad));
@@ -664,12 +680,12 @@ impl LoginAnalyzer {
             });
             let tried = self
                 .tried_ix
-                .get(&acc.name)
-                .map(|&i| &self.tried[i as usize]);
+                .get(&acc.name, |i| &self.tried[i as usize].name)
+                .map(|i| &self.tried[i as usize]);
             let mut guessed: Vec<String> = acc
                 .guessed_then_in
                 .iter()
-                .map(|&ad| self.addrs[ad as usize].addr.to_string())
+                .map(|ad| self.addrs[ad as usize].addr.to_string())
                 .collect();
             guessed.sort();
             let outcomes = acc.sent + acc.deferred + acc.bounced;
@@ -757,13 +773,13 @@ impl LoginAnalyzer {
                 let mut accts: Vec<String> = a
                     .accounts
                     .iter()
-                    .map(|&i| self.accounts[i as usize].name.to_string())
+                    .map(|i| self.accounts[i as usize].name.to_string())
                     .collect();
                 accts.sort();
                 let mut tried: Vec<String> = a
                     .tried
                     .iter()
-                    .map(|&i| self.tried[i as usize].name.to_string())
+                    .map(|i| self.tried[i as usize].name.to_string())
                     .collect();
                 tried.sort();
                 AddressReport {
@@ -791,7 +807,7 @@ impl LoginAnalyzer {
                 user: t.name.to_string(),
                 failures: t.failures,
                 addresses: t.addrs.len(),
-                is_account: self.account_ix.contains_key(&t.name),
+                is_account: self.account_name(&t.name).is_some(),
             })
             .collect();
         tried_users.sort_by(|a, b| {
