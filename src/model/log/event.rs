@@ -189,10 +189,10 @@ fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
 
 /// `name[addr]` (optionally followed by `:port`) at the start of `s`.
 fn client_at(s: &str) -> Option<(Client<'_>, &str)> {
-    let open = s.find('[')?;
-    let close = open + s[open..].find(']')?;
+    let open = memchr::memchr(b'[', s.as_bytes())?;
+    let close = open + memchr::memchr(b']', &s.as_bytes()[open..])?;
     let name = &s[..open];
-    if name.contains(' ') {
+    if memchr::memchr(b' ', name.as_bytes()).is_some() {
         return None;
     }
     let addr = s[open + 1..close]
@@ -339,7 +339,7 @@ fn delivery(msg: &str) -> Option<Event<'_>> {
         return None;
     }
     let to = rest.strip_prefix("to=<")?;
-    let to = &to[..to.find('>')?];
+    let to = &to[..memchr::memchr(b'>', to.as_bytes())?];
     let status = find(rest, ", status=")?;
     let word = &rest[status + ", status=".len()..];
     let status = match word.split([' ', ',']).next()? {
