@@ -167,7 +167,7 @@ pub fn parse_envelope(line: &[u8]) -> Option<Envelope<'_>> {
     let stop = find_any(prog_part, [b':', b'[', b' '])?;
     let (open, colon) = match prog_part[stop] {
         b':' => (None, stop),
-        b'[' => (Some(stop), stop + memchr::memchr(b':', &prog_part[stop..])?),
+        b'[' => (Some(stop), stop + find_any(&prog_part[stop..], [b':'; 3])?),
         _ => return None,
     };
     let program = &prog_part[..open.unwrap_or(colon)];
@@ -187,6 +187,7 @@ pub fn parse_envelope(line: &[u8]) -> Option<Envelope<'_>> {
 
 /// The first position in `s` of any of the three bytes `set`, eight bytes a step (SWAR: the
 /// lowest byte flagged by the zero-byte test is always a true match).
+#[inline]
 fn find_any(s: &[u8], set: [u8; 3]) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;

@@ -198,8 +198,24 @@ impl LoginAnalyzer {
         }
         // 5. Messages: a queue ID submitted again settles the earlier message; the chunk's
         // messages still in flight follow their queue IDs on.
-        for key in &pending.tracked {
-            if let Some(old) = self.in_flight.remove(key) {
+        // Walk the smaller side: a chunk submits thousands of IDs, while few messages are
+        // usually in flight across a chunk's start.
+        let resubmitted: Vec<u64> = if self.in_flight.len() < pending.tracked.len() {
+            self.in_flight
+                .keys()
+                .filter(|k| pending.tracked.contains(k))
+                .copied()
+                .collect()
+        } else {
+            pending
+                .tracked
+                .iter()
+                .filter(|k| self.in_flight.contains_key(k))
+                .copied()
+                .collect()
+        };
+        for key in resubmitted {
+            if let Some(old) = self.in_flight.remove(&key) {
                 self.settle(&old);
             }
         }
