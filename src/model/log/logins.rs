@@ -105,7 +105,9 @@ struct InFlight {
 #[derive(Debug, Default)]
 struct Rejection {
     count: u64,
-    clients: HashSet<Box<str>>,
+    /// The clients' addresses by their hash ([`qid_key`]): only their number is reported,
+    /// and a rejection storm names thousands of clients in every chunk of the log.
+    clients: HashSet<u64, FastHash>,
 }
 
 /// Counts about the input itself.
@@ -136,7 +138,7 @@ pub struct LoginAnalyzer {
     in_flight: HashMap<u64, InFlight, FastHash>,
     flight_order: VecDeque<u64>,
     /// Per setting (`reject_rbl_client`, `header_checks`, …), per rule text.
-    rejections: Vec<(&'static str, HashMap<Box<str>, Rejection>)>,
+    rejections: Vec<(&'static str, HashMap<Box<str>, Rejection, FastHash>)>,
     /// Postfix's own failure lines name the user: Dovecot's backend lines then only link.
     postfix_names_users: bool,
     /// Queue IDs of queued messages whose submission is asked about (`login-new:`); shared
@@ -558,23 +560,21 @@ impl LoginAnalyzer {
                 let i = match self.rejections.iter().position(|(l, _)| *l == label) {
                     Some(i) => i,
                     None => {
-                        self.rejections.push((label, HashMap::new()));
+                        self.rejections
+                            .push((label, HashMap::with_hasher(FastHash)));
                         self.rejections.len() - 1
                     }
                 };
                 let rules = &mut self.rejections[i].1;
-                if !rules.contains_key(rule) {
-                    rules.insert(rule.into(), Rejection::default());
-                }
-                let Some(r) = rules.get_mut(rule) else {
-                    return;
+                let r = match rules.get_mut(rule) {
+                    Some(r) => r,
+                    None => rules.entry(rule.into()).or_default(),
                 };
                 r.count += 1;
                 if let Some(c) = client
                     && r.clients.len() < MAX_REJECT_CLIENTS
-                    && !r.clients.contains(cut(c.addr))
                 {
-                    r.clients.insert(cut(c.addr).into());
+                    r.clients.insert(qid_key(cut(c.addr).as_bytes()));
                 }
             }
         }

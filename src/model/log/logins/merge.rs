@@ -239,7 +239,7 @@ impl LoginAnalyzer {
                 Some(i) => i,
                 None => {
                     self.rejections
-                        .push((label, std::collections::HashMap::new()));
+                        .push((label, std::collections::HashMap::with_hasher(FastHash)));
                     self.rejections.len() - 1
                 }
             };
