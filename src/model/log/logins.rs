@@ -294,7 +294,7 @@ impl LoginAnalyzer {
     }
 
     /// The index of an account already seen.
-    fn account_name(&self, name: &str) -> Option<u32> {
+    fn account_of(&self, name: &str) -> Option<u32> {
         self.account_ix
             .get(name, |i| &self.accounts[i as usize].name)
     }
@@ -304,9 +304,14 @@ impl LoginAnalyzer {
         self.addr_ix.get(addr, |i| &self.addrs[i as usize].addr)
     }
 
+    /// The index of a tried user name already seen.
+    fn tried_of(&self, name: &str) -> Option<u32> {
+        self.tried_ix.get(name, |i| &self.tried[i as usize].name)
+    }
+
     fn account(&mut self, name: &str) -> u32 {
         let name = cut(name);
-        if let Some(i) = self.account_name(name) {
+        if let Some(i) = self.account_of(name) {
             return i;
         }
         let i = u32::try_from(self.accounts.len()).unwrap_or(u32::MAX);
@@ -355,7 +360,7 @@ impl LoginAnalyzer {
 
     fn tried_user(&mut self, name: &str) -> Option<u32> {
         let name = cut(name);
-        if let Some(i) = self.tried_ix.get(name, |i| &self.tried[i as usize].name) {
+        if let Some(i) = self.tried_of(name) {
             return Some(i);
         }
         if self.tried.len() >= MAX_TRIED_USERS {
@@ -682,10 +687,7 @@ impl LoginAnalyzer {
                     .cmp(&x.logins)
                     .then_with(|| x.address.cmp(&y.address))
             });
-            let tried = self
-                .tried_ix
-                .get(&acc.name, |i| &self.tried[i as usize].name)
-                .map(|i| &self.tried[i as usize]);
+            let tried = self.tried_of(&acc.name).map(|i| &self.tried[i as usize]);
             let mut guessed: Vec<String> = acc
                 .guessed_then_in
                 .iter()
@@ -811,7 +813,7 @@ impl LoginAnalyzer {
                 user: t.name.to_string(),
                 failures: t.failures,
                 addresses: t.addrs.len(),
-                is_account: self.account_name(&t.name).is_some(),
+                is_account: self.account_of(&t.name).is_some(),
             })
             .collect();
         tried_users.sort_by(|a, b| {
@@ -906,16 +908,10 @@ pub(crate) fn candidate(env: &Envelope<'_>) -> Option<(Family, Option<u64>)> {
 
 /// The Postfix daemons whose lines are read (see [`postfix_event`]).
 fn is_postfix_service(service: &[u8]) -> bool {
-    /// A name of up to eight bytes as one integer (with its length: no NUL padding tricks).
+    /// A name of up to seven bytes as one integer, its length in the top byte (no NUL
+    /// padding tricks).
     const fn word(s: &[u8]) -> u64 {
-        let mut w = [0u8; 8];
-        let mut i = 0;
-        while i < s.len() && i < 7 {
-            w[i] = s[i];
-            i += 1;
-        }
-        w[7] = s.len() as u8;
-        u64::from_le_bytes(w)
+        short_word(s) | (s.len() as u64) << 56
     }
     const NAMES: [u64; 12] = [
         word(b"smtpd"),
@@ -934,7 +930,7 @@ fn is_postfix_service(service: &[u8]) -> bool {
     if service.len() > 7 {
         return service == b"postsuper";
     }
-    NAMES.contains(&(short_word(service) | (service.len() as u64) << 56))
+    NAMES.contains(&word(service))
 }
 
 /// The event in a candidate line's message (`msg`: the message as text).
@@ -999,11 +995,14 @@ pub(crate) fn qid_key(b: &[u8]) -> u64 {
 /// Fewer than eight bytes as a little-endian integer (zero above them), by shifts: copying
 /// them into an array first calls `memcpy` and then stalls reading back what it wrote, and
 /// every line pays this (queue IDs, program names).
-fn short_word(b: &[u8]) -> u64 {
-    b.iter()
-        .take(8)
-        .enumerate()
-        .fold(0, |w, (i, &x)| w | u64::from(x) << (8 * i))
+const fn short_word(b: &[u8]) -> u64 {
+    let mut w = 0;
+    let mut i = 0;
+    while i < b.len() && i < 8 {
+        w |= (b[i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
 }
 
 /// The keys above are hashes already: pass them through.

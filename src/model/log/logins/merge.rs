@@ -64,7 +64,6 @@ impl Pending {
 #[derive(Debug, Default)]
 pub struct Spent {
     _tables: Option<LoginAnalyzer>,
-    _pending: Option<Box<Pending>>,
 }
 
 /// One chunk of a log folded on its own: its analyzer and its lines, for
@@ -96,7 +95,6 @@ impl LoginAnalyzer {
         let Some(pending) = part.chunk.take() else {
             return Spent {
                 _tables: Some(part),
-                _pending: None,
             };
         };
         // 1. The lines that needed the state before the chunk, in their order.
@@ -198,24 +196,8 @@ impl LoginAnalyzer {
         }
         // 5. Messages: a queue ID submitted again settles the earlier message; the chunk's
         // messages still in flight follow their queue IDs on.
-        // Walk the smaller side: a chunk submits thousands of IDs, while few messages are
-        // usually in flight across a chunk's start.
-        let resubmitted: Vec<u64> = if self.in_flight.len() < pending.tracked.len() {
-            self.in_flight
-                .keys()
-                .filter(|k| pending.tracked.contains(k))
-                .copied()
-                .collect()
-        } else {
-            pending
-                .tracked
-                .iter()
-                .filter(|k| self.in_flight.contains_key(k))
-                .copied()
-                .collect()
-        };
-        for key in resubmitted {
-            if let Some(old) = self.in_flight.remove(&key) {
+        for key in &pending.tracked {
+            if let Some(old) = self.in_flight.remove(key) {
                 self.settle(&old);
             }
         }
@@ -270,9 +252,9 @@ impl LoginAnalyzer {
         mine.before_window += theirs.before_window;
         mine.first_time = min_opt(mine.first_time, theirs.first_time);
         mine.last_time = max_opt(mine.last_time, theirs.last_time);
+        part.chunk = Some(pending);
         Spent {
             _tables: Some(part),
-            _pending: Some(pending),
         }
     }
 
