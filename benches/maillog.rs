@@ -16,8 +16,8 @@
 //! FILE` reads it), and the medians of wall clock and CPU time (user + system; the
 //! children's for grep) are compared: the machine may be shared. Peak RSS (`VmHWM`) is read
 //! after the analysis of both logs. Each run reads the log twice: as `mailq-tui logins --log
-//! FILE` reads it (`read_stream`: blocks folded on as many threads as CPUs, up to four, and
-//! merged) and on this one thread (`read_stream_with(…, 1, …)`), and checks that the reports
+//! FILE` reads it (`read_file`: blocks of whole lines, each read with `pread` and folded by
+//! one of as many threads as CPUs, up to four, and merged) and on this one thread (`read_stream_with(…, 1, …)`), and checks that the reports
 //! are the same.
 //! `MAILQ_BENCH_LOG_DIR=DIR` keeps the logs in DIR and
 //! reuses them on the next run.
@@ -28,7 +28,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use mailq_tui::maillog::{BLOCK, read_stream, read_stream_with};
+use mailq_tui::maillog::{BLOCK, read_file, read_stream_with};
 use mailq_tui::model::log::{Clock, LoginAnalyzer};
 use mailq_tui::synth::Rng;
 
@@ -346,7 +346,7 @@ fn main() {
             let t = Instant::now();
             let cpu0 = cpu_secs();
             let mut a = LoginAnalyzer::new(clock, None);
-            read_stream(File::open(&path).expect("open"), &mut a).expect("read");
+            read_file(&File::open(&path).expect("open"), &mut a).expect("read");
             report = Some(a.finish());
             o_wall.push(t.elapsed().as_secs_f64());
             o_cpu.push(cpu_secs() - cpu0);

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use mailq_tui::maillog::{read_stream, read_stream_with};
+use mailq_tui::maillog::{read_at_with, read_file, read_stream, read_stream_with};
 use mailq_tui::model::log::chunk::MAX_LINE;
 use mailq_tui::model::log::line::Clock;
 use mailq_tui::model::log::{LoginAnalyzer, LoginReport};
@@ -47,6 +47,13 @@ fn streamed(data: &[u8], since: Option<i64>, workers: usize, block: usize) -> Lo
     a.finish()
 }
 
+/// Read by the positioned reader ([`read_file`]'s way): workers read their own blocks.
+fn positioned(data: &[u8], since: Option<i64>, workers: usize, block: usize) -> LoginReport {
+    let mut a = LoginAnalyzer::new(clock(), since);
+    read_at_with(data, data.len() as u64, &mut a, workers, block).expect("read");
+    a.finish()
+}
+
 fn check_all_ways(name: &str, data: &[u8], journal: bool, since: Option<i64>) {
     let want = sequential(data, journal, since);
     for (workers, block) in [(1, 1 << 20), (2, 1 << 20), (2, 4096), (3, 777), (2, 64)] {
@@ -54,6 +61,11 @@ fn check_all_ways(name: &str, data: &[u8], journal: bool, since: Option<i64>) {
         assert_eq!(
             got, want,
             "{name}: {workers} workers, {block}-byte blocks differ from one line at a time"
+        );
+        let got = positioned(data, since, workers, block);
+        assert_eq!(
+            got, want,
+            "{name}: positioned, {workers} workers, {block}-byte blocks differ from one line at a time"
         );
     }
     let mut a = LoginAnalyzer::new(clock(), since);
@@ -250,6 +262,35 @@ fn gzip_and_over_long_lines_read_in_parallel_equal_line_by_line() {
     let want = sequential(&data, false, None);
     for (workers, block) in [(1, 1 << 20), (2, 5000)] {
         assert_eq!(streamed(&gz, None, workers, block), want, "gzip {workers}");
+    }
+    // Files, as `logins --log FILE` opens them: plain (read positioned) and gzip (streamed).
+    let dir = tempfile::tempdir().unwrap();
+    for (file, bytes) in [("mail.log", &data), ("mail.log.1.gz", &gz)] {
+        let path = dir.path().join(file);
+        std::fs::write(&path, bytes).unwrap();
+        let mut a = LoginAnalyzer::new(clock(), None);
+        read_file(&std::fs::File::open(&path).unwrap(), &mut a).expect("read");
+        assert_eq!(a.finish(), want, "{file}");
+    }
+}
+
+/// A file that ends before the length the positioned reader was given (a log truncated
+/// while it is read, by rotation or `copytruncate`): what is there is read, nothing panics.
+#[test]
+fn a_file_shorter_than_announced_is_read_to_its_end() {
+    let data = generated(6_000, 31);
+    let want = sequential(&data, false, None);
+    for (workers, block) in [(2, 4096), (3, 777), (1, 1000)] {
+        let mut a = LoginAnalyzer::new(clock(), None);
+        read_at_with(
+            &data[..],
+            data.len() as u64 + 50_000,
+            &mut a,
+            workers,
+            block,
+        )
+        .expect("read");
+        assert_eq!(a.finish(), want, "{workers} workers, {block}-byte blocks");
     }
 }
 

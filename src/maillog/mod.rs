@@ -267,7 +267,7 @@ impl<'a> LogReader<'a> {
                     path: path.display().to_string(),
                     source: e,
                 })?;
-                read_stream(file, analyzer).map_err(|e| LogError::Open {
+                read_file(&file, analyzer).map_err(|e| LogError::Open {
                     path: path.display().to_string(),
                     source: e,
                 })
@@ -498,21 +498,336 @@ fn feed(
         // Small input, or one thread asked for.
         return fold_here(&mut blocks, data, analyzer);
     }
+    let journal = blocks.journal();
+    let mut next = |mut data: Vec<u8>| Ok(blocks.next(&mut data)?.then_some(Block::Read(data)));
+    fan_out(
+        None::<&Positioned<'_, [u8]>>,
+        Block::Read(data),
+        &mut next,
+        journal,
+        analyzer,
+        workers,
+    )
+}
+
+/// A file (or bytes) that can be read at any offset, from several threads at once.
+pub trait ReadAt: Sync {
+    /// Read into `buf` from `offset`; how many bytes were read (0: the end).
+    ///
+    /// # Errors
+    /// The read failed.
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+}
+
+impl ReadAt for File {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        std::os::unix::fs::FileExt::read_at(self, buf, offset)
+    }
+}
+
+impl ReadAt for [u8] {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let rest = usize::try_from(offset)
+            .ok()
+            .and_then(|o| self.get(o..))
+            .unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        Ok(n)
+    }
+}
+
+/// Fill `buf` from `offset` as far as the source goes; how many bytes that was (fewer than
+/// `buf.len()` only at the end of the source).
+fn read_full_at<R: ReadAt + ?Sized>(src: &R, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match src.read_at(&mut buf[got..], offset + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// Read a log file into the analyzer, as `mailq-tui logins --log FILE` does: a plain
+/// regular file bigger than a block is cut into blocks of whole lines here and each block
+/// is read (positioned, `pread`) and folded by a worker, so reading is spread over the CPUs
+/// too; anything else (gzip, a pipe, a small file, one CPU) is read as a stream
+/// ([`read_stream`]).
+///
+/// # Errors
+/// Reading failed; the lines before the failure were fed.
+pub fn read_file(file: &File, analyzer: &mut LoginAnalyzer) -> io::Result<()> {
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let meta = file.metadata()?;
+    if meta.is_file() {
+        let mut magic = [0; 2];
+        let n = read_full_at(file, &mut magic, 0)?;
+        if magic[..n] != [0x1f, 0x8b] {
+            return read_at_with(file, meta.len(), analyzer, cpus.min(MAX_WORKERS), RANGE);
+        }
+    }
+    read_stream(file, analyzer)
+}
+
+/// [`read_file`]'s reading of `len` bytes of plain text (syslog or journald JSON, sniffed from
+/// the first line) from `src`, with a given number of threads and range size (see
+/// [`RANGE`]). One thread, or `len` within one range: everything on this thread, as a stream.
+///
+/// # Errors
+/// Reading failed; the lines before the failure were fed.
+pub fn read_at_with<R: ReadAt + ?Sized>(
+    src: &R,
+    len: u64,
+    analyzer: &mut LoginAnalyzer,
+    workers: usize,
+    range: usize,
+) -> io::Result<()> {
+    let range = range.max(1);
+    if workers <= 1 || len <= range as u64 {
+        let mut stream = AtStream { src, at: 0, len };
+        return read_stream_with(&mut stream, analyzer, 1, range.min(BLOCK));
+    }
+    let journal = sniff_at(src, len)?;
+    let mut cuts = Cuts {
+        src,
+        len,
+        next: 0,
+        most: range as u64,
+        share: 2 * workers as u64,
+        window: Vec::new(),
+    };
+    let Some((start, end)) = cuts.next()? else {
+        return Ok(());
+    };
+    let mut next = |_: Vec<u8>| Ok(cuts.next()?.map(|(start, end)| Block::At { start, end }));
+    let read = Positioned {
+        src,
+        sub: range.min(SUB_BLOCK),
+    };
+    fan_out(
+        Some(&read),
+        Block::At { start, end },
+        &mut next,
+        journal,
+        analyzer,
+        workers,
+    )
+}
+
+/// Bytes a worker reads at a time within its range: within the CPU's cache (L2), so the
+/// lines are parsed from the cache the kernel just copied them into.
+const SUB_BLOCK: usize = 1 << 20;
+
+/// The largest range of a positioned file one worker folds into one chunk. Big: every
+/// chunk makes its own tables of the names it meets, and the merge maps them all; the
+/// worker reads it [`SUB_BLOCK`] bytes at a time, so memory does not grow with it.
+pub const RANGE: usize = 32 << 20;
+
+/// A positioned source and the size of the reads a worker makes in its range.
+struct Positioned<'r, R: ?Sized> {
+    src: &'r R,
+    sub: usize,
+}
+
+impl<R: ReadAt + ?Sized> Positioned<'_, R> {
+    /// Fold the lines of `start..end` (whole lines, or pieces of an over-long one: see
+    /// [`Cuts`]) into `chunk`, [`Self::sub`] bytes at a time through `buf`.
+    fn fold(
+        &self,
+        start: u64,
+        end: u64,
+        journal: bool,
+        chunk: &mut Chunk,
+        buf: &mut Vec<u8>,
+    ) -> io::Result<()> {
+        let mut input = AtStream {
+            src: self.src,
+            at: start,
+            len: end,
+        };
+        let mut blocks = Blocks {
+            input: &mut input,
+            block: self.sub,
+            carry: Vec::new(),
+            eof: false,
+            journal: Some(journal),
+            failed: None,
+        };
+        while blocks.next(buf)? {
+            chunk.push(buf, journal);
+        }
+        Ok(())
+    }
+}
+
+/// A [`ReadAt`] source read front to back, from `at` up to `len`.
+struct AtStream<'r, R: ?Sized> {
+    src: &'r R,
+    at: u64,
+    len: u64,
+}
+
+impl<R: ReadAt + ?Sized> Read for AtStream<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = usize::try_from(self.len.saturating_sub(self.at)).unwrap_or(usize::MAX);
+        let want = buf.len().min(left);
+        let n = self.src.read_at(&mut buf[..want], self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// Whether the first line of `src` (past leading white space) starts a journald JSON object.
+fn sniff_at<R: ReadAt + ?Sized>(src: &R, len: u64) -> io::Result<bool> {
+    let mut window = vec![0; 4096];
+    let mut at = 0;
+    while at < len {
+        let n = read_full_at(src, &mut window, at)?;
+        for &b in &window[..n] {
+            if b == b'\n' || !b.is_ascii_whitespace() {
+                return Ok(b == b'{');
+            }
+        }
+        if n < window.len() {
+            break;
+        }
+        at += n as u64;
+    }
+    Ok(false)
+}
+
+/// Cuts a positioned source into ranges of whole lines for the workers, reading only
+/// around each cut. A range ends at the last line end before its nominal end; a line
+/// without one longer than [`MAX_LINE`] is cut in pieces of that size, as a stream is
+/// ([`crate::model::log::chunk::for_each_line`]). Ranges shrink towards the end of the
+/// source (a share of what is left), so the workers finish at about the same time.
+struct Cuts<'r, R: ?Sized> {
+    src: &'r R,
+    len: u64,
+    next: u64,
+    /// The largest range.
+    most: u64,
+    /// A range is at most what is left divided by this.
+    share: u64,
+    window: Vec<u8>,
+}
+
+impl<R: ReadAt + ?Sized> Cuts<'_, R> {
+    /// Bytes read backwards from a range's end to find its last line end.
+    const WINDOW: u64 = 16 << 10;
+
+    fn next(&mut self) -> io::Result<Option<(u64, u64)>> {
+        let start = self.next;
+        if start >= self.len {
+            return Ok(None);
+        }
+        let left = self.len - start;
+        let mut want = (left / self.share).clamp((self.most / 16).max(1), self.most);
+        loop {
+            let nominal = start.saturating_add(want);
+            if nominal >= self.len {
+                self.next = self.len;
+                return Ok(Some((start, self.len)));
+            }
+            if let Some(end) = self.last_line_end(start, nominal)? {
+                self.next = end;
+                return Ok(Some((start, end)));
+            }
+            if want >= MAX_LINE as u64 {
+                // No line end in a whole `MAX_LINE`: a piece of an over-long line.
+                self.next = start + MAX_LINE as u64;
+                return Ok(Some((start, self.next)));
+            }
+            want = want.saturating_mul(2);
+        }
+    }
+
+    /// Just past the last `\n` in `start..end`, read in windows from the end.
+    fn last_line_end(&mut self, start: u64, end: u64) -> io::Result<Option<u64>> {
+        let mut hi = end;
+        while hi > start {
+            let lo = hi.saturating_sub(Self::WINDOW).max(start);
+            let want = usize::try_from(hi - lo).unwrap_or(0);
+            self.window.resize(want, 0);
+            let n = read_full_at(self.src, &mut self.window, lo)?;
+            if n < want {
+                // The file got shorter while it was read: it ends here.
+                self.len = lo + n as u64;
+                return Ok(Some(self.len));
+            }
+            if let Some(i) = memchr::memrchr(b'\n', &self.window) {
+                return Ok(Some(lo + i as u64 + 1));
+            }
+            hi = lo;
+        }
+        Ok(None)
+    }
+}
+
+/// A block for a worker: bytes already read, or a range of the positioned source that the
+/// worker reads itself.
+enum Block {
+    Read(Vec<u8>),
+    At { start: u64, end: u64 },
+}
+
+/// What a worker hands back: the folded chunk, the block's buffer to reuse (empty for a
+/// range), and the read's error if it failed.
+type Done = (Chunk, Vec<u8>, io::Result<()>);
+
+/// Fold one block into `chunk`; a range is read through `buf` (the worker's own).
+fn fold_block<R: ReadAt + ?Sized>(
+    read: Option<&Positioned<'_, R>>,
+    block: Block,
+    journal: bool,
+    chunk: &mut Chunk,
+    buf: &mut Vec<u8>,
+) -> (Vec<u8>, io::Result<()>) {
+    match block {
+        Block::Read(data) => {
+            chunk.push(&data, journal);
+            (data, Ok(()))
+        }
+        Block::At { start, end } => {
+            let result = match read {
+                Some(read) => read.fold(start, end, journal, chunk, buf),
+                None => Ok(()),
+            };
+            (Vec::new(), result)
+        }
+    }
+}
+
+/// Fold `first` and every block `next` hands out (it gets a spent buffer to reuse) on
+/// `workers` threads, each block by its own analyzer, merged in log order
+/// ([`LoginAnalyzer::merge`]). Ranges are read by the worker through `read`.
+fn fan_out<R: ReadAt + ?Sized>(
+    read: Option<&Positioned<'_, R>>,
+    first: Block,
+    next: &mut dyn FnMut(Vec<u8>) -> io::Result<Option<Block>>,
+    journal: bool,
+    analyzer: &mut LoginAnalyzer,
+    workers: usize,
+) -> io::Result<()> {
     std::thread::scope(|scope| {
         let mut jobs = Vec::new();
         let mut done = Vec::new();
         for _ in 0..workers.min(MAX_WORKERS) {
-            let (job_tx, job_rx) =
-                std::sync::mpsc::sync_channel::<(Chunk, Vec<u8>, bool, Spent)>(DEPTH);
-            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(Chunk, Vec<u8>)>(DEPTH);
+            let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(Chunk, Block, Spent)>(DEPTH);
+            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Done>(DEPTH);
             let worker = std::thread::Builder::new()
                 .name("maillog-chunk".into())
                 .spawn_scoped(scope, move || {
-                    for (mut chunk, data, journal, spent) in job_rx {
+                    let mut buf = Vec::new();
+                    for (mut chunk, block, spent) in job_rx {
                         // A merged chunk's tables, freed here rather than on the merging thread.
                         drop(spent);
-                        chunk.push(&data, journal);
-                        if done_tx.send((chunk, data)).is_err() {
+                        let (back, result) = fold_block(read, block, journal, &mut chunk, &mut buf);
+                        if done_tx.send((chunk, back, result)).is_err() {
                             break;
                         }
                     }
@@ -523,8 +838,17 @@ fn feed(
             }
         }
         if jobs.is_empty() {
-            // No thread to be had: everything here.
-            return fold_here(&mut blocks, std::mem::take(&mut data), analyzer);
+            // No thread to be had: everything here, one block after the other.
+            let mut buf = Vec::new();
+            let mut block = Some(first);
+            while let Some(b) = block.take() {
+                let mut chunk = analyzer.for_chunk();
+                let (back, result) = fold_block(read, b, journal, &mut chunk, &mut buf);
+                drop(analyzer.merge(chunk));
+                result?;
+                block = next(back)?;
+            }
+            return Ok(());
         }
         // Round robin: block n goes to worker n % workers and is merged in that order.
         let mut pending: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
@@ -532,43 +856,45 @@ fn feed(
         let mut next_worker = 0;
         let mut spent = Spent::default();
         let mut result = Ok(());
-        let mut have = true;
-        while have {
+        let mut block = Some(first);
+        while let Some(b) = block.take() {
             if pending.len() >= jobs.len() * DEPTH {
                 let w = pending.pop_front().unwrap_or(0);
-                let Ok((chunk, done_data)) = done[w].recv() else {
+                let Ok((chunk, back, read)) = done[w].recv() else {
                     break;
                 };
-                spent = analyzer.merge(chunk, &done_data);
-                free.push(done_data);
+                spent = analyzer.merge(chunk);
+                free.push(back);
+                if let Err(e) = read {
+                    result = Err(e);
+                    break;
+                }
             }
-            let job = (
-                analyzer.for_chunk(),
-                std::mem::take(&mut data),
-                blocks.journal(),
-                std::mem::take(&mut spent),
-            );
-            if jobs[next_worker].send(job).is_err() {
+            if jobs[next_worker]
+                .send((analyzer.for_chunk(), b, std::mem::take(&mut spent)))
+                .is_err()
+            {
                 break;
             }
             pending.push_back(next_worker);
             next_worker = (next_worker + 1) % jobs.len();
-            data = free.pop().unwrap_or_default();
-            match blocks.next(&mut data) {
-                Ok(more) => have = more,
-                Err(e) => {
-                    result = Err(e);
-                    have = false;
-                }
+            match next(free.pop().unwrap_or_default()) {
+                Ok(more) => block = more,
+                Err(e) => result = Err(e),
             }
         }
         drop(jobs);
         while let Some(w) = pending.pop_front() {
-            let Ok((chunk, done_data)) = done[w].recv() else {
+            let Ok((chunk, _, read)) = done[w].recv() else {
                 break;
             };
+            if result.is_err() {
+                // Blocks after a failed read are not folded in.
+                continue;
+            }
             // The workers are done: the last chunks' tables are freed here.
-            drop(analyzer.merge(chunk, &done_data));
+            drop(analyzer.merge(chunk));
+            result = read;
         }
         result
     })

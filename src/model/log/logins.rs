@@ -649,6 +649,9 @@ impl LoginAnalyzer {
 
     /// The report: accounts ranked by their compromise score.
     #[must_use]
+    ///
+    /// Every sort below ends on a unique name, so an unstable sort (which moves the
+    /// reports less) gives the one order there is.
     pub fn finish(mut self) -> LoginReport {
         let pending: Vec<InFlight> = self.in_flight.drain().map(|(_, f)| f).collect();
         for f in &pending {
@@ -672,7 +675,7 @@ impl LoginAnalyzer {
                 .map(|(&ad, u)| {
                     let a = &self.addrs[ad as usize];
                     AddressUse {
-                        address: a.addr.to_string(),
+                        address: String::from(&*a.addr),
                         logins: u.count,
                         first_seen: u.first,
                         last_seen: u.last,
@@ -682,7 +685,7 @@ impl LoginAnalyzer {
                     }
                 })
                 .collect();
-            addresses.sort_by(|x, y| {
+            addresses.sort_unstable_by(|x, y| {
                 y.logins
                     .cmp(&x.logins)
                     .then_with(|| x.address.cmp(&y.address))
@@ -691,14 +694,14 @@ impl LoginAnalyzer {
             let mut guessed: Vec<String> = acc
                 .guessed_then_in
                 .iter()
-                .map(|ad| self.addrs[ad as usize].addr.to_string())
+                .map(|ad| String::from(&*self.addrs[ad as usize].addr))
                 .collect();
-            guessed.sort();
+            guessed.sort_unstable();
             let outcomes = acc.sent + acc.deferred + acc.bounced;
             let undelivered = acc.deferred + acc.bounced;
             let count = |x: u64| usize::try_from(x).unwrap_or(usize::MAX);
             facts.push(AccountFacts {
-                name: acc.name.to_string(),
+                name: String::from(&*acc.name),
                 kind: SubmitterKind::Sasl,
                 messages: count(acc.messages),
                 recipients: count(acc.recipients),
@@ -734,9 +737,9 @@ impl LoginAnalyzer {
                     .into_iter()
                     .filter(|s| acc.services & (1 << (*s as u8)) != 0)
                     .collect();
-            services.sort();
+            services.sort_unstable();
             accounts.push(AccountReport {
-                user: acc.name.to_string(),
+                user: String::from(&*acc.name),
                 verdict: Verdict::default(),
                 logins: acc.logins,
                 first_seen: acc.first,
@@ -763,7 +766,7 @@ impl LoginAnalyzer {
         for (report, judged) in accounts.iter_mut().zip(assess_all(&facts)) {
             report.verdict = judged.into();
         }
-        accounts.sort_by(|a, b| {
+        accounts.sort_unstable_by(|a, b| {
             b.verdict
                 .score
                 .cmp(&a.verdict.score)
@@ -779,18 +782,18 @@ impl LoginAnalyzer {
                 let mut accts: Vec<String> = a
                     .accounts
                     .iter()
-                    .map(|i| self.accounts[i as usize].name.to_string())
+                    .map(|i| String::from(&*self.accounts[i as usize].name))
                     .collect();
-                accts.sort();
+                accts.sort_unstable();
                 let mut tried: Vec<String> = a
                     .tried
                     .iter()
-                    .map(|i| self.tried[i as usize].name.to_string())
+                    .map(|i| String::from(&*self.tried[i as usize].name))
                     .collect();
-                tried.sort();
+                tried.sort_unstable();
                 AddressReport {
-                    address: a.addr.to_string(),
-                    name: a.name.to_string(),
+                    address: String::from(&*a.addr),
+                    name: String::from(&*a.name),
                     logins: a.logins,
                     failures: a.failures,
                     first_failure: a.first_failure,
@@ -800,7 +803,7 @@ impl LoginAnalyzer {
                 }
             })
             .collect();
-        addresses.sort_by(|a, b| {
+        addresses.sort_unstable_by(|a, b| {
             (b.failures + b.accounts.len() as u64 * 10)
                 .cmp(&(a.failures + a.accounts.len() as u64 * 10))
                 .then_with(|| a.address.cmp(&b.address))
@@ -810,13 +813,13 @@ impl LoginAnalyzer {
             .iter()
             .filter(|t| t.failures > 0)
             .map(|t| TriedUser {
-                user: t.name.to_string(),
+                user: String::from(&*t.name),
                 failures: t.failures,
                 addresses: t.addrs.len(),
                 is_account: self.account_of(&t.name).is_some(),
             })
             .collect();
-        tried_users.sort_by(|a, b| {
+        tried_users.sort_unstable_by(|a, b| {
             b.failures
                 .cmp(&a.failures)
                 .then_with(|| a.user.cmp(&b.user))
@@ -833,7 +836,7 @@ impl LoginAnalyzer {
                 })
             })
             .collect();
-        rejections.sort_by(|a, b| {
+        rejections.sort_unstable_by(|a, b| {
             b.count
                 .cmp(&a.count)
                 .then_with(|| a.rule.cmp(&b.rule))
@@ -846,10 +849,10 @@ impl LoginAnalyzer {
                 continue;
             };
             queued.insert(
-                qid.to_string(),
+                String::from(&**qid),
                 QueuedLogin {
-                    user: acc.name.to_string(),
-                    address: self.addrs[*ad as usize].addr.to_string(),
+                    user: String::from(&*acc.name),
+                    address: String::from(&*self.addrs[*ad as usize].addr),
                     new_address: is_new(u),
                 },
             );

@@ -30,8 +30,11 @@ const SEQ_PER_CHUNK: u64 = 1 << 40;
 #[derive(Debug, Default)]
 pub(super) struct Pending {
     /// Lines to replay at the merge, in log order: (queue ID key, or `None` for always;
-    /// start and end in the chunk).
+    /// start and end in `kept`).
     later: Vec<(Option<u64>, usize, usize)>,
+    /// The text of those lines (a few hundred per 8 MB: the chunk's own copy, so the
+    /// block it was read into can be reused before the merge).
+    kept: Vec<u8>,
     /// Queue IDs submitted in this chunk.
     tracked: HashSet<u64, FastHash>,
     /// The chunk's lines are journald JSON.
@@ -86,11 +89,11 @@ impl LoginAnalyzer {
         Chunk { analyzer: a }
     }
 
-    /// Fold in a chunk (pushed with [`Chunk::push`] from `data`, the same bytes), after every
+    /// Fold in a chunk (pushed with [`Chunk::push`]), after every
     /// chunk before it. What is left of the chunk comes back, to be dropped on another
     /// thread: freeing a chunk's tables costs about a third of its merge, and the merge is
     /// the part of a parallel read that no other thread can do.
-    pub fn merge(&mut self, chunk: Chunk, data: &[u8]) -> Spent {
+    pub fn merge(&mut self, chunk: Chunk) -> Spent {
         let mut part = chunk.analyzer;
         let Some(pending) = part.chunk.take() else {
             return Spent {
@@ -102,7 +105,7 @@ impl LoginAnalyzer {
             if key.is_some_and(|k| !self.in_flight.contains_key(&k)) {
                 continue;
             }
-            let Some(line) = data.get(start..end) else {
+            let Some(line) = pending.kept.get(start..end) else {
                 continue;
             };
             self.replay(line, pending.journal);
@@ -265,22 +268,23 @@ impl LoginAnalyzer {
 }
 
 impl Chunk {
-    /// Fold the whole lines of `data` (cut like [`crate::model::log::chunk::for_each_line`]).
+    /// Fold the whole lines of `data` (cut like [`crate::model::log::chunk::for_each_line`]),
+    /// the next part of the chunk: a chunk can be pushed block after block.
     pub fn push(&mut self, data: &[u8], journal: bool) {
         let a = &mut self.analyzer;
         if let Some(p) = &mut a.chunk {
             p.journal = journal;
         }
-        let base = data.as_ptr() as usize;
         crate::model::log::chunk::for_each_line(data, |line| {
             let later = a.read_line(line, journal, true);
             if let (Some(later), Some(p)) = (later, &mut a.chunk) {
-                let start = line.as_ptr() as usize - base;
                 let key = match later {
                     Later::Gate(k) => Some(k),
                     Later::Always => None,
                 };
-                p.later.push((key, start, start + line.len()));
+                let start = p.kept.len();
+                p.kept.extend_from_slice(line);
+                p.later.push((key, start, p.kept.len()));
             }
         });
     }
