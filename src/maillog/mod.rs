@@ -635,7 +635,8 @@ struct Positioned<'r, R: ?Sized> {
 
 impl<R: ReadAt + ?Sized> Positioned<'_, R> {
     /// Fold the lines of `start..end` (whole lines, or pieces of an over-long one: see
-    /// [`Cuts`]) into `chunk`, [`Self::sub`] bytes at a time through `buf`.
+    /// [`Cuts`]) into `chunk`, [`Self::sub`] bytes at a time straight into `buf` (kept at its
+    /// longest: a buffer zeroed again for each read costs a `memset` of the whole log).
     fn fold(
         &self,
         start: u64,
@@ -644,23 +645,38 @@ impl<R: ReadAt + ?Sized> Positioned<'_, R> {
         chunk: &mut Chunk,
         buf: &mut Vec<u8>,
     ) -> io::Result<()> {
-        let mut input = AtStream {
-            src: self.src,
-            at: start,
-            len: end,
-        };
-        let mut blocks = Blocks {
-            input: &mut input,
-            block: self.sub,
-            carry: Vec::new(),
-            eof: false,
-            journal: Some(journal),
-            failed: None,
-        };
-        while blocks.next(buf)? {
-            chunk.push(buf, journal);
+        let mut at = start;
+        // Bytes at the front of `buf`: the start of a line the last read cut.
+        let mut held = 0;
+        let mut sub = self.sub;
+        loop {
+            let want = usize::try_from(end - at).map_or(sub, |left| left.min(sub));
+            if buf.len() < held + want {
+                buf.resize(held + want, 0);
+            }
+            let n = read_full_at(self.src, &mut buf[held..held + want], at)?;
+            at += n as u64;
+            let filled = held + n;
+            if n < want || at >= end {
+                // The end of the range (or of a file that got shorter).
+                chunk.push(&buf[..filled], journal);
+                return Ok(());
+            }
+            let cut = match memchr::memrchr(b'\n', &buf[..filled]) {
+                Some(i) => i + 1,
+                // No line end in a whole `MAX_LINE`: a piece of an over-long line.
+                None if filled >= MAX_LINE => MAX_LINE,
+                None => {
+                    // A line longer than a read: read on, more at a time.
+                    held = filled;
+                    sub = sub.saturating_mul(2);
+                    continue;
+                }
+            };
+            chunk.push(&buf[..cut], journal);
+            buf.copy_within(cut..filled, 0);
+            held = filled - cut;
         }
-        Ok(())
     }
 }
 
