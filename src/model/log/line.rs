@@ -128,7 +128,12 @@ impl StampCache {
 
 /// Split a syslog line into its envelope. `None` for lines that are not syslog at all
 /// (journalctl's `-- Boot …` markers, blank lines, binary junk).
+///
+/// Inlined into its caller: returned through memory, the envelope was written as 8-byte
+/// words and read back as 16-byte ones, a store-forwarding stall on every line (11% of
+/// one thread's time on the storm log).
 #[must_use]
+#[inline]
 pub fn parse_envelope(line: &[u8]) -> Option<Envelope<'_>> {
     let mut rest = strip_pri(line);
     let mut rfc5424 = false;
