@@ -129,9 +129,10 @@ impl StampCache {
 /// Split a syslog line into its envelope. `None` for lines that are not syslog at all
 /// (journalctl's `-- Boot …` markers, blank lines, binary junk).
 ///
-/// Inlined into its caller: returned through memory, the envelope was written as 8-byte
-/// words and read back as 16-byte ones, a store-forwarding stall on every line (11% of
-/// one thread's time on the storm log).
+/// `#[inline]`: with it the analyzer's line reader is inlined into the line loop and hands
+/// the returned envelope on in place. Before, it copied the envelope first, reading back as
+/// 16-byte words what had just been written as 8-byte ones: a store-forwarding stall on
+/// every line (the copy took half the reader's samples; one thread got 11% faster).
 #[must_use]
 #[inline]
 pub fn parse_envelope(line: &[u8]) -> Option<Envelope<'_>> {
