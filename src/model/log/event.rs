@@ -111,8 +111,9 @@ fn find(s: &str, needle: &str) -> Option<usize> {
     use memchr::memmem::Finder;
     use std::sync::LazyLock;
     /// The needles searched forwards, each built once.
-    static NEEDLES: [&str; 9] = [
+    static NEEDLES: [&str; 10] = [
         ", status=",
+        " from ",
         "sasl_username=",
         "sasl_method=",
         "nrcpt=",
@@ -134,7 +135,7 @@ fn find(s: &str, needle: &str) -> Option<usize> {
 fn rfind(s: &str, needle: &str) -> Option<usize> {
     use memchr::memmem::FinderRev;
     use std::sync::LazyLock;
-    static NEEDLES: [&str; 2] = ["; from=<", ">, size="];
+    static NEEDLES: [&str; 5] = ["; from=<", ">, size=", ", sasl_username=", " from ", "): "];
     static FINDERS: LazyLock<Vec<FinderRev<'static>>> =
         LazyLock::new(|| NEEDLES.iter().map(FinderRev::new).collect());
     match NEEDLES.iter().position(|n| *n == needle) {
@@ -223,8 +224,7 @@ fn smtpd(msg: &str) -> Option<Event<'_>> {
             {
                 return None;
             }
-            let user = reason
-                .rfind(", sasl_username=")
+            let user = rfind(reason, ", sasl_username=")
                 .map(|i| &reason[i + ", sasl_username=".len()..])
                 .filter(|u| !u.is_empty());
             Some(Event::SaslFailure {
@@ -263,7 +263,8 @@ fn smtpd(msg: &str) -> Option<Event<'_>> {
 /// `reject: RCPT from n[a]: 554 5.7.1 …; from=<…> …` after the queue ID or `NOQUEUE: `.
 fn smtpd_reject(rest: &str) -> Option<Event<'_>> {
     let rest = rest.strip_prefix("reject: ")?;
-    let (_stage, rest) = rest.split_once(" from ")?;
+    let at = find(rest, " from ")?;
+    let rest = &rest[at + " from ".len()..];
     let (client, rest) = client_at(rest)?;
     let reply = rest.strip_prefix(": ")?;
     let reply = rfind(reply, "; from=<").map_or(reply, |i| &reply[..i]);
@@ -302,8 +303,7 @@ fn cleanup(msg: &str) -> Option<Event<'_>> {
     }
     let env = rfind(rest, "; from=<")?;
     let before = &rest[..env];
-    let client = before
-        .rfind(" from ")
+    let client = rfind(before, " from ")
         .and_then(|i| client_at(&before[i + " from ".len()..]))
         .map(|(c, _)| c);
     let after = &rest[env..];
@@ -406,7 +406,7 @@ pub fn dovecot_event<'a>(program: &'a [u8], msg: &'a str) -> Option<Event<'a>> {
         // passwd-file(user,1.2.3.4[,<session>]): Password mismatch | unknown user
         // The last `(…): ` is the lookup's: auth workers put their connection's
         // `(pid=…,uid=…): ` in front of it.
-        let close = rest.rfind("): ")?;
+        let close = rfind(rest, "): ")?;
         let open = rest[..close].rfind('(')?;
         let verdict = &rest[close + 3..];
         if !(verdict.contains("Password mismatch")
