@@ -22,6 +22,10 @@
 //! `MAILQ_BENCH_LOG_DIR=DIR` keeps the logs in DIR and
 //! reuses them on the next run.
 
+/// The binary's allocator (`src/main.rs`), so the figures are those of `mailq-tui logins`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
