@@ -265,19 +265,20 @@ impl LoginAnalyzer {
             return Some(merge::Later::Always);
         }
         let time = self.stamps.time(env, &self.clock);
-        self.apply_event(ev, time);
+        self.apply_event(ev, time, gate);
         None
     }
 
-    /// A decoded event in log order.
-    fn apply_event(&mut self, ev: Event<'_>, time: Option<i64>) {
+    /// A decoded event in log order; `gate`: its queue ID's key when [`candidate`] made it
+    /// (qmgr and delivery lines), so it is not hashed again.
+    fn apply_event(&mut self, ev: Event<'_>, time: Option<i64>, gate: Option<u64>) {
         self.stats.events += 1;
         self.seq += 1;
         if let Some(t) = time {
             self.stats.first_time = Some(self.stats.first_time.map_or(t, |f| f.min(t)));
             self.stats.last_time = Some(self.stats.last_time.map_or(t, |l| l.max(t)));
         }
-        self.apply(ev, time);
+        self.apply(ev, time, gate);
     }
 
     /// The clock timestamps are read with.
@@ -457,7 +458,14 @@ impl LoginAnalyzer {
         }
     }
 
-    fn apply(&mut self, ev: Event<'_>, t: Option<i64>) {
+    fn apply(&mut self, ev: Event<'_>, t: Option<i64>, gate: Option<u64>) {
+        // The key of a qmgr or delivery line's queue ID: the gate's (the same bytes: the
+        // message up to its first colon) or hashed here.
+        let key_of = |qid: &str| {
+            let key = gate.unwrap_or_else(|| qid_key(qid.as_bytes()));
+            debug_assert_eq!(key, qid_key(qid.as_bytes()), "gate key of {qid:?}");
+            key
+        };
         match ev {
             Event::SaslLogin {
                 qid,
@@ -523,7 +531,7 @@ impl LoginAnalyzer {
                 }
             }
             Event::Queued { qid, nrcpt, .. } => {
-                if let Some(f) = self.in_flight.get_mut(&qid_key(qid.as_bytes()))
+                if let Some(f) = self.in_flight.get_mut(&key_of(qid))
                     && !f.counted
                 {
                     f.counted = true;
@@ -533,7 +541,7 @@ impl LoginAnalyzer {
                 }
             }
             Event::Delivery { qid, to, status } => {
-                if let Some(f) = self.in_flight.get_mut(&qid_key(qid.as_bytes())) {
+                if let Some(f) = self.in_flight.get_mut(&key_of(qid)) {
                     let h = qid_key(to.as_bytes());
                     if let Some(slot) = f.rcpts.iter_mut().find(|(r, _)| *r == h) {
                         slot.1 = status;
@@ -545,7 +553,7 @@ impl LoginAnalyzer {
             // Handled before it gets here (not an event of the report).
             Event::Submitted { .. } => {}
             Event::Removed { qid } => {
-                if let Some(f) = self.in_flight.remove(&qid_key(qid.as_bytes())) {
+                if let Some(f) = self.in_flight.remove(&key_of(qid)) {
                     self.settle(&f);
                 }
             }
