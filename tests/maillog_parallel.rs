@@ -361,3 +361,19 @@ Nov 21 11:00:03 mx postfix/qmgr[9]: 1A2B: removed
     assert_eq!((acc.messages, acc.deferred, acc.sent), (1, 1, 0), "{acc:?}");
     check_all_ways("reused queue ID", log.as_bytes(), false, None);
 }
+
+/// A regular file whose size is not known (`/proc` says 0) is read as a stream, not taken
+/// for empty.
+#[test]
+fn a_file_of_unknown_size_is_read_to_its_end() {
+    let file = std::fs::File::open("/proc/self/status").unwrap();
+    assert_eq!(
+        file.metadata().unwrap().len(),
+        0,
+        "the premise: /proc gives no size"
+    );
+    let mut a = LoginAnalyzer::new(clock(), None);
+    read_file(&file, &mut a).expect("read");
+    let report = a.finish();
+    assert!(report.input.lines > 10, "{:?}", report.input);
+}

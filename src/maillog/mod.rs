@@ -553,17 +553,18 @@ fn read_full_at<R: ReadAt + ?Sized>(src: &R, buf: &mut [u8], offset: u64) -> io:
 }
 
 /// Read a log file into the analyzer, as `mailq-tui logins --log FILE` does: a plain
-/// regular file bigger than a block is cut into blocks of whole lines here and each block
-/// is read (positioned, `pread`) and folded by a worker, so reading is spread over the CPUs
-/// too; anything else (gzip, a pipe, a small file, one CPU) is read as a stream
-/// ([`read_stream`]).
+/// regular file bigger than a [`RANGE`] is cut into ranges of whole lines here, and each
+/// range is read (positioned, `pread`) and folded by a worker, so reading is spread over
+/// the CPUs too. The file is read up to the size it had when this started (a log being
+/// written to grows meanwhile). Anything else is read as a stream ([`read_stream`]): gzip,
+/// a pipe, a file whose size is not known (0, as in `/proc`).
 ///
 /// # Errors
 /// Reading failed; the lines before the failure were fed.
 pub fn read_file(file: &File, analyzer: &mut LoginAnalyzer) -> io::Result<()> {
     let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let meta = file.metadata()?;
-    if meta.is_file() {
+    if meta.is_file() && meta.len() > 0 {
         let mut magic = [0; 2];
         let n = read_full_at(file, &mut magic, 0)?;
         if magic[..n] != [0x1f, 0x8b] {

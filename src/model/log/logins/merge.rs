@@ -1,5 +1,5 @@
 //! A log read on several threads: each chunk of whole lines is folded by its own analyzer
-//! ([`LoginAnalyzer::for_chunk`], [`LoginAnalyzer::push_chunk`]) and the chunks are merged in
+//! ([`LoginAnalyzer::for_chunk`], [`Chunk::push`]) and the chunks are merged in
 //! log order ([`LoginAnalyzer::merge`]), with exactly the report of one line at a time.
 //!
 //! Almost every fact is a count, a minimum or a maximum, which merge in any order. What a
