@@ -18,13 +18,10 @@
 //! after the analysis of both logs. Each run reads the log twice: as `mailq-tui logins --log
 //! FILE` reads it (`read_file`: blocks of whole lines, each read with `pread` and folded by
 //! one of as many threads as CPUs, up to four, and merged) and on this one thread (`read_stream_with(…, 1, …)`), and checks that the reports
-//! are the same.
+//! are the same. Each run also times the command itself, `mailq-tui logins --log FILE` as a
+//! process like grep (its start-up, a fresh heap and the text report included).
 //! `MAILQ_BENCH_LOG_DIR=DIR` keeps the logs in DIR and
 //! reuses them on the next run.
-
-/// The binary's allocator (`src/main.rs`), so the figures are those of `mailq-tui logins`.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -334,6 +331,7 @@ fn main() {
         };
         let (mut g_wall, mut g_cpu, mut o_wall, mut o_cpu) = (vec![], vec![], vec![], vec![]);
         let (mut p_wall, mut p_cpu) = (vec![], vec![]);
+        let (mut c_wall, mut c_cpu) = (vec![], vec![]);
         let mut count = String::new();
         let mut report = None;
         for _ in 0..reps {
@@ -347,6 +345,21 @@ fn main() {
             g_wall.push(t.elapsed().as_secs_f64());
             g_cpu.push(children_cpu_secs() - child_cpu0);
             count = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            // The command itself, a process like grep: start-up, a fresh heap, the report.
+            let t = Instant::now();
+            let child_cpu0 = children_cpu_secs();
+            let out = Command::new(env!("CARGO_BIN_EXE_mailq-tui"))
+                .args(["logins", "--since", "2026-01-01", "--log"])
+                .arg(&path)
+                .output()
+                .expect("mailq-tui logins");
+            c_wall.push(t.elapsed().as_secs_f64());
+            c_cpu.push(children_cpu_secs() - child_cpu0);
+            assert!(
+                out.status.success(),
+                "mailq-tui logins: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let t = Instant::now();
             let cpu0 = cpu_secs();
             let mut a = LoginAnalyzer::new(clock, None);
@@ -390,7 +403,12 @@ fn main() {
             report.accounts.first().map_or(0, |a| a.addresses.len())
         );
         let (pwall, pcpu) = (median(&mut p_wall), median(&mut p_cpu));
-        for (what, wall, cpu) in [("logins:", ours, cpu), ("on one thread:", pwall, pcpu)] {
+        let (cwall, ccpu) = (median(&mut c_wall), median(&mut c_cpu));
+        for (what, wall, cpu) in [
+            ("logins:", ours, cpu),
+            ("on one thread:", pwall, pcpu),
+            ("mailq-tui logins:", cwall, ccpu),
+        ] {
             println!(
                 "  {what:<22} {wall:.2} s wall ({:.0} MB/s), {cpu:.2} s CPU ({:.0} MB/s); ratio to grep: {:.2} by wall clock, {:.2} by CPU",
                 mbs(wall),
