@@ -841,8 +841,9 @@ fn fan_out<R: ReadAt + ?Sized>(
                 .spawn_scoped(scope, move || {
                     let mut buf = Vec::new();
                     for (mut chunk, block, spent) in job_rx {
-                        // A merged chunk's tables, freed here rather than on the merging thread.
-                        drop(spent);
+                        // A merged chunk's tables: their allocations reused by the next
+                        // chunk, the rest freed here rather than on the merging thread.
+                        chunk.recycle(spent);
                         let (back, result) = fold_block(read, block, journal, &mut chunk, &mut buf);
                         if done_tx.send((chunk, back, result)).is_err() {
                             break;

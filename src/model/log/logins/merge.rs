@@ -204,7 +204,7 @@ impl LoginAnalyzer {
                 self.settle(&old);
             }
         }
-        for key in std::mem::take(&mut part.flight_order) {
+        for key in part.flight_order.drain(..) {
             let Some(f) = part.in_flight.remove(&key) else {
                 continue;
             };
@@ -268,6 +268,45 @@ impl LoginAnalyzer {
 }
 
 impl Chunk {
+    /// Take over the allocations of a merged chunk's biggest tables, emptied, so that this
+    /// chunk does not grow its own from nothing again (allocating, faulting in and zeroing
+    /// the same amount of memory for every chunk). The rest of `spent` is dropped here.
+    pub fn recycle(&mut self, spent: Spent) {
+        fn reuse<T>(mine: &mut Vec<T>, theirs: &mut Vec<T>) {
+            theirs.clear();
+            std::mem::swap(mine, theirs);
+        }
+        let Some(mut old) = spent._tables else {
+            return;
+        };
+        let a = &mut self.analyzer;
+        if !(a.accounts.is_empty() && a.addrs.is_empty() && a.in_flight.is_empty()) {
+            // Only a chunk that has not been pushed yet.
+            return;
+        }
+        reuse(&mut a.accounts, &mut old.accounts);
+        reuse(&mut a.addrs, &mut old.addrs);
+        reuse(&mut a.tried, &mut old.tried);
+        for (mine, theirs) in [
+            (&mut a.account_ix, &mut old.account_ix),
+            (&mut a.addr_ix, &mut old.addr_ix),
+            (&mut a.tried_ix, &mut old.tried_ix),
+        ] {
+            theirs.clear();
+            std::mem::swap(mine, theirs);
+        }
+        old.in_flight.clear();
+        std::mem::swap(&mut a.in_flight, &mut old.in_flight);
+        old.flight_order.clear();
+        std::mem::swap(&mut a.flight_order, &mut old.flight_order);
+        if let (Some(mine), Some(theirs)) = (a.chunk.as_deref_mut(), old.chunk.as_deref_mut()) {
+            reuse(&mut mine.later, &mut theirs.later);
+            reuse(&mut mine.kept, &mut theirs.kept);
+            theirs.tracked.clear();
+            std::mem::swap(&mut mine.tracked, &mut theirs.tracked);
+        }
+    }
+
     /// Fold the whole lines of `data` (cut like [`crate::model::log::chunk::for_each_line`]),
     /// the next part of the chunk: a chunk can be pushed block after block.
     pub fn push(&mut self, data: &[u8], journal: bool) {

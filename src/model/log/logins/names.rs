@@ -17,6 +17,11 @@ impl NameIndex {
             .map(|&(_, i)| i)
     }
 
+    /// Forget every name, keeping the allocation.
+    pub(super) fn clear(&mut self) {
+        self.0.clear();
+    }
+
     /// Remember that `name` (not in the index yet) is at `index`.
     pub(super) fn insert(&mut self, name: &str, index: u32) {
         let h = qid_key(name.as_bytes());
