@@ -129,10 +129,8 @@ impl StampCache {
 /// Split a syslog line into its envelope. `None` for lines that are not syslog at all
 /// (journalctl's `-- Boot …` markers, blank lines, binary junk).
 ///
-/// `#[inline]`: with it the analyzer's line reader is inlined into the line loop and hands
-/// the returned envelope on in place. Before, it copied the envelope first, reading back as
-/// 16-byte words what had just been written as 8-byte ones: a store-forwarding stall on
-/// every line (the copy took half the reader's samples; one thread got 11% faster).
+/// Every line pays this: callers borrow the envelope where it is returned rather than move
+/// it (a copy of it stalled on every line: `LoginAnalyzer::read_line`).
 #[must_use]
 #[inline]
 pub fn parse_envelope(line: &[u8]) -> Option<Envelope<'_>> {

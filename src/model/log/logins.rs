@@ -224,8 +224,11 @@ impl LoginAnalyzer {
             }
         } else {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            match parse_envelope(line) {
-                Some(env) => self.push_envelope(&env),
+            // Borrowed where it was returned: moving the envelope out first copied it, and
+            // the copy stalled on every line (reading back as 16-byte words what had just
+            // been written as 8-byte ones).
+            match &parse_envelope(line) {
+                Some(env) => self.push_envelope(env),
                 None => {
                     self.stats.unparsed += u64::from(count && !line.is_empty());
                     None
