@@ -140,20 +140,24 @@ pub fn parse_envelope(line: &[u8]) -> Option<Envelope<'_>> {
         rfc5424 = true;
         rest = &rest[2..];
     }
-    let (stamp, after) = match rest.first()? {
-        b'0'..=b'9' => {
-            let after = iso_shape(rest)?;
-            (Stamp::Iso(&rest[..rest.len() - after.len()]), after)
-        }
-        b'A'..=b'Z' => {
-            let after = bsd_shape(rest)?;
-            (Stamp::Bsd(&rest[..rest.len() - after.len()]), after)
-        }
+    // The stamp's kind and bytes as plain values; the `Stamp` is made where it is returned
+    // (made here, it was written to the stack and copied into the envelope: a stall).
+    let (iso, after) = match rest.first()? {
+        b'0'..=b'9' => (true, iso_shape(rest)?),
+        b'A'..=b'Z' => (false, bsd_shape(rest)?),
         _ => return None,
+    };
+    let stamp_bytes = &rest[..rest.len() - after.len()];
+    let stamp = |bytes| {
+        if iso {
+            Stamp::Iso(bytes)
+        } else {
+            Stamp::Bsd(bytes)
+        }
     };
     let rest = after.strip_prefix(b" ")?;
     if rfc5424 {
-        return rfc5424_tail(stamp, rest);
+        return rfc5424_tail(stamp(stamp_bytes), rest);
     }
     // The host and the program are a few dozen bytes: eight at a time beats both a byte
     // loop and a memchr call per field at that length (every line pays this).
@@ -182,7 +186,7 @@ pub fn parse_envelope(line: &[u8]) -> Option<Envelope<'_>> {
         .strip_prefix(b" ")
         .unwrap_or(&prog_part[colon + 1..]);
     Some(Envelope {
-        stamp,
+        stamp: stamp(stamp_bytes),
         host,
         program,
         message,
