@@ -448,10 +448,8 @@ impl Blocks<'_> {
             let keep = data.len() - self.carry.len();
             data.truncate(keep);
         }
-        self.journal.get_or_insert_with(|| {
-            let first = data.split(|&b| b == b'\n').next().unwrap_or(&[]);
-            first.trim_ascii_start().first() == Some(&b'{')
-        });
+        self.journal
+            .get_or_insert_with(|| journal_start(data).unwrap_or(false));
         Ok(true)
     }
 
@@ -698,16 +696,23 @@ impl<R: ReadAt + ?Sized> Read for AtStream<'_, R> {
     }
 }
 
-/// Whether the first line of `src` (past leading white space) starts a journald JSON object.
+/// Whether text starting with `head` is journald JSON (`journalctl -o json`): the first
+/// line, past leading white space, starts an object. `None`: `head` is white space so far,
+/// without a line end, so it cannot tell yet.
+fn journal_start(head: &[u8]) -> Option<bool> {
+    head.iter()
+        .find(|&&b| b == b'\n' || !b.is_ascii_whitespace())
+        .map(|&b| b == b'{')
+}
+
+/// [`journal_start`] of a positioned source, read a window at a time.
 fn sniff_at<R: ReadAt + ?Sized>(src: &R, len: u64) -> io::Result<bool> {
     let mut window = vec![0; 4096];
     let mut at = 0;
     while at < len {
         let n = read_full_at(src, &mut window, at)?;
-        for &b in &window[..n] {
-            if b == b'\n' || !b.is_ascii_whitespace() {
-                return Ok(b == b'{');
-            }
+        if let Some(journal) = journal_start(&window[..n]) {
+            return Ok(journal);
         }
         if n < window.len() {
             break;
@@ -928,7 +933,7 @@ impl Sniff {
     fn push(&mut self, line: &[u8], analyzer: &mut LoginAnalyzer) {
         let json = *self
             .json
-            .get_or_insert_with(|| line.trim_ascii_start().first() == Some(&b'{'));
+            .get_or_insert_with(|| journal_start(line).unwrap_or(false));
         if json {
             analyzer.push_journal_line(line);
         } else {
