@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use idset::IdSet;
-use names::NameIndex;
+use names::{NameIndex, Texts};
 
 use super::event::{Client, Event, RejectKind, Status, dovecot_event, postfix_event};
 use super::line::{Clock, Envelope, JournalEntry, StampCache, parse_envelope};
@@ -57,9 +57,9 @@ struct Use {
     last_seq: u64,
 }
 
+/// One account; its name is in [`LoginAnalyzer::account_ix`].
 #[derive(Debug)]
 struct Account {
-    name: Box<str>,
     per_addr: HashMap<u32, Use, FastHash>,
     logins: u64,
     first: Option<i64>,
@@ -74,10 +74,11 @@ struct Account {
     guessed_then_in: IdSet,
 }
 
+/// One client address (its text is in [`LoginAnalyzer::addr_ix`]).
 #[derive(Debug, Default)]
 struct Address {
-    addr: Box<str>,
-    name: Box<str>,
+    /// The client's host name, in [`LoginAnalyzer::hosts`].
+    name: u32,
     logins: u64,
     failures: u64,
     first_failure: Option<i64>,
@@ -87,9 +88,9 @@ struct Address {
     tried: IdSet,
 }
 
+/// One user name tried in failed logins; the name is in [`LoginAnalyzer::tried_ix`].
 #[derive(Debug, Default)]
 struct Tried {
-    name: Box<str>,
     failures: u64,
     addrs: IdSet,
 }
@@ -136,6 +137,8 @@ pub struct LoginAnalyzer {
     account_ix: NameIndex,
     addrs: Vec<Address>,
     addr_ix: NameIndex,
+    /// The client addresses' host names.
+    hosts: Texts,
     tried: Vec<Tried>,
     tried_ix: NameIndex,
     in_flight: HashMap<u64, InFlight, FastHash>,
@@ -173,6 +176,7 @@ impl LoginAnalyzer {
             account_ix: NameIndex::default(),
             addrs: Vec::new(),
             addr_ix: NameIndex::default(),
+            hosts: Texts::default(),
             tried: Vec::new(),
             tried_ix: NameIndex::default(),
             in_flight: HashMap::with_hasher(FastHash),
@@ -299,18 +303,17 @@ impl LoginAnalyzer {
 
     /// The index of an account already seen.
     fn account_of(&self, name: &str) -> Option<u32> {
-        self.account_ix
-            .get(name, |i| &self.accounts[i as usize].name)
+        self.account_ix.get(name)
     }
 
     /// The index of a client address already seen.
     fn address_of(&self, addr: &str) -> Option<u32> {
-        self.addr_ix.get(addr, |i| &self.addrs[i as usize].addr)
+        self.addr_ix.get(addr)
     }
 
     /// The index of a tried user name already seen.
     fn tried_of(&self, name: &str) -> Option<u32> {
-        self.tried_ix.get(name, |i| &self.tried[i as usize].name)
+        self.tried_ix.get(name)
     }
 
     fn account(&mut self, name: &str) -> u32 {
@@ -318,9 +321,8 @@ impl LoginAnalyzer {
         if let Some(i) = self.account_of(name) {
             return i;
         }
-        let i = u32::try_from(self.accounts.len()).unwrap_or(u32::MAX);
+        let i = self.account_ix.add(name);
         self.accounts.push(Account {
-            name: name.into(),
             per_addr: HashMap::with_hasher(FastHash),
             logins: 0,
             first: None,
@@ -334,7 +336,6 @@ impl LoginAnalyzer {
             bounced: 0,
             guessed_then_in: IdSet::default(),
         });
-        self.account_ix.insert(name, i);
         i
     }
 
@@ -342,9 +343,9 @@ impl LoginAnalyzer {
         let addr = cut(addr);
         if let Some(i) = self.address_of(addr) {
             // The first line that names the client (Dovecot's lines give no name) names it.
-            let known = &mut self.addrs[i as usize].name;
-            if known.is_empty() && !name.is_empty() {
-                *known = cut(name).into();
+            let known = self.addrs[i as usize].name;
+            if self.hosts.get(known).is_empty() && !name.is_empty() {
+                self.addrs[i as usize].name = self.hosts.push(cut(name));
             }
             return Some(i);
         }
@@ -352,13 +353,11 @@ impl LoginAnalyzer {
             self.dropped += 1;
             return None;
         }
-        let i = u32::try_from(self.addrs.len()).ok()?;
+        let i = self.addr_ix.add(addr);
         self.addrs.push(Address {
-            addr: addr.into(),
-            name: cut(name).into(),
+            name: self.hosts.push(cut(name)),
             ..Address::default()
         });
-        self.addr_ix.insert(addr, i);
         Some(i)
     }
 
@@ -371,12 +370,8 @@ impl LoginAnalyzer {
             self.dropped += 1;
             return None;
         }
-        let i = u32::try_from(self.tried.len()).ok()?;
-        self.tried.push(Tried {
-            name: name.into(),
-            ..Tried::default()
-        });
-        self.tried_ix.insert(name, i);
+        let i = self.tried_ix.add(name);
+        self.tried.push(Tried::default());
         Some(i)
     }
 
@@ -675,7 +670,7 @@ impl LoginAnalyzer {
         };
         let mut accounts: Vec<AccountReport> = Vec::new();
         let mut facts: Vec<AccountFacts> = Vec::new();
-        for acc in &self.accounts {
+        for (acc, name) in self.accounts.iter().zip(self.account_ix.iter()) {
             if acc.logins == 0 {
                 continue;
             }
@@ -686,7 +681,7 @@ impl LoginAnalyzer {
                 .map(|(&ad, u)| {
                     let a = &self.addrs[ad as usize];
                     AddressUse {
-                        address: String::from(&*a.addr),
+                        address: String::from(self.addr_ix.name(ad)),
                         logins: u.count,
                         first_seen: u.first,
                         last_seen: u.last,
@@ -701,18 +696,18 @@ impl LoginAnalyzer {
                     .cmp(&x.logins)
                     .then_with(|| x.address.cmp(&y.address))
             });
-            let tried = self.tried_of(&acc.name).map(|i| &self.tried[i as usize]);
+            let tried = self.tried_of(name).map(|i| &self.tried[i as usize]);
             let mut guessed: Vec<String> = acc
                 .guessed_then_in
                 .iter()
-                .map(|ad| String::from(&*self.addrs[ad as usize].addr))
+                .map(|ad| String::from(self.addr_ix.name(ad)))
                 .collect();
             guessed.sort_unstable();
             let outcomes = acc.sent + acc.deferred + acc.bounced;
             let undelivered = acc.deferred + acc.bounced;
             let count = |x: u64| usize::try_from(x).unwrap_or(usize::MAX);
             facts.push(AccountFacts {
-                name: String::from(&*acc.name),
+                name: String::from(name),
                 kind: SubmitterKind::Sasl,
                 messages: count(acc.messages),
                 recipients: count(acc.recipients),
@@ -750,7 +745,7 @@ impl LoginAnalyzer {
                     .collect();
             services.sort_unstable();
             accounts.push(AccountReport {
-                user: String::from(&*acc.name),
+                user: String::from(name),
                 verdict: Verdict::default(),
                 logins: acc.logins,
                 first_seen: acc.first,
@@ -785,33 +780,24 @@ impl LoginAnalyzer {
                 .then(b.logins.cmp(&a.logins))
                 .then_with(|| a.user.cmp(&b.user))
         });
+        // A guessing address names dozens of tried users, thousands of addresses the same
+        // few hundred: each name is made once and shared, each row sorted by name rank.
+        let account_names = SharedNames::new(&self.account_ix);
+        let tried_names = SharedNames::new(&self.tried_ix);
         let mut addresses: Vec<AddressReport> = self
             .addrs
             .iter()
-            .filter(|a| a.logins > 0 || a.failures > 0)
-            .map(|a| {
-                let mut accts: Vec<String> = a
-                    .accounts
-                    .iter()
-                    .map(|i| String::from(&*self.accounts[i as usize].name))
-                    .collect();
-                accts.sort_unstable();
-                let mut tried: Vec<String> = a
-                    .tried
-                    .iter()
-                    .map(|i| String::from(&*self.tried[i as usize].name))
-                    .collect();
-                tried.sort_unstable();
-                AddressReport {
-                    address: String::from(&*a.addr),
-                    name: String::from(&*a.name),
-                    logins: a.logins,
-                    failures: a.failures,
-                    first_failure: a.first_failure,
-                    last_failure: a.last_failure,
-                    accounts: accts,
-                    tried_users: tried,
-                }
+            .zip(self.addr_ix.iter())
+            .filter(|(a, _)| a.logins > 0 || a.failures > 0)
+            .map(|(a, address)| AddressReport {
+                address: String::from(address),
+                name: String::from(self.hosts.get(a.name)),
+                logins: a.logins,
+                failures: a.failures,
+                first_failure: a.first_failure,
+                last_failure: a.last_failure,
+                accounts: account_names.sorted(&a.accounts),
+                tried_users: tried_names.sorted(&a.tried),
             })
             .collect();
         addresses.sort_unstable_by(|a, b| {
@@ -822,12 +808,13 @@ impl LoginAnalyzer {
         let mut tried_users: Vec<TriedUser> = self
             .tried
             .iter()
-            .filter(|t| t.failures > 0)
-            .map(|t| TriedUser {
-                user: String::from(&*t.name),
+            .zip(self.tried_ix.iter())
+            .filter(|(t, _)| t.failures > 0)
+            .map(|(t, user)| TriedUser {
+                user: String::from(user),
                 failures: t.failures,
                 addresses: t.addrs.len(),
-                is_account: self.account_of(&t.name).is_some(),
+                is_account: self.account_of(user).is_some(),
             })
             .collect();
         tried_users.sort_unstable_by(|a, b| {
@@ -862,8 +849,8 @@ impl LoginAnalyzer {
             queued.insert(
                 String::from(&**qid),
                 QueuedLogin {
-                    user: String::from(&*acc.name),
-                    address: String::from(&*self.addrs[*ad as usize].addr),
+                    user: String::from(self.account_ix.name(*a)),
+                    address: String::from(self.addr_ix.name(*ad)),
                     new_address: is_new(u),
                 },
             );
@@ -878,6 +865,35 @@ impl LoginAnalyzer {
             tried_users,
             rejections,
         }
+    }
+}
+
+/// A table's names for the report, each made once and shared by every row naming it, with
+/// each name's rank in name order.
+struct SharedNames {
+    names: Vec<Arc<str>>,
+    rank: Vec<u32>,
+}
+
+impl SharedNames {
+    fn new(index: &NameIndex) -> Self {
+        let names: Vec<Arc<str>> = index.iter().map(Arc::from).collect();
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        order.sort_unstable_by(|&a, &b| names[a].cmp(&names[b]));
+        let mut rank = vec![0; names.len()];
+        for (r, i) in order.into_iter().enumerate() {
+            rank[i] = u32::try_from(r).unwrap_or(u32::MAX);
+        }
+        Self { names, rank }
+    }
+
+    /// The names of `ids`, in name order.
+    fn sorted(&self, ids: &IdSet) -> Vec<Arc<str>> {
+        let mut ids: Vec<u32> = ids.iter().collect();
+        ids.sort_unstable_by_key(|&i| self.rank[i as usize]);
+        ids.into_iter()
+            .map(|i| Arc::clone(&self.names[i as usize]))
+            .collect()
     }
 }
 
@@ -1118,8 +1134,9 @@ pub struct AddressReport {
     pub failures: u64,
     pub first_failure: Option<i64>,
     pub last_failure: Option<i64>,
-    pub accounts: Vec<String>,
-    pub tried_users: Vec<String>,
+    /// Shared with every other address naming the same account or user.
+    pub accounts: Vec<Arc<str>>,
+    pub tried_users: Vec<Arc<str>>,
 }
 
 /// A user name tried in failed logins.

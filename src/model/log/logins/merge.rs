@@ -115,22 +115,15 @@ impl LoginAnalyzer {
         let addrs: Vec<Option<u32>> = part
             .addrs
             .iter()
-            .map(|a| {
-                let g = self.address(&a.addr, &a.name);
+            .zip(part.addr_ix.iter())
+            .map(|(a, addr)| {
+                let g = self.address(addr, part.hosts.get(a.name));
                 had_failures.push(g.is_some_and(|g| self.addrs[g as usize].failures > 0));
                 g
             })
             .collect();
-        let tried: Vec<Option<u32>> = part
-            .tried
-            .iter()
-            .map(|t| self.tried_user(&t.name))
-            .collect();
-        let accounts: Vec<u32> = part
-            .accounts
-            .iter()
-            .map(|a| self.account(&a.name))
-            .collect();
+        let tried: Vec<Option<u32>> = part.tried_ix.iter().map(|t| self.tried_user(t)).collect();
+        let accounts: Vec<u32> = part.account_ix.iter().map(|a| self.account(a)).collect();
         let addr = |i: u32| addrs.get(i as usize).copied().flatten();
         // 3. Accounts.
         for (acc, &g) in part.accounts.iter().zip(&accounts) {
@@ -295,6 +288,8 @@ impl Chunk {
             theirs.clear();
             std::mem::swap(mine, theirs);
         }
+        old.hosts.clear();
+        std::mem::swap(&mut a.hosts, &mut old.hosts);
         old.in_flight.clear();
         std::mem::swap(&mut a.in_flight, &mut old.in_flight);
         old.flight_order.clear();
