@@ -377,3 +377,23 @@ fn a_file_of_unknown_size_is_read_to_its_end() {
     let report = a.finish();
     assert!(report.input.lines > 10, "{:?}", report.input);
 }
+
+/// An address's host name is the first one a line gives: Dovecot's lines give none, a later
+/// smtpd line names it, a still later one with another name changes nothing; read in
+/// chunks, a name first given in a later chunk still reaches the address.
+#[test]
+fn an_address_is_named_by_the_first_line_that_names_it() {
+    let log = "\
+Nov 21 09:00:00 mx dovecot: imap-login: Login: user=<u@example.jp>, method=PLAIN, rip=10.0.0.1, lip=192.0.2.1, mpid=1, TLS
+Nov 21 09:00:01 mx dovecot: imap-login: Login: user=<v@example.jp>, method=PLAIN, rip=10.0.0.2, lip=192.0.2.1, mpid=2, TLS
+Nov 21 10:00:00 mx postfix/submission/smtpd[7]: 1A2B: client=first.example[10.0.0.1], sasl_method=PLAIN, sasl_username=u@example.jp
+Nov 21 10:00:01 mx postfix/submission/smtpd[7]: 1A2C: client=second.example[10.0.0.1], sasl_method=PLAIN, sasl_username=u@example.jp
+Nov 21 10:00:02 mx postfix/submission/smtpd[7]: 1A2D: client=unknown[10.0.0.3], sasl_method=PLAIN, sasl_username=v@example.jp
+";
+    let want = sequential(log.as_bytes(), false, None);
+    let name = |addr: &str| want.address(addr).map(|a| a.name.as_str());
+    assert_eq!(name("10.0.0.1"), Some("first.example"), "{want:?}");
+    assert_eq!(name("10.0.0.2"), Some(""));
+    assert_eq!(name("10.0.0.3"), Some("unknown"));
+    check_all_ways("host names", log.as_bytes(), false, None);
+}

@@ -75,10 +75,10 @@ struct Account {
 }
 
 /// One client address (its text is in [`LoginAnalyzer::addr_ix`]).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Address {
-    /// The client's host name, in [`LoginAnalyzer::hosts`].
-    name: u32,
+    /// The client's host name, in [`LoginAnalyzer::hosts`], once a line named it.
+    name: Option<u32>,
     logins: u64,
     failures: u64,
     first_failure: Option<i64>,
@@ -86,6 +86,20 @@ struct Address {
     last_failure_seq: u64,
     accounts: IdSet,
     tried: IdSet,
+}
+
+impl Address {
+    /// A new address (see [`IdSet::EMPTY`]).
+    const NEW: Self = Self {
+        name: None,
+        logins: 0,
+        failures: 0,
+        first_failure: None,
+        last_failure: None,
+        last_failure_seq: 0,
+        accounts: IdSet::EMPTY,
+        tried: IdSet::EMPTY,
+    };
 }
 
 /// One user name tried in failed logins; the name is in [`LoginAnalyzer::tried_ix`].
@@ -343,9 +357,8 @@ impl LoginAnalyzer {
         let addr = cut(addr);
         if let Some(i) = self.address_of(addr) {
             // The first line that names the client (Dovecot's lines give no name) names it.
-            let known = self.addrs[i as usize].name;
-            if self.hosts.get(known).is_empty() && !name.is_empty() {
-                self.addrs[i as usize].name = self.hosts.push(cut(name));
+            if self.addrs[i as usize].name.is_none() && !name.is_empty() {
+                self.addrs[i as usize].name = Some(self.hosts.push(cut(name)));
             }
             return Some(i);
         }
@@ -354,11 +367,19 @@ impl LoginAnalyzer {
             return None;
         }
         let i = self.addr_ix.add(addr);
-        self.addrs.push(Address {
-            name: self.hosts.push(cut(name)),
-            ..Address::default()
-        });
+        let name = (!name.is_empty()).then(|| self.hosts.push(cut(name)));
+        // Copied from the constant, then named: built on the stack, the entry was copied
+        // out of stores still in flight.
+        self.addrs.push(Address::NEW);
+        if let Some(a) = self.addrs.last_mut() {
+            a.name = name;
+        }
         Some(i)
+    }
+
+    /// An address's host name ("" until a line named it).
+    fn host(&self, a: &Address) -> &str {
+        a.name.map_or("", |n| self.hosts.get(n))
     }
 
     fn tried_user(&mut self, name: &str) -> Option<u32> {
@@ -791,7 +812,7 @@ impl LoginAnalyzer {
             .filter(|(a, _)| a.logins > 0 || a.failures > 0)
             .map(|(a, address)| AddressReport {
                 address: String::from(address),
-                name: String::from(self.hosts.get(a.name)),
+                name: String::from(self.host(a)),
                 logins: a.logins,
                 failures: a.failures,
                 first_failure: a.first_failure,

@@ -19,14 +19,19 @@ pub(super) enum IdSet {
 
 impl Default for IdSet {
     fn default() -> Self {
-        Self::Few {
-            len: 0,
-            ids: [0; INLINE],
-        }
+        Self::EMPTY
     }
 }
 
 impl IdSet {
+    /// The empty set, as a constant: a table's new entry is copied from it (built on the
+    /// stack instead, its bytes were read back before the stores that wrote them had
+    /// finished: a stall on every new address).
+    pub(super) const EMPTY: Self = Self::Few {
+        len: 0,
+        ids: [0; INLINE],
+    };
+
     /// Add `id`; `true` if it was not in the set.
     pub(super) fn insert(&mut self, id: u32) -> bool {
         match self {

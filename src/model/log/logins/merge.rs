@@ -117,7 +117,7 @@ impl LoginAnalyzer {
             .iter()
             .zip(part.addr_ix.iter())
             .map(|(a, addr)| {
-                let g = self.address(addr, part.hosts.get(a.name));
+                let g = self.address(addr, part.host(a));
                 had_failures.push(g.is_some_and(|g| self.addrs[g as usize].failures > 0));
                 g
             })
