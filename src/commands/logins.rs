@@ -266,8 +266,13 @@ pub fn run_cli(global: &GlobalOpts, args: &LoginsArgs) -> Result<ExitCode> {
     use crate::postfix::local::connect;
     use crate::postfix::ssh::SshOptions;
     if global.hosts.is_empty() {
-        // Without Postfix here, `--log` files still work.
-        let pf = if global.demo || global.from_file.is_some() {
+        // Without Postfix here, `--log` files still work. Given the logs and the window,
+        // nothing of the instance is asked (its `postconf` took longer than the whole
+        // start-up otherwise).
+        let pf = if global.demo
+            || global.from_file.is_some()
+            || (!args.log.is_empty() && args.since.is_some())
+        {
             None
         } else {
             Postfix::new(global.config_dir.clone()).ok()
