@@ -1004,9 +1004,11 @@ fn quick_candidate(service: &[u8], msg: &[u8]) -> bool {
                 && !msg.starts_with(b"Anonymous TLS ")
         }
         b"cleanup" => {
-            static REJECT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-                std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b": reject: "));
-            REJECT.find(msg).is_some()
+            // `QID: reject: …` only (see `event::cleanup`): a queue ID has no ':' and at
+            // most 32 characters, so its end is the first ':'. Not a search of the whole
+            // line: every message's `message-id=` line is a cleanup line.
+            let colon = msg.iter().take(33).position(|&b| b == b':');
+            colon.is_some_and(|i| msg[i + 1..].starts_with(b" reject: "))
         }
         _ => true,
     }
@@ -1256,5 +1258,88 @@ impl LoginReport {
     #[must_use]
     pub fn address(&self, addr: &str) -> Option<&AddressReport> {
         self.addresses.iter().find(|a| a.address == addr)
+    }
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Real smtpd and cleanup event messages (from the fixtures and Postfix's sources).
+    const EVENTS: &[(&str, &str)] = &[
+        (
+            "smtpd",
+            "4hN3Zk1xQbzBBB: client=unknown[192.0.2.7], sasl_method=PLAIN, sasl_username=u@example.jp",
+        ),
+        (
+            "smtpd",
+            "9A011990191: client=mail.example.net[192.0.2.9], sasl_method=LOGIN, sasl_username=carol@lab.test, sasl_sender=x@y",
+        ),
+        (
+            "smtpd",
+            "warning: unknown[192.0.2.55]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+        ),
+        (
+            "smtpd",
+            "warning: unknown[127.0.2.1]: SASL PLAIN authentication failed: authentication failure, sasl_username=carol@lab.test",
+        ),
+        (
+            "smtpd",
+            "NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 Service unavailable; Client host [203.0.113.9] blocked using ips.backscatterer.org; from=<> to=<u@x> proto=ESMTP helo=<h>",
+        ),
+        (
+            "smtpd",
+            "NOQUEUE: reject: RCPT from a[1.2.3.4]: 550 5.1.1 <u@x>: Recipient address rejected: User unknown in local recipient table; from=<s> to=<u@x> proto=ESMTP helo=<h>",
+        ),
+        (
+            "cleanup",
+            "9A011990191: reject: header Subject: CANADA PHARMACY deals from unknown[127.0.0.4]; from=<bob@lab.test> to=<boss@lab.test> proto=ESMTP helo=<client.example>: 5.7.1 Spam campaign blocked",
+        ),
+        (
+            "cleanup",
+            "4hN3Zk1xQbzBBB: reject: body buy now from unknown[203.0.113.60]; from=<> to=<taro@example.jp> proto=ESMTP helo=<pharm.example>: 5.7.1 Message content rejected",
+        ),
+        ("cleanup", "4hN3Zk1xQbzBBB: message-id=<1@example.net>"),
+        ("smtpd", "connect from unknown[192.0.2.7]"),
+        (
+            "smtpd",
+            "Anonymous TLS connection established from unknown[192.0.2.7]: TLSv1.3",
+        ),
+    ];
+
+    /// A real event message, whole or edited: cut at a point, or with a piece inserted.
+    fn message() -> impl Strategy<Value = (&'static str, String)> {
+        let piece = prop::sample::select(vec!["", ":", ": ", " ", "reject: ", "w", "ü", "[", "]"]);
+        (
+            prop::sample::select(EVENTS.to_vec()),
+            0..3u8,
+            any::<prop::sample::Index>(),
+            piece,
+        )
+            .prop_map(|((service, msg), edit, at, piece)| {
+                let mut at = at.index(msg.len() + 1);
+                while !msg.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let msg = match edit {
+                    0 => msg.to_owned(),
+                    1 => msg[..at].to_owned(),
+                    _ => [&msg[..at], piece, &msg[at..]].concat(),
+                };
+                (service, msg)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The cheap test before decoding never turns away a line a decoder reads.
+        #[test]
+        fn quick_candidate_never_rejects_an_event((service, msg) in message()) {
+            if postfix_event(service.as_bytes(), &msg).is_some() {
+                prop_assert!(quick_candidate(service.as_bytes(), msg.as_bytes()), "{service}: {msg}");
+            }
+        }
     }
 }
