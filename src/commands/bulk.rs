@@ -245,7 +245,9 @@ pub fn run_log(global: &GlobalOpts, args: &LogArgs) -> Result<ExitCode> {
     for e in entries {
         let line = match (&e, args.json) {
             (Ok(entry), true) => {
-                crate::model::text::json_terminal_safe(&serde_json::to_string(entry)?).into_owned()
+                let mut json = Vec::new();
+                crate::model::text::write_json(&mut json, entry)?;
+                String::from_utf8_lossy(&json).into_owned()
             }
             (Ok(entry), false) => entry.describe(),
             (Err(msg), _) => format!("(unreadable entry: {msg})"),

@@ -12,7 +12,7 @@ use crate::model::format::{plural, plural_es, thousands};
 use crate::model::log::evidence::{StormEvidence, count, evidence, n, when};
 use crate::model::log::logins::AccountReport;
 use crate::model::log::{LoginReport, advice};
-use crate::model::text::{json_terminal_safe, sanitize};
+use crate::model::text::{sanitize, write_json_pretty};
 use crate::postfix::MailQueue;
 use crate::postfix::local::Postfix;
 
@@ -28,12 +28,14 @@ pub fn run(postfix: Option<&Postfix>, args: &LoginsArgs) -> Result<ExitCode> {
     let logpath = jail_logpath(&read);
     crate::cli::write_stdout(|out| {
         if args.json {
-            let json = serde_json::to_string_pretty(&JsonOut {
+            let mut out = std::io::BufWriter::new(out);
+            let json = JsonOut {
                 sources: &read,
                 report: &report,
-            })
-            .map_err(std::io::Error::from)?;
-            writeln!(out, "{}", json_terminal_safe(&json))
+            };
+            write_json_pretty(&mut out, &json)?;
+            writeln!(out)?;
+            out.flush()
         } else {
             write_text(out, &report, &read, args.top, &logpath)
         }

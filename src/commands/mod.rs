@@ -410,9 +410,7 @@ pub fn summary(queue: &dyn MailQueue, args: &SummaryArgs) -> Result<ExitCode> {
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
     let written = if args.json {
-        serde_json::to_string_pretty(&report.json())
-            .map_err(io::Error::from)
-            .and_then(|json| writeln!(out, "{}", crate::model::text::json_terminal_safe(&json)))
+        crate::model::text::write_json_pretty(&mut out, &report.json()).and_then(|()| writeln!(out))
     } else {
         out.write_all(report.table().as_bytes())
     };

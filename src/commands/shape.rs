@@ -60,9 +60,7 @@ pub fn summary_shape(queue: &dyn MailQueue, args: &SummaryArgs) -> Result<ExitCo
             rows,
             more_rows: s.rows.len() - rows.len(),
         };
-        serde_json::to_string_pretty(&report)
-            .map_err(io::Error::from)
-            .and_then(|json| writeln!(out, "{}", text::json_terminal_safe(&json)))
+        text::write_json_pretty(&mut out, &report).and_then(|()| writeln!(out))
     } else {
         out.write_all(s.table(shape::WIDTH, Some(args.top)).as_bytes())
     };

@@ -72,21 +72,20 @@ pub fn run(queue: &dyn MailQueue, args: &StormArgs) -> Result<ExitCode> {
         args.since.as_deref(),
         args.no_log,
     );
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = if args.json {
-        serde_json::to_string_pretty(&super::logins::StormJson {
+        let json = super::logins::StormJson {
             report: &report,
             log_evidence: log.as_ref().map(|l| l.accounts.as_slice()),
-        })
-        .map_err(std::io::Error::from)
-        .and_then(|json| writeln!(out, "{}", crate::model::text::json_terminal_safe(&json)))
+        };
+        crate::model::text::write_json_pretty(&mut out, &json).and_then(|()| writeln!(out))
     } else {
         write_text(&mut out, &report, args.top).and_then(|()| match &log {
             Some(l) => super::logins::write_storm_evidence(&mut out, l, args.top),
             None => Ok(()),
         })
     };
-    match written {
+    match written.and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         other => other.map(|()| ExitCode::SUCCESS).map_err(Into::into),
     }

@@ -74,31 +74,103 @@ pub fn snippet(s: &str, max: usize) -> String {
     out
 }
 
-/// Make serialized JSON terminal-safe without changing its data: every unsafe character is
-/// written as a `\uXXXX` escape (a surrogate pair above U+FFFF). serde_json escapes only C0
-/// controls, so C1 controls (U+009B is CSI) and bidi overrides from the queue would otherwise
-/// reach the terminal raw when `--json` output is read there. A consumer that parses the JSON
-/// gets exactly the original strings back.
+/// Write `value` as pretty-printed JSON that is terminal-safe without changing its data:
+/// every unsafe character is written as a `\uXXXX` escape (a surrogate pair above U+FFFF).
+/// serde_json escapes only C0 controls, so C1 controls (U+009B is CSI) and bidi overrides
+/// from the queue would otherwise reach the terminal raw when `--json` output is read there.
+/// A consumer that parses the JSON gets exactly the original strings back. Streamed: the
+/// document is never held whole (a mail log's report is tens of megabytes); give `out` a
+/// buffer.
 ///
-/// Raw newlines are kept: in serde_json output they can only be the pretty printer's layout
-/// (newlines inside strings are already escaped).
-#[must_use]
-pub fn json_terminal_safe(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(|c| c != '\n' && is_unsafe_char(c)) {
-        return Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if c != '\n' && is_unsafe_char(c) {
-            let mut units = [0u16; 2];
-            for u in c.encode_utf16(&mut units) {
-                let _ = write!(out, "\\u{u:04x}");
-            }
-        } else {
-            out.push(c);
+/// # Errors
+/// Writing failed, or `value` cannot be serialized.
+pub fn write_json_pretty<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    out: W,
+    value: &T,
+) -> std::io::Result<()> {
+    let formatter = TerminalSafe(serde_json::ser::PrettyFormatter::new());
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(out, formatter))
+        .map_err(std::io::Error::from)
+}
+
+/// [`write_json_pretty`] on one line.
+///
+/// # Errors
+/// Writing failed, or `value` cannot be serialized.
+pub fn write_json<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    out: W,
+    value: &T,
+) -> std::io::Result<()> {
+    let formatter = TerminalSafe(serde_json::ser::CompactFormatter);
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(out, formatter))
+        .map_err(std::io::Error::from)
+}
+
+/// A JSON layout (`F`) whose strings escape every character [`is_unsafe_char`] names.
+struct TerminalSafe<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalSafe<F> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        // serde_json has escaped C0 controls, quotes and backslashes already; below DEL,
+        // nothing else is unsafe.
+        if fragment.bytes().all(|b| b < 0x7f) {
+            return w.write_all(fragment.as_bytes());
         }
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unsafe_char(c) {
+                w.write_all(&fragment.as_bytes()[start..i])?;
+                for u in c.encode_utf16(&mut [0; 2]) {
+                    write!(w, "\\u{u:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[start..])
     }
-    Cow::Owned(out)
+
+    // The layout is `F`'s.
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 fn push_escape(out: &mut String, c: char) {
@@ -141,21 +213,44 @@ mod tests {
 
     #[test]
     fn json_keeps_its_data_and_loses_raw_controls() {
-        let value = serde_json::json!({"s": "a\u{9b}2J\u{202e}b\u{e0041}\u{1b}[31m\n件"});
-        let raw = serde_json::to_string_pretty(&value).expect("json");
-        assert!(raw.contains('\u{9b}'), "serde_json leaves C1 raw: {raw:?}");
-        let safe = json_terminal_safe(&raw);
+        let value = serde_json::json!({
+            "s": "a\u{9b}2J\u{202e}b\u{e0041}\u{1b}[31m\n件\u{7f}",
+            "k\u{202e}ey": ["x\u{2028}", 1, null, {"\"q\"": "plain"}],
+        });
         assert!(
-            !safe.chars().any(|c| c != '\n' && is_unsafe_char(c)),
-            "{safe:?}"
+            serde_json::to_string(&value)
+                .expect("json")
+                .contains('\u{9b}'),
+            "serde_json leaves C1 raw"
         );
-        assert!(
-            safe.contains("\\u009b") && safe.contains("\\udb40\\udc41"),
-            "{safe}"
+        for pretty in [true, false] {
+            let mut out = Vec::new();
+            if pretty {
+                write_json_pretty(&mut out, &value).expect("write");
+            } else {
+                write_json(&mut out, &value).expect("write");
+            }
+            let safe = String::from_utf8(out).expect("utf-8");
+            assert!(
+                !safe.chars().any(|c| c != '\n' && is_unsafe_char(c)),
+                "{safe:?}"
+            );
+            assert!(
+                safe.contains("\\u009b") && safe.contains("\\udb40\\udc41"),
+                "{safe}"
+            );
+            assert_eq!(safe.contains('\n'), pretty, "{safe}");
+            let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+            assert_eq!(back, value);
+        }
+        // The layout is serde_json's own.
+        let plain = serde_json::json!({"a": [1, {"b": "c"}]});
+        let mut out = Vec::new();
+        write_json_pretty(&mut out, &plain).expect("write");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            serde_json::to_string_pretty(&plain).expect("json")
         );
-        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
-        assert_eq!(back, value);
-        assert!(matches!(json_terminal_safe("{\"a\": 1}"), Cow::Borrowed(_)));
     }
 
     #[test]
