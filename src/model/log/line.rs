@@ -435,43 +435,151 @@ fn rfc5424_tail<'a>(stamp: Stamp<'a>, s: &'a [u8]) -> Option<Envelope<'a>> {
 }
 
 /// One entry of `journalctl -o json`. Fields journald could not store as UTF-8 come as
-/// arrays of byte values; both shapes are accepted.
+/// arrays of byte values; both shapes are accepted. Text without escapes is borrowed from
+/// the line: a journal export is mostly fields nobody reads (skipped) and a few short
+/// strings, so copying each of those was most of the parse.
 #[derive(Debug, Default, Deserialize)]
-pub struct JournalEntry {
-    #[serde(rename = "__REALTIME_TIMESTAMP", default)]
-    pub realtime_us: Option<JournalField>,
-    #[serde(rename = "SYSLOG_IDENTIFIER", default)]
-    pub identifier: Option<JournalField>,
-    #[serde(rename = "_HOSTNAME", default)]
-    pub hostname: Option<JournalField>,
-    #[serde(rename = "MESSAGE", default)]
-    pub message: Option<JournalField>,
+pub struct JournalEntry<'a> {
+    #[serde(rename = "__REALTIME_TIMESTAMP", default, borrow)]
+    pub realtime_us: Option<JournalField<'a>>,
+    #[serde(rename = "SYSLOG_IDENTIFIER", default, borrow)]
+    pub identifier: Option<JournalField<'a>>,
+    #[serde(rename = "_HOSTNAME", default, borrow)]
+    pub hostname: Option<JournalField<'a>>,
+    #[serde(rename = "MESSAGE", default, borrow)]
+    pub message: Option<JournalField<'a>>,
 }
 
 /// A journald field value: text, or bytes when it was not valid UTF-8.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum JournalField {
-    Text(String),
+#[derive(Debug, PartialEq, Eq)]
+pub enum JournalField<'a> {
+    Text(std::borrow::Cow<'a, str>),
     Bytes(Vec<u8>),
-    // Anything else (null, numbers, nested arrays of several values): ignored.
-    Other(serde_json::Value),
+    /// Anything else (null, numbers, several values of one field): ignored.
+    Other,
 }
 
-impl JournalField {
+impl JournalField<'_> {
     fn bytes(&self) -> &[u8] {
         match self {
             Self::Text(s) => s.as_bytes(),
             Self::Bytes(b) => b,
-            Self::Other(_) => b"",
+            Self::Other => b"",
         }
     }
 }
 
-impl JournalEntry {
+impl<'de: 'a, 'a> Deserialize<'de> for JournalField<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        use std::borrow::Cow;
+
+        struct Field<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> Visitor<'de> for Field<'a> {
+            type Value = JournalField<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a journald field value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(JournalField::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(JournalField::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(JournalField::Text(Cow::Owned(v)))
+            }
+            /// Bytes when every element is a byte value; anything else is not text.
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut bytes = Some(Vec::with_capacity(seq.size_hint().unwrap_or(0)));
+                while let Some(Byte(b)) = seq.next_element()? {
+                    match (b, &mut bytes) {
+                        (Some(b), Some(bs)) => bs.push(b),
+                        _ => bytes = None,
+                    }
+                }
+                Ok(bytes.map_or(JournalField::Other, JournalField::Bytes))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(JournalField::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(JournalField::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(JournalField::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(JournalField::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(JournalField::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(JournalField::Other)
+            }
+        }
+
+        d.deserialize_any(Field(std::marker::PhantomData))
+    }
+}
+
+/// One element of a field journald wrote as bytes: `None` when it is not a byte value.
+struct Byte(Option<u8>);
+
+impl<'de> Deserialize<'de> for Byte {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Read as a number when it is one; anything else is skipped whole.
+        struct Element;
+
+        impl<'de> serde::de::Visitor<'de> for Element {
+            type Value = Byte;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a byte value")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Byte, E> {
+                Ok(Byte(u8::try_from(v).ok()))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Byte, E> {
+                Ok(Byte(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Byte, E> {
+                Ok(Byte(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Byte, E> {
+                Ok(Byte(None))
+            }
+            fn visit_unit<E>(self) -> Result<Byte, E> {
+                Ok(Byte(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Byte, E> {
+                Ok(Byte(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Byte, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Byte(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Byte, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Byte(None))
+            }
+        }
+
+        d.deserialize_any(Element)
+    }
+}
+
+impl<'a> JournalEntry<'a> {
     /// Parse one line of `journalctl -o json`; `None` when it is not a JSON object.
     #[must_use]
-    pub fn parse(line: &[u8]) -> Option<Self> {
+    pub fn parse(line: &'a [u8]) -> Option<Self> {
         serde_json::from_slice(line).ok()
     }
 
@@ -621,9 +729,73 @@ mod tests {
         let bin = br#"{"SYSLOG_IDENTIFIER":"dovecot","MESSAGE":[105,109,97,112,255]}"#;
         let j = JournalEntry::parse(bin).unwrap();
         assert_eq!(j.envelope().unwrap().message, b"imap\xff");
+        // Not an object, or broken: no entry.
+        for junk in [&b"not json"[..], b"{\"MESSAGE\":", b"\"MESSAGE\"", b""] {
+            assert!(JournalEntry::parse(junk).is_none(), "{junk:?}");
+        }
+        // Text with escapes is decoded; a byte value above 255 makes the field ignored.
+        let j = JournalEntry::parse(br#"{"MESSAGE":"a\"b\u00e9","_HOSTNAME":[1,256]}"#).unwrap();
+        assert_eq!(j.message, Some(JournalField::Text("a\"b\u{e9}".into())));
+        assert_eq!(j.hostname, Some(JournalField::Other));
+    }
+
+    /// A journald field value as the reference reads it from a parsed `serde_json::Value`.
+    fn reference_field(v: &serde_json::Value) -> JournalField<'static> {
+        match v {
+            serde_json::Value::String(s) => JournalField::Text(s.clone().into()),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_u64().and_then(|n| u8::try_from(n).ok()))
+                .collect::<Option<Vec<u8>>>()
+                .map_or(JournalField::Other, JournalField::Bytes),
+            _ => JournalField::Other,
+        }
+    }
+
+    fn journal_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+        prop_oneof![
+            any::<String>().prop_map(Value::from),
+            "[a-z\"\\\\/ \u{1b}\u{9b}\n]{0,12}".prop_map(Value::from),
+            proptest::collection::vec(0u64..300, 0..8).prop_map(|v| json!(v)),
+            Just(json!(["two", "values"])),
+            Just(json!([104, [105], {"a": 1}, null, -3, 2.5, true, "x"])),
+            Just(json!([104, 105, 255, 0])),
+            Just(json!(null)),
+            Just(json!(17)),
+            Just(json!(-1.5)),
+            Just(json!(true)),
+            Just(json!({"nested": [1, {"x": "y"}]})),
+        ]
     }
 
     proptest::proptest! {
+        /// Every field the reader uses is what a plain `serde_json::Value` says it is:
+        /// text (escaped or not), bytes, or ignored; other fields never matter.
+        #[test]
+        fn journal_fields_match_a_plain_json_reading(
+            fields in proptest::collection::btree_map(
+                proptest::sample::select(vec![
+                    "__REALTIME_TIMESTAMP", "SYSLOG_IDENTIFIER", "_HOSTNAME", "MESSAGE",
+                    "_PID", "__CURSOR", "MESSAGE_ID",
+                ]),
+                journal_value(),
+                0..7,
+            ),
+        ) {
+            let obj: serde_json::Map<String, serde_json::Value> =
+                fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            let line = serde_json::to_vec(&serde_json::Value::Object(obj.clone())).unwrap();
+            let j = JournalEntry::parse(&line).expect("an object parses");
+            // `null` is no value at all (serde's `Option`), as it always was.
+            let want = |k: &str| obj.get(k).filter(|v| !v.is_null()).map(reference_field);
+            proptest::prop_assert_eq!(j.realtime_us, want("__REALTIME_TIMESTAMP"));
+            proptest::prop_assert_eq!(j.identifier, want("SYSLOG_IDENTIFIER"));
+            proptest::prop_assert_eq!(j.hostname, want("_HOSTNAME"));
+            proptest::prop_assert_eq!(j.message, want("MESSAGE"));
+        }
+
         /// The eight-bytes-a-step search finds what a byte loop finds, also next to the
         /// bytes that trip the zero-byte test (0x01 above a match, bytes over 0x7f).
         #[test]
