@@ -61,6 +61,8 @@ cargo --version
 
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets --all-features -- -D warnings
+# The API documentation builds without a broken or ambiguous link.
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --quiet
 # Every test, live Postfix tests included.
 cargo test --locked
 # The Debian package: built with cargo-deb, contents checked with dpkg-deb -c.

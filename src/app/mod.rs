@@ -1,9 +1,9 @@
-//! The application state machine: [`App`] holds everything the screen shows, [`update`]
+//! The application state machine: [`App`] holds everything the screen shows, [`update()`]
 //! changes it synchronously (no IO) and returns an [`Effect`] for the event loop to run.
 //!
 //! - [`action`]: the [`Action`] enum (user intents and IO results).
 //! - [`keymap`]: the one key table behind dispatch, footer, help and `--print-keys`.
-//! - [`update`]: `update(&mut App, Action) -> Option<Effect>`.
+//! - [`update()`]: `update(&mut App, Action) -> Option<Effect>`.
 //! - [`state`]: the typed sub-states [`App`] is made of: [`Nav`] (focus, cursors, page),
 //!   [`Listing`] (what listing is shown and which runs, as enums), [`Select`] (filter,
 //!   selection, marks), [`Grouped`] (grouping and its background jobs), [`Sources`] (the

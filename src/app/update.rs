@@ -64,11 +64,11 @@ pub enum Effect {
     /// ([`crate::model::storm::check_rules`]).
     CheckRules(Box<super::storm::RulesJob>),
     /// Read the mail log for the storm screen's evidence; the answer comes back as
-    /// [`Action::LogLoaded`](super::Action::LogLoaded).
+    /// [`super::Action::LogLoaded`].
     ReadLog(Box<super::storm_log::LogJob>),
     /// Read the mail log for the `login-new:` facts of the listed queue IDs
     /// ([`super::login_facts::LoginJob`], digested on the worker); the answer comes back as
-    /// [`Action::LoginFactsLoaded`](super::Action::LoginFactsLoaded).
+    /// [`super::Action::LoginFactsLoaded`].
     ReadLoginFacts(Box<super::login_facts::LoginJob>),
     /// Select and group on a worker; the result comes back as [`Action::Regrouped`].
     Regroup(Box<RegroupJob>),

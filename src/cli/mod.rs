@@ -1,4 +1,4 @@
-//! The command line: [`args`] (clap), [`run`] (dispatch to the TUI or a subcommand),
+//! The command line: [`args`] (clap), [`mod@run`] (dispatch to the TUI or a subcommand),
 //! [`output`] (writing to a pipe that may close, reporting unparsable lines), [`exit`] (the
 //! exit statuses) and [`manual`] (the text of the manual pages beyond `--help`).
 

@@ -2,7 +2,7 @@
 //! into the model ([`crate::model::log`]), which does all the parsing. This and
 //! `crate::postfix` are the only places that do IO; child processes (`postconf`,
 //! `journalctl`, and over `--host` also `cat`/`gzip -dc`) go through the Postfix adapter's
-//! one process runner ([`Postfix::run_helper`]), so a remote log is read over the same ssh
+//! one process runner (`Postfix::run_helper`), so a remote log is read over the same ssh
 //! connection as the queue.
 //!
 //! Sources, oldest first so that "first seen" and "failing now" follow time:
@@ -623,7 +623,7 @@ const SUB_BLOCK: usize = 1 << 20;
 
 /// The largest range of a positioned file one worker folds into one chunk. Big: every
 /// chunk makes its own tables of the names it meets, and the merge maps them all; the
-/// worker reads it [`SUB_BLOCK`] bytes at a time, so memory does not grow with it.
+/// worker reads it `SUB_BLOCK` (1 MB) at a time, so memory does not grow with it.
 pub const RANGE: usize = 32 << 20;
 
 /// A positioned source and the size of the reads a worker makes in its range.

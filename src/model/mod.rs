@@ -3,13 +3,13 @@
 //! - [`message`]: `Message`, `Recipient`, `QueueName`, `QueueId`, `Snapshot`.
 //! - [`queue_file`]: what `postcat` tells about one queued message.
 //! - [`reason`]: delay reasons folded into families.
-//! - [`group`]: grouping a selection by sender, domain, reason family, age, …
+//! - [`mod@group`]: grouping a selection by sender, domain, reason family, age, …
 //! - [`filter`]: the filter language and selections.
 //! - [`text`]: making hostile strings safe to display.
 //! - [`fleet`]: one overview row per Postfix host.
 //! - [`source`]: where a queue comes from (a local instance or an ssh host), as plain data.
 //! - [`trend`]: arrival sparklines per group and +new/−gone between listings.
-//! - [`format`], [`time`]: the one home of number, age and date formatting.
+//! - [`mod@format`], [`time`]: the one home of number, age and date formatting.
 //! - [`monitor`]: metrics, alert rules and the check plugin for `watch` and `check`.
 
 pub mod campaign;

@@ -41,7 +41,7 @@ impl Adapters {
     /// The adapter for `source`: the cached one, or a new one (then cached).
     ///
     /// # Errors
-    /// See [`Source::open`].
+    /// See [`open`].
     pub fn open(&self, source: &Source) -> Result<Arc<Postfix>, PostfixError> {
         let key = source.key();
         if let Some(q) = self

@@ -975,7 +975,7 @@ pub(crate) fn parse_utc_offset(s: &str) -> Option<i64> {
     Some(sign * (h * 3600 + m * 60))
 }
 
-/// Connect to a Postfix host over ssh ([`super::ssh::probe`]: one round trip) and open
+/// Connect to a Postfix host over ssh (`ssh::probe`: one round trip) and open
 /// the adapter on it, with the host's program paths and null sender.
 ///
 /// # Errors

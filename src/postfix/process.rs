@@ -1,5 +1,5 @@
 //! The one process runner: every program mailq-tui starts (Postfix's, `ssh`, `postconf`,
-//! `date`) runs through [`run`] here, locally or wrapped in ssh by the caller.
+//! `date`) runs through `run` here, locally or wrapped in ssh by the caller.
 //!
 //! Three rules shape this file:
 //! - **Stream, never buffer-then-parse.** stdout is handed over line by line while the

@@ -1,4 +1,4 @@
-//! The terminal loop: everything between the terminal and [`crate::app::update`].
+//! The terminal loop: everything between the terminal and [`crate::app::update()`].
 //!
 //! - [`terminal`]: raw mode and the alternate screen on the way in, a guaranteed way out,
 //!   and the input thread;

@@ -2,7 +2,7 @@
 //! guessing, sent mail and countermeasures out. Pure and streaming: no IO here (the log
 //! adapter in `crate::maillog` finds and opens the sources), one line at a time.
 //!
-//! - [`line`]: the envelope of a line (timestamp formats, host, program, message).
+//! - [`mod@line`]: the envelope of a line (timestamp formats, host, program, message).
 //! - [`event`]: what a Postfix or Dovecot message says.
 //! - [`logins`]: the per-account / per-address aggregation and its report.
 //! - [`score`]: the compromise score of one account, from plain facts.

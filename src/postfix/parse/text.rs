@@ -1,4 +1,4 @@
-//! `postqueue -p` text → [`Snapshot`]: the fallback for Postfix before 3.1 (no `-j`).
+//! `postqueue -p` text → [`Snapshot`](crate::model::Snapshot): the fallback for Postfix before 3.1 (no `-j`).
 //!
 //! ```text
 //! -Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------
