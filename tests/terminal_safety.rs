@@ -258,7 +258,7 @@ Subject: {subject}\nMessage-ID: <{i}@pharma.example>\n\nbuy now\n--B--\n\
 /// Regression (found by `the_command_line_never_prints_queue_text_raw` once `summary --json`
 /// landed): serde_json left U+009B (CSI), U+202E and tag characters raw. The output must be
 /// terminal-safe, valid JSON, and still name the sender (escaped by the summary itself or by
-/// `json_terminal_safe`, whichever gets there first).
+/// the terminal-safe JSON writer `write_json_pretty`, whichever gets there first).
 #[test]
 fn summary_json_escapes_c1_and_bidi_but_keeps_the_data() {
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
