@@ -243,16 +243,14 @@ pub fn run_log(global: &GlobalOpts, args: &LogArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot read {}", path.display()))?;
     let mut out = std::io::stdout().lock();
     for e in entries {
-        let line = match (&e, args.json) {
+        let written = match (&e, args.json) {
             (Ok(entry), true) => {
-                let mut json = Vec::new();
-                crate::model::text::write_json(&mut json, entry)?;
-                String::from_utf8_lossy(&json).into_owned()
+                crate::model::text::write_json(&mut out, entry).and_then(|()| writeln!(out))
             }
-            (Ok(entry), false) => entry.describe(),
-            (Err(msg), _) => format!("(unreadable entry: {msg})"),
+            (Ok(entry), false) => writeln!(out, "{}", entry.describe()),
+            (Err(msg), _) => writeln!(out, "(unreadable entry: {msg})"),
         };
-        if writeln!(out, "{line}").is_err() {
+        if written.is_err() {
             break; // SIGPIPE / closed pipe: stop quietly.
         }
     }
